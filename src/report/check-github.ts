@@ -1,0 +1,23 @@
+import type { CheckResult } from '../check/types.js';
+
+/**
+ * GitHub Actions workflow commands, one `::error file=...,line=...,col=...,title=<rule>::<message>`
+ * per finding, which the Actions runner turns into annotations on the pull request.
+ */
+export function renderCheckGithub(result: CheckResult): string {
+  const lines = result.findings.map(
+    (f) =>
+      `::error file=${escapeProperty(f.file)},line=${f.line},col=${f.column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`,
+  );
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** The runner's escaping for the message part of a workflow command. */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** The runner's escaping for a property value: also `:` and `,`, which delimit properties. */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}

@@ -1,0 +1,21 @@
+import type { CheckResult } from '../check/types.js';
+
+/**
+ * `{"findings":[{"file","line","column","rule","message"}],"summary":{...}}`, pretty-printed,
+ * keys in a fixed order so the output is byte-stable.
+ */
+export function renderCheckJson(result: CheckResult): string {
+  const s = result.summary;
+  const doc = {
+    findings: result.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, rule: f.rule, message: f.message })),
+    summary: {
+      files: s.files,
+      scanned: s.scanned,
+      findings: s.findings,
+      byRule: s.byRule,
+      suppressed: s.suppressed,
+      baselined: s.baselined,
+    },
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

@@ -1,0 +1,61 @@
+import type { Edit } from '../rewriters/types.js';
+
+/**
+ * Applies all edits to the text in one pass (STYLE.md: analyse, then edit once).
+ * Insertions at one offset keep the order they were made in and come before a replacement
+ * starting there. Overlapping replacements are a bug in a rewriter, not in the input.
+ * Returns the output and a map from each edit to the output offset of its new text.
+ */
+export function applyEdits(text: string, edits: Edit[]): { output: string; offsets: Map<Edit, number> } {
+  const sorted = edits
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.start - b.e.start || (a.e.end - a.e.start === 0 ? 0 : 1) - (b.e.end - b.e.start === 0 ? 0 : 1) || a.i - b.i);
+  const parts: string[] = [];
+  const offsets = new Map<Edit, number>();
+  let cursor = 0;
+  let outLen = 0;
+  for (const { e } of sorted) {
+    if (e.start < cursor) {
+      throw new Error(`internal: overlapping edits at ${e.start} (previous edit ended at ${cursor}): ${JSON.stringify(e.text.slice(0, 60))}`);
+    }
+    const keep = text.slice(cursor, e.start);
+    parts.push(keep, e.text);
+    outLen += keep.length;
+    offsets.set(e, outLen);
+    outLen += e.text.length;
+    cursor = e.end;
+  }
+  parts.push(text.slice(cursor));
+  return { output: parts.join(''), offsets };
+}
+
+/** 1-based line of an offset in a text. */
+export function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** Precomputed line starts, for many lookups in one text. */
+export function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
+/** The range of a whole line (with its line break) holding [start, end): to delete a statement. */
+export function wholeLines(text: string, start: number, end: number): [number, number] {
+  const s = text.lastIndexOf('\n', start - 1) + 1;
+  let e = text.indexOf('\n', end);
+  e = e === -1 ? text.length : e + 1;
+  return [s, e];
+}

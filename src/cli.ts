@@ -1,0 +1,116 @@
+import { Command, CommanderError, Option } from 'commander';
+import { PortDbError } from './errors.js';
+import { VERSION } from './version.js';
+
+/**
+ * The command line: the only place that reads argv, prints and sets the exit code.
+ * Heavy modules (ts-morph, prettier, diff) load inside the actions, so --help stays fast.
+ */
+async function colors(stream: NodeJS.WriteStream) {
+  const { Chalk } = await import('chalk');
+  const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
+  const enabled = forced || (!process.env.NO_COLOR && stream.isTTY === true);
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+function program(): Command {
+  const cmd = new Command('port-db')
+    .description('Port SQLAlchemy-style data-access modules (db/sqlalchemy/api.ts) to ROME (db/discovery/api.ts)')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  cmd
+    .command('port')
+    .description('port every db/sqlalchemy/api.ts under the roots; writes db/discovery/{api.ts,PORT-REPORT.md,port-report.json}')
+    .argument('<root...>', 'folders to search for db/sqlalchemy/api.ts')
+    .option('--dry-run', 'write nothing; print the diff of the port and the summary')
+    .option('--out <dir>', 'write the outputs under DIR (mirroring the root) instead of beside the sources')
+    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
+    .addOption(new Option('--format <format>', 'what to print after porting').choices(['text', 'md', 'json']).default('text'))
+    .option('--force', 'overwrite a discovery module that was edited by hand')
+    .option('--strict', 'exit 1 when manual items remain')
+    .action(async (roots: string[], opts) => {
+      const { port } = await import('./run.js');
+      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force });
+      const c = await colors(process.stdout);
+      if (opts.dryRun) {
+        const { renderDiff } = await import('./report/diff.js');
+        for (const m of result.modules) {
+          const [api, ...reports] = m.files;
+          process.stdout.write(renderDiff(`a/${m.sourceDisplay}`, `b/${api.display}`, m.sourceText, api.content, c));
+          for (const f of reports) {
+            if (f.previous === undefined) process.stdout.write(c.dim(`would create ${f.display} (${f.content.split('\n').length - 1} lines)\n`));
+            else if (f.previous !== f.content) process.stdout.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous, f.content, c));
+          }
+        }
+      }
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify(result.modules.map((m) => m.report), null, 2) + '\n');
+      } else if (opts.format === 'md') {
+        const { renderMarkdown } = await import('./report/markdown.js');
+        process.stdout.write(result.modules.map((m) => renderMarkdown(m.report)).join('\n'));
+      } else {
+        const { renderSummary } = await import('./report/summary.js');
+        process[opts.dryRun ? 'stderr' : 'stdout'].write(renderSummary(result, c));
+      }
+      const manual = result.modules.some((m) => m.report.summary.manualItems > 0);
+      if (opts.strict && manual) process.exitCode = 1;
+    });
+
+  cmd
+    .command('check')
+    .description('find leftover SQL references and unresolved manual markers in TypeScript files (exit 1 on findings)')
+    .argument('<path...>', 'files or folders to check')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'))
+    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
+    .option('--baseline <file>', 'known findings that do not fail the check')
+    .option('--write-baseline <file>', 'record the current findings as the baseline')
+    .action(async (paths: string[], opts) => {
+      const { runCheck, renderCheck, checkExitCode } = await import('./check/index.js');
+      const { loadRulePack } = await import('./rules.js');
+      const result = await runCheck({ paths, cwd: process.cwd(), rules: loadRulePack(opts.rules) as never, baseline: opts.baseline, writeBaseline: opts.writeBaseline });
+      const color = (await colors(process.stdout)).level > 0;
+      process.stdout.write(renderCheck(result, opts.format, { color, version: VERSION }));
+      process.exitCode = checkExitCode(result);
+    });
+
+  cmd
+    .command('rules')
+    .description('list every rewriter with its title, description and example')
+    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
+    .action(async () => {
+      const { REWRITERS } = await import('./rewriters/index.js');
+      const c = await colors(process.stdout);
+      for (const r of REWRITERS) {
+        process.stdout.write(`${c.bold(r.id)}  ${r.title}\n  ${r.description}\n`);
+        for (const s of r.samples) process.stdout.write(`${c.dim('  before:')}\n${indent(s.before)}${c.dim('  after:')}\n${indent(s.after)}`);
+        process.stdout.write('\n');
+      }
+    });
+  return cmd;
+}
+
+const indent = (s: string) => s.replace(/^(?=.)/gm, '    ');
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are not errors; commander's own exit code 1 for bad usage becomes 2
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    if (e instanceof PortDbError || (e as { exitCode?: number })?.exitCode === 2) {
+      const err = e as PortDbError & { frame?: string };
+      process.stderr.write(`port-db: error: ${err.message}\n`);
+      if (err.frame) process.stderr.write(err.frame + '\n');
+      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      return err.exitCode ?? 2;
+    }
+    process.stderr.write(`port-db: internal error (a bug in port-db; please report it with this output):\n${(e as Error)?.stack ?? String(e)}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,207 @@
+import { dirname } from 'node:path';
+import { ts } from 'ts-morph';
+import { analyzeModule, type ModuleFacts } from './analyzer/module.js';
+import { applyEdits, lineIndex } from './analyzer/edits.js';
+import { indentAt, parseModule } from './analyzer/parse.js';
+import type { RulePack } from './rules.js';
+import { HELPERS, type HelperNames } from './rewriters/helpers.js';
+import { importedHelpers } from './rewriters/session.js';
+import { REWRITERS } from './rewriters/index.js';
+import type { ChangeRecord, Edit, ManualItem, Need, RewriteContext } from './rewriters/types.js';
+import type { FunctionReport, PortReport, ReportChange, ReportManual } from './report/model.js';
+import { VERSION } from './version.js';
+
+export interface PortModuleInput {
+  /** Absolute paths: where the module is read from and where its port will live. */
+  sourcePath: string;
+  outputPath: string;
+  text: string;
+  rules: RulePack;
+  /** Paths as the report shows them (relative to the root given on the command line). */
+  displaySource: string;
+  displayOutput: string;
+}
+
+export interface PortModuleResult {
+  output: string;
+  report: PortReport;
+}
+
+export const MANUAL_MARK = '// port-db: manual';
+
+/** Ports one module in memory: parse once, run the rewriters, apply all edits once. Pure. */
+export function portModule(input: PortModuleInput): PortModuleResult {
+  const sf = parseModule(input.displaySource, input.text);
+  const facts = analyzeModule(sf, input.rules);
+  const ctx: RewriteContext = { deleted: [], manual: [], needs: [], sourceDir: dirname(input.sourcePath), outputDir: dirname(input.outputPath) };
+  let edits: Edit[] = [];
+  let changes: ChangeRecord[] = [];
+  let manual: ManualItem[] = [];
+
+  for (const rewriter of REWRITERS) {
+    if (rewriter.id === 'import') {
+      // code kept for a human stays verbatim: drop what earlier rewriters changed inside it
+      manual = mergeManual(sf, manual);
+      const ranges = manual.map((m) => [m.node.getStart(sf), m.node.end] as const);
+      const isKept = (s: number, e: number) => ranges.some(([a, b]) => s >= a && e <= b && !(s === a && e === a));
+      edits = edits.filter((e) => !isKept(e.start, e.end));
+      changes = changes.filter((c) => !(c.edit ? isKept(c.edit.start, c.edit.end) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)));
+      ctx.manual = manual;
+      ctx.needs = neededHelpers(changes, ctx.needs);
+    }
+    const result = rewriter.rewrite(facts, ctx);
+    edits.push(...result.edits);
+    changes.push(...result.changes);
+    manual.push(...result.manual);
+    ctx.needs.push(...result.needs);
+    ctx.manual = manual;
+    for (const e of result.edits) if (e.text === '' && e.end > e.start) ctx.deleted.push([e.start, e.end]);
+  }
+  manual = mergeManual(sf, manual);
+
+  edits.push(...markerEdits(facts, manual));
+  const helperEdit = helpersEdit(facts, ctx.needs);
+  if (helperEdit) edits.push(helperEdit);
+
+  const { output, offsets } = applyEdits(input.text, edits);
+  const report = buildReport(input, facts, output, offsets, changes, manual);
+  return { output, report };
+}
+
+/** Keeps only needs whose change survived (a construct inside manual code needs no helper). */
+function neededHelpers(changes: ChangeRecord[], needs: Need[]): Need[] {
+  const survivors = needs.filter((n) => n.kind !== 'helper' || ['get_session', 'model_query'].includes(n.id) || changes.some((c) => c.edit && c.detail.includes(helperToken(n.id))));
+  return survivors;
+}
+
+function helperToken(id: string): string {
+  return { one: '_one', soft_delete_counting: '_soft_delete_counting', delete_counting: '_delete_counting' }[id] ?? id;
+}
+
+/** One item per statement (reasons joined); statements inside another manual statement fold into it. */
+function mergeManual(sf: ts.SourceFile, items: ManualItem[]): ManualItem[] {
+  const byNode = new Map<ts.Node, ManualItem>();
+  for (const item of items) {
+    const have = byNode.get(item.node);
+    if (!have) byNode.set(item.node, { ...item });
+    else if (!have.reason.split('; ').includes(item.reason)) have.reason += `; ${item.reason}`;
+  }
+  const list = [...byNode.values()].sort((a, b) => a.node.getStart(sf) - b.node.getStart(sf));
+  const out: ManualItem[] = [];
+  for (const item of list) {
+    const outer = out.find((o) => item.node.getStart(sf) >= o.node.getStart(sf) && item.node.end <= o.node.end);
+    if (outer) {
+      for (const r of item.reason.split('; ')) if (!outer.reason.split('; ').includes(r)) outer.reason += `; ${r}`;
+    } else out.push(item);
+  }
+  return out;
+}
+
+/** The line just above `pos` already carries a manual marker (porting a port changes nothing). */
+function hasMarker(text: string, pos: number): boolean {
+  const lineStart = text.lastIndexOf('\n', pos - 1) + 1;
+  if (text.slice(lineStart, pos).trim() !== '') return false;
+  const prevEnd = lineStart - 1;
+  const prevStart = text.lastIndexOf('\n', prevEnd - 1) + 1;
+  return text.slice(prevStart, prevEnd).trim().startsWith(MANUAL_MARK);
+}
+
+function markerEdits(facts: ModuleFacts, manual: ManualItem[]): Edit[] {
+  const edits: Edit[] = [];
+  for (const item of manual) {
+    const at = item.node.getStart(facts.sf);
+    if (hasMarker(facts.text, at)) continue;
+    const text = `${MANUAL_MARK} ${item.reason.replace(/\r?\n/g, ' ')}${facts.eol}${indentAt(facts.text, at)}`;
+    edits.push({ start: at, end: at, text });
+  }
+  return edits;
+}
+
+/** The generated helpers, after the last import, each once. */
+function helpersEdit(facts: ModuleFacts, needs: Need[]): Edit | undefined {
+  const ids = new Set(needs.filter((n) => n.kind === 'helper').map((n) => (n as { id: string }).id));
+  for (const h of HELPERS) if (ids.has(h.id)) for (const u of h.uses) if (u === 'get_session' && importedHelpers(facts, 'session').length) ids.add(u);
+  const chosen = HELPERS.filter((h) => ids.has(h.id));
+  if (chosen.length === 0) return undefined;
+  const names: HelperNames = { session: importedHelpers(facts, 'session'), query: importedHelpers(facts, 'query') };
+  const block = chosen.map((h) => h.render(facts, names)).join('\n\n').replace(/\n/g, facts.eol);
+  const imports = facts.sf.statements.filter(ts.isImportDeclaration);
+  const last = imports[imports.length - 1];
+  if (!last) return { start: 0, end: 0, text: block + facts.eol + facts.eol };
+  return { start: last.end, end: last.end, text: facts.eol + facts.eol + block };
+}
+
+function buildReport(
+  input: PortModuleInput,
+  facts: ModuleFacts,
+  output: string,
+  offsets: Map<Edit, number>,
+  changes: ChangeRecord[],
+  manual: ManualItem[],
+): PortReport {
+  const sf = facts.sf;
+  const srcLine = lineIndex(input.text);
+  const outLine = lineIndex(output);
+  // where an unedited source offset lands in the output
+  const sortedEdits = [...offsets.entries()].sort((a, b) => a[0].start - b[0].start || a[1] - b[1]);
+  const mapPos = (pos: number): number => {
+    let delta = 0;
+    for (const [e] of sortedEdits) {
+      if (e.start > pos || (e.start === pos && e.end > e.start)) break;
+      delta += e.text.length - (e.end - e.start);
+    }
+    return pos + delta;
+  };
+  const outLineOf = (c: ChangeRecord): number => {
+    if (c.edit && offsets.has(c.edit)) {
+      const at = offsets.get(c.edit)!;
+      const lead = c.edit.text.length - c.edit.text.replace(/^[\r\n]+/, '').length;
+      return outLine(Math.min(output.length, at + lead));
+    }
+    return outLine(mapPos(c.pos));
+  };
+  const units = facts.units.map((u) => ({ unit: u, start: u.node.getStart(sf), end: u.node.end }));
+  const owner = (pos: number) => (pos === 0 ? undefined : units.find((u) => pos >= u.start && pos < u.end));
+  const functions: FunctionReport[] = facts.units.map((u) => ({ name: u.name, status: 'unchanged', line: srcLine(u.node.getStart(sf)), changes: [], manual: [] }));
+  const module = { changes: [] as ReportChange[], manual: [] as ReportManual[] };
+
+  const ordered = [...changes].sort((a, b) => a.pos - b.pos);
+  for (const c of ordered) {
+    const rc: ReportChange = { kind: c.kind, line: srcLine(c.pos), outputLine: outLineOf(c), detail: c.detail };
+    const o = owner(c.pos);
+    (o ? functions[units.indexOf(o)].changes : module.changes).push(rc);
+  }
+  for (const m of manual) {
+    const at = m.node.getStart(sf);
+    const rm: ReportManual = { line: srcLine(m.pos), outputLine: outLine(mapPos(at)) - 1, reason: m.reason };
+    const o = owner(m.pos) ?? owner(at);
+    (o ? functions[units.indexOf(o)].manual : module.manual).push(rm);
+    const rc: ReportChange = { kind: 'manual', line: rm.line, outputLine: rm.outputLine, detail: m.reason };
+    (o ? functions[units.indexOf(o)].changes : module.changes).push(rc);
+  }
+  const byKind: PortReport['summary']['byKind'] = {};
+  for (const f of [...functions, module]) {
+    f.changes.sort((a, b) => a.line - b.line || a.outputLine - b.outputLine);
+    for (const c of f.changes) byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
+  }
+  for (const f of functions) f.status = f.manual.length ? 'manual' : f.changes.length ? 'ported' : 'unchanged';
+  const count = (s: string) => functions.filter((f) => f.status === s).length;
+  const sortedKinds = Object.fromEntries(Object.entries(byKind).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    tool: 'port-db',
+    version: VERSION,
+    rules: input.rules.name,
+    source: input.displaySource,
+    output: input.displayOutput,
+    module,
+    summary: {
+      functions: functions.length,
+      unchanged: count('unchanged'),
+      ported: count('ported'),
+      manual: count('manual'),
+      manualItems: manual.length,
+      byKind: sortedKinds,
+    },
+    functions,
+  };
+}

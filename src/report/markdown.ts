@@ -1,0 +1,61 @@
+import { posix } from 'node:path';
+import type { PortReport } from './model.js';
+
+const KIND_TITLES: Record<string, string> = {
+  session: 'session factory',
+  query: 'query',
+  'create-lock': 'create lock',
+  'row-lock': 'row lock',
+  'session-add': 'session.add',
+  transaction: 'transaction',
+  import: 'import',
+  'loader-option': 'loader option',
+  manual: 'manual',
+};
+
+const esc = (s: string) => s.replace(/\|/g, '\\|');
+
+/** PORT-REPORT.md: the report for people (DESIGN §5). Pure; deterministic. */
+export function renderMarkdown(report: PortReport): string {
+  const out: string[] = [];
+  const link = (line: number) => `[${line}](${posix.basename(report.output)}#L${line})`;
+  const s = report.summary;
+  out.push(`# Port report: ${report.source}`, '');
+  out.push(`\`${report.source}\` → \`${report.output}\` by port-db ${report.version} (rules: ${report.rules}).`, '');
+  out.push('| functions | unchanged | ported | manual | manual items |', '| ---: | ---: | ---: | ---: | ---: |');
+  out.push(`| ${s.functions} | ${s.unchanged} | ${s.ported} | ${s.manual} | ${s.manualItems} |`, '');
+  out.push('| change | count |', '| --- | ---: |');
+  for (const [kind, n] of Object.entries(s.byKind)) out.push(`| \`${kind}\` (${KIND_TITLES[kind] ?? kind}) | ${n} |`);
+  out.push('');
+  const manualItems = [...report.module.manual.map((m) => ({ fn: '(module)', ...m })), ...report.functions.flatMap((f) => f.manual.map((m) => ({ fn: f.name, ...m })))];
+  if (manualItems.length > 0) {
+    out.push('## Manual items', '', 'Kept verbatim and marked `// port-db: manual` in the port; `port-db check` lists them until they are resolved.', '');
+    out.push('| where | function | reason |', '| --- | --- | --- |');
+    for (const m of manualItems) out.push(`| ${link(m.outputLine)} (source ${m.line}) | \`${m.fn}\` | ${esc(m.reason)} |`);
+    out.push('');
+  }
+  if (report.module.changes.length > 0) {
+    out.push('## Module', '');
+    for (const c of report.module.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
+    out.push('');
+  }
+  const changed = report.functions.filter((f) => f.status !== 'unchanged');
+  if (changed.length > 0) {
+    out.push('## Functions', '');
+    for (const f of changed) {
+      out.push(`### ${f.name} — ${f.status}`, '');
+      for (const c of f.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
+      out.push('');
+    }
+  }
+  const unchanged = report.functions.filter((f) => f.status === 'unchanged');
+  if (unchanged.length > 0) {
+    out.push('## Unchanged', '', 'Copied byte for byte: ' + unchanged.map((f) => `\`${f.name}\``).join(', ') + '.', '');
+  }
+  return out.join('\n');
+}
+
+/** port-report.json text: stable key order, two-space indent, final newline. */
+export function renderJson(report: PortReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}

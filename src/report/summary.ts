@@ -1,0 +1,23 @@
+import type { ChalkInstance } from 'chalk';
+import type { PortResult } from '../run.js';
+
+/** The one-screen summary printed after a port. Pure. */
+export function renderSummary(result: PortResult, c: ChalkInstance): string {
+  const lines: string[] = [];
+  const verb = result.written ? 'ported' : 'would port (dry run, nothing written)';
+  lines.push(c.bold(`port-db: ${verb} ${result.modules.length} module${result.modules.length === 1 ? '' : 's'} (rules: ${result.rules.name})`));
+  for (const m of result.modules) {
+    const s = m.report.summary;
+    const [api, md] = m.files;
+    lines.push(`  ${m.sourceDisplay} → ${api.display}`);
+    lines.push(
+      `    functions ${s.functions} · unchanged ${s.unchanged} · ported ${c.green(String(s.ported))} · manual ${s.manual ? c.yellow(String(s.manual)) : '0'} (${s.manualItems} manual item${s.manualItems === 1 ? '' : 's'})`,
+    );
+    const kinds = Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
+    if (kinds) lines.push(`    changes: ${kinds}`);
+    lines.push(`    report: ${md.display}${result.written ? '' : ' (not written)'}`);
+  }
+  const manual = result.modules.reduce((n, m) => n + m.report.summary.manualItems, 0);
+  if (manual > 0) lines.push(c.yellow(`${manual} manual item${manual === 1 ? '' : 's'} to review: see the reports, or run \`port-db check\` on the output.`));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,128 @@
+import type { ModuleFacts } from '../analyzer/module.js';
+
+/**
+ * Module-level helpers the port emits once, after the imports. Each is marked with a
+ * `port-db: generated helper` comment so that porting the output again recognises it.
+ */
+export interface Helper {
+  id: string;
+  /** Names this helper needs from the target module. */
+  imports: string[];
+  /** Other helpers it calls. */
+  uses: string[];
+  render(facts: ModuleFacts, names: HelperNames): string;
+}
+
+/** The spellings the module uses for the re-emitted helpers. */
+export interface HelperNames {
+  session: string[];
+  query: string[];
+}
+
+export const HELPER_MARK = '// port-db: generated helper';
+
+const alias = (names: string[], render: (name: string) => string): string => {
+  const [first, ...rest] = names;
+  return [render(first), ...rest.map((n) => `const ${n} = ${first};`)].join('\n');
+};
+
+export const HELPERS: Helper[] = [
+  {
+    id: 'get_session',
+    imports: ['RomeSession'],
+    uses: [],
+    render: (_facts, names) =>
+      alias(
+        names.session,
+        (name) => `${HELPER_MARK} (session): ROME sessions replace the SQL session factory.
+function ${name}(_options?: unknown): RomeSession {
+  return new RomeSession();
+}`,
+      ),
+  },
+  {
+    id: 'model_query',
+    imports: ['RomeQuery', 'RomeSession', 'or_'],
+    uses: ['get_session'],
+    render: (_facts, names) =>
+      alias(
+        names.query,
+        (name) => `${HELPER_MARK} (query): model_query on a RomeQuery.
+// ROME ignores query options, so read_deleted and project_only are applied here as filters.
+function ${name}(context: any, model: any, options: RomeModelQueryOptions = {}): RomeQuery<any> {
+  const session = options.session ?? new RomeSession();
+  const read_deleted = options.read_deleted ?? options.readDeleted ?? context?.read_deleted ?? context?.readDeleted ?? 'no';
+  const project_only = options.project_only ?? options.projectOnly ?? false;
+  // a column query filters on the column's entity
+  const entity = model?.class_ ?? model;
+  let query = session.query(model);
+  if (read_deleted === 'no') {
+    query = query.filter(entity.deleted.eq(entity.deleted.default ?? 0));
+  } else if (read_deleted === 'only') {
+    query = query.filter(entity.deleted.ne(entity.deleted.default ?? 0));
+  } else if (read_deleted !== 'yes') {
+    throw new Error(\`Unrecognized read_deleted value '\${read_deleted}'\`);
+  }
+  const is_user_context = context && !context.is_admin && context.user_id && context.project_id;
+  if (project_only && is_user_context) {
+    if (project_only === 'allow_none') {
+      query = query.filter(or_(entity.project_id.eq(context.project_id), entity.project_id.is(null)));
+    } else {
+      query = query.filter(entity.project_id.eq(context.project_id));
+    }
+  }
+  return query;
+}
+
+interface RomeModelQueryOptions {
+  session?: RomeSession;
+  read_deleted?: 'no' | 'yes' | 'only';
+  readDeleted?: 'no' | 'yes' | 'only';
+  project_only?: boolean | 'allow_none';
+  projectOnly?: boolean | 'allow_none';
+  use_slave?: boolean;
+  useSlave?: boolean;
+}`,
+      ),
+  },
+  {
+    id: 'one',
+    imports: ['NoResultFound', 'MultipleResultsFound'],
+    uses: [],
+    render: () => `${HELPER_MARK} (query): ROME's one() returns nothing; this keeps SQL's one() contract.
+function _one<T>(rows: T[]): T {
+  if (rows.length === 0) throw new NoResultFound('No row was found for one()');
+  if (rows.length > 1) throw new MultipleResultsFound('Multiple rows were found for one()');
+  return rows[0];
+}`,
+  },
+  {
+    id: 'soft_delete_counting',
+    imports: ['RomeQuery'],
+    uses: [],
+    render: () => `${HELPER_MARK} (query): ROME's soft_delete() returns the query, not the row count SQL returned.
+async function _soft_delete_counting(query: RomeQuery<any>): Promise<number> {
+  const count = await query.count();
+  await query.soft_delete();
+  return count;
+}`,
+  },
+  {
+    id: 'delete_counting',
+    imports: ['RomeQuery'],
+    uses: [],
+    render: () => `${HELPER_MARK} (query): ROME's delete() returns the query, not the row count SQL returned.
+async function _delete_counting(query: RomeQuery<any>): Promise<number> {
+  const count = await query.count();
+  await query.delete();
+  return count;
+}`,
+  },
+];
+
+/** True when a local declaration was emitted by port-db (it follows the helper mark). */
+export function isGeneratedHelper(text: string, declStart: number): boolean {
+  const before = text.slice(Math.max(0, declStart - 400), declStart);
+  const lines = before.split('\n');
+  return lines.slice(-4).some((l) => l.trimStart().startsWith(HELPER_MARK));
+}

@@ -1,0 +1,185 @@
+import { posix, relative, resolve, sep } from 'node:path';
+import { ts } from 'ts-morph';
+import type { ImportInfo, ModuleFacts } from '../analyzer/module.js';
+import { wholeLines } from '../analyzer/edits.js';
+import { HELPERS } from './helpers.js';
+import { inside, referencesTo } from './manual.js';
+import { importedHelpers } from './session.js';
+import { emptyResult, record, type RewriteContext, type Rewriter, type RewriteResult } from './types.js';
+
+/** Re-points a relative specifier written in `fromDir` so it resolves the same from `toDir`. */
+export function repoint(specifier: string, fromDir: string, toDir: string): string {
+  const target = resolve(fromDir, specifier);
+  let rel = relative(toDir, target).split(sep).join(posix.sep);
+  if (!rel.startsWith('.')) rel = './' + rel;
+  return rel;
+}
+
+/** Target names needed by the rewriters and the helpers they asked for, in the pack's order. */
+function targetNames(facts: ModuleFacts, ctx: RewriteContext, mapped: string[]): string[] {
+  const wanted = new Set(mapped);
+  for (const need of ctx.needs) {
+    if (need.kind === 'import') wanted.add(need.name);
+    if (need.kind === 'helper') for (const name of HELPERS.find((h) => h.id === need.id)?.imports ?? []) wanted.add(name);
+  }
+  const order = facts.rules.target.names;
+  return [...wanted].sort((a, b) => (order.indexOf(a) + 1 || 1e6) - (order.indexOf(b) + 1 || 1e6) || a.localeCompare(b));
+}
+
+function quoteOf(facts: ModuleFacts, imp: ImportInfo): string {
+  return facts.text[imp.decl.moduleSpecifier.getStart(facts.sf)];
+}
+
+export const importRewriter: Rewriter = {
+  id: 'import',
+  title: 'SQL imports become ROME imports; relative imports follow the module',
+  description:
+    'Names ROME has (or_, and_, not_, Session → RomeSession, ...) move to the target module; SQL names no longer used are removed; ' +
+    'SQL names that only manual code still uses stay in a marked import so the port compiles. Relative imports are re-pointed from ' +
+    'db/sqlalchemy/ to db/discovery/, the re-emitted session factory and query helper are no longer imported, and the pack\'s path ' +
+    'mappings (oslo.db → oslo_db) are applied. An import of a db/sqlalchemy module that remains is marked manual.',
+  samples: [
+    {
+      before: `import { or_ } from 'sqlalchemy';
+import * as models from './models';
+
+export const q = (a: any, b: any) => or_(a, b, models);
+`,
+      after: `import { or_ } from 'rome-orm';
+// port-db: manual imports the SQL module ../sqlalchemy/models: ROME needs ROME entities (port the models module)
+import * as models from '../sqlalchemy/models';
+
+export const q = (a: any, b: any) => or_(a, b, models);
+`,
+    },
+  ],
+  rewrite(facts, ctx) {
+    const out = emptyResult();
+    const manualRanges: Array<[number, number]> = ctx.manual.map((m) => [m.node.getStart(facts.sf), m.node.end]);
+    const reemitted = new Set([...importedHelpers(facts, 'session'), ...importedHelpers(facts, 'query')]);
+    const mapped: string[] = [];
+    const renames = new Map<string, string>();
+    let targetImport: ImportInfo | undefined;
+    let firstSql: ImportInfo | undefined;
+
+    // which SQL names are still referenced, and where
+    const usedInManual = new Set<string>();
+    referencesTo(facts.sf, new Set(facts.sqlBindings.keys()), (id) => {
+      const s = id.getStart(facts.sf);
+      if (inside(ctx.deleted, s, id.end)) return;
+      if (inside(manualRanges, s, id.end)) usedInManual.add(id.text);
+    });
+
+    for (const imp of facts.imports) {
+      const at = imp.decl.getStart(facts.sf);
+      const q = quoteOf(facts, imp);
+      if (imp.specifier === facts.rules.target.module) {
+        targetImport = imp;
+        continue;
+      }
+      if (imp.isSql) {
+        firstSql ??= imp;
+        const keep: string[] = [];
+        const dropped: string[] = [];
+        for (const [local, imported] of imp.bindings) {
+          const to = facts.rules.mappedNames[imported];
+          if (to && imported !== '*' && imported !== 'default') {
+            mapped.push(to);
+            if (to !== local) renames.set(local, to);
+          } else if (usedInManual.has(local)) keep.push(local);
+          else dropped.push(local);
+        }
+        const movedNames = [...imp.bindings.keys()].filter((l) => facts.rules.mappedNames[imp.bindings.get(l)!]);
+        const parts: string[] = [];
+        if (movedNames.length) parts.push(`${movedNames.join(', ')} now from ${facts.rules.target.module}`);
+        if (dropped.length) parts.push(`${dropped.join(', ')} removed (no longer used)`);
+        if (keep.length === 0) {
+          const [s, e] = wholeLines(facts.text, at, imp.decl.end);
+          record(out, 'import', at, `\`${imp.specifier}\` import removed: ${parts.join('; ')}`, { start: s, end: e, text: '' });
+        } else {
+          const same = keep.length === imp.bindings.size;
+          const named = imp.decl.importClause?.namedBindings;
+          const text = same
+            ? imp.decl.getText(facts.sf)
+            : named && ts.isNamedImports(named)
+              ? `import ${imp.typeOnly ? 'type ' : ''}{ ${keep.join(', ')} } from ${q}${imp.specifier}${q};`
+              : imp.decl.getText(facts.sf);
+          out.manual.push({ node: imp.decl, pos: at, reason: `SQL import kept for manual code: ${keep.join(', ')}` });
+          if (!same) record(out, 'import', at, `\`${imp.specifier}\` import narrowed to ${keep.join(', ')} (used by manual code only): ${parts.join('; ')}`, { start: at, end: imp.decl.end, text });
+        }
+        continue;
+      }
+      if (imp.mappedTo) {
+        const lit = imp.decl.moduleSpecifier;
+        record(out, 'import', at, `\`${imp.specifier}\` → \`${imp.mappedTo}\` (rule pack import mapping)`, {
+          start: lit.getStart(facts.sf),
+          end: lit.end,
+          text: `${q}${imp.mappedTo}${q}`,
+        });
+        continue;
+      }
+      if (!imp.specifier.startsWith('.')) continue;
+      const names = [...imp.bindings.keys()];
+      const gone = names.filter((n) => reemitted.has(n));
+      const kept = names.filter((n) => !reemitted.has(n));
+      const target = repoint(imp.specifier, ctx.sourceDir, ctx.outputDir);
+      if (kept.length === 0 && gone.length > 0) {
+        const [s, e] = wholeLines(facts.text, at, imp.decl.end);
+        record(out, 'import', at, `\`${imp.specifier}\` import removed: ${gone.join(', ')} re-emitted in this module`, { start: s, end: e, text: '' });
+        continue;
+      }
+      if (gone.length > 0) {
+        const named = imp.decl.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named)) {
+          const els = named.elements.filter((el) => !reemitted.has(el.name.text)).map((el) => el.getText(facts.sf));
+          record(out, 'import', at, `${gone.join(', ')} no longer imported from \`${imp.specifier}\`: re-emitted in this module`, {
+            start: named.getStart(facts.sf),
+            end: named.end,
+            text: `{ ${els.join(', ')} }`,
+          });
+        }
+      }
+      if (target !== imp.specifier) {
+        const lit = imp.decl.moduleSpecifier;
+        record(out, 'import', at, `\`${imp.specifier}\` re-pointed to \`${target}\` for the module's new folder`, { start: lit.getStart(facts.sf), end: lit.end, text: `${q}${target}${q}` });
+      }
+      if (/(^|\/)sqlalchemy(\/|$)/.test(target) && !imp.typeOnly) {
+        out.manual.push({ node: imp.decl, pos: at, reason: `imports the SQL module ${target}: ROME needs ROME entities (port the models module)` });
+      } else if (/(^|\/)sqlalchemy(\/|$)/.test(target)) {
+        out.manual.push({ node: imp.decl, pos: at, reason: `imports types from the SQL module ${target}` });
+      }
+    }
+
+    // names renamed on the way (Session → RomeSession), outside manual code
+    if (renames.size > 0) {
+      referencesTo(facts.sf, new Set(renames.keys()), (id) => {
+        const s = id.getStart(facts.sf);
+        if (inside(manualRanges, s, id.end) || inside(ctx.deleted, s, id.end)) return;
+        out.edits.push({ start: s, end: id.end, text: renames.get(id.text)! });
+      });
+    }
+
+    addTargetImport(facts, ctx, out, targetNames(facts, ctx, mapped), targetImport, firstSql);
+    return out;
+  },
+};
+
+function addTargetImport(facts: ModuleFacts, ctx: RewriteContext, out: RewriteResult, names: string[], existing: ImportInfo | undefined, firstSql: ImportInfo | undefined): void {
+  if (names.length === 0) return;
+  const module = facts.rules.target.module;
+  if (existing) {
+    const have = new Set(existing.bindings.keys());
+    const missing = names.filter((n) => !have.has(n));
+    const named = existing.decl.importClause?.namedBindings;
+    if (missing.length === 0 || !named || !ts.isNamedImports(named)) return;
+    const all = [...named.elements.map((e) => e.getText(facts.sf)), ...missing];
+    record(out, 'import', existing.decl.getStart(facts.sf), `${missing.join(', ')} imported from ${module}`, { start: named.getStart(facts.sf), end: named.end, text: `{ ${all.join(', ')} }` });
+    return;
+  }
+  const q = firstSql ? quoteOf(facts, firstSql) : "'";
+  const line = `import { ${names.join(', ')} } from ${q}${module}${q};`;
+  const anchor = firstSql?.decl ?? facts.imports[0]?.decl;
+  const pos = anchor ? anchor.getStart(facts.sf) : 0;
+  record(out, 'import', pos, `${names.join(', ')} imported from ${module}`, { start: pos, end: pos, text: line + facts.eol });
+  void ctx;
+}

@@ -1,0 +1,101 @@
+import { ts } from 'ts-morph';
+import { isSessionExpr, type ModuleFacts } from '../analyzer/module.js';
+import { enclosingStatement, walk } from '../analyzer/parse.js';
+import { isSqlStatement, SUBSTITUTION } from '../check/sql-classifier.js';
+import { emptyResult, type RewriteContext, type Rewriter } from './types.js';
+
+const SESSION_REASONS: Record<string, string> = {
+  execute: '`session.execute(...)` runs SQL: ROME has no SQL engine',
+  begin_nested: '`begin_nested()`: ROME has no savepoints',
+  beginNested: '`beginNested()`: ROME has no savepoints',
+  rollback: '`rollback()`: ROME sessions cannot roll back (what was saved stays saved)',
+  merge: '`merge()`: RomeSession has no merge',
+  expire: '`expire()`: RomeSession has no expire',
+  refresh: '`refresh()`: RomeSession has no refresh',
+  expunge: '`expunge()`: RomeSession has no expunge',
+};
+
+/** True when [pos, end) lies inside one of the ranges. */
+export function inside(ranges: Array<[number, number]>, pos: number, end = pos): boolean {
+  return ranges.some(([s, e]) => pos >= s && end <= e);
+}
+
+/** Identifier references (not declarations, not property names) to a set of local names. */
+export function referencesTo(sf: ts.SourceFile, names: Set<string>, visit: (id: ts.Identifier) => void): void {
+  walk(sf, (n) => {
+    if (!ts.isIdentifier(n) || !names.has(n.text)) return;
+    const p = n.parent;
+    if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return;
+    if (ts.isPropertyAccessExpression(p) && p.name === n) return;
+    if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p)) && p.name === n) return;
+    if (ts.isQualifiedName(p) && p.right === n) return;
+    visit(n);
+  });
+}
+
+function literalText(n: ts.Node): string | undefined {
+  if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return n.text;
+  if (ts.isTemplateExpression(n)) return n.head.text + n.templateSpans.map((s) => SUBSTITUTION + s.literal.text).join('');
+  return undefined;
+}
+
+export const manualRewriter: Rewriter = {
+  id: 'manual',
+  title: 'What ROME cannot run is kept and marked for a human',
+  description:
+    'Raw SQL (text(...), SQL strings, session.execute), core statements, SQL-library helpers ROME lacks (func, case, aliased, ...), ' +
+    'session calls RomeSession lacks (rollback, begin_nested, merge, ...) and creates (until create-lock is automated) are kept verbatim ' +
+    'under a `// port-db: manual <reason>` comment and listed in the report, where `port-db check` finds them.',
+  samples: [
+    {
+      before: `import { text } from 'sqlalchemy';
+
+export async function f(session: any) {
+  return await session.execute(text('DELETE FROM instances'));
+}
+`,
+      after: `// port-db: manual SQL import kept for manual code: text
+import { text } from 'sqlalchemy';
+
+export async function f(session: any) {
+  // port-db: manual \`session.execute(...)\` runs SQL: ROME has no SQL engine; raw SQL \`text(...)\`: ROME has no SQL engine; SQL statement in a string: DELETE FROM instances
+  return await session.execute(text('DELETE FROM instances'));
+}
+`,
+    },
+  ],
+  rewrite(facts, ctx: RewriteContext) {
+    const out = emptyResult();
+    const flag = (node: ts.Node, reason: string) => out.manual.push({ node: enclosingStatement(node), pos: node.getStart(facts.sf), reason });
+    const inImport = (n: ts.Node) => ts.isImportDeclaration(enclosingStatement(n));
+    // SQL-library names ROME lacks (mapped names such as or_ move to the target import instead)
+    const sqlNames = new Set([...facts.sqlBindings.keys()].filter((n) => !(facts.sqlBindings.get(n)!.bindings.get(n)! in facts.rules.mappedNames)));
+    referencesTo(facts.sf, sqlNames, (id) => {
+      if (inside(ctx.deleted, id.getStart(facts.sf), id.end) || inImport(id)) return;
+      const imported = facts.sqlBindings.get(id.text)!;
+      const what = id.text === 'text' ? 'raw SQL `text(...)`: ROME has no SQL engine' : `\`${id.text}\` from ${imported.specifier} has no ROME equivalent`;
+      flag(id, what);
+    });
+    walk(facts.sf, (n) => {
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+        const method = n.expression.name.text;
+        if (method in SESSION_REASONS && isSessionExpr(facts, n.expression.expression)) flag(n.expression.name, SESSION_REASONS[method]);
+      }
+      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && facts.rules.constructs[n.expression.text] === 'manual') {
+        const imp = facts.imports.find((i) => i.bindings.has((n.expression as ts.Identifier).text));
+        if (imp && imp.mappedTo) flag(n.expression, `\`${n.expression.text}()\` from ${imp.specifier}: ROME has no equivalent`);
+      }
+      if (ts.isNewExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === facts.modelsNamespace) {
+        flag(
+          n,
+          `create of ${n.getText(facts.sf).replace(/\(.*$/s, '')}: ROME enforces no unique constraints, so the create needs a lock and a uniqueness check (create-lock is not automated yet)`,
+        );
+      }
+      const lit = literalText(n);
+      if (lit !== undefined && !inImport(n) && isSqlStatement(lit)) {
+        flag(n, `SQL statement in a string: ${lit.replace(/\s+/g, ' ').replaceAll(SUBSTITUTION, '${…}').slice(0, 60)}`);
+      }
+    });
+    return out;
+  },
+};

@@ -1,0 +1,242 @@
+import { ts } from 'ts-morph';
+import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from '../analyzer/chains.js';
+import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
+import { enclosingStatement, walk } from '../analyzer/parse.js';
+import { kindCache } from './loader-option.js';
+import { importedHelpers, handWrittenHelpers } from './session.js';
+import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
+
+/** Why each query construct ROME lacks needs a human (ROME.md). */
+const MANUAL_REASONS: Record<string, string> = {
+  outerjoin: 'ROME runs outerjoin() as an inner join: rows without a match would disappear',
+  distinct: 'ROME\'s distinct() returns a list, not a query',
+  subquery: 'ROME has no subqueries',
+  group_by: 'ROME has no group_by()',
+  having: 'ROME has no having()',
+  scalar: 'ROME has no scalar()',
+  label: 'ROME has no labels',
+  with_entities: 'ROME has no with_entities()',
+  from_self: 'ROME has no from_self()',
+  union: 'ROME has no union()',
+  any: 'ROME runs .any() on relationships unreliably: use an explicit join or a two-step in_()',
+  has: 'ROME runs .has() on relationships unreliably: use an explicit join or a two-step in_()',
+};
+
+function reasonFor(name: string): string {
+  const snake = name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+  return `\`${name}()\`: ${MANUAL_REASONS[snake] ?? MANUAL_REASONS[name] ?? 'no ROME equivalent'}`;
+}
+
+/** `(x)` unless the value sits where no parentheses are needed. */
+function needsParens(node: ts.Node): boolean {
+  const p = node.parent;
+  return !(
+    (ts.isReturnStatement(p) && p.expression === node) ||
+    (ts.isVariableDeclaration(p) && p.initializer === node) ||
+    (ts.isArrowFunction(p) && p.body === node) ||
+    (ts.isCallExpression(p) && p.arguments.includes(node as ts.Expression)) ||
+    ts.isExpressionStatement(p)
+  );
+}
+
+function isSingleEntity(facts: ModuleFacts, chain: Chain, start: number): boolean {
+  const root = bare(chain.root);
+  const args = start === 1 ? chain.links[0].call.arguments : ts.isCallExpression(root) ? root.arguments.slice(1, 2) : undefined;
+  if (!args || (start === 1 && args.length !== 1)) return false;
+  const entity = args[0];
+  return !!entity && ts.isPropertyAccessExpression(entity) && ts.isIdentifier(entity.expression) && entity.expression.text === facts.modelsNamespace;
+}
+
+/** A query on one column (`models.Instance.uuid`): ROME returns bare values, not rows. */
+function isColumnQuery(facts: ModuleFacts, chain: Chain, start: number): boolean {
+  const root = bare(chain.root);
+  const args = start === 1 ? chain.links[0].call.arguments : ts.isCallExpression(root) ? root.arguments.slice(1, 2) : [];
+  return args.some(
+    (a) =>
+      ts.isPropertyAccessExpression(a) &&
+      ts.isPropertyAccessExpression(a.expression) &&
+      ts.isIdentifier(a.expression.expression) &&
+      a.expression.expression.text === facts.modelsNamespace,
+  );
+}
+
+/** `(await q.first())?.[0]` or `(await q.all()).map((row: any) => row[0])`: a port of a port. */
+function alreadyUnpacked(value: ts.Expression): boolean {
+  const p = value.parent;
+  if (!ts.isParenthesizedExpression(p)) return false;
+  const q = p.parent;
+  if (ts.isElementAccessExpression(q) && q.questionDotToken && q.argumentExpression.getText() === '0') return true;
+  return ts.isPropertyAccessExpression(q) && q.name.text === 'map' && /row\[0\]\s*\)$/.test(q.parent.getText());
+}
+
+const linkRange = (l: ChainLink) => ({ start: l.access.expression.end, end: l.call.end });
+const argText = (facts: ModuleFacts, l: ChainLink) => l.call.arguments.map((a) => a.getText(facts.sf)).join(', ');
+const isSimple = (s: string) => /^[\w.$]+$/.test(s);
+
+function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: RewriteResult): void {
+  const links = chain.links.slice(start);
+  const stmt = enclosingStatement(chain.top);
+  const manual = (link: ChainLink, reason: string) => out.manual.push({ node: stmt, pos: link.access.name.getStart(facts.sf), reason });
+  let flagged = false;
+  for (const link of links) {
+    if (facts.rules.constructs[link.name] === 'manual' && !['execute', 'select', 'insert', 'func', 'text'].includes(link.name)) {
+      manual(link, reasonFor(link.name));
+      flagged = true;
+    }
+    if (facts.rules.rowLocks.includes(link.name)) {
+      manual(link, `row lock \`${link.name}()\`: ROME takes no row locks; the read-modify-write it protects needs a distributed lock (row-lock is not automated yet)`);
+      flagged = true;
+    }
+  }
+  if (isColumnQuery(facts, chain, start)) {
+    const at = start === 1 ? chain.links[0] : undefined;
+    out.manual.push({
+      node: stmt,
+      pos: (at ? at.access.name : chain.root).getStart(facts.sf),
+      reason: 'query on a single column: ROME returns bare values, not one-element rows (drop the [0] where the rows are read)',
+    });
+    flagged = true;
+  }
+  if (flagged) return;
+
+  const last = links[links.length - 1];
+  if (!last) return;
+  const terminal = last.name;
+  const value = valueNode(chain.top);
+  const awaited = ts.isAwaitExpression(value);
+  const limit = links.find((l) => l.name === 'limit');
+  const offset = links.find((l) => l.name === 'offset');
+  const join = links.find((l) => l.name === 'join');
+  const where = (l: ChainLink) => l.access.name.getStart(facts.sf);
+
+  if (limit || offset) {
+    const lim = limit ? argText(facts, limit) : undefined;
+    const off = offset ? argText(facts, offset) : undefined;
+    if (terminal === 'all') {
+      const end = lim === undefined ? '' : off === undefined ? `0, ${lim}` : `${off}, ${isSimple(off) ? off : `(${off})`} + ${isSimple(lim) ? lim : `(${lim})`}`;
+      const slice = `.slice(${off !== undefined && lim === undefined ? off : end})`;
+      for (const l of [limit, offset]) if (l) out.edits.push({ ...linkRange(l), text: '' });
+      const edit = { start: value.end, end: value.end, text: awaited ? `)${slice}` : slice };
+      if (awaited) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
+      record(out, 'query', where(limit ?? offset!), `\`${[offset, limit].filter(Boolean).map((l) => `${l!.name}(${argText(facts, l!)})`).join('.')}\` → \`${slice}\` on the result of all(): ROME ignores limit() and has no offset()`, edit);
+    } else if (terminal === 'first' && limit && !offset) {
+      record(out, 'query', where(limit), `dropped \`limit(${lim})\` before first(): ROME ignores limit(), and first() returns one row anyway`, { ...linkRange(limit), text: '' });
+    } else {
+      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` not followed by all(): ROME ignores limit() and has no offset(); slice the result of all()`);
+      return;
+    }
+  }
+
+  if (join && (terminal === 'first' || terminal === 'all') && isSingleEntity(facts, chain, start) && alreadyUnpacked(value)) {
+    // ported before: the rows are unpacked already
+  } else if (join && (terminal === 'first' || terminal === 'all') && isSingleEntity(facts, chain, start)) {
+    const open = terminal === 'first' ? (needsParens(value) ? '((' : '(') : '(';
+    const close = terminal === 'first' ? (needsParens(value) ? ')?.[0] ?? null)' : ')?.[0] ?? null') : ').map((row: any) => row[0])';
+    if (awaited || terminal === 'all') {
+      out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: open });
+      record(out, 'query', where(join), `joined rows unpacked: ROME returns [entity, joined] for a join on a single-entity query; \`${close.replace(/^\)+/, '')}\` keeps the entity`, {
+        start: value.end,
+        end: value.end,
+        text: close,
+      });
+    }
+  } else if (join && !['count', 'update', 'delete', 'soft_delete', 'softDelete'].includes(terminal)) {
+    if (!isSingleEntity(facts, chain, start) && (terminal === 'first' || terminal === 'all')) {
+      // a multi-entity query already returns tuples
+    } else {
+      manual(join, 'join() on a single-entity query: ROME returns [entity, joined] rows; unpack the first entity where the rows are read');
+      return;
+    }
+  }
+
+  if (terminal === 'one' || terminal === 'oneOrNone' || terminal === 'one_or_none') {
+    if (terminal !== 'one') return;
+    out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'all' });
+    out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '_one(' });
+    record(out, 'query', where(last), '`one()` → `_one(….all())`: ROME\'s one() returns nothing; _one raises NoResultFound / MultipleResultsFound as SQL did', {
+      start: value.end,
+      end: value.end,
+      text: ')',
+    });
+    out.needs.push({ kind: 'helper', id: 'one' });
+  } else if (terminal === 'exists') {
+    const paren = needsParens(value);
+    out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'first' });
+    out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: (paren ? '(' : '') + (awaited ? '(' : '') });
+    record(out, 'query', where(last), '`exists()` → `first() != null`: ROME\'s exists() is not an SQL EXISTS', {
+      start: value.end,
+      end: value.end,
+      text: (awaited ? ')' : '') + ' != null' + (paren ? ')' : ''),
+    });
+  } else if ((facts.rules.methods.softDelete.includes(terminal) || terminal === 'delete') && !ts.isExpressionStatement(value.parent)) {
+    if (!awaited) {
+      manual(last, `\`${terminal}()\` used as a row count: ROME returns the query; count() first, then ${terminal}()`);
+      return;
+    }
+    const helper = terminal === 'delete' ? '_delete_counting' : '_soft_delete_counting';
+    out.edits.push({ start: chain.top.getStart(facts.sf), end: chain.top.getStart(facts.sf), text: `${helper}(` });
+    record(out, 'query', where(last), `\`${terminal}()\` used as a row count → \`${helper}(query)\`: ROME returns the query, so the rows are counted first`, {
+      start: last.access.expression.end,
+      end: last.call.end,
+      text: ')',
+    });
+    out.needs.push({ kind: 'helper', id: terminal === 'delete' ? 'delete_counting' : 'soft_delete_counting' });
+  }
+}
+
+export const queryRewriter: Rewriter = {
+  id: 'query',
+  title: 'Queries run on RomeQuery with their SQL meaning',
+  description:
+    'model_query is re-emitted on RomeQuery, applying read_deleted and project_only itself (ROME ignores query options). ' +
+    'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
+    'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first. ' +
+    'Constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual.',
+  samples: [
+    {
+      before: `import * as models from './models';
+import { model_query } from 'rome-orm';
+
+export async function f(context: any) {
+  return await model_query(context, models.Instance).limit(5).all();
+}
+`,
+      after: `import * as models from './models';
+import { model_query } from 'rome-orm';
+
+export async function f(context: any) {
+  return (await model_query(context, models.Instance).all()).slice(0, 5);
+}
+`,
+    },
+  ],
+  rewrite(facts) {
+    const out = emptyResult();
+    const names = importedHelpers(facts, 'query');
+    if (names.length > 0) {
+      out.needs.push({ kind: 'helper', id: 'model_query' });
+      record(out, 'query', 0, `${names.join(', ')} re-emitted on RomeQuery: read_deleted (default from the context) and project_only (incl. 'allow_none') applied as filters`);
+    }
+    for (const name of handWrittenHelpers(facts, 'query')) {
+      const fn = facts.localFunctions.get(name)!;
+      out.manual.push({ node: ts.isFunctionDeclaration(fn) ? fn : fn.parent.parent.parent, pos: fn.getStart(facts.sf), reason: `hand-written query helper ${name}(): rebuild it on RomeQuery` });
+    }
+    const envOf = kindCache(facts);
+    walk(facts.sf, (n) => {
+      if (ts.isCallExpression(n) && isChainTop(n)) {
+        const chain = flattenChain(n);
+        const start = queryStart(facts, chain, envOf(n));
+        if (start >= 0) rewriteChain(facts, chain, start, out);
+      }
+      // .any() / .has() / .label() on model columns and relationships
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['any', 'has', 'label'].includes(n.expression.name.text)) {
+        let root: ts.Expression = n.expression.expression;
+        while (ts.isPropertyAccessExpression(root)) root = root.expression;
+        if (ts.isIdentifier(root) && root.text === facts.modelsNamespace) {
+          out.manual.push({ node: enclosingStatement(n), pos: n.expression.name.getStart(facts.sf), reason: reasonFor(n.expression.name.text) });
+        }
+      }
+    });
+    return out;
+  },
+};

@@ -1,0 +1,80 @@
+import type { ts } from 'ts-morph';
+import type { ModuleFacts } from '../analyzer/module.js';
+
+/** The change kinds of DESIGN §4; stable ids that appear in the JSON report. */
+export type ChangeKind =
+  | 'session'
+  | 'query'
+  | 'create-lock'
+  | 'row-lock'
+  | 'session-add'
+  | 'transaction'
+  | 'import'
+  | 'loader-option'
+  | 'manual';
+
+/** A text edit against the original source: replace [start, end) with text. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** One recorded rewrite. `pos` is where it happened in the source; `edit` locates it in the output. */
+export interface ChangeRecord {
+  kind: ChangeKind;
+  pos: number;
+  detail: string;
+  edit?: Edit;
+}
+
+/** Code port-db keeps verbatim and marks for a human. */
+export interface ManualItem {
+  /** The statement (or declaration) that is kept and marked. */
+  node: ts.Node;
+  pos: number;
+  reason: string;
+}
+
+/** Module-level code a rewriter needs: a generated helper or a name from the target module. */
+export type Need = { kind: 'helper'; id: string } | { kind: 'import'; name: string };
+
+export interface RewriteResult {
+  edits: Edit[];
+  changes: ChangeRecord[];
+  manual: ManualItem[];
+  needs: Need[];
+}
+
+/** What earlier rewriters decided, for the ones that run after them. */
+export interface RewriteContext {
+  /** Source ranges already deleted by earlier rewriters. */
+  deleted: Array<[number, number]>;
+  /** Statements already marked manual. */
+  manual: ManualItem[];
+  /** Everything earlier rewriters asked for. */
+  needs: Need[];
+  /** Folder of the source module and of the output module (for re-pointing relative imports). */
+  sourceDir: string;
+  outputDir: string;
+}
+
+/** A rewriter declares itself (STYLE.md) and turns facts into edits plus records. Pure. */
+export interface Rewriter {
+  id: ChangeKind;
+  title: string;
+  description: string;
+  samples: Array<{ before: string; after: string }>;
+  rewrite(facts: ModuleFacts, ctx: RewriteContext): RewriteResult;
+}
+
+/** An empty result to fill. */
+export function emptyResult(): RewriteResult {
+  return { edits: [], changes: [], manual: [], needs: [] };
+}
+
+/** Records one edit and its change record together. */
+export function record(out: RewriteResult, kind: ChangeKind, pos: number, detail: string, edit?: Edit): void {
+  if (edit) out.edits.push(edit);
+  out.changes.push({ kind, pos, detail, edit });
+}

@@ -8,7 +8,7 @@ import { VERSION } from './version.js';
  */
 async function colors(stream: NodeJS.WriteStream) {
   const { Chalk } = await import('chalk');
-  const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
+  const forced = !!process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0';
   const enabled = forced || (!process.env.NO_COLOR && stream.isTTY === true);
   return new Chalk({ level: enabled ? 1 : 0 });
 }

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { ts } from 'ts-morph';
 import { analyzeModule, type ModuleFacts } from './analyzer/module.js';
-import { applyEdits, lineIndex } from './analyzer/edits.js';
+import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
 import { indentAt, parseModule } from './analyzer/parse.js';
 import type { RulePack } from './rules.js';
 import { HELPERS, type HelperNames } from './rewriters/helpers.js';
@@ -61,7 +61,11 @@ export function portModule(input: PortModuleInput): PortModuleResult {
 
   edits.push(...markerEdits(facts, manual));
   const helperEdit = helpersEdit(facts, ctx.needs);
-  if (helperEdit) edits.push(helperEdit);
+  if (helperEdit) {
+    edits.push(helperEdit);
+    // the re-emitted helpers are where the session and query-helper records point in the output
+    for (const c of changes) if (!c.edit && (c.kind === 'session' || c.kind === 'query')) c.edit = helperEdit;
+  }
 
   const { output, offsets } = applyEdits(input.text, edits);
   const report = buildReport(input, facts, output, offsets, changes, manual);
@@ -128,7 +132,10 @@ function helpersEdit(facts: ModuleFacts, needs: Need[]): Edit | undefined {
   const imports = facts.sf.statements.filter(ts.isImportDeclaration);
   const last = imports[imports.length - 1];
   if (!last) return { start: 0, end: 0, text: block + facts.eol + facts.eol };
-  return { start: last.end, end: last.end, text: facts.eol + facts.eol + block };
+  // at the start of the line after the imports: that line may be deleted, this point never is
+  const at = wholeLines(facts.text, last.getStart(facts.sf), last.end)[1];
+  const lead = at === facts.text.length && !facts.text.endsWith('\n') ? facts.eol : '';
+  return { start: at, end: at, text: lead + facts.eol + block + facts.eol };
 }
 
 function buildReport(

@@ -31,14 +31,16 @@ export const HELPERS: Helper[] = [
     id: 'get_session',
     imports: ['RomeSession'],
     uses: [],
+    // one function per spelling (not an alias), so each visibly returns a RomeSession
     render: (_facts, names) =>
-      alias(
-        names.session,
-        (name) => `${HELPER_MARK} (session): ROME sessions replace the SQL session factory.
+      names.session
+        .map(
+          (name) => `${HELPER_MARK} (session): ROME sessions replace the SQL session factory.
 function ${name}(_options?: unknown): RomeSession {
   return new RomeSession();
 }`,
-      ),
+        )
+        .join('\n\n'),
   },
   {
     id: 'model_query',

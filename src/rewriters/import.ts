@@ -46,7 +46,7 @@ import * as models from './models';
 export const q = (a: any, b: any) => or_(a, b, models);
 `,
       after: `import { or_ } from 'rome-orm';
-// port-db: manual imports the SQL module ../sqlalchemy/models: ROME needs ROME entities (port the models module)
+// port-db: manual imports the SQL models module ../sqlalchemy/models: ROME needs ROME entities (port the models module)
 import * as models from '../sqlalchemy/models';
 
 export const q = (a: any, b: any) => or_(a, b, models);
@@ -143,10 +143,11 @@ export const q = (a: any, b: any) => or_(a, b, models);
         const lit = imp.decl.moduleSpecifier;
         record(out, 'import', at, `\`${imp.specifier}\` re-pointed to \`${target}\` for the module's new folder`, { start: lit.getStart(facts.sf), end: lit.end, text: `${q}${target}${q}` });
       }
-      if (/(^|\/)sqlalchemy(\/|$)/.test(target) && !imp.typeOnly) {
-        out.manual.push({ node: imp.decl, pos: at, reason: `imports the SQL module ${target}: ROME needs ROME entities (port the models module)` });
-      } else if (/(^|\/)sqlalchemy(\/|$)/.test(target)) {
-        out.manual.push({ node: imp.decl, pos: at, reason: `imports types from the SQL module ${target}` });
+      if (/(^|\/)sqlalchemy(\/|$)/.test(target)) {
+        const reason = /\/models$/.test(target)
+          ? `imports the SQL models module ${target}: ROME needs ROME entities (port the models module)`
+          : `imports ${kept.join(', ')} from the SQL module ${target}: port-db re-emits only the session factory and query helper; port the rest`;
+        out.manual.push({ node: imp.decl, pos: at, reason });
       }
     }
 

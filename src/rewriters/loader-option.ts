@@ -32,14 +32,14 @@ export const loaderOptionRewriter: Rewriter = {
     'loader options with anything else is kept and marked manual.',
   samples: [
     {
-      before: `import * as models from './models';
+      before: `import * as models from '../models';
 import { model_query } from 'rome-orm';
 
 export async function f(context: any) {
   return await model_query(context, models.Instance).options(joinedload('info_cache')).first();
 }
 `,
-      after: `import * as models from './models';
+      after: `import * as models from '../models';
 import { model_query } from 'rome-orm';
 
 export async function f(context: any) {

@@ -58,7 +58,7 @@ export async function f(session: any) {
 import { text } from 'sqlalchemy';
 
 export async function f(session: any) {
-  // port-db: manual \`session.execute(...)\` runs SQL: ROME has no SQL engine; raw SQL \`text(...)\`: ROME has no SQL engine; SQL statement in a string: DELETE FROM instances
+  // port-db: manual raw SQL \`text(...)\`: ROME has no SQL engine; \`session.execute(...)\` runs SQL: ROME has no SQL engine; SQL statement in a string: DELETE FROM instances
   return await session.execute(text('DELETE FROM instances'));
 }
 `,

@@ -3,7 +3,7 @@ import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from 
 import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { kindCache } from './loader-option.js';
-import { importedHelpers, handWrittenHelpers } from './session.js';
+import { importedHelpers, handWrittenHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
@@ -35,7 +35,8 @@ function needsParens(node: ts.Node): boolean {
     (ts.isVariableDeclaration(p) && p.initializer === node) ||
     (ts.isArrowFunction(p) && p.body === node) ||
     (ts.isCallExpression(p) && p.arguments.includes(node as ts.Expression)) ||
-    ts.isExpressionStatement(p)
+    ts.isExpressionStatement(p) ||
+    ts.isParenthesizedExpression(p)
   );
 }
 
@@ -194,14 +195,14 @@ export const queryRewriter: Rewriter = {
     'Constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual.',
   samples: [
     {
-      before: `import * as models from './models';
+      before: `import * as models from '../models';
 import { model_query } from 'rome-orm';
 
 export async function f(context: any) {
   return await model_query(context, models.Instance).limit(5).all();
 }
 `,
-      after: `import * as models from './models';
+      after: `import * as models from '../models';
 import { model_query } from 'rome-orm';
 
 export async function f(context: any) {
@@ -215,7 +216,7 @@ export async function f(context: any) {
     const names = importedHelpers(facts, 'query');
     if (names.length > 0) {
       out.needs.push({ kind: 'helper', id: 'model_query' });
-      record(out, 'query', 0, `${names.join(', ')} re-emitted on RomeQuery: read_deleted (default from the context) and project_only (incl. 'allow_none') applied as filters`);
+      record(out, 'query', importPos(facts, names[0]), `${names.join(', ')} re-emitted on RomeQuery: read_deleted (default from the context) and project_only (incl. 'allow_none') applied as filters`);
     }
     for (const name of handWrittenHelpers(facts, 'query')) {
       const fn = facts.localFunctions.get(name)!;

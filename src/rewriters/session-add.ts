@@ -119,26 +119,22 @@ export const sessionAddRewriter: Rewriter = {
     'changed (update(values), field writes, Object.assign) gets session.add(obj) after its last change, unless it is already added or saved.',
   samples: [
     {
-      before: `export async function f(session: any, ref_id: number) {
-  const ref = await _get(ref_id, { session });
+      before: `export async function service_update(session: any, id: number) {
+  const ref = await session.query(Service).filter_by({ id }).first();
   ref.update({ host: 'a' });
   return ref;
 }
 
-async function _get(id: number, opts: any) {
-  return { id, opts, update(_v: unknown) {} };
-}
+declare const Service: any;
 `,
-      after: `export async function f(session: any, ref_id: number) {
-  const ref = await _get(ref_id, { session });
+      after: `export async function service_update(session: any, id: number) {
+  const ref = await session.query(Service).filter_by({ id }).first();
   ref.update({ host: 'a' });
   session.add(ref);
   return ref;
 }
 
-async function _get(id: number, opts: any) {
-  return { id, opts, update(_v: unknown) {} };
-}
+declare const Service: any;
 `,
     },
   ],

@@ -14,6 +14,11 @@ export function importedHelpers(facts: ModuleFacts, kind: 'session' | 'query'): 
   return out;
 }
 
+/** Where the import of a local name starts (the source line a re-emitted helper replaces). */
+export function importPos(facts: ModuleFacts, local: string): number {
+  return facts.imports.find((i) => i.bindings.has(local))?.decl.getStart(facts.sf) ?? 0;
+}
+
 /** Local, hand-written (not generated) definitions of a helper name: port-db cannot rewrite those. */
 export function handWrittenHelpers(facts: ModuleFacts, kind: 'session' | 'query'): string[] {
   const wanted = kind === 'session' ? facts.sessionFactories : facts.queryHelpers;
@@ -59,7 +64,7 @@ export function f() {
     const names = importedHelpers(facts, 'session');
     if (names.length > 0) {
       out.needs.push({ kind: 'helper', id: 'get_session' });
-      record(out, 'session', 0, `${names.join(', ')} re-emitted in this module: returns a new RomeSession instead of an SQL session`);
+      record(out, 'session', importPos(facts, names[0]), `${names.join(', ')} re-emitted in this module: returns a new RomeSession instead of an SQL session`);
     }
     for (const name of handWrittenHelpers(facts, 'session')) {
       const fn = facts.localFunctions.get(name)!;

@@ -5,7 +5,7 @@ import { emptyResult, record, type Rewriter } from './types.js';
 
 export const transactionRewriter: Rewriter = {
   id: 'transaction',
-  title: 'Units of work stay on RomeSession.begin, without SQL-only flags',
+  title: "Units of work stay on RomeSession's begin, without SQL-only flags",
   description:
     "session.begin(...) is kept: RomeSession has begin. Its subtransactions and nested flags are dropped and recorded: ROME has no " +
     'savepoints and no rollback, so what a callback saved before an error stays saved.',

@@ -1,0 +1,94 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { port } from '../src/run.js';
+import { expectFile, FIXTURES } from './helpers.js';
+
+/**
+ * Whole-tree golden tests: the sample trees' db/discovery/* files are what
+ * `port-db port fixtures/<tree>` writes. UPDATE_FIXTURES=1 regenerates them.
+ */
+for (const tree of ['nova', 'glance']) {
+  describe(`fixtures/${tree}`, () => {
+    const root = join(FIXTURES, tree);
+    const result = port({ roots: [root], dryRun: true, force: true });
+
+    it('finds the one SQL module of the tree', () => {
+      expect(result.modules.map((m) => m.sourceDisplay)).toEqual([`${tree}/db/sqlalchemy/api.ts`]);
+    });
+
+    for (const name of ['api.ts', 'PORT-REPORT.md', 'port-report.json']) {
+      it(`emits ${name} as expected`, () => {
+        const file = result.modules[0].files.find((f) => f.path.endsWith(name))!;
+        const { expected, actual } = expectFile(file.path, file.content);
+        expect(actual).toBe(expected);
+      });
+    }
+
+    it('is deterministic: a second port is byte-identical', () => {
+      const again = port({ roots: [root], dryRun: true, force: true });
+      expect(again.modules[0].files.map((f) => f.content)).toEqual(result.modules[0].files.map((f) => f.content));
+    });
+
+    it('is idempotent: porting the port changes nothing', () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'port-db-idem-'));
+      mkdirSync(join(tmp, 'db', 'sqlalchemy'), { recursive: true });
+      writeFileSync(join(tmp, 'db', 'sqlalchemy', 'api.ts'), result.modules[0].files[0].content);
+      const twice = port({ roots: [tmp], dryRun: true });
+      expect(twice.modules[0].files[0].content).toBe(result.modules[0].files[0].content);
+    });
+
+    it('reports every function of the source, and only those', () => {
+      const report = result.modules[0].report;
+      expect(report.summary.functions).toBe(report.functions.length);
+      expect(report.summary.unchanged + report.summary.ported + report.summary.manual).toBe(report.functions.length);
+      const source = readFileSync(join(root, tree, 'db', 'sqlalchemy', 'api.ts'), 'utf8');
+      for (const f of report.functions) expect(source).toContain(f.name.split('.').pop()!);
+    });
+
+    it('marks every manual item in the output, at the line the report names', () => {
+      const [api] = result.modules[0].files;
+      const lines = api.content.split('\n');
+      const report = result.modules[0].report;
+      const items = [...report.module.manual, ...report.functions.flatMap((f) => f.manual)];
+      expect(items.length).toBe(report.summary.manualItems);
+      expect(lines.filter((l) => l.trim().startsWith('// port-db: manual')).length).toBe(items.length);
+      for (const m of items) expect(lines[m.outputLine - 1]).toContain('// port-db: manual');
+    });
+
+    it('points each change at the line of the output it made', () => {
+      const [api] = result.modules[0].files;
+      const lines = api.content.split('\n');
+      for (const f of result.modules[0].report.functions) {
+        for (const c of f.changes.filter((c) => c.kind === 'session-add')) expect(lines[c.outputLine - 1]).toMatch(/session\.add\(/);
+      }
+    });
+  });
+}
+
+describe('the Nova-like port', () => {
+  const result = port({ roots: [join(FIXTURES, 'nova')], dryRun: true, force: true });
+  const report = result.modules[0].report;
+  const fn = (name: string) => report.functions.find((f) => f.name === name)!;
+  const output = result.modules[0].files[0].content;
+
+  it('adds session.add after in-session updates, and only where nothing persisted the object', () => {
+    for (const name of ['service_update', 'compute_node_update', 'instance_update', 'instance_destroy', 'migration_update', 'quota_reserve', 'floatingIpDeallocateAllByHost']) {
+      expect(fn(name).changes.map((c) => c.kind), name).toContain('session-add');
+    }
+    for (const name of ['aggregateUpdate', 'fixed_ip_disassociate']) expect(fn(name).changes.map((c) => c.kind), name).not.toContain('session-add');
+  });
+
+  it('keeps the SQL session factory and query helper out of the imports', () => {
+    expect(output).not.toMatch(/from '\.\/session'/);
+    expect(output).toMatch(/function get_session\(_options\?: unknown\): RomeSession/);
+    expect(output).toMatch(/read_deleted === 'only'/);
+    expect(output).toMatch(/project_only === 'allow_none'/);
+  });
+
+  it('flags creates and row locks as manual until they are automated', () => {
+    expect(fn('service_create').status).toBe('manual');
+    expect(fn('fixed_ip_associate').manual[0].reason).toMatch(/row lock/);
+  });
+});

@@ -1,0 +1,32 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { portModule, type PortModuleResult } from '../src/port-module.js';
+import { loadRulePack } from '../src/rules.js';
+
+export const ROOT = resolve(__dirname, '..');
+export const FIXTURES = join(ROOT, 'fixtures');
+export const UPDATE = process.env.UPDATE_FIXTURES === '1';
+
+/** Ports a module text as if it were `<svc>/db/sqlalchemy/api.ts`. */
+export function portText(text: string): PortModuleResult {
+  return portModule({
+    sourcePath: '/svc/db/sqlalchemy/api.ts',
+    outputPath: '/svc/db/discovery/api.ts',
+    text,
+    rules: loadRulePack(),
+    displaySource: 'db/sqlalchemy/api.ts',
+    displayOutput: 'db/discovery/api.ts',
+  });
+}
+
+/**
+ * Compares `actual` with the expected file; with UPDATE_FIXTURES=1 writes it instead
+ * (read the diff before committing).
+ */
+export function expectFile(path: string, actual: string): { expected: string; actual: string } {
+  if (UPDATE || !existsSync(path)) {
+    if (!UPDATE) throw new Error(`missing expected file ${path}: run UPDATE_FIXTURES=1 npm test and read the result`);
+    writeFileSync(path, actual);
+  }
+  return { expected: readFileSync(path, 'utf8'), actual };
+}

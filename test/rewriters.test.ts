@@ -1,0 +1,51 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REWRITERS } from '../src/rewriters/index.js';
+import { expectFile, FIXTURES, portText } from './helpers.js';
+
+/**
+ * Per-rewriter fixtures (jscodeshift style): fixtures/<id>/<case>.input.ts ports to
+ * <case>.output.ts; skip-<case>.input.ts must come out unchanged. Every case is ported
+ * twice: the second port must change nothing.
+ */
+for (const rewriter of REWRITERS) {
+  const dir = join(FIXTURES, rewriter.id);
+  const inputs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.input.ts')).sort() : [];
+  describe(`rewriter ${rewriter.id}`, () => {
+    for (const file of inputs) {
+      const name = file.replace(/\.input\.ts$/, '');
+      const input = readFileSync(join(dir, file), 'utf8');
+      const { output, report } = portText(input);
+      if (name.startsWith('skip-')) {
+        it(`${name}: comes out unchanged`, () => {
+          expect(output).toBe(input);
+          expect(report.functions.every((f) => f.status === 'unchanged')).toBe(true);
+          expect(report.module.changes).toEqual([]);
+        });
+      } else {
+        it(`${name}: ports to ${name}.output.ts`, () => {
+          const { expected, actual } = expectFile(join(dir, `${name}.output.ts`), output);
+          expect(actual).toBe(expected);
+        });
+        it(`${name}: records a ${rewriter.id} change`, () => {
+          const kinds = [...report.module.changes, ...report.functions.flatMap((f) => f.changes)].map((c) => c.kind);
+          expect(kinds).toContain(rewriter.id);
+        });
+        it(`${name}: porting the port changes nothing`, () => {
+          expect(portText(output).output).toBe(output);
+        });
+      }
+    }
+  });
+}
+
+describe('rewriter samples (the docs cannot drift)', () => {
+  for (const rewriter of REWRITERS) {
+    rewriter.samples.forEach((sample, i) => {
+      it(`${rewriter.id} sample ${i + 1}`, () => {
+        expect(portText(sample.before).output).toBe(sample.after);
+      });
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { ts } from 'ts-morph';
 import { analyzeModule, type ModuleFacts } from './analyzer/module.js';
+import { readModels, type ModelCatalog } from './analyzer/models.js';
 import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
 import { indentAt, parseModule } from './analyzer/parse.js';
 import type { RulePack } from './rules.js';
@@ -20,6 +21,8 @@ export interface PortModuleInput {
   /** Paths as the report shows them (relative to the root given on the command line). */
   displaySource: string;
   displayOutput: string;
+  /** The sibling models module, when there is one (its unique keys drive create-lock). */
+  models?: { path: string; text: string };
 }
 
 export interface PortModuleResult {
@@ -32,7 +35,7 @@ export const MANUAL_MARK = '// port-db: manual';
 /** Ports one module in memory: parse once, run the rewriters, apply all edits once. Pure. */
 export function portModule(input: PortModuleInput): PortModuleResult {
   const sf = parseModule(input.displaySource, input.text);
-  const facts = analyzeModule(sf, input.rules);
+  const facts = analyzeModule(sf, input.rules, readCatalog(input.models));
   const ctx: RewriteContext = { deleted: [], manual: [], needs: [], sourceDir: dirname(input.sourcePath), outputDir: dirname(input.outputPath) };
   let edits: Edit[] = [];
   let changes: ChangeRecord[] = [];
@@ -67,9 +70,19 @@ export function portModule(input: PortModuleInput): PortModuleResult {
     for (const c of changes) if (!c.edit && (c.kind === 'session' || c.kind === 'query')) c.edit = helperEdit;
   }
 
-  const { output, offsets } = applyEdits(input.text, edits);
-  const report = buildReport(input, facts, output, offsets, changes, manual);
+  const { output, offsets, mapOffset } = applyEdits(input.text, edits);
+  const report = buildReport(input, facts, output, offsets, mapOffset, changes, manual);
   return { output, report };
+}
+
+/** The models catalog; a models module that cannot be read does not stop the port (creates get flagged). */
+function readCatalog(models: PortModuleInput['models']): { catalog?: ModelCatalog; error?: string } {
+  if (!models) return { error: 'no models.ts beside the module' };
+  try {
+    return { catalog: readModels(models.path, models.text) };
+  } catch (e) {
+    return { error: (e as Error).message.split('\n')[0] };
+  }
 }
 
 /** Keeps only needs whose change survived (a construct inside manual code needs no helper). */
@@ -79,7 +92,7 @@ function neededHelpers(changes: ChangeRecord[], needs: Need[]): Need[] {
 }
 
 function helperToken(id: string): string {
-  return { one: '_one', soft_delete_counting: '_soft_delete_counting', delete_counting: '_delete_counting' }[id] ?? id;
+  return { one: '_one', soft_delete_counting: '_soft_delete_counting', delete_counting: '_delete_counting', lock: 'lock' }[id] ?? id;
 }
 
 /** One item per statement (reasons joined); statements inside another manual statement fold into it. */
@@ -143,22 +156,13 @@ function buildReport(
   facts: ModuleFacts,
   output: string,
   offsets: Map<Edit, number>,
+  mapPos: (pos: number) => number,
   changes: ChangeRecord[],
   manual: ManualItem[],
 ): PortReport {
   const sf = facts.sf;
   const srcLine = lineIndex(input.text);
   const outLine = lineIndex(output);
-  // where an unedited source offset lands in the output
-  const sortedEdits = [...offsets.entries()].sort((a, b) => a[0].start - b[0].start || a[1] - b[1]);
-  const mapPos = (pos: number): number => {
-    let delta = 0;
-    for (const [e] of sortedEdits) {
-      if (e.start > pos || (e.start === pos && e.end > e.start)) break;
-      delta += e.text.length - (e.end - e.start);
-    }
-    return pos + delta;
-  };
   const outLineOf = (c: ChangeRecord): number => {
     if (c.edit && offsets.has(c.edit)) {
       const at = offsets.get(c.edit)!;

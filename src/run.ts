@@ -131,6 +131,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     rules,
     displaySource: sourceDisplay,
     displayOutput: toPosix(join(dirname(dirname(rel)), 'discovery', 'api.ts')),
+    models: readModelsFile(join(dirname(sourcePath), 'models.ts')),
   });
   report.outputSha256 = sha256(output);
   const files: OutputFile[] = [
@@ -145,6 +146,14 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   }
   guardHandEdits(files, options.force ?? false);
   return { root, sourcePath, sourceDisplay, sourceText: text, report, files };
+}
+
+function readModelsFile(path: string): { path: string; text: string } | undefined {
+  try {
+    return { path, text: readFileSync(path, 'utf8') };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A discovery module that differs from what port-db last wrote was edited by hand: keep it. */

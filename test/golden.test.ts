@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,7 @@ for (const tree of ['nova', 'glance']) {
       const tmp = mkdtempSync(join(tmpdir(), 'port-db-idem-'));
       mkdirSync(join(tmp, 'db', 'sqlalchemy'), { recursive: true });
       writeFileSync(join(tmp, 'db', 'sqlalchemy', 'api.ts'), result.modules[0].files[0].content);
+      cpSync(join(root, tree, 'db', 'sqlalchemy', 'models.ts'), join(tmp, 'db', 'sqlalchemy', 'models.ts'));
       const twice = port({ roots: [tmp], dryRun: true });
       expect(twice.modules[0].files[0].content).toBe(result.modules[0].files[0].content);
     });
@@ -87,8 +88,20 @@ describe('the Nova-like port', () => {
     expect(output).toMatch(/project_only === 'allow_none'/);
   });
 
-  it('flags creates and row locks as manual until they are automated', () => {
-    expect(fn('service_create').status).toBe('manual');
-    expect(fn('fixed_ip_associate').manual[0].reason).toMatch(/row lock/);
+  it('splits creates into a lock wrapper and a body that checks every unique key', () => {
+    expect(fn('service_create').changes.map((c) => c.kind)).toContain('create-lock');
+    expect(output).toMatch(/export async function service_create\(context: RequestContext, values: Values\) \{\n  const lock_name = `services:create:\$\{values.host\}`;/);
+    expect(output).toMatch(/async function service_create_\(/);
+    expect(output).toContain("throw new db_exc.DBDuplicateEntry(['host', 'topic', 'deleted'])");
+    expect(output).toContain("throw new db_exc.DBDuplicateEntry(['host', 'binary', 'deleted'])");
+    expect(fn('migration_create').changes[0].detail).toMatch(/no unique key/);
+    expect(fn('quota_create').changes.map((c) => c.detail).join()).toMatch(/now async/);
+  });
+
+  it('turns row locks into distributed locks released in finally', () => {
+    expect(fn('fixed_ip_associate').changes.map((c) => c.kind)).toContain('row-lock');
+    expect(output).not.toMatch(/with_lockmode|with_for_update/);
+    expect(output).toContain('const lock_name = `fixed_ips:${address}`;');
+    expect(output).toContain('const lock_name = `quota_usages:${project_id}`;');
   });
 });

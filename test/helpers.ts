@@ -6,6 +6,8 @@ import { loadRulePack } from '../src/rules.js';
 export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(ROOT, 'fixtures');
 export const UPDATE = process.env.UPDATE_FIXTURES === '1';
+/** Per-rewriter fixtures use the Nova-like models (Service, FixedIp, ...). */
+const NOVA_MODELS = join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts');
 
 /** Ports a module text as if it were `<svc>/db/sqlalchemy/api.ts`. */
 export function portText(text: string): PortModuleResult {
@@ -16,6 +18,7 @@ export function portText(text: string): PortModuleResult {
     rules: loadRulePack(),
     displaySource: 'db/sqlalchemy/api.ts',
     displayOutput: 'db/discovery/api.ts',
+    models: { path: NOVA_MODELS, text: readFileSync(NOVA_MODELS, 'utf8') },
   });
 }
 

@@ -6,7 +6,16 @@ import type { Edit } from '../rewriters/types.js';
  * starting there. Overlapping replacements are a bug in a rewriter, not in the input.
  * Returns the output and a map from each edit to the output offset of its new text.
  */
-export function applyEdits(text: string, edits: Edit[]): { output: string; offsets: Map<Edit, number> } {
+export function applyEdits(text: string, all: Edit[]): { output: string; offsets: Map<Edit, number>; mapOffset: (pos: number) => number } {
+  const ranges = all.filter((e) => e.end > e.start).sort((a, b) => a.start - b.start);
+  const kept = all.filter((e) => !e.soft || !coveredBy(ranges, e.start));
+  // text inserted on a re-indented line starts its own lines: they take the same extra indent
+  const indentAt = new Map(kept.filter((e) => e.soft).map((e) => [e.start, e.text]));
+  const edits = kept.map((e) => {
+    if (e.soft || !e.text.includes('\n')) return { ...e, orig: e };
+    const step = indentAt.get(text.lastIndexOf('\n', e.start - 1) + 1);
+    return { ...e, orig: e, text: step ? e.text.replace(/\n(?=.)/g, '\n' + step) : e.text };
+  });
   const sorted = edits
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.start - b.e.start || (a.e.end - a.e.start === 0 ? 0 : 1) - (b.e.end - b.e.start === 0 ? 0 : 1) || a.i - b.i);
@@ -21,12 +30,21 @@ export function applyEdits(text: string, edits: Edit[]): { output: string; offse
     const keep = text.slice(cursor, e.start);
     parts.push(keep, e.text);
     outLen += keep.length;
-    offsets.set(e, outLen);
+    offsets.set(e.orig, outLen);
     outLen += e.text.length;
     cursor = e.end;
   }
   parts.push(text.slice(cursor));
-  return { output: parts.join(''), offsets };
+  // where an unedited source offset lands in the output: after insertions made at it
+  const mapOffset = (pos: number): number => {
+    let delta = 0;
+    for (const { e } of sorted) {
+      if (e.start > pos || (e.start === pos && e.end > e.start)) break;
+      delta += e.text.length - (e.end - e.start);
+    }
+    return pos + delta;
+  };
+  return { output: parts.join(''), offsets, mapOffset };
 }
 
 /** 1-based line of an offset in a text. */
@@ -58,4 +76,13 @@ export function wholeLines(text: string, start: number, end: number): [number, n
   let e = text.indexOf('\n', end);
   e = e === -1 ? text.length : e + 1;
   return [s, e];
+}
+
+/** True when `pos` lies in one of the sorted ranges (a line that edit deletes or rewrites). */
+function coveredBy(ranges: Edit[], pos: number): boolean {
+  for (const r of ranges) {
+    if (r.start > pos) break;
+    if (pos < r.end) return true;
+  }
+  return false;
 }

@@ -2,6 +2,7 @@ import { ts } from 'ts-morph';
 import type { RulePack } from '../rules.js';
 import { flattenChain, type Chain } from './chains.js';
 import { walk } from './parse.js';
+import type { ModelCatalog } from './models.js';
 
 /** One import declaration and what it binds. */
 export interface ImportInfo {
@@ -46,8 +47,12 @@ export interface ModuleFacts {
   returns: Map<string, ValueKind>;
   /** Names bound by SQL imports: local name → import. */
   sqlBindings: Map<string, ImportInfo>;
-  /** Uses snake_case (`get_session`) or camelCase (`getSession`) helpers. */
+  /** Line ending of the module. */
   eol: string;
+  /** The models module's catalog, when it could be read. */
+  models?: ModelCatalog;
+  /** Why the models module could not be read. */
+  modelsError?: string;
 }
 
 const TERMINALS: Record<string, ValueKind | null> = {
@@ -150,7 +155,7 @@ function collectUnits(sf: ts.SourceFile): { units: FunctionUnit[]; localFunction
 }
 
 /** Builds the facts of one parsed module. Pure. */
-export function analyzeModule(sf: ts.SourceFile, rules: RulePack): ModuleFacts {
+export function analyzeModule(sf: ts.SourceFile, rules: RulePack, models?: { catalog?: ModelCatalog; error?: string }): ModuleFacts {
   const text = sf.text;
   const imports = collectImports(sf, rules);
   const { units, localFunctions } = collectUnits(sf);
@@ -183,6 +188,8 @@ export function analyzeModule(sf: ts.SourceFile, rules: RulePack): ModuleFacts {
     returns: new Map(),
     sqlBindings,
     eol: text.includes('\r\n') ? '\r\n' : '\n',
+    models: models?.catalog,
+    modelsError: models?.error,
   };
   inferReturns(facts);
   return facts;

@@ -120,6 +120,26 @@ async function _delete_counting(query: RomeQuery<any>): Promise<number> {
   return count;
 }`,
   },
+  {
+    id: 'lock',
+    imports: ['ClusterLock', 'DBDeadlock'],
+    uses: [],
+    render: (facts) => `${HELPER_MARK} (create-lock, row-lock): the distributed lock that replaces unique indexes and row locks.
+// ClusterLock.lock tries once; acquire_lock retries with back-off, then raises DBDeadlock so retry-on-deadlock guards retry.
+const cluster_lock = new ClusterLock();
+
+async function acquire_lock(name: string): Promise<void> {
+  for (let attempt = 0; attempt <= ${facts.rules.lock.retries}; attempt++) {
+    if (await cluster_lock.lock(name, ${facts.rules.lock.ttlMs})) return;
+    await new Promise((resolve) => setTimeout(resolve, ${facts.rules.lock.backoffMs} * 2 ** Math.min(attempt, 5)));
+  }
+  throw new DBDeadlock(\`lock \${name} not acquired after ${facts.rules.lock.retries} retries\`);
+}
+
+async function release_lock(name: string): Promise<void> {
+  await cluster_lock.unlock(name);
+}`,
+  },
 ];
 
 /** True when a local declaration was emitted by port-db (it follows the helper mark). */

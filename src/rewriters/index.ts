@@ -1,7 +1,9 @@
+import { createLockRewriter } from './create-lock.js';
 import { importRewriter } from './import.js';
 import { loaderOptionRewriter } from './loader-option.js';
 import { manualRewriter } from './manual.js';
 import { queryRewriter } from './query.js';
+import { rowLockRewriter } from './row-lock.js';
 import { sessionAddRewriter } from './session-add.js';
 import { sessionRewriter } from './session.js';
 import { transactionRewriter } from './transaction.js';
@@ -14,6 +16,8 @@ import type { Rewriter } from './types.js';
 export const REWRITERS: Rewriter[] = [
   loaderOptionRewriter,
   queryRewriter,
+  createLockRewriter,
+  rowLockRewriter,
   transactionRewriter,
   sessionRewriter,
   sessionAddRewriter,

@@ -85,12 +85,6 @@ export async function f(session: any) {
         const imp = facts.imports.find((i) => i.bindings.has((n.expression as ts.Identifier).text));
         if (imp && imp.mappedTo) flag(n.expression, `\`${n.expression.text}()\` from ${imp.specifier}: ROME has no equivalent`);
       }
-      if (ts.isNewExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === facts.modelsNamespace) {
-        flag(
-          n,
-          `create of ${n.getText(facts.sf).replace(/\(.*$/s, '')}: ROME enforces no unique constraints, so the create needs a lock and a uniqueness check (create-lock is not automated yet)`,
-        );
-      }
       const lit = literalText(n);
       if (lit !== undefined && !inImport(n) && isSqlStatement(lit)) {
         flag(n, `SQL statement in a string: ${lit.replace(/\s+/g, ' ').replaceAll(SUBSTITUTION, '${…}').slice(0, 60)}`);

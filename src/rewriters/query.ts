@@ -84,10 +84,6 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
       manual(link, reasonFor(link.name));
       flagged = true;
     }
-    if (facts.rules.rowLocks.includes(link.name)) {
-      manual(link, `row lock \`${link.name}()\`: ROME takes no row locks; the read-modify-write it protects needs a distributed lock (row-lock is not automated yet)`);
-      flagged = true;
-    }
   }
   if (isColumnQuery(facts, chain, start)) {
     const at = start === 1 ? chain.links[0] : undefined;

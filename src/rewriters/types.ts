@@ -18,6 +18,8 @@ export interface Edit {
   start: number;
   end: number;
   text: string;
+  /** An insertion that gives way: dropped when it falls inside another edit's range (re-indentation). */
+  soft?: boolean;
 }
 
 /** One recorded rewrite. `pos` is where it happened in the source; `edit` locates it in the output. */

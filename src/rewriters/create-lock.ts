@@ -1,0 +1,302 @@
+import { ts } from 'ts-morph';
+import type { ModelInfo, UniqueKey } from '../analyzer/models.js';
+import { type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
+import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { errorClass, lockName } from './locks.js';
+import { importedHelpers } from './session.js';
+import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
+
+const UNIQUENESS_MARK = '// port-db: uniqueness of';
+
+interface Create {
+  unit: FunctionUnit;
+  fn: ts.FunctionLikeDeclaration & { body: ts.Block };
+  ref: string;
+  model: string;
+  decl: ts.VariableDeclaration;
+}
+
+/** `const ref = new models.M(...)` in a function body. */
+function findCreates(facts: ModuleFacts, unit: FunctionUnit): Create[] {
+  const fn = unit.fn;
+  if (!fn?.body || !ts.isBlock(fn.body)) return [];
+  // ported before: the body already checks uniqueness
+  if (fn.body.getText(facts.sf).includes(UNIQUENESS_MARK)) return [];
+  const out: Create[] = [];
+  walk(fn.body, (n) => {
+    if (!ts.isVariableDeclaration(n) || !ts.isIdentifier(n.name) || !n.initializer || !ts.isNewExpression(n.initializer)) return;
+    const e = n.initializer.expression;
+    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === facts.modelsNamespace) {
+      out.push({ unit, fn: fn as Create['fn'], ref: n.name.text, model: e.name.text, decl: n });
+    }
+  });
+  return out;
+}
+
+/** Where each field of the new object comes from, as an expression valid at the function's start. */
+function fieldSources(facts: ModuleFacts, c: Create): (field: string) => string | null {
+  const params = new Set(c.fn.parameters.filter((p) => ts.isIdentifier(p.name)).map((p) => (p.name as ts.Identifier).text));
+  const bulk: string[] = [];
+  const direct = new Map<string, string | null>();
+  let paramMutated = false;
+  walk(c.fn.body, (n) => {
+    if (ts.isCallExpression(n)) {
+      const callee = n.expression;
+      const isUpdate = ts.isPropertyAccessExpression(callee) && callee.expression.getText(facts.sf) === c.ref && facts.rules.methods.update.includes(callee.name.text);
+      const isAssign = callee.getText(facts.sf) === 'Object.assign' && n.arguments[0]?.getText(facts.sf) === c.ref;
+      const src = isUpdate ? n.arguments[0] : isAssign ? n.arguments[1] : undefined;
+      if (src) bulk.push(ts.isIdentifier(src) && params.has(src.text) ? src.text : '');
+    }
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left))) {
+      const target = n.left.expression.getText(facts.sf);
+      if (target === c.ref && ts.isPropertyAccessExpression(n.left)) direct.set(n.left.name.text, ts.isIdentifier(n.right) && params.has(n.right.text) ? n.right.text : null);
+      else if (params.has(target)) paramMutated = true;
+    }
+  });
+  // a value is known only when one source sets it and the body does not change the parameters
+  return (field) => {
+    if (paramMutated) return null;
+    if (direct.has(field)) return bulk.length ? null : direct.get(field)!;
+    return bulk.length === 1 && bulk[0] ? `${bulk[0]}.${field}` : null;
+  };
+}
+
+/** The first statement that saves the new object: `ref.save(...)` or `session.add(ref)`. */
+function saveStatement(facts: ModuleFacts, c: Create): ts.Statement | undefined {
+  let found: ts.Statement | undefined;
+  walk(c.fn.body, (n) => {
+    if (found || !ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;
+    const method = n.expression.name.text;
+    const target = n.expression.expression.getText(facts.sf);
+    if ((target === c.ref && facts.rules.methods.save.includes(method)) || (facts.rules.methods.add.includes(method) && n.arguments.some((a) => a.getText(facts.sf) === c.ref))) {
+      found = enclosingStatement(n);
+    }
+  });
+  return found;
+}
+
+function keyLabel(k: UniqueKey): string {
+  return `(${k.columns.join(', ')})`;
+}
+
+function uniquenessChecks(facts: ModuleFacts, c: Create, model: ModelInfo, indent: string, dup: string): string {
+  const eol = facts.eol;
+  const helper = [...importedHelpers(facts, 'query'), ...facts.queryHelpers][0];
+  const ctx = c.fn.parameters[0] && ts.isIdentifier(c.fn.parameters[0].name) ? c.fn.parameters[0].name.text : undefined;
+  const camel = helper && /[A-Z]/.test(helper);
+  const lines: string[] = [`${UNIQUENESS_MARK} ${model.table} on ${model.uniqueKeys.map(keyLabel).join(' and ')}, as the SQL unique keys enforced it`];
+  for (const k of model.uniqueKeys) {
+    const cols = k.columns.filter((col) => col !== model.softDelete);
+    const readDeleted = k.amongLive ? 'no' : 'yes';
+    const query =
+      helper && ctx
+        ? `${helper}(${ctx}, ${facts.modelsNamespace}.${model.className}, { ${camel ? 'readDeleted' : 'read_deleted'}: '${readDeleted}' })`
+        : `new RomeSession().query(${facts.modelsNamespace}.${model.className})${k.amongLive && model.softDelete ? `.filter_by({ ${model.softDelete}: ${facts.modelsNamespace}.${model.className}.${model.softDelete}.default ?? 0 })` : ''}`;
+    // SQL unique keys let NULLs through: a key with a NULL column never conflicts
+    const present = cols.map((col) => `${c.ref}.${col} != null`).join(' && ');
+    const filter = cols.map((col) => `${col}: ${c.ref}.${col}`).join(', ');
+    lines.push(`if (${present} && (await ${query}.filter_by({ ${filter} }).first())) {`);
+    lines.push(`  throw new ${dup}([${k.columns.map((col) => `'${col}'`).join(', ')}]);`);
+    lines.push('}');
+  }
+  return lines.map((l, i) => (i ? indent : '') + l).join(eol) + eol + indent;
+}
+
+function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
+  const stmtOf = () => enclosingStatement(c.decl);
+  const manual = (reason: string): void => {
+    out.manual.push({ node: stmtOf(), pos: c.decl.getStart(facts.sf), reason });
+  };
+  if (!facts.models) return manual(`create of models.${c.model}: the models module could not be read (${facts.modelsError ?? 'not found'}), so its unique keys are unknown`);
+  const model = facts.models.get(c.model);
+  if (!model) return manual(`create of models.${c.model}: no such model in the models module`);
+  if (model.uniqueKeys.length === 0) {
+    record(out, 'create-lock', c.decl.getStart(facts.sf), `models.${c.model} (${model.table}) has no unique key: no lock or uniqueness check needed`);
+    return;
+  }
+  const save = saveStatement(facts, c);
+  if (!save) return manual(`create of models.${c.model} that is never saved: port-db cannot tell where the uniqueness check belongs`);
+  for (let n: ts.Node = save; n !== c.fn.body; n = n.parent) {
+    const name = ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : undefined;
+    if (name && facts.rules.constructs[name] === 'manual') return manual(`create of models.${c.model} saved inside \`${name}()\`, which ROME lacks: add the lock and the uniqueness check by hand`);
+  }
+  const params = c.fn.parameters.map((p) => (ts.isIdentifier(p.name) ? (p.dotDotDotToken ? '...' : '') + p.name.text : undefined));
+  if (params.some((p) => p === undefined)) return manual(`create of models.${c.model} in a function with destructured parameters: split it by hand`);
+  let usesThis = false;
+  walk(c.fn.body, (n) => (usesThis ||= n.kind === ts.SyntaxKind.ThisKeyword));
+  const node = c.unit.node;
+  const isDecl = ts.isFunctionDeclaration(node);
+  const isConst = ts.isVariableStatement(node) && (ts.isArrowFunction(c.fn) || ts.isFunctionExpression(c.fn));
+  if (usesThis || (!isDecl && !isConst)) return manual(`create of models.${c.model} in a ${usesThis ? 'function that uses this' : 'class method'}: split it by hand`);
+
+  const name = c.unit.name;
+  const inner = `${name}_`;
+  const dup = errorClass(facts, 'DBDuplicateEntry');
+  if (dup.importName) out.needs.push({ kind: 'import', name: dup.importName });
+  out.needs.push({ kind: 'helper', id: 'lock' });
+
+  // the lock: per table and the values of the columns every unique key shares
+  const shared = model.uniqueKeys.map((k) => k.columns.filter((col) => col !== model.softDelete)).reduce((a, b) => a.filter((col) => b.includes(col)));
+  const sources = fieldSources(facts, c);
+  const keyValues = shared.map((col) => sources(col));
+  const keys = keyValues.every((v) => v) ? (keyValues as string[]) : [];
+  const lock = lockName(facts.rules.lock.nameTemplate, model.table, keys);
+  const eol = facts.eol;
+  const isAsync = !!c.fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+  const args = params.join(', ');
+  const paramsText = c.fn.parameters.map((p) => p.getText(facts.sf)).join(', ');
+  const returnType = c.fn.type ? `: ${isAsync ? c.fn.type.getText(facts.sf) : `Promise<${c.fn.type.getText(facts.sf)}>`}` : '';
+  const wrapperBody = (ind: string) =>
+    [
+      `{`,
+      `${ind}  const lock_name = ${lock};`,
+      `${ind}  await acquire_lock(lock_name);`,
+      `${ind}  try {`,
+      `${ind}    return await ${inner}(${args});`,
+      `${ind}  } finally {`,
+      `${ind}    await release_lock(lock_name);`,
+      `${ind}  }`,
+      `${ind}}`,
+    ].join(eol);
+
+  const checkIndent = indentAt(facts.text, save.getStart(facts.sf));
+  const hasHelper = [...importedHelpers(facts, 'query'), ...facts.queryHelpers].length > 0;
+  if (!hasHelper || !c.fn.parameters[0]) out.needs.push({ kind: 'import', name: 'RomeSession' });
+  out.edits.push({ start: save.getStart(facts.sf), end: save.getStart(facts.sf), text: uniquenessChecks(facts, c, model, checkIndent, dup.text) });
+
+  const at = node.getStart(facts.sf);
+  if (isDecl) {
+    const fn = node as ts.FunctionDeclaration;
+    const ind = indentAt(facts.text, at);
+    const exported = fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ? 'export ' : '';
+    const wrapper = `${exported}async function ${name}(${paramsText})${returnType} ${wrapperBody(ind)}${eol}${eol}${ind}`;
+    out.edits.push({ start: at, end: at, text: wrapper });
+    // the original becomes the private, async `<name>_`
+    const exportMod = fn.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (exportMod) out.edits.push({ start: exportMod.getStart(facts.sf), end: exportMod.end + 1, text: '' });
+    if (!isAsync) {
+      const kw = fn.getChildren(facts.sf).find((ch) => ch.kind === ts.SyntaxKind.FunctionKeyword)!;
+      out.edits.push({ start: kw.getStart(facts.sf), end: kw.getStart(facts.sf), text: 'async ' });
+    }
+    if (!isAsync && fn.type) out.edits.push({ start: fn.type.getStart(facts.sf), end: fn.type.end, text: `Promise<${fn.type.getText(facts.sf)}>` });
+    out.edits.push({ start: fn.name!.getStart(facts.sf), end: fn.name!.end, text: inner });
+  } else {
+    const st = node as ts.VariableStatement;
+    const decl = st.declarationList.declarations.find((d) => d.initializer && c.fn.pos >= d.initializer.pos && c.fn.end <= d.initializer.end)!;
+    const init = decl.initializer!;
+    const ind = indentAt(facts.text, at);
+    const head = facts.text.slice(init.getStart(facts.sf), c.fn.getStart(facts.sf));
+    const tail = facts.text.slice(c.fn.end, init.end);
+    const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ? 'export ' : '';
+    const fnInd = indentAt(facts.text, c.fn.getStart(facts.sf));
+    const wrapper = `${exported}const ${name} = ${head}async (${paramsText})${returnType} => ${wrapperBody(fnInd)}${tail};${eol}${eol}${ind}`;
+    out.edits.push({ start: at, end: at, text: wrapper });
+    const exportMod = st.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (exportMod) out.edits.push({ start: exportMod.getStart(facts.sf), end: exportMod.end + 1, text: '' });
+    out.edits.push({ start: decl.name.getStart(facts.sf), end: decl.name.end, text: inner });
+    // `<name>_` is the bare function: the guards run once, in the wrapper
+    out.edits.push({ start: init.getStart(facts.sf), end: c.fn.getStart(facts.sf), text: isAsync ? '' : 'async ' });
+    out.edits.push({ start: c.fn.end, end: init.end, text: '' });
+  }
+  const keysText = model.uniqueKeys.map(keyLabel).join(' and ');
+  record(
+    out,
+    'create-lock',
+    c.decl.getStart(facts.sf),
+    `uniqueness on ${keysText} checked before the save; lock ${lock.slice(1, -1).replace(/\$\{([^}]*)\}/g, '{$1}')}${keys.length ? '' : ' (per table: the key values are not known before the body runs)'}; body moved to ${inner}${isAsync ? '' : `; ${name} is now async (signature change)`}`,
+    { start: at, end: at, text: '' },
+  );
+  if (!isAsync) awaitCallers(facts, name, out);
+}
+
+/** A create that became async: callers in the module await it, or are flagged. */
+function awaitCallers(facts: ModuleFacts, name: string, out: RewriteResult): void {
+  walk(facts.sf, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== name) return;
+    if (ts.isAwaitExpression(n.parent)) return;
+    let fn: ts.Node | undefined = n.parent;
+    while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+    const isAsync = fn && ts.canHaveModifiers(fn) && ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+    if (isAsync) record(out, 'create-lock', n.getStart(facts.sf), `awaits ${name}(), which is now async`, { start: n.getStart(facts.sf), end: n.getStart(facts.sf), text: 'await ' });
+    else out.manual.push({ node: enclosingStatement(n), pos: n.getStart(facts.sf), reason: `${name}() is now async (it takes a lock): await it here` });
+  });
+}
+
+export const createLockRewriter: Rewriter = {
+  id: 'create-lock',
+  title: 'Creates take a distributed lock and check uniqueness',
+  description:
+    'ROME has no unique constraints: a create that SQL would reject as a duplicate silently succeeds. A function that creates a model with ' +
+    'unique keys is split: `<name>_` keeps the body and, before the save, queries for an existing row on each unique key (live rows when ' +
+    "the key holds `deleted`) and throws the duplicate-entry error the SQL index raised, so the function's own catch still works; the " +
+    'exported `<name>` takes a ClusterLock named after the table and the values every key shares, awaits `<name>_`, and releases the lock in finally.',
+  samples: [
+    {
+      before: `import * as models from '../models';
+
+export async function service_create(values: Record<string, any>) {
+  const service_ref = new models.Service();
+  service_ref.update(values);
+  await service_ref.save();
+  return service_ref;
+}
+`,
+      after: `import { RomeSession, ClusterLock, DBDuplicateEntry, DBDeadlock } from 'rome-orm';
+import * as models from '../models';
+
+// port-db: generated helper (create-lock, row-lock): the distributed lock that replaces unique indexes and row locks.
+// ClusterLock.lock tries once; acquire_lock retries with back-off, then raises DBDeadlock so retry-on-deadlock guards retry.
+const cluster_lock = new ClusterLock();
+
+async function acquire_lock(name: string): Promise<void> {
+  for (let attempt = 0; attempt <= 20; attempt++) {
+    if (await cluster_lock.lock(name, 100)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 5)));
+  }
+  throw new DBDeadlock(\`lock \${name} not acquired after 20 retries\`);
+}
+
+async function release_lock(name: string): Promise<void> {
+  await cluster_lock.unlock(name);
+}
+
+export async function service_create(values: Record<string, any>) {
+  const lock_name = \`services:create:\${values.host}\`;
+  await acquire_lock(lock_name);
+  try {
+    return await service_create_(values);
+  } finally {
+    await release_lock(lock_name);
+  }
+}
+
+async function service_create_(values: Record<string, any>) {
+  const service_ref = new models.Service();
+  service_ref.update(values);
+  // port-db: uniqueness of services on (host, topic, deleted) and (host, binary, deleted), as the SQL unique keys enforced it
+  if (service_ref.host != null && service_ref.topic != null && (await new RomeSession().query(models.Service).filter_by({ deleted: models.Service.deleted.default ?? 0 }).filter_by({ host: service_ref.host, topic: service_ref.topic }).first())) {
+    throw new DBDuplicateEntry(['host', 'topic', 'deleted']);
+  }
+  if (service_ref.host != null && service_ref.binary != null && (await new RomeSession().query(models.Service).filter_by({ deleted: models.Service.deleted.default ?? 0 }).filter_by({ host: service_ref.host, binary: service_ref.binary }).first())) {
+    throw new DBDuplicateEntry(['host', 'binary', 'deleted']);
+  }
+  await service_ref.save();
+  return service_ref;
+}
+`,
+    },
+  ],
+  rewrite(facts) {
+    const out = emptyResult();
+    for (const unit of facts.units) {
+      const creates = findCreates(facts, unit);
+      if (creates.length === 1) portCreate(facts, creates[0], out);
+      else if (creates.length > 1) {
+        for (const c of creates) {
+          out.manual.push({ node: enclosingStatement(c.decl), pos: c.decl.getStart(facts.sf), reason: `one of ${creates.length} creates in ${unit.name}: port-db splits functions with one create only` });
+        }
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,151 @@
+import { ts } from 'ts-morph';
+import { flattenChain, isChainTop } from '../analyzer/chains.js';
+import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
+import { enclosingStatement, walk } from '../analyzer/parse.js';
+import { kindCache } from './loader-option.js';
+import { isParameter, lockName, wrapInLock } from './locks.js';
+import { emptyResult, record, type Rewriter } from './types.js';
+
+/**
+ * The code a row lock protects: the function that runs the begin() unit of work, so the lock is
+ * released only after begin() has flushed the writes; the function body when there is no begin().
+ */
+function protectedBlock(facts: ModuleFacts, node: ts.Node): ts.FunctionLikeDeclaration | undefined {
+  let inBegin = false;
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (!ts.isFunctionLike(n)) continue;
+    const call = n.parent;
+    const isBeginCallback = ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && facts.rules.methods.begin.includes(call.expression.name.text);
+    if (isBeginCallback && !inBegin) {
+      inBegin = true;
+      continue;
+    }
+    return n as ts.FunctionLikeDeclaration;
+  }
+  return undefined;
+}
+
+/** The model of a query chain (`model_query(ctx, models.M)` or `session.query(models.M)`). */
+function modelOf(facts: ModuleFacts, root: ts.Expression, firstLink?: ts.CallExpression): string | undefined {
+  const r = bare(root);
+  const arg = firstLink ? firstLink.arguments[0] : ts.isCallExpression(r) ? r.arguments[1] : undefined;
+  if (arg && ts.isPropertyAccessExpression(arg) && ts.isIdentifier(arg.expression) && arg.expression.text === facts.modelsNamespace) return arg.name.text;
+  return undefined;
+}
+
+export const rowLockRewriter: Rewriter = {
+  id: 'row-lock',
+  title: 'Row locks become distributed locks',
+  description:
+    "ROME ignores with_lockmode('update') and with_for_update(): there is no SELECT ... FOR UPDATE on a key/value store. The call is removed, " +
+    'and the read-modify-write it protected (the function that runs the begin() unit of work, so the lock outlives the flush; or the function body) runs under a ClusterLock named after the table and ' +
+    'the key the query filtered on (`fixed_ips:${address}`), or the table alone when the key is not known; the lock is released in finally, ' +
+    'so errors thrown inside still propagate after the release.',
+  samples: [
+    {
+      before: `import * as models from '../models';
+
+export async function fixed_ip_associate(session: any, address: string, instance_uuid: string) {
+  return session.begin(async () => {
+    const ref = await session.query(models.FixedIp).filter_by({ address }).with_lockmode('update').first();
+    ref.instance_uuid = instance_uuid;
+    return ref;
+  });
+}
+`,
+      after: `import { ClusterLock, DBDeadlock } from 'rome-orm';
+import * as models from '../models';
+
+// port-db: generated helper (create-lock, row-lock): the distributed lock that replaces unique indexes and row locks.
+// ClusterLock.lock tries once; acquire_lock retries with back-off, then raises DBDeadlock so retry-on-deadlock guards retry.
+const cluster_lock = new ClusterLock();
+
+async function acquire_lock(name: string): Promise<void> {
+  for (let attempt = 0; attempt <= 20; attempt++) {
+    if (await cluster_lock.lock(name, 100)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 5)));
+  }
+  throw new DBDeadlock(\`lock \${name} not acquired after 20 retries\`);
+}
+
+async function release_lock(name: string): Promise<void> {
+  await cluster_lock.unlock(name);
+}
+
+export async function fixed_ip_associate(session: any, address: string, instance_uuid: string) {
+  const lock_name = \`fixed_ips:\${address}\`;
+  await acquire_lock(lock_name);
+  try {
+    return await session.begin(async () => {
+      const ref = await session.query(models.FixedIp).filter_by({ address }).first();
+      ref.instance_uuid = instance_uuid;
+      session.add(ref);
+      return ref;
+    });
+  } finally {
+    await release_lock(lock_name);
+  }
+}
+`,
+    },
+  ],
+  rewrite(facts) {
+    const out = emptyResult();
+    const envOf = kindCache(facts);
+    const wrapped = new Set<ts.Node>();
+    walk(facts.sf, (n) => {
+      if (!ts.isCallExpression(n) || !isChainTop(n)) return;
+      const chain = flattenChain(n);
+      const start = queryStart(facts, chain, envOf(n));
+      if (start < 0) return;
+      const locks = chain.links.slice(start).filter((l) => facts.rules.rowLocks.includes(l.name));
+      if (locks.length === 0) return;
+      const link = locks[0];
+      const stmt = enclosingStatement(n);
+      const manual = (reason: string): void => {
+        out.manual.push({ node: stmt, pos: link.access.name.getStart(facts.sf), reason });
+      };
+      const fn = protectedBlock(facts, n);
+      if (!fn || !fn.body || !ts.isBlock(fn.body) || !fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+        return manual(`row lock \`${link.name}()\` outside an async unit of work: ROME takes no row locks; wrap the read-modify-write in a distributed lock by hand`);
+      }
+      if (wrapped.has(fn)) return manual(`second row lock \`${link.name}()\` in one unit of work: port-db takes one lock per unit; merge the lock names by hand`);
+      wrapped.add(fn);
+      const modelName = modelOf(facts, chain.root, start === 1 ? chain.links[0].call : undefined);
+      const model = modelName ? facts.models?.get(modelName) : undefined;
+      const table = model?.table ?? (modelName ? modelName.toLowerCase() : 'rows');
+      // key: equality filters whose values are parameters, preferring a unique key of the model
+      const filters: Array<[string, string]> = [];
+      for (const l of chain.links) {
+        // .filter(models.M.col.eq(param))
+        const eq = l.name === 'filter' ? l.call.arguments[0] : undefined;
+        if (eq && ts.isCallExpression(eq) && ts.isPropertyAccessExpression(eq.expression) && eq.expression.name.text === 'eq' && ts.isPropertyAccessExpression(eq.expression.expression)) {
+          const value = eq.arguments[0];
+          if (value && ts.isIdentifier(value) && isParameter(n, value.text)) filters.push([eq.expression.expression.name.text, value.text]);
+        }
+        if (!facts.rules.methods.filterBy.includes(l.name)) continue;
+        const obj = l.call.arguments[0];
+        if (!obj || !ts.isObjectLiteralExpression(obj)) continue;
+        for (const p of obj.properties) {
+          const col = p.name?.getText(facts.sf);
+          const value = ts.isShorthandPropertyAssignment(p) ? p.name : ts.isPropertyAssignment(p) ? p.initializer : undefined;
+          if (col && value && ts.isIdentifier(value) && isParameter(n, value.text)) filters.push([col, value.text]);
+        }
+      }
+      const unique = model?.uniqueKeys.find((k) => k.columns.filter((c) => c !== model.softDelete).every((c) => filters.some(([f]) => f === c)));
+      const chosen = unique ? filters.filter(([c]) => unique.columns.includes(c)) : filters;
+      const name = lockName('{table}:{key}', table, chosen.map(([, v]) => v));
+      out.edits.push({ start: link.access.expression.end, end: link.call.end, text: '' });
+      out.edits.push(...wrapInLock(facts, fn.body, name, 'lock_name'));
+      out.needs.push({ kind: 'helper', id: 'lock' });
+      record(
+        out,
+        'row-lock',
+        link.access.name.getStart(facts.sf),
+        `\`${link.name}()\` removed (ROME takes no row locks); the unit of work runs under lock ${name.slice(1, -1).replace(/\$\{([^}]*)\}/g, '{$1}')}, released in finally`,
+        { start: fn.body.getStart(facts.sf) + 1, end: fn.body.getStart(facts.sf) + 1, text: '' },
+      );
+    });
+    return out;
+  },
+};

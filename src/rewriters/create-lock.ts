@@ -47,11 +47,16 @@ function fieldSources(facts: ModuleFacts, c: Create): (field: string) => string 
       const src = isUpdate ? n.arguments[0] : isAssign ? n.arguments[1] : undefined;
       if (src) bulk.push(ts.isIdentifier(src) && params.has(src.text) ? src.text : '');
     }
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left))) {
-      const target = n.left.expression.getText(facts.sf);
-      if (target === c.ref && ts.isPropertyAccessExpression(n.left)) direct.set(n.left.name.text, ts.isIdentifier(n.right) && params.has(n.right.text) ? n.right.text : null);
-      else if (params.has(target)) paramMutated = true;
+    const op = ts.isBinaryExpression(n) ? n.operatorToken.kind : undefined;
+    if (ts.isBinaryExpression(n) && op !== undefined && op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) {
+      const left = n.left;
+      const target = ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left) ? left.expression.getText(facts.sf) : left.getText(facts.sf);
+      if (target === c.ref && ts.isPropertyAccessExpression(left)) {
+        direct.set(left.name.text, op === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.right) && params.has(n.right.text) ? n.right.text : null);
+      } else if (params.has(target)) paramMutated = true;
     }
+    // `delete values.x` changes what the wrapper would read too
+    if (ts.isDeleteExpression(n) && ts.isPropertyAccessExpression(n.expression) && params.has(n.expression.expression.getText(facts.sf))) paramMutated = true;
   });
   // a value is known only when one source sets it and the body does not change the parameters
   return (field) => {

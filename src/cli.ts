@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { PortDbError } from './errors.js';
+import { exitCodeFor, type PortDbError } from './errors.js';
 import { VERSION } from './version.js';
 
 /**
@@ -28,11 +28,12 @@ function program(): Command {
     .option('--out <dir>', 'write the outputs under DIR (mirroring the root) instead of beside the sources')
     .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
     .addOption(new Option('--format <format>', 'what to print after porting').choices(['text', 'md', 'json']).default('text'))
-    .option('--force', 'overwrite a discovery module that was edited by hand')
-    .option('--strict', 'exit 1 when manual items remain')
+    .option('--force', 'overwrite a discovery module that was edited by hand (by default hand edits are merged with the new port)')
+    .option('--strict', 'exit 1 when manual items or new type errors remain')
+    .option('--no-verify', 'skip the type check of the port against the ROME contract')
     .action(async (roots: string[], opts) => {
       const { port } = await import('./run.js');
-      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force });
+      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify });
       const c = await colors(process.stdout);
       if (opts.dryRun) {
         const { renderDiff } = await import('./report/diff.js');
@@ -54,8 +55,16 @@ function program(): Command {
         const { renderSummary } = await import('./report/summary.js');
         process[opts.dryRun ? 'stderr' : 'stdout'].write(renderSummary(result, c));
       }
+      // hand edits: what the merge did goes with the summary; conflicts go to stderr and exit 1
+      const { renderMergeNotes, hasConflicts } = await import('./merge.js');
+      const merges = result.modules.map((m) => m.merge);
+      const ce = await colors(process.stderr);
+      const notes = renderMergeNotes(merges, !result.written, opts.format === 'text' && result.written ? c : ce);
+      if (notes.notes) process[opts.format === 'text' && result.written ? 'stdout' : 'stderr'].write(notes.notes);
+      if (notes.conflicts) process.stderr.write(notes.conflicts);
       const manual = result.modules.some((m) => m.report.summary.manualItems > 0);
-      if (opts.strict && manual) process.exitCode = 1;
+      const newErrors = result.modules.some((m) => (m.report.verify?.newDiagnostics ?? 0) > 0);
+      if ((opts.strict && (manual || newErrors)) || hasConflicts(merges)) process.exitCode = 1;
     });
 
   cmd
@@ -77,16 +86,14 @@ function program(): Command {
 
   cmd
     .command('rules')
-    .description('list every rewriter with its title, description and example')
-    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
-    .action(async () => {
-      const { REWRITERS } = await import('./rewriters/index.js');
-      const c = await colors(process.stdout);
-      for (const r of REWRITERS) {
-        process.stdout.write(`${c.bold(r.id)}  ${r.title}\n  ${r.description}\n`);
-        for (const s of r.samples) process.stdout.write(`${c.dim('  before:')}\n${indent(s.before)}${c.dim('  after:')}\n${indent(s.after)}`);
-        process.stdout.write('\n');
-      }
+    .description('list every rewriter and check with its id, title, description and example, and the settings of the rule pack')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))
+    .option('--rules <pack>', 'rule pack: a path to a JSON pack, or "default" (default: the "rules" of ./port-db.config.json, else the bundled pack)')
+    .action(async (opts) => {
+      const { rulePackFor } = await import('./rules.js');
+      const { renderRules } = await import('./report/rules.js');
+      const pack = rulePackFor(process.cwd(), opts.rules);
+      process.stdout.write(renderRules(pack, opts.format, { color: (await colors(process.stdout)).level > 0 }));
     });
   return cmd;
 }
@@ -103,14 +110,25 @@ export async function main(argv: string[]): Promise<number> {
       // help and version are not errors; commander's own exit code 1 for bad usage becomes 2
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
-    if (e instanceof PortDbError || (e as { exitCode?: number })?.exitCode === 2) {
+    const code = exitCodeFor(e);
+    if (code !== 3) {
       const err = e as PortDbError & { frame?: string };
       process.stderr.write(`port-db: error: ${err.message}\n`);
       if (err.frame) process.stderr.write(err.frame + '\n');
       if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
-      return err.exitCode ?? 2;
+      return code;
     }
-    process.stderr.write(`port-db: internal error (a bug in port-db; please report it with this output):\n${(e as Error)?.stack ?? String(e)}\n`);
+    // anything else is a bug in port-db: never exit 2 for it (that would blame the input)
+    let detail: string;
+    try {
+      detail = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : `thrown value: ${String(e)}`;
+    } catch {
+      detail = 'thrown value that cannot be printed';
+    }
+    process.stderr.write(
+      `port-db: internal error: this is a bug in port-db, not a problem with your input; please report it with this output\n` +
+        `(port-db ${VERSION}, node ${process.version}, ${process.platform}; command: port-db ${argv.join(' ')}):\n${detail}\n`,
+    );
     return 3;
   }
 }

@@ -46,11 +46,28 @@ export class SourceError extends PortDbError {
   }
 }
 
-/** Outputs that would destroy work (hand-edited files, unsafe paths): exit 2. */
+/** Outputs port-db will not write: paths that leave the root, links, non-files, unreadable or non-UTF-8 previous outputs: exit 2. */
 export class OutputError extends PortDbError {
   constructor(message: string, hint?: string) {
     super(message, 2, hint);
   }
+}
+
+/**
+ * Whether an error is one port-db raised on purpose (bad input, exit 1 or 2). Anything else is a
+ * bug (exit 3). Errors that crossed a realm (a worker thread, a second copy of this module) lose
+ * their class: they count when they carry the fields PortDbError sets.
+ */
+export function isPortDbError(e: unknown): e is PortDbError {
+  if (e instanceof PortDbError) return true;
+  if (!(e instanceof Error)) return false;
+  const code = (e as { exitCode?: unknown }).exitCode;
+  return (code === 1 || code === 2) && Object.prototype.hasOwnProperty.call(e, 'hint') && Object.prototype.hasOwnProperty.call(e, 'exitCode');
+}
+
+/** The exit code for an error: the one a PortDbError carries, 3 (a bug in port-db) for anything else. */
+export function exitCodeFor(e: unknown): number {
+  return isPortDbError(e) ? e.exitCode : 3;
 }
 
 /** Renders a few lines of source around a position, with a caret under the column. */

@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { OutputError, PortDbError, SourceError, UsageError } from './errors.js';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './errors.js';
+import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
 import { portModule } from './port-module.js';
+import { verifyModule } from './verify/index.js';
 import type { PortReport } from './report/model.js';
 import { renderJson, renderMarkdown } from './report/markdown.js';
 import { loadRulePack, type RulePack } from './rules.js';
 
 export interface PortOptions {
   roots: string[];
+  /** Type-check each port against the ROME contract (default true). */
+  verify?: boolean;
   out?: string;
   rules?: string;
   dryRun?: boolean;
@@ -24,6 +28,33 @@ export interface OutputFile {
   content: string;
   /** What is on disk now, if anything. */
   previous?: string;
+  /** Not written by this run: a merge conflict keeps the module on disk and its reports as they are. */
+  hold?: boolean;
+}
+
+/**
+ * What happened to the discovery module on disk:
+ * - `new`: there was none; `unchanged`: it already is the port; `updated`: it was what port-db
+ *   wrote last (no hand edits), replaced by the new port;
+ * - `kept`: it was edited by hand and the port did not change since: the edits are kept as they are;
+ * - `merged`: it was edited by hand; the edits and the new port merged cleanly and were written;
+ * - `conflict`: hand edits and the new port change the same lines: the module, its base and its
+ *   reports are left as they are, the merge with conflict markers is written to `api.conflict.ts`;
+ * - `unresolved`: an `api.conflict.ts` from an earlier run still has conflict markers: nothing written;
+ * - `resolved`: `api.conflict.ts` was resolved (no markers left): it was merged with the new port and
+ *   installed as the module;
+ * - `forced`: hand edits overwritten (`--force`).
+ */
+export type MergeStatus = 'new' | 'unchanged' | 'updated' | 'kept' | 'merged' | 'conflict' | 'unresolved' | 'resolved' | 'forced';
+
+export interface MergeInfo {
+  status: MergeStatus;
+  /** The discovery module (display path). */
+  module: string;
+  /** The file holding the conflict markers (display path), for `conflict` and `unresolved`. */
+  conflictFile?: string;
+  /** Conflicts in `conflictFile`; for `unresolved`, only the marker lines are known (oursLine 0). */
+  conflicts: MergeConflict[];
 }
 
 export interface ModuleResult {
@@ -32,7 +63,13 @@ export interface ModuleResult {
   sourceDisplay: string;
   sourceText: string;
   report: PortReport;
+  /** The outputs for people and tools: api.ts, PORT-REPORT.md, port-report.json (in that order). */
   files: OutputFile[];
+  /** port-db's own files: `.port-db/api.base.ts`, `.port-db/api.pending.ts`, `api.conflict.ts`. */
+  state: OutputFile[];
+  /** Files this run deletes (a resolved conflict file and its pending port), after every write. */
+  remove: Array<{ path: string; display: string }>;
+  merge: MergeInfo;
 }
 
 export interface PortResult {
@@ -56,8 +93,10 @@ export function findModules(root: string): string[] {
     }
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) visit(path);
-      else if (entry.isFile() && entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts')) found.push(path);
+      const isModule = entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts');
+      // a module path that is a folder (or a device, a socket) is reported by readSource, not skipped
+      if (isModule && !entry.isSymbolicLink()) found.push(path);
+      else if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) visit(path);
     }
   };
   visit(root);
@@ -66,20 +105,94 @@ export function findModules(root: string): string[] {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function readSource(path: string, display: string): string {
+/** Offset of the first byte that is not valid UTF-8, or -1. */
+export function invalidUtf8At(buf: Uint8Array): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [need, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [need, min] = [3, 0x10000];
+    else return i;
+    if (i + need >= buf.length) return i;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = buf[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** 1-based line and column (in characters) of a byte offset. */
+function positionOf(buf: Buffer, offset: number): { line: number; column: number; lineText: string } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) if (buf[i] === 0x0a) [line, lineStart] = [line + 1, i + 1];
+  const lineEnd = buf.indexOf(0x0a, offset);
+  const prefix = buf.subarray(lineStart, offset).toString('utf8');
+  return { line, column: [...prefix].length + 1, lineText: buf.subarray(lineStart, lineEnd < 0 ? buf.length : lineEnd).toString('utf8') };
+}
+
+/**
+ * Decodes a text file strictly: a NUL byte (binary file) or bytes that are not UTF-8 are bad input,
+ * reported at their line and column. Returns undefined when the text is fine.
+ */
+function checkText(buf: Buffer): { line: number; column: number; message: string; frame?: string } | undefined {
+  const nul = buf.indexOf(0);
+  if (nul >= 0) {
+    const at = positionOf(buf, nul);
+    return { line: at.line, column: at.column, message: 'binary file (contains a NUL byte), not a TypeScript module' };
+  }
+  const bad = invalidUtf8At(buf);
+  if (bad >= 0) {
+    const at = positionOf(buf, bad);
+    return { line: at.line, column: at.column, message: `the file is not valid UTF-8 (byte 0x${buf[bad].toString(16).padStart(2, '0')})`, frame: codeFrame(at.lineText, 1, at.column, 0).replace(/^> 1/, `> ${at.line}`) };
+  }
+  return undefined;
+}
+
+/** Reads a source file (the module, its models): anything but a readable UTF-8 text file is bad input. */
+function readSource(path: string, display: string, what = 'the module'): string {
   let buf: Buffer;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) {
+      throw new SourceError(display, 1, 1, `cannot read ${what}: it is ${kindOf(st)}, not a file`, `port-db expects a TypeScript file at ${display}; move the ${kindOf(st)} away`);
+    }
     buf = readFileSync(path);
   } catch (e) {
-    throw new SourceError(display, 1, 1, `cannot read the module: ${(e as Error).message}`, 'check the file permissions');
+    if (e instanceof PortDbError) throw e;
+    throw new SourceError(display, 1, 1, `cannot read ${what}: ${(e as Error).message}`, 'check the file exists and is readable (permissions), then run port-db again; nothing was written');
   }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  if (text.includes('\uFFFD') && !buf.toString('latin1').includes('\uFFFD')) {
-    const at = text.indexOf('\uFFFD');
-    const line = text.slice(0, at).split('\n').length;
-    throw new SourceError(display, line, 1, 'the file is not valid UTF-8', 'convert the module to UTF-8 and run port-db again');
+  const bad = checkText(buf);
+  if (bad) {
+    const hint = bad.message.startsWith('binary')
+      ? `point port-db at TypeScript source; ${display} is not text`
+      : `convert ${display} to UTF-8 (e.g. iconv -f latin1 -t utf-8) and run port-db again; nothing was written`;
+    throw new SourceError(display, bad.line, bad.column, bad.message, hint, bad.frame);
   }
-  return text;
+  // a byte order mark is dropped, as a UTF-8 decoder does: the port is written without one
+  const text = buf.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice() || st.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
 }
 
 /**
@@ -92,9 +205,7 @@ export function port(options: PortOptions): PortResult {
   const rules = loadRulePack(options.rules);
   const modules: ModuleResult[] = [];
   for (const rootArg of options.roots) {
-    const root = resolve(cwd, rootArg);
-    if (!existsSync(root)) throw new UsageError(`root not found: ${rootArg}`, 'pass a folder that holds a db/sqlalchemy/api.ts module');
-    if (!statSync(root).isDirectory()) throw new UsageError(`root is not a folder: ${rootArg}`, 'pass the folder above db/sqlalchemy/, not a file');
+    const root = rootFolder(resolve(cwd, rootArg), rootArg);
     const sources = findModules(root);
     if (sources.length === 0) {
       throw new UsageError(
@@ -106,13 +217,25 @@ export function port(options: PortOptions): PortResult {
   }
   const seen = new Set<string>();
   for (const m of modules) {
-    for (const f of m.files) {
+    for (const f of [...m.files, ...m.state]) {
       if (seen.has(f.path)) throw new OutputError(`two modules would write ${f.display}`, 'port the roots one at a time, or give each its own --out');
       seen.add(f.path);
     }
   }
-  if (!options.dryRun) writeAll(modules.flatMap((m) => m.files));
+  if (!options.dryRun) writeAll(modules);
   return { modules, written: !options.dryRun, rules };
+}
+
+function rootFolder(root: string, rootArg: string): string {
+  let st: Stats;
+  try {
+    st = statSync(root);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`root not found: ${rootArg}`, 'pass a folder that holds a db/sqlalchemy/api.ts module');
+    throw new UsageError(`cannot read root ${rootArg}: ${(e as Error).message}`, 'check the folder exists and is readable');
+  }
+  if (!st.isDirectory()) throw new UsageError(`root is not a folder: ${rootArg}`, 'pass the folder above db/sqlalchemy/, not a file');
+  return root;
 }
 
 function portOne(root: string, sourcePath: string, rules: RulePack, options: PortOptions, cwd: string): ModuleResult {
@@ -131,64 +254,268 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     rules,
     displaySource: sourceDisplay,
     displayOutput: toPosix(join(dirname(dirname(rel)), 'discovery', 'api.ts')),
-    models: readModelsFile(join(dirname(sourcePath), 'models.ts')),
+    models: readModelsFile(join(dirname(sourcePath), 'models.ts'), toPosix(join(dirname(rel), 'models.ts'))),
   });
+  if (options.verify !== false) {
+    // type-check the port against the ROME contract, with the user's own tsconfig (issue 5)
+    const verify = verifyModule({ sourcePath, sourceText: text, outputPath: join(dirname(dirname(sourcePath)), 'discovery', 'api.ts'), outputText: output, targetModule: rules.target.module });
+    report.verify = verify;
+  }
   report.outputSha256 = sha256(output);
   const files: OutputFile[] = [
     { path: outputPath, display: display(outputPath), content: output },
     { path: join(outDir, 'PORT-REPORT.md'), display: display(join(outDir, 'PORT-REPORT.md')), content: renderMarkdown(report) },
     { path: join(outDir, 'port-report.json'), display: display(join(outDir, 'port-report.json')), content: renderJson(report) },
   ];
-  for (const f of files) {
-    if (!existsSync(f.path)) continue;
-    if (!lstatSync(f.path).isFile()) throw new OutputError(`${f.display} exists and is not a regular file`, 'move it away, or pass --out DIR');
-    f.previous = readFileSync(f.path, 'utf8');
+  const stateFile = (p: string): OutputFile => ({ path: p, display: display(p), content: '' });
+  const own = {
+    base: stateFile(join(outDir, STATE_DIR, 'api.base.ts')),
+    pending: stateFile(join(outDir, STATE_DIR, 'api.pending.ts')),
+    conflict: stateFile(join(outDir, 'api.conflict.ts')),
+  };
+  const outRoot = options.out ? resolve(cwd, options.out) : root;
+  for (const f of [...files, own.base, own.pending, own.conflict]) {
+    checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
+    // what is merged must be UTF-8; the reports are port-db's own (rewritten whole), and --force overwrites
+    f.previous = readOutput(f.path, f.display, !options.force && !f.path.endsWith('.md') && !f.path.endsWith('.json'));
   }
-  guardHandEdits(files, options.force ?? false);
-  return { root, sourcePath, sourceDisplay, sourceText: text, report, files };
+  const plan = planModule(files, own, options.force ?? false, sourceDisplay);
+  return { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan };
 }
 
-function readModelsFile(path: string): { path: string; text: string } | undefined {
+/** port-db's own files beside the port: the previous generated text (the base of the next merge). */
+export const STATE_DIR = '.port-db';
+
+/** The models module beside the source: absent is fine (creates get flagged); unreadable is bad input. */
+function readModelsFile(path: string, display = basename(path)): { path: string; text: string } | undefined {
   try {
-    return { path, text: readFileSync(path, 'utf8') };
+    lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  }
+  return { path, text: readSource(path, display, 'the models module') };
+}
+
+/** sha256 that port-report.json recorded for the module port-db wrote. */
+function recordedHash(json: string | undefined): string | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const hash = (JSON.parse(json) as PortReport | null)?.outputSha256;
+    return typeof hash === 'string' ? hash : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A discovery module that differs from what port-db last wrote was edited by hand: keep it. */
-function guardHandEdits(files: OutputFile[], force: boolean): void {
+/**
+ * Decides what to write for one module so that hand edits are never lost:
+ * the module on disk (ours) is merged with the new port (theirs) on the port port-db wrote last
+ * (base, kept in `.port-db/api.base.ts`). See MergeStatus.
+ */
+function planModule(
+  files: OutputFile[],
+  own: { base: OutputFile; pending: OutputFile; conflict: OutputFile },
+  force: boolean,
+  sourceDisplay: string,
+): Pick<ModuleResult, 'state' | 'remove' | 'merge'> {
   const [api, , json] = files;
-  if (force || api.previous === undefined || api.previous === api.content) return;
-  let recorded: string | undefined;
-  try {
-    recorded = json.previous ? (JSON.parse(json.previous) as PortReport).outputSha256 : undefined;
-  } catch {
-    recorded = undefined;
+  const generated = api.content;
+  const state: OutputFile[] = [];
+  const remove: ModuleResult['remove'] = [];
+  const info = (status: MergeStatus, conflicts: MergeConflict[] = [], conflictFile?: string): MergeInfo => ({ status, module: api.display, conflicts, conflictFile });
+  /** Writes the module (merged or not), the reports and the new base; drops a resolved conflict. */
+  const commit = (content: string, status: MergeStatus) => {
+    api.content = content;
+    state.push({ ...own.base, content: generated });
+    // the conflict file goes before the pending port: an interrupted run never leaves a conflict file without it
+    for (const f of [own.conflict, own.pending]) if (f.previous !== undefined) remove.push({ path: f.path, display: f.display });
+    return { state, remove, merge: info(status, [], status === 'resolved' ? own.conflict.display : undefined) };
+  };
+  const hold = () => {
+    for (const f of files) f.hold = true;
+  };
+  const pristine = (text: string) => text === own.base.previous || sha256(text) === recordedHash(json.previous);
+
+  if (force) {
+    const edited = api.previous !== undefined && api.previous !== generated && !pristine(api.previous);
+    return commit(generated, edited || own.conflict.previous !== undefined ? 'forced' : api.previous === undefined ? 'new' : api.previous === generated ? 'unchanged' : 'updated');
   }
-  if (recorded !== sha256(api.previous)) {
+  let ours = api.previous;
+  let base = own.base.previous;
+  let resolving = false;
+  if (own.conflict.previous !== undefined) {
+    const markers = findConflictMarkers(own.conflict.previous);
+    if (markers.length > 0) {
+      hold();
+      const conflicts = markers.map((line) => ({ line, endLine: line, oursLine: 0, oursLength: 0, theirsLine: 0, theirsLength: 0 }));
+      return { state, remove, merge: info('unresolved', conflicts, own.conflict.display) };
+    }
+    // the user resolved the conflict file: it is ours now, merged on the port it was merged with
+    ours = own.conflict.previous;
+    base = own.pending.previous;
+    resolving = true;
+  }
+  if (ours === undefined) return commit(generated, 'new');
+  if (ours === generated) return commit(generated, resolving ? 'resolved' : 'unchanged');
+  if (ours === base || (!resolving && pristine(ours))) return commit(generated, resolving ? 'resolved' : 'updated');
+  if (!resolving && base === generated) return commit(ours, 'kept');
+  const merged = mergeThreeWay(base, ours, generated, {
+    ours: `${resolving ? own.conflict.display : api.display} (your edits)`,
+    base: `${resolving ? own.pending.display : own.base.display} (the port port-db wrote before)`,
+    theirs: `the new port of ${sourceDisplay}`,
+  });
+  if (merged.conflicts.length === 0) return commit(merged.text, resolving ? 'resolved' : 'merged');
+  // a conflict: the module, its base and its reports stay as they are; the merge goes beside it
+  hold();
+  state.push({ ...own.pending, content: generated }, { ...own.conflict, content: merged.text });
+  return { state, remove, merge: info('conflict', merged.conflicts, own.conflict.display) };
+}
+
+/** A previous output; undefined when there is none. `strict`: bytes that are not UTF-8 are bad input. */
+function readOutput(path: string, display: string, strict: boolean): string | undefined {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new OutputError(`cannot read ${display}: ${(e as Error).message}`, 'port-db reads what it wrote before to keep hand edits; make it readable, or move it away');
+  }
+  const bad = strict ? checkText(buf) : undefined;
+  if (bad) {
     throw new OutputError(
-      `${api.display} was edited since port-db wrote it (or was not written by port-db); refusing to overwrite it`,
-      'review the dry-run diff (--dry-run), then pass --force to overwrite, or --out DIR to write elsewhere',
+      `${display}:${bad.line}:${bad.column}: ${bad.message}; port-db will not merge into it`,
+      `convert ${display} to UTF-8, move it away, or pass --force to overwrite it`,
     );
+  }
+  return buf.toString('utf8');
+}
+
+const isInside = (dir: string, path: string) => {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/** The real path of a path that may not exist yet: its nearest existing ancestor, resolved, plus the rest. */
+function realPathOf(path: string): string {
+  const rest: string[] = [];
+  let cur = path;
+  for (;;) {
+    try {
+      return join(realpathSync(cur), ...rest.reverse());
+    } catch {
+      const parent = dirname(cur);
+      if (parent === cur) return path;
+      rest.push(basename(cur));
+      cur = parent;
+    }
   }
 }
 
-/** Writes all files through temporary files, then renames them: a failure leaves no half-written output. */
-function writeAll(files: OutputFile[]): void {
-  const temps: Array<[string, string]> = [];
+/**
+ * Output paths never leave the root (or --out): no `..`, no symbolic link that leads outside, and
+ * what exists on the way is a folder, and the file itself a regular file (a link is never written through).
+ */
+function checkOutputPath(outRoot: string, path: string, display: string, where: string): void {
+  const rel = relative(outRoot, path);
+  const parts = rel.split(sep);
+  if (rel === '' || isAbsolute(rel) || parts.includes('..')) {
+    throw new OutputError(`${display} would be written outside ${where}`, 'port-db writes only under the root or --out DIR');
+  }
+  const realRoot = realPathOf(outRoot);
+  let cur = outRoot;
+  for (let i = 0; i < parts.length; i++) {
+    cur = join(cur, parts[i]);
+    const shown = toPosix(parts.slice(0, i + 1).join(sep));
+    const last = i === parts.length - 1;
+    let st: Stats;
+    try {
+      st = lstatSync(cur);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new OutputError(`cannot read ${shown}: ${(e as Error).message}`, 'check the output folder is readable');
+    }
+    if (st.isSymbolicLink()) {
+      if (last) throw new OutputError(`${display} is a symbolic link; port-db replaces only regular files`, 'remove the link (or move it away), or pass --out DIR');
+      let target: string;
+      try {
+        target = realpathSync(cur);
+      } catch {
+        throw new OutputError(`${shown} is a symbolic link that leads nowhere`, 'remove the link, or pass --out DIR');
+      }
+      if (!isInside(realRoot, target)) {
+        throw new OutputError(`${shown} is a symbolic link to ${target}, outside ${where}`, 'port-db writes only under the root or --out DIR: remove the link, or pass --out DIR');
+      }
+      if (!statSync(cur).isDirectory()) throw new OutputError(`${shown} exists and is not a folder`, 'move it away, or pass --out DIR');
+    } else if (!last && !st.isDirectory()) {
+      throw new OutputError(`${shown} exists and is not a folder`, 'move it away, or pass --out DIR');
+    } else if (last && !st.isFile()) {
+      throw new OutputError(`${display} exists and is not a regular file (it is ${kindOf(st)})`, 'move it away, or pass --out DIR');
+    }
+  }
+}
+
+const TEMP = /\.port-db-(\d+)\.tmp$/;
+
+/** Temporary files a killed run left beside the outputs (their process is gone): removed. */
+function removeStaleTemps(dirs: Iterable<string>): void {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = TEMP.exec(name);
+      if (!m || Number(m[1]) === process.pid) continue;
+      try {
+        process.kill(Number(m[1]), 0);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+      }
+    }
+  }
+}
+
+/**
+ * Writes every module's outputs at the end: each file to a temporary file first, then all are renamed
+ * into place. Per module the module is renamed first and its base last, so a run killed halfway leaves
+ * a module that the next run merges correctly. A failure restores what was already renamed.
+ */
+function writeAll(modules: ModuleResult[]): void {
+  const writes = modules.flatMap((m) => [...m.files.filter((f) => !f.hold), ...m.state]).filter((f) => f.previous !== f.content);
+  const temps: Array<[string, OutputFile]> = [];
+  const renamed: OutputFile[] = [];
   try {
-    for (const f of files) {
-      if (f.previous === f.content) continue;
-      mkdirSync(dirname(f.path), { recursive: true });
+    for (const dir of new Set(writes.map((f) => dirname(f.path)))) mkdirSync(dir, { recursive: true });
+    removeStaleTemps(new Set(writes.map((f) => dirname(f.path))));
+    for (const f of writes) {
       const tmp = `${f.path}.port-db-${process.pid}.tmp`;
       writeFileSync(tmp, f.content);
-      temps.push([tmp, f.path]);
+      temps.push([tmp, f]);
     }
-    for (const [tmp, path] of temps) renameSync(tmp, path);
+    for (const [tmp, f] of temps) {
+      renameSync(tmp, f.path);
+      renamed.push(f);
+    }
   } catch (e) {
-    for (const [tmp] of temps) if (existsSync(tmp)) unlinkSync(tmp);
+    for (const [tmp] of temps) rmSync(tmp, { force: true });
+    for (const f of renamed.reverse()) {
+      try {
+        if (f.previous === undefined) rmSync(f.path, { force: true });
+        else writeFileSync(f.path, f.previous);
+      } catch {
+        // best effort: the error below names the folder
+      }
+    }
     if (e instanceof PortDbError) throw e;
-    throw new OutputError(`cannot write the port: ${(e as Error).message}`, 'check the output folder is writable');
+    throw new OutputError(`cannot write the port: ${(e as Error).message}`, 'check the output folder is writable; nothing was changed');
+  }
+  for (const f of modules.flatMap((m) => m.remove)) {
+    try {
+      rmSync(f.path, { force: true });
+    } catch (e) {
+      throw new OutputError(`wrote the port but cannot remove ${f.display}: ${(e as Error).message}`, 'remove it by hand; running port-db again is safe');
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +54,17 @@ describe('port-db port', () => {
     const out = mkdtempSync(join(tmpdir(), 'port-db-out-'));
     const r = run(['port', join(FIXTURES, 'glance'), '--out', out]);
     expect(r.code).toBe(0);
-    expect(listing(out)).toEqual(['glance', 'glance/db', 'glance/db/discovery', 'glance/db/discovery/PORT-REPORT.md', 'glance/db/discovery/api.ts', 'glance/db/discovery/port-report.json']);
+    expect(listing(out)).toEqual([
+      'glance',
+      'glance/db',
+      'glance/db/discovery',
+      // the port as written, the base of the merge of later hand edits (issue 7)
+      'glance/db/discovery/.port-db',
+      'glance/db/discovery/.port-db/api.base.ts',
+      'glance/db/discovery/PORT-REPORT.md',
+      'glance/db/discovery/api.ts',
+      'glance/db/discovery/port-report.json',
+    ]);
   });
 
   it('--strict exits 1 when manual items remain; --format json prints the reports', () => {
@@ -64,17 +74,43 @@ describe('port-db port', () => {
     expect(reports[0].summary.manualItems).toBeGreaterThan(0);
   });
 
-  it('refuses to overwrite a hand-edited port without --force', () => {
+  it('merges hand edits with a new port; a conflict exits 1 naming file:line and writes nothing over the edited file; --force overwrites', () => {
     const dir = sampleTree('glance');
-    expect(run(['port', dir]).code).toBe(0);
-    const api = join(dir, 'glance', 'db', 'discovery', 'api.ts');
+    expect(run(['port', dir, '--no-verify']).code).toBe(0);
+    const disc = join(dir, 'glance', 'db', 'discovery');
+    const api = join(disc, 'api.ts');
+    const source = join(dir, 'glance', 'db', 'sqlalchemy', 'api.ts');
+    // a hand edit at the end, and upstream changes a function: a clean merge keeps both
     writeFileSync(api, readFileSync(api, 'utf8') + '\n// my fix\n');
-    const r = run(['port', dir]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/edited since port-db wrote it/);
-    expect(readFileSync(api, 'utf8')).toMatch(/\/\/ my fix/);
-    expect(run(['port', dir, '--force']).code).toBe(0);
-    expect(readFileSync(api, 'utf8')).not.toMatch(/\/\/ my fix/);
+    writeFileSync(source, readFileSync(source, 'utf8').replace('force_show_deleted = false', 'force_show_deleted = true'));
+    let r = run(['port', dir, '--no-verify']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/glance\/db\/discovery\/api\.ts: edited by hand; your edits were merged with the new port/);
+    expect(readFileSync(api, 'utf8')).toMatch(/\/\/ my fix\n$/);
+    expect(readFileSync(api, 'utf8')).toContain('force_show_deleted = true');
+    // both change the same line: conflict
+    const edited = readFileSync(api, 'utf8').replace('force_show_deleted = true', 'force_show_deleted = !!0');
+    writeFileSync(api, edited);
+    const report = readFileSync(join(disc, 'port-report.json'), 'utf8');
+    writeFileSync(source, readFileSync(source, 'utf8').replace('force_show_deleted = true', 'force_show_deleted = 1 > 2'));
+    r = run(['port', dir, '--no-verify']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/port-db: 1 conflict between your edits to glance\/db\/discovery\/api\.ts and the new port/);
+    const at = /glance\/db\/discovery\/api\.conflict\.ts:(\d+): conflict 1 of 1: your line (\d+) of api\.ts/.exec(r.stderr)!;
+    expect(at).not.toBeNull();
+    expect(readFileSync(join(disc, 'api.conflict.ts'), 'utf8').split('\n')[Number(at[1]) - 1]).toMatch(/^<<<<<<< /);
+    expect(edited.split('\n')[Number(at[2]) - 1]).toContain('force_show_deleted = !!0');
+    expect(readFileSync(api, 'utf8')).toBe(edited);
+    expect(readFileSync(join(disc, 'port-report.json'), 'utf8')).toBe(report);
+    // unresolved: still exit 1, still nothing written
+    expect(run(['port', dir, '--no-verify']).code).toBe(1);
+    expect(readFileSync(api, 'utf8')).toBe(edited);
+    // --force overwrites the edits and drops the conflict file
+    r = run(['port', dir, '--no-verify', '--force']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/your edits were overwritten \(--force\)/);
+    expect(readFileSync(api, 'utf8')).not.toMatch(/my fix|!!0/);
+    expect(existsSync(join(disc, 'api.conflict.ts'))).toBe(false);
   });
 
   it('a second run over its own output changes nothing and succeeds', () => {
@@ -110,6 +146,66 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
     expect(r.stderr).toMatch(/db\/sqlalchemy\/api\.ts:2:\d+: syntax error/);
     expect(r.stderr).toMatch(/> 2 \|   return 1 \+;/);
     expect(existsSync(join(dir, 'db', 'discovery'))).toBe(false);
+  });
+
+  it('a binary file and bytes that are not UTF-8: file:line:col and what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port-db-bytes-'));
+    mkdirSync(join(dir, 'a', 'db', 'sqlalchemy'), { recursive: true });
+    writeFileSync(join(dir, 'a', 'db', 'sqlalchemy', 'api.ts'), Buffer.from('export const a = 1;\nconst \u0000b = 2;\n'));
+    let r = run(['port', join(dir, 'a')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^port-db: error: db\/sqlalchemy\/api\.ts:2:7: binary file/);
+    expect(r.stderr).toMatch(/\nhint: /);
+    mkdirSync(join(dir, 'b', 'db', 'sqlalchemy'), { recursive: true });
+    writeFileSync(join(dir, 'b', 'db', 'sqlalchemy', 'api.ts'), Buffer.concat([Buffer.from('// caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    r = run(['port', join(dir, 'b')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^port-db: error: db\/sqlalchemy\/api\.ts:1:7: the file is not valid UTF-8 \(byte 0xe9\)\n> 1 \| \/\/ caf/);
+    expect(r.stderr).toMatch(/hint: convert db\/sqlalchemy\/api\.ts to UTF-8/);
+    expect(listing(dir).filter((f) => f.includes('discovery'))).toEqual([]);
+  });
+
+  it('an output folder that links outside the root, or an output that is a folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port-db-link-'));
+    const outside = mkdtempSync(join(tmpdir(), 'port-db-outside-'));
+    mkdirSync(join(dir, 'db', 'sqlalchemy'), { recursive: true });
+    writeFileSync(join(dir, 'db', 'sqlalchemy', 'api.ts'), 'export const a = 1;\n');
+    symlinkSync(outside, join(dir, 'db', 'discovery'));
+    let r = run(['port', dir, '--no-verify']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/port-db: error: db\/discovery is a symbolic link to .*, outside the root/);
+    expect(readdirSync(outside)).toEqual([]);
+    rmSync(join(dir, 'db', 'discovery'));
+    mkdirSync(join(dir, 'db', 'discovery', 'api.ts'), { recursive: true });
+    r = run(['port', dir, '--no-verify']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/db\/discovery\/api\.ts exists and is not a regular file \(it is a folder\)/);
+  });
+
+  // chmod does not stop root from reading: as root, the run drops to an unprivileged user (setpriv)
+  const asUser = process.getuid?.() !== 0 ? [] : existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : undefined;
+  it.skipIf(asUser === undefined)('an unreadable module and an unreadable folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port-db-perm-'));
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, 'svc', 'db', 'sqlalchemy'), { recursive: true });
+    const module = join(dir, 'svc', 'db', 'sqlalchemy', 'api.ts');
+    writeFileSync(module, 'export const a = 1;\n');
+    const runAs = (args: string[]) => {
+      const [cmd, ...pre] = [...asUser!, process.execPath];
+      const r = spawnSync(cmd, [...pre, join(ROOT, 'bin', 'port-db'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      return { code: r.status, stderr: r.stderr };
+    };
+    chmodSync(module, 0o000);
+    let r = runAs(['port', dir, '--no-verify']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/svc\/db\/sqlalchemy\/api\.ts:1:1: cannot read the module: EACCES/);
+    chmodSync(module, 0o644);
+    chmodSync(join(dir, 'svc'), 0o000);
+    r = runAs(['port', dir, '--no-verify']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read folder .*svc: EACCES/);
+    chmodSync(join(dir, 'svc'), 0o755);
+    expect(listing(dir).filter((f) => f.includes('discovery'))).toEqual([]);
   });
 
   it('an unknown option or command', () => {

@@ -7,8 +7,8 @@ import type { Edit } from '../rewriters/types.js';
  * Returns the output and a map from each edit to the output offset of its new text.
  */
 export function applyEdits(text: string, all: Edit[]): { output: string; offsets: Map<Edit, number>; mapOffset: (pos: number) => number } {
-  const ranges = all.filter((e) => e.end > e.start).sort((a, b) => a.start - b.start);
-  const kept = all.filter((e) => !e.soft || !coveredBy(ranges, e.start));
+  const covered = coverage(all.filter((e) => e.end > e.start).sort((a, b) => a.start - b.start));
+  const kept = all.filter((e) => !e.soft || !covered(e.start));
   // text inserted on a re-indented line starts its own lines: they take the same extra indent
   const indentAt = new Map(kept.filter((e) => e.soft).map((e) => [e.start, e.text]));
   const edits = kept.map((e) => {
@@ -35,14 +35,22 @@ export function applyEdits(text: string, all: Edit[]): { output: string; offsets
     cursor = e.end;
   }
   parts.push(text.slice(cursor));
-  // where an unedited source offset lands in the output: after insertions made at it
+  // where an unedited source offset lands in the output: after insertions made at it.
+  // The edits that shift `pos` are a prefix of `sorted` (those starting before it, then the
+  // insertions at it): binary search over running sums, not a scan per lookup.
+  const shift = new Array<number>(sorted.length + 1);
+  shift[0] = 0;
+  for (let k = 0; k < sorted.length; k++) shift[k + 1] = shift[k] + sorted[k].e.text.length - (sorted[k].e.end - sorted[k].e.start);
   const mapOffset = (pos: number): number => {
-    let delta = 0;
-    for (const { e } of sorted) {
-      if (e.start > pos || (e.start === pos && e.end > e.start)) break;
-      delta += e.text.length - (e.end - e.start);
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const e = sorted[mid].e;
+      if (e.start > pos || (e.start === pos && e.end > e.start)) hi = mid;
+      else lo = mid + 1;
     }
-    return pos + delta;
+    return pos + shift[lo];
   };
   return { output: parts.join(''), offsets, mapOffset };
 }
@@ -78,11 +86,22 @@ export function wholeLines(text: string, start: number, end: number): [number, n
   return [s, e];
 }
 
-/** True when `pos` lies in one of the sorted ranges (a line that edit deletes or rewrites). */
-function coveredBy(ranges: Edit[], pos: number): boolean {
-  for (const r of ranges) {
-    if (r.start > pos) break;
-    if (pos < r.end) return true;
-  }
-  return false;
+/**
+ * For ranges sorted by start: whether a position lies in one of them (a line that an edit
+ * deletes or rewrites). Binary search over the running maximum of the ends: O(log n) a lookup.
+ */
+function coverage(ranges: Edit[]): (pos: number) => boolean {
+  const maxEnd = new Array<number>(ranges.length);
+  for (let k = 0; k < ranges.length; k++) maxEnd[k] = Math.max(ranges[k].end, k > 0 ? maxEnd[k - 1] : -1);
+  return (pos) => {
+    // the last range starting at or before pos
+    let lo = 0;
+    let hi = ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid].start > pos) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo > 0 && pos < maxEnd[lo - 1];
+  };
 }

@@ -48,6 +48,23 @@ export function renderMarkdown(report: PortReport): string {
       out.push('');
     }
   }
+  const v = report.verify;
+  if (v) {
+    out.push('## Type check', '');
+    if (!v.checked) out.push(`Not checked: ${v.reason}.`, '');
+    else {
+      out.push(
+        `${v.diagnostics} diagnostic${v.diagnostics === 1 ? '' : 's'} in the port; ${v.newDiagnostics} new in code port-db wrote, ` +
+          `${v.manualDiagnostics} in manual items (the source module compiled without them).`,
+        '',
+      );
+      if (v.items.length > 0) {
+        out.push('| line | code | manual | message |', '| ---: | --- | --- | --- |');
+        for (const d of v.items) out.push(`| ${link(d.line)} | TS${d.code} | ${d.manual ? 'yes' : 'no'} | ${esc(d.message.replace(/\r?\n\s*/g, ' '))} |`);
+        out.push('');
+      }
+    }
+  }
   const unchanged = report.functions.filter((f) => f.status === 'unchanged');
   if (unchanged.length > 0) {
     out.push('## Unchanged', '', 'Copied byte for byte: ' + unchanged.map((f) => `\`${f.name}\``).join(', ') + '.', '');

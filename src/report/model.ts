@@ -39,6 +39,8 @@ export interface PortReport {
     byKind: Partial<Record<ChangeKind, number>>;
   };
   functions: FunctionReport[];
+  /** The type check of the port against the ROME contract (absent with --no-verify). */
+  verify?: import('../verify/index.js').VerifyResult;
   /** sha256 of the api.ts port-db wrote: a module on disk that differs was edited by hand. */
   outputSha256?: string;
 }

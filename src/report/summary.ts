@@ -15,6 +15,9 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     );
     const kinds = Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
     if (kinds) lines.push(`    changes: ${kinds}`);
+    const v = m.report.verify;
+    if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
+    else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items` : ''}`);
     lines.push(`    report: ${md.display}${result.written ? '' : ' (not written)'}`);
   }
   const manual = result.modules.reduce((n, m) => n + m.report.summary.manualItems, 0);

@@ -149,8 +149,14 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const eol = facts.eol;
   const isAsync = !!c.fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
   const args = params.join(', ');
-  const paramsText = c.fn.parameters.map((p) => p.getText(facts.sf)).join(', ');
-  const returnType = c.fn.type ? `: ${isAsync ? c.fn.type.getText(facts.sf) : `Promise<${c.fn.type.getText(facts.sf)}>`}` : '';
+  // the wrapper's copy of the signature takes the same renames as the rest (Session → RomeSession)
+  const renames = [...facts.sqlBindings].flatMap(([local, imp]) => {
+    const to = facts.rules.mappedNames[imp.bindings.get(local)!];
+    return to && to !== local ? [[local, to] as const] : [];
+  });
+  const rename = (text: string) => renames.reduce((t, [from, to]) => t.replace(new RegExp(`\\b${from}\\b`, 'g'), to), text);
+  const paramsText = rename(c.fn.parameters.map((p) => p.getText(facts.sf)).join(', '));
+  const returnType = c.fn.type ? `: ${rename(isAsync ? c.fn.type.getText(facts.sf) : `Promise<${c.fn.type.getText(facts.sf)}>`)}` : '';
   const wrapperBody = (ind: string) =>
     [
       `{`,
@@ -256,7 +262,7 @@ const cluster_lock = new ClusterLock();
 async function acquire_lock(name: string): Promise<void> {
   for (let attempt = 0; attempt <= 20; attempt++) {
     if (await cluster_lock.lock(name, 100)) return;
-    await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 5)));
+    await new Promise<void>((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 5)));
   }
   throw new DBDeadlock(\`lock \${name} not acquired after 20 retries\`);
 }

@@ -131,7 +131,7 @@ const cluster_lock = new ClusterLock();
 async function acquire_lock(name: string): Promise<void> {
   for (let attempt = 0; attempt <= ${facts.rules.lock.retries}; attempt++) {
     if (await cluster_lock.lock(name, ${facts.rules.lock.ttlMs})) return;
-    await new Promise((resolve) => setTimeout(resolve, ${facts.rules.lock.backoffMs} * 2 ** Math.min(attempt, 5)));
+    await new Promise<void>((resolve) => setTimeout(resolve, ${facts.rules.lock.backoffMs} * 2 ** Math.min(attempt, 5)));
   }
   throw new DBDeadlock(\`lock \${name} not acquired after ${facts.rules.lock.retries} retries\`);
 }

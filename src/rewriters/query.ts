@@ -70,6 +70,14 @@ function alreadyUnpacked(value: ts.Expression): boolean {
   return ts.isPropertyAccessExpression(q) && q.name.text === 'map' && /row\[0\]\s*\)$/.test(q.parent.getText());
 }
 
+const SYNC_TERMINALS = new Set(['first', 'one', 'all', 'count', 'exists', 'update', 'delete', 'soft_delete', 'softDelete', 'one_or_none', 'oneOrNone']);
+
+function isInAsyncFunction(node: ts.Node): boolean {
+  let n: ts.Node | undefined = node.parent;
+  while (n && !ts.isFunctionLike(n)) n = n.parent;
+  return !!n && !!ts.getCombinedModifierFlags(n as ts.Declaration) && (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+}
+
 const linkRange = (l: ChainLink) => ({ start: l.access.expression.end, end: l.call.end });
 const argText = (facts: ModuleFacts, l: ChainLink) => l.call.arguments.map((a) => a.getText(facts.sf)).join(', ');
 const isSimple = (s: string) => /^[\w.$]+$/.test(s);
@@ -101,6 +109,10 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   const terminal = last.name;
   const value = valueNode(chain.top);
   const awaited = ts.isAwaitExpression(value);
+  if (SYNC_TERMINALS.has(terminal) && !awaited && !isInAsyncFunction(chain.top)) {
+    manual(last, `sync \`${terminal}()\`: ROME's terminals are async; make the function async, await the call, and await it in its callers`);
+    return;
+  }
   const limit = links.find((l) => l.name === 'limit');
   const offset = links.find((l) => l.name === 'offset');
   const join = links.find((l) => l.name === 'join');

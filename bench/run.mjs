@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+// The port-db benchmark (`npm run bench`): whole processes on generated Nova-style inputs,
+// against the floor (TypeScript's createSourceFile + printer over the same files, in a fresh
+// process). Prints a Markdown table: median of N runs, min–max, peak RSS, ratio to the floor
+// and growth from one size to the next (each size is 4x the previous one). Never a test.
+//
+// Inputs are generated (bench/generate.mjs) into a temporary folder, never into the repo.
+// Runs bin/port-db, i.e. dist/: run `npm run build` first.
+//
+// Environment:
+//   BENCH_QUICK=1       sizes 250 and 1,000 functions, a tree of 20 modules, 3 runs
+//   BENCH_RUNS=N        runs per measurement (default 5)
+//   BENCH_HEAVY_RUNS=N  runs for inputs of 50,000 lines or more (default BENCH_RUNS)
+//   BENCH_SIZES=a,b,c   functions per single module (default 250,1000,4000)
+//   BENCH_TREE=M        modules in the tree (default 200; 0 skips it)
+//   BENCH_KEEP=1        keep the generated inputs (the folder is printed)
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeModuleTree, writeMultiTree } from './generate.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, '..');
+const BIN = join(REPO, 'bin', 'port-db');
+const HOOK = join(HERE, 'rss-hook.cjs');
+const FLOOR = join(HERE, 'floor.mjs');
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 3 : 5));
+const HEAVY_RUNS = Number(process.env.BENCH_HEAVY_RUNS ?? RUNS);
+const runsFor = (input) => (input.lines >= 50_000 ? HEAVY_RUNS : RUNS);
+const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '250,1000' : '250,1000,4000')).split(',').map(Number);
+const TREE_MODULES = Number(process.env.BENCH_TREE ?? (QUICK ? 20 : 200));
+const TREE_FUNCTIONS = 25;
+/** The goal size: `port` of a 10,000-line module (about 420 generated functions). */
+const GOAL_FUNCTIONS = 420;
+
+if (!existsSync(join(REPO, 'dist', 'cli.js'))) {
+  process.stderr.write('bench: dist/ is missing; run `npm run build` first\n');
+  process.exit(2);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'port-db-bench-'));
+const rssDir = join(work, 'rss');
+mkdirSync(rssDir);
+
+/** Runs `node -r rss-hook <args>` once: wall time (ms), peak RSS (MiB), exit code, stderr tail. */
+function runOnce(args) {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['-r', HOOK, ...args], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, BENCH_RSS_DIR: rssDir, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const file = join(rssDir, String(child.pid));
+      const rss = existsSync(file) ? Number(readFileSync(file, 'utf8')) / 1024 : NaN;
+      rmSync(file, { force: true });
+      resolve({ ms, rss, code, err });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** What this build of port-db offers (the benchmark adapts: rows for what exists). */
+function features() {
+  const help = (args) => spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8' }).stdout ?? '';
+  const top = help(['--help']);
+  const port = help(['port', '--help']);
+  return { noVerify: port.includes('--no-verify'), check: /^\s+check\b/m.test(top) };
+}
+
+/** Removes the ports a previous run wrote (every `discovery` folder), so each run ports afresh. */
+function removeOutputs(root) {
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop();
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const path = join(dir, entry.name);
+      if (entry.name === 'discovery') rmSync(path, { recursive: true, force: true });
+      else stack.push(path);
+    }
+  }
+}
+
+/** The commands timed on one input, in the order they run within a round. */
+function commandsFor(input, feat) {
+  const cmds = [{ id: 'floor', label: 'floor: createSourceFile + printer', args: [FLOOR, ...input.files] }];
+  // the dry run prints the diff; without the verify step when it can be skipped, to show the diff's share
+  const dry = feat.noVerify ? ['--dry-run', '--no-verify'] : ['--dry-run'];
+  cmds.push({ id: 'dry', label: `port ${dry.join(' ')} (diff)`, args: [BIN, 'port', input.root, ...dry], before: () => removeOutputs(input.root) });
+  cmds.push({ id: 'port', label: feat.noVerify ? 'port (verify)' : 'port', args: [BIN, 'port', input.root], before: () => removeOutputs(input.root) });
+  if (feat.noVerify) cmds.push({ id: 'noverify', label: 'port --no-verify', args: [BIN, 'port', input.root, '--no-verify'], before: () => removeOutputs(input.root) });
+  // after a port: the tree holds the SQL modules and their ports, as in a migration
+  if (feat.check) cmds.push({ id: 'check', label: 'check', args: [BIN, 'check', input.root] });
+  return cmds;
+}
+
+/** Runs every command of an input RUNS times, round-robin (drifting load hits all alike). */
+async function measure(input, feat) {
+  const cmds = commandsFor(input, feat);
+  const samples = new Map(cmds.map((c) => [c.id, []]));
+  for (let r = 0; r < runsFor(input); r++) {
+    for (const c of cmds) {
+      c.before?.();
+      const s = await runOnce(c.args);
+      if (s.code !== 0 && !(c.id === 'check' && s.code === 1)) {
+        process.stderr.write(`bench: ${c.label} on ${input.name} exited ${s.code}:\n${s.err}\n`);
+        s.failed = true;
+      }
+      samples.get(c.id).push(s);
+      process.stderr.write('.');
+    }
+  }
+  const rows = cmds.map((c) => {
+    const ss = samples.get(c.id);
+    const ms = ss.map((s) => s.ms);
+    return { id: c.id, label: c.label, median: median(ms), min: Math.min(...ms), max: Math.max(...ms), rss: Math.max(...ss.map((s) => s.rss)), failed: ss.some((s) => s.failed) };
+  });
+  const floor = rows[0].median;
+  for (const row of rows) row.ratio = row.median / floor;
+  return rows;
+}
+
+const fmtS = (ms) => (ms / 1000).toFixed(2);
+const fmtInt = (n) => n.toLocaleString('en-US');
+
+async function main() {
+  const feat = features();
+  const started = new Date();
+  const load0 = loadavg()[0];
+  process.stderr.write(`bench: inputs in ${work}; ${RUNS} runs each${QUICK ? ' (quick)' : ''}\n`);
+
+  const inputs = [];
+  for (const n of SIZES) {
+    const root = join(work, `module-${n}`);
+    const { path, lines } = writeModuleTree(root, n);
+    inputs.push({ name: `${fmtInt(n)} functions`, root, files: [path], lines, series: true });
+  }
+  if (!QUICK && !process.env.BENCH_SIZES) {
+    const root = join(work, `module-${GOAL_FUNCTIONS}`);
+    const { path, lines } = writeModuleTree(root, GOAL_FUNCTIONS);
+    inputs.splice(1, 0, { name: `${fmtInt(GOAL_FUNCTIONS)} functions (goal size)`, root, files: [path], lines, series: false });
+  }
+  if (TREE_MODULES > 0) {
+    const root = join(work, `tree-${TREE_MODULES}`);
+    const { paths, lines } = writeMultiTree(root, TREE_MODULES, TREE_FUNCTIONS);
+    inputs.push({ name: `tree: ${TREE_MODULES} modules × ${TREE_FUNCTIONS} functions`, root, files: paths, lines, series: false });
+  }
+
+  const startup = [];
+  for (const flag of ['--help', '--version']) {
+    const ss = [];
+    for (let r = 0; r < RUNS; r++) ss.push(await runOnce([BIN, flag]));
+    const ms = ss.map((s) => s.ms);
+    startup.push({ label: `port-db ${flag}`, median: median(ms), min: Math.min(...ms), max: Math.max(...ms), rss: Math.max(...ss.map((s) => s.rss)) });
+  }
+
+  const results = [];
+  for (const input of inputs) {
+    process.stderr.write(`bench: ${input.name} (${fmtInt(input.lines)} lines) `);
+    results.push({ input, rows: await measure(input, feat) });
+    process.stderr.write('\n');
+  }
+
+  // growth: each size of the series against the previous one, command by command
+  const series = results.filter((r) => r.input.series);
+  for (let k = 1; k < series.length; k++) {
+    for (const row of series[k].rows) {
+      const prev = series[k - 1].rows.find((p) => p.id === row.id);
+      if (prev) row.growth = `×${(row.median / prev.median).toFixed(2)} (input ×${(series[k].input.lines / series[k - 1].input.lines).toFixed(2)})`;
+    }
+  }
+
+  const out = [];
+  const cpu = cpus();
+  out.push(`port-db benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+  out.push('');
+  out.push(
+    `Machine: ${cpu.length} cores (${cpu[0]?.model?.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} free), Node ${process.version}, ${process.platform}; ` +
+      `load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end. Runs per row in the table, round-robin over the commands of an input.`,
+  );
+  out.push(`port-db features: --no-verify ${feat.noVerify ? 'yes' : 'n/a (no verify step yet: `port` has nothing to skip)'}; check ${feat.check ? 'yes' : 'n/a'}.`);
+  out.push('');
+  out.push('| input | lines | runs | command | median s | min–max s | peak RSS MiB | × floor | growth |');
+  out.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |');
+  for (const { input, rows } of results) {
+    for (const [i, row] of rows.entries()) {
+      const ratio = row.id === 'floor' ? '1.00' : row.ratio.toFixed(2);
+      out.push(
+        `| ${i === 0 ? input.name : ''} | ${i === 0 ? fmtInt(input.lines) : ''} | ${i === 0 ? runsFor(input) : ''} | ${row.label}${row.failed ? ' **(failed)**' : ''} | ${fmtS(row.median)} | ${fmtS(row.min)}–${fmtS(row.max)} | ${row.rss.toFixed(0)} | ${ratio} | ${row.growth ?? ''} |`,
+      );
+    }
+    if (!feat.noVerify) out.push(`| | | | port --no-verify | n/a | | | | |`);
+  }
+  for (const s of startup) out.push(`| startup | | ${RUNS} | ${s.label} | ${fmtS(s.median)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${s.rss.toFixed(0)} | | |`);
+
+  // the goals of the issue, checked against this run
+  out.push('');
+  out.push('Goals:');
+  const goal = results.find((r) => !r.input.series && r.input.files.length === 1) ?? results.find((r) => r.input.lines >= 10_000) ?? results[0];
+  const row = (r, id) => r.rows.find((x) => x.id === id);
+  const mark = (ok) => (ok ? 'met' : '**not met**');
+  const fast = row(goal, feat.noVerify ? 'noverify' : 'port');
+  out.push(`- port${feat.noVerify ? ' --no-verify' : ' (no verify step yet)'} of ${fmtInt(goal.input.lines)} lines ≤ 2× floor: ${fast.ratio.toFixed(2)}× — ${mark(fast.ratio <= 2)}`);
+  if (feat.noVerify) out.push(`- port with verify of ${fmtInt(goal.input.lines)} lines ≤ 3× floor: ${row(goal, 'port').ratio.toFixed(2)}× — ${mark(row(goal, 'port').ratio <= 3)}`);
+  for (let k = 1; k < series.length; k++) {
+    const bad = series[k].rows.filter((r) => r.median / series[k - 1].rows.find((p) => p.id === r.id).median > series[k].input.lines / series[k - 1].input.lines);
+    out.push(`- linear, ${series[k - 1].input.name} → ${series[k].input.name}: ${bad.length ? `superlinear: ${bad.map((r) => r.label).join(', ')} — **not met**` : 'every command grew no faster than its input — met'}`);
+  }
+  for (const s of startup) out.push(`- ${s.label} < 150 ms: ${s.median.toFixed(0)} ms — ${mark(s.median < 150)}`);
+  out.push('- reference (from the issue, not re-measured): jscodeshift CLI, 2 workers, 2.6×–6.2× the floor on the same input.');
+
+  process.stdout.write(out.join('\n') + '\n');
+  if (process.env.BENCH_KEEP === '1') process.stderr.write(`bench: inputs kept in ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e?.stack ?? e}\n`);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+});

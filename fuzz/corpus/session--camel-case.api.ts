@@ -1,0 +1,6 @@
+import { getSession } from './session';
+
+export async function aggregateDelete(aggregateId: number) {
+  const session = getSession();
+  return session.begin(async () => aggregateId);
+}

@@ -1,0 +1,200 @@
+// The ROME target API for TypeScript: the contract a module emitted by port-db is type-checked
+// against (DESIGN §9; semantics in shared/ROME.md). `port-db port` checks each port against
+// these declarations; when a rule pack names another target module, the same declarations are
+// checked under that name.
+//
+// Design decisions
+//
+// - Asynchronous terminals. ROME runs every read and write against a remote key/value store,
+//   so the terminals of a query (`first`, `all`, `count`, `update`, `delete`, `soft_delete`,
+//   `distinct`), the session's `flush` and `begin`, an entity's `save`/`delete`/`soft_delete`
+//   and the DLM's `lock`/`unlock` answer a `Promise`. The source dialect also has sync
+//   terminals (`const row = q.first()` on a sync SQL driver); the contract does NOT pretend
+//   those still work (no "thenable row" that would be both the row and a promise): a sync call
+//   site receives a Promise, and the compiler says so wherever the Promise is used as a row,
+//   whatever the options: `q.first().host` (TS2339), `for (const r of q.all())` (TS2488),
+//   `q.count() + 1` (TS2365); with `strictNullChecks`, `if (row)` (TS2801); with
+//   `noImplicitAny`, `q.first()[0]` (TS7053). A call site that only returns the Promise (to a
+//   caller that awaits it) is correct; one that only tests `!row` compiles and is wrong.
+// - Both spellings. The source dialect writes `filter_by`/`filterBy`, `order_by`/`orderBy`,
+//   `soft_delete`/`softDelete`; both are declared, with the same meaning.
+// - Only what ROME has. A `RomeQuery` has no `limit`, `offset`, `one`, `exists`, `options`,
+//   `with_lockmode`/`with_for_update`, `group_by`, `having`, `subquery`, `scalar`, `label`; a
+//   `RomeSession` has no `rollback`, `execute`, `begin_nested`, `merge`, `expire`, `refresh`,
+//   `expunge`. Calling them does not type-check. Where ROME has a method whose meaning
+//   differs from SQL (`one`, `exists` excepted: their ROME versions are bugs, so they are
+//   absent), the declaration says what ROME does: `distinct()` answers the rows, not a query;
+//   `delete()`/`soft_delete()` answer the query, not a row count; `outerjoin` is an inner join
+//   (declared, marked deprecated); `join` answers rows holding every joined entity.
+// - Rows. `session.query(EntityClass)` is a `RomeQuery` of instances of that class;
+//   `session.query(column)` a query of bare column values (not one-element rows); a query over
+//   several entities or columns has tuple rows. A model (or helper) typed `any` gives
+//   `RomeQuery<any>`, as the helpers port-db emits do.
+// - Expressions. Filter criteria are the column expressions of the models (`M.col.eq(v)`,
+//   `or_(...)`); ROME evaluates them itself, so criteria are not constrained beyond that.
+
+declare module 'rome-orm' {
+  // Only the declarations marked `export` are the API; the helper types below are private.
+  export {};
+
+  /** A class whose instances are rows (a ROME entity class, or a model not ported yet). */
+  type RomeEntityClass = abstract new (...args: any[]) => object;
+
+  /** The row of `session.query(target)` for one target. */
+  type RomeRowOf<E> = 0 extends 1 & E
+    ? any
+    : E extends RomeEntityClass
+      ? InstanceType<E>
+      : E extends RomeColumn<infer V>
+        ? V
+        : any;
+
+  /** A row after `join(target)`: ROME returns every joined entity, `[a, b]`, not just `a`. */
+  type RomeJoinedRow<T, J> = 0 extends 1 & T
+    ? [any, RomeRowOf<J>]
+    : T extends readonly any[]
+      ? [...T, RomeRowOf<J>]
+      : [T, RomeRowOf<J>];
+
+  /** A filter or ordering built from columns (`M.col.eq(v)`, `or_(...)`, `M.col.desc()`). */
+  export interface RomeExpression<V = any> {
+    /** Phantom: the value type the expression evaluates to. */
+    readonly __rome_expression__?: V;
+  }
+
+  /** A mapped column (or relationship attribute) of an entity class. */
+  export interface RomeColumn<V = any> extends RomeExpression<V> {
+    /** The column's attribute name. */
+    readonly key: string;
+    /** The entity class the column belongs to. */
+    readonly class_: any;
+    /** The column's default value, if it has one. */
+    readonly default: V | undefined;
+    eq(other: V | RomeExpression | null): RomeExpression<boolean>;
+    ne(other: V | RomeExpression | null): RomeExpression<boolean>;
+    lt(other: V | RomeExpression): RomeExpression<boolean>;
+    le(other: V | RomeExpression): RomeExpression<boolean>;
+    gt(other: V | RomeExpression): RomeExpression<boolean>;
+    ge(other: V | RomeExpression): RomeExpression<boolean>;
+    is(other: null | boolean): RomeExpression<boolean>;
+    in_(values: readonly V[]): RomeExpression<boolean>;
+    like(pattern: string): RomeExpression<boolean>;
+    asc(): RomeExpression<V>;
+    desc(): RomeExpression<V>;
+  }
+
+  export function or_(...clauses: unknown[]): RomeExpression<boolean>;
+  export function and_(...clauses: unknown[]): RomeExpression<boolean>;
+  export function not_(clause: unknown): RomeExpression<boolean>;
+
+  /** SQL's bulk-operation flag: accepted and ignored (ROME has no identity map to synchronize). */
+  export interface RomeQueryFlags {
+    synchronize_session?: false | 'evaluate' | 'fetch';
+  }
+
+  /**
+   * A query. The chain methods answer a new query; the terminals run it against the store.
+   * Iterate it with `for await`. Usually made by `session.query(...)`; `new RomeQuery(M)`
+   * queries outside any session, as ROME's `Query(M)` does.
+   */
+  export class RomeQuery<T = any> implements AsyncIterable<T> {
+    constructor(...targets: unknown[]);
+    [Symbol.asyncIterator](): AsyncIterator<T>;
+    filter(...criteria: unknown[]): RomeQuery<T>;
+    /** Equality on columns. A key that is not a column of the entity is silently ignored. */
+    filter_by(values: Record<string, unknown>): RomeQuery<T>;
+    filterBy(values: Record<string, unknown>): RomeQuery<T>;
+    order_by(...clauses: unknown[]): RomeQuery<T>;
+    orderBy(...clauses: unknown[]): RomeQuery<T>;
+    /** Each row then holds every joined entity: `[row, joined]`. */
+    join<J>(target: J, onclause?: unknown): RomeQuery<RomeJoinedRow<T, J>>;
+    /** @deprecated ROME runs `outerjoin` as an inner join: rows without a match disappear. */
+    outerjoin<J>(target: J, onclause?: unknown): RomeQuery<RomeJoinedRow<T, J>>;
+
+    /** The first row, or null. */
+    first(): Promise<T | null>;
+    all(): Promise<T[]>;
+    /** The number of rows (ROME loads them all). */
+    count(): Promise<number>;
+    /** The distinct rows: a list, not a query. */
+    distinct(): Promise<T[]>;
+    /** Loads every row, updates and saves each (not atomic); answers how many. */
+    update(values: Record<string, unknown>, flags?: RomeQueryFlags): Promise<number>;
+    /** Hard delete of the matching rows. Answers the query, not a row count. */
+    delete(flags?: RomeQueryFlags): Promise<RomeQuery<T>>;
+    /** Sets `deleted` on the matching rows. Answers the query, not a row count. */
+    soft_delete(flags?: RomeQueryFlags): Promise<RomeQuery<T>>;
+    softDelete(flags?: RomeQueryFlags): Promise<RomeQuery<T>>;
+  }
+
+  /**
+   * A unit of work. There is no dirty tracking (a changed entity is written only if it was
+   * added) and no rollback.
+   */
+  export class RomeSession {
+    constructor();
+    /** Queues entities for the next flush. */
+    add(...entities: object[]): void;
+    /** Queues entities for deletion at the next flush. */
+    delete(...entities: object[]): void;
+    query<E>(target: E): RomeQuery<RomeRowOf<E>>;
+    query<E extends unknown[]>(...targets: E): RomeQuery<{ [K in keyof E]: RomeRowOf<E[K]> }>;
+    /**
+     * Runs `work`, then flushes; answers what `work` answered. An error inside propagates, but
+     * nothing is rolled back: what was saved directly stays saved.
+     */
+    begin<R>(work: () => R | PromiseLike<R>): Promise<R>;
+    /**
+     * Writes the queued entities (a commit). Takes one DLM lock per entity and rejects with
+     * `DBDeadlock` when one is held.
+     */
+    flush(): Promise<void>;
+  }
+
+  /** Base class of ROME entities (model objects). Fields are the entity's columns. */
+  export class Entity {
+    static __tablename__: string;
+    [field: string]: any;
+    /** Sets fields without saving. */
+    update(values: Record<string, unknown>): void;
+    /** With a session: add + flush. Without: writes immediately. */
+    save(session?: RomeSession): Promise<void>;
+    /** Sets `deleted` and `deleted_at`, then saves. */
+    soft_delete(session?: RomeSession): Promise<void>;
+    softDelete(session?: RomeSession): Promise<void>;
+    delete(session?: RomeSession): Promise<void>;
+  }
+
+  /** The distributed lock manager. */
+  export class ClusterLock {
+    constructor();
+    /** Tries once; resolves to whether the lock was taken. It expires after `ttlMs`. */
+    lock(name: string, ttlMs: number): Promise<boolean>;
+    /** Releases the lock if this process owns it or it has expired. */
+    unlock(name: string): Promise<void>;
+  }
+
+  /**
+   * A duplicate on a unique key. ROME enforces no unique constraints and never raises it
+   * itself; ports raise it from their uniqueness checks (create-lock).
+   */
+  export class DBDuplicateEntry extends Error {
+    /** The columns of the violated key. */
+    columns: string[];
+    value?: unknown;
+    constructor(columns?: string[], value?: unknown);
+  }
+
+  /** A DLM lock was held by someone else (flush, or a lock acquisition that gave up). */
+  export class DBDeadlock extends Error {
+    constructor(message?: string);
+  }
+
+  export class NoResultFound extends Error {
+    constructor(message?: string);
+  }
+
+  export class MultipleResultsFound extends Error {
+    constructor(message?: string);
+  }
+}

@@ -1,0 +1,369 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { Project, ts } from 'ts-morph';
+import { collectDirectives } from '../check/directives.js';
+import { rulesDir } from '../rules.js';
+
+/** One diagnostic of the emitted module that the source module has no counterpart for. */
+export interface VerifyItem {
+  /** 1-based line in the emitted module. */
+  line: number;
+  /** The compiler's diagnostic code (`2339` for TS2339). */
+  code: number;
+  /** The message on one line; paths in it are relative to the tsconfig's folder, never absolute. */
+  message: string;
+  /**
+   * True when the diagnostic belongs to a manual item: it sits in a statement under a
+   * `// port-db: manual` marker, or it goes away once the bindings of manual-marked imports
+   * (the SQL models module, SQL names kept for manual code) are typed `any` — the code
+   * compiles once the manual items are done.
+   */
+  manual: boolean;
+}
+
+export interface VerifyResult {
+  /** False when the check could not run (see `reason`). */
+  checked: boolean;
+  /** Diagnostics (errors) of the emitted module. */
+  diagnostics: number;
+  /**
+   * New diagnostics that are not manual: code port-db emitted that does not compile. A port
+   * compiles as emitted when this and `manualDiagnostics` are 0.
+   */
+  newDiagnostics: number;
+  /** New diagnostics that belong to manual items (`items[].manual`). */
+  manualDiagnostics: number;
+  /** Every new diagnostic, by line, then code, then message. */
+  items: VerifyItem[];
+  /** The tsconfig.json used, relative to the source module's folder (absent: defaults). */
+  tsconfig?: string;
+  /** Why the check did not run. */
+  reason?: string;
+}
+
+export interface VerifyOptions {
+  /** The SQL module (absolute, or relative to the working directory). */
+  sourcePath: string;
+  sourceText: string;
+  /** Where the port is (or would be) written; its relative imports resolve from there. */
+  outputPath: string;
+  outputText: string;
+  /** The rule pack's target module specifier (`rome-orm`): the contract is declared under it. */
+  targetModule: string;
+}
+
+/** The contract shipped in `rules/`, declaring this module name. */
+const CONTRACT_FILE = 'rome-orm.d.ts';
+const CONTRACT_MODULE = 'rome-orm';
+
+/** "No inputs were found in config file": the files checked are added explicitly. */
+const NO_INPUTS = 18003;
+
+/** Compiler options when no tsconfig.json is found above the source module. */
+const DEFAULT_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  strict: false,
+  types: [],
+};
+
+/** Options forced on top of the user's: check only, never emit, never check libraries. */
+const FORCED_OPTIONS: ts.CompilerOptions = {
+  noEmit: true,
+  skipLibCheck: true,
+  skipDefaultLibCheck: true,
+  incremental: false,
+  composite: false,
+  tsBuildInfoFile: undefined,
+  declaration: false,
+  declarationMap: false,
+  emitDeclarationOnly: false,
+  sourceMap: false,
+  inlineSourceMap: false,
+};
+
+/**
+ * Type-checks the emitted module against the ROME contract with the compiler options of the
+ * nearest tsconfig.json above the source module, and the source module in the same program. A
+ * diagnostic of the output is new when the source module has no diagnostic with the same code
+ * and message (line numbers and the modules' own paths aside; compared as multisets). Never
+ * throws: a check that cannot run answers `checked: false` and a reason.
+ */
+export function verifyModule(opts: VerifyOptions): VerifyResult {
+  try {
+    return verify(opts);
+  } catch (e) {
+    dropCachedProject();
+    return notChecked(`the type check failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function notChecked(reason: string): VerifyResult {
+  return { checked: false, diagnostics: 0, newDiagnostics: 0, manualDiagnostics: 0, items: [], reason };
+}
+
+function verify(opts: VerifyOptions): VerifyResult {
+  const sourcePath = resolve(opts.sourcePath);
+  const outputPath = resolve(opts.outputPath);
+  let contract: string;
+  try {
+    contract = readFileSync(join(rulesDir(), CONTRACT_FILE), 'utf8');
+  } catch {
+    return notChecked(`the ROME contract rules/${CONTRACT_FILE} is missing from port-db`);
+  }
+  if (opts.targetModule !== CONTRACT_MODULE) {
+    contract = contract.replace(`declare module '${CONTRACT_MODULE}'`, `declare module ${JSON.stringify(opts.targetModule)}`);
+  }
+  const config = loadConfig(dirname(sourcePath));
+  if ('error' in config) return notChecked(config.error);
+  const base = config.path ? dirname(config.path) : dirname(sourcePath);
+  // Declaration files of the project hold the ambient modules and globals no import reaches;
+  // the rest of the project is loaded through the imports of the two modules.
+  const declarations = config.fileNames.filter((f) => /\.d\.[cm]?ts$/.test(f) && resolve(f) !== sourcePath && resolve(f) !== outputPath);
+  const project = projectFor(config, declarations, base, contract);
+
+  /** Files given as text (in memory only), removed from the project after the check. */
+  const added = new Set<string>();
+  const programs: ts.Program[] = [];
+  const build = () => {
+    const built = project.getProgram().compilerObject;
+    programs.push(built);
+    return built;
+  };
+  const add = (path: string, text: string) => {
+    const sf = project.createSourceFile(path, text, { overwrite: true });
+    added.add(sf.getFilePath());
+    return sf;
+  };
+  try {
+    // Both modules in one program; the source module is checked only if the output has errors.
+    const output = add(outputPath, opts.outputText);
+    const source = add(sourcePath, opts.sourceText);
+    let program = build();
+    const outputSf = program.getSourceFile(output.getFilePath())!;
+    const outputDiagnostics = diagnosticsOf(program, outputSf);
+    const result: VerifyResult = {
+      checked: true,
+      diagnostics: outputDiagnostics.length,
+      newDiagnostics: 0,
+      manualDiagnostics: 0,
+      items: [],
+      ...(config.path ? { tsconfig: toPosix(relative(dirname(sourcePath), config.path)) } : {}),
+    };
+    if (outputDiagnostics.length === 0) return result;
+
+    const sourceSf = program.getSourceFile(source.getFilePath())!;
+    const keys = new Map<string, number>();
+    for (const d of diagnosticsOf(program, sourceSf)) {
+      const key = keyOf(d, sourcePath, [sourcePath, outputPath], base);
+      keys.set(key, (keys.get(key) ?? 0) + 1);
+    }
+    const markers = markedRanges(outputSf);
+    const fresh: { d: ts.Diagnostic; line: number; marked: boolean }[] = [];
+    for (const d of outputDiagnostics) {
+      const key = keyOf(d, outputPath, [sourcePath, outputPath], base);
+      const left = keys.get(key) ?? 0;
+      if (left > 0) {
+        keys.set(key, left - 1);
+        continue;
+      }
+      const start = d.start ?? 0;
+      fresh.push({
+        d,
+        line: outputSf.getLineAndCharacterOfPosition(start).line + 1,
+        marked: markers.some(([from, to]) => from <= start && start < to),
+      });
+    }
+
+    // Diagnostics outside marked statements may still come from a manual item: a binding of a
+    // manual-marked import (the SQL models, SQL names kept for manual code) used in ported code.
+    // Check once more with those imports typed `any` (same lines): what goes away was theirs.
+    let remaining: Set<string> | undefined;
+    if (fresh.some((f) => !f.marked)) {
+      const redirected = redirectMarkedImports(outputSf, markers);
+      if (redirected) {
+        add(join(base, '.port-db', 'manual-imports.d.ts'), redirected.declarations);
+        const second = add(outputPath, redirected.text);
+        program = build();
+        const secondSf = program.getSourceFile(second.getFilePath())!;
+        remaining = new Set(diagnosticsOf(program, secondSf).map((d) => `${secondSf.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}:${d.code}`));
+      }
+    }
+
+    for (const f of fresh) {
+      const manual = f.marked || (remaining !== undefined && !remaining.has(`${f.line}:${f.d.code}`));
+      result.items.push({ line: f.line, code: f.d.code, message: oneLine(displayOf(f.d, base)), manual });
+    }
+    result.items.sort((a, b) => a.line - b.line || a.code - b.code || compare(a.message, b.message));
+    result.manualDiagnostics = result.items.filter((i) => i.manual).length;
+    result.newDiagnostics = result.items.length - result.manualDiagnostics;
+    return result;
+  } finally {
+    for (const path of added) {
+      const sf = project.getSourceFile(path);
+      if (sf) project.removeSourceFile(sf);
+    }
+    if (cached?.project === project) cached.files = diskFiles(programs, added);
+  }
+}
+
+// -- the project --------------------------------------------------------------
+
+type LoadedConfig = { path?: string; options: ts.CompilerOptions; fileNames: string[] } | { error: string };
+
+/** The nearest tsconfig.json at or above `dir`, parsed (with `extends`), or the defaults. */
+function loadConfig(dir: string): LoadedConfig {
+  const path = ts.findConfigFile(dir, ts.sys.fileExists, 'tsconfig.json');
+  if (!path) return { options: DEFAULT_OPTIONS, fileNames: [] };
+  const shown = toPosix(relative(dir, path));
+  const read = ts.readConfigFile(path, ts.sys.readFile);
+  if (read.error) return { error: `${shown} cannot be read: ${oneLine(ts.flattenDiagnosticMessageText(read.error.messageText, ' '))}` };
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(path), undefined, path);
+  const errors = parsed.errors.filter((e) => e.code !== NO_INPUTS && e.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    const text = relativizePaths(ts.flattenDiagnosticMessageText(errors[0].messageText, ' '), dirname(path));
+    return { error: `${shown} is not valid: ${oneLine(text)}` };
+  }
+  return { path, options: parsed.options, fileNames: parsed.fileNames };
+}
+
+/**
+ * One project is kept between calls with the same configuration: the lib files and the user's
+ * declarations are parsed once per run, and the compiler reuses them in each new program.
+ */
+let cached: { key: string; project: Project; files: string[] } | undefined;
+
+function dropCachedProject(): void {
+  cached = undefined;
+}
+
+function projectFor(config: { path?: string; options: ts.CompilerOptions }, declarations: string[], base: string, contract: string): Project {
+  const key = JSON.stringify([config.path ?? null, config.options, declarations, base, contract]);
+  if (cached?.key === key) {
+    // The user's files read by an earlier check may have changed since (libraries aside).
+    for (const file of cached.files) cached.project.getSourceFile(file)?.refreshFromFileSystemSync();
+    return cached.project;
+  }
+  const project = new Project({
+    compilerOptions: { ...config.options, ...FORCED_OPTIONS },
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+  });
+  for (const file of declarations) project.addSourceFileAtPath(file);
+  project.createSourceFile(join(base, '.port-db', CONTRACT_FILE), contract, { overwrite: true });
+  cached = { key, project, files: [] };
+  return project;
+}
+
+/** The user's files (not libraries, not the ones given as text) the programs read from disk. */
+function diskFiles(programs: ts.Program[], own: Set<string>): string[] {
+  const files = new Set<string>();
+  for (const program of programs) {
+    for (const sf of program.getSourceFiles()) {
+      const name = sf.fileName;
+      if (!own.has(name) && !name.includes('/node_modules/') && !name.includes('/.port-db/')) files.add(name);
+    }
+  }
+  return [...files];
+}
+
+/** Syntactic and semantic errors of one file (suggestions are never computed). */
+function diagnosticsOf(program: ts.Program, sf: ts.SourceFile): ts.Diagnostic[] {
+  const all = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+  return all.filter((d) => d.category === ts.DiagnosticCategory.Error);
+}
+
+// -- manual items -------------------------------------------------------------
+
+/** The statements under `// port-db: manual` markers, as [start, end) offsets. */
+function markedRanges(sf: ts.SourceFile): [number, number][] {
+  if (!sf.text.includes('port-db')) return [];
+  const boundaries: number[] = [];
+  const visit = (node: ts.Node): void => {
+    boundaries.push(node.pos, node.end);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return collectDirectives(sf, boundaries).markers.map((m) => [m.start, m.end]);
+}
+
+/**
+ * The output with the specifier of every manual-marked import replaced by a module declared
+ * without a body (everything it exports is `any`), on the same lines; undefined when none.
+ */
+function redirectMarkedImports(sf: ts.SourceFile, markers: [number, number][]): { text: string; declarations: string } | undefined {
+  const edits: { start: number; end: number; name: string }[] = [];
+  for (const statement of sf.statements) {
+    if (!ts.isImportDeclaration(statement) || !statement.importClause || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const start = statement.getStart(sf);
+    if (!markers.some(([from, to]) => from <= start && start < to)) continue;
+    const spec = statement.moduleSpecifier;
+    edits.push({ start: spec.getStart(sf), end: spec.end, name: `port-db-manual:${edits.length}` });
+  }
+  if (edits.length === 0) return undefined;
+  let text = sf.text;
+  for (const edit of [...edits].reverse()) text = text.slice(0, edit.start) + JSON.stringify(edit.name) + text.slice(edit.end);
+  const declarations = edits.map((e) => `declare module ${JSON.stringify(e.name)};\n`).join('');
+  return { text, declarations };
+}
+
+// -- messages -----------------------------------------------------------------
+
+/** What makes two diagnostics counterparts: the code and the message, lines and own paths aside. */
+function keyOf(d: ts.Diagnostic, file: string, own: string[], base: string): string {
+  let text = absoluteSpecifiers(ts.flattenDiagnosticMessageText(d.messageText, '\n'), file);
+  for (const path of own) {
+    for (const form of pathForms(path)) text = text.split(form).join('<module>');
+  }
+  return `${d.code} ${stripLines(relativizePaths(text, base))}`;
+}
+
+/** The message as shown: relative specifiers as written, absolute paths made relative. */
+function displayOf(d: ts.Diagnostic, base: string): string {
+  return relativizePaths(ts.flattenDiagnosticMessageText(d.messageText, '\n'), base);
+}
+
+/**
+ * Relative module specifiers quoted in a message (`'./models'` in the source module,
+ * `'../sqlalchemy/models'` in the port) resolved to the file they name, so that both match.
+ */
+function absoluteSpecifiers(text: string, file: string): string {
+  return text.replace(/(["'])(\.\.?\/[^"'\s]*)\1/g, (_whole, quote: string, spec: string) => quote + toPosix(resolve(dirname(file), spec)) + quote);
+}
+
+/** A path as the compiler may print it: with and without extension, native and forward slashes. */
+function pathForms(path: string): string[] {
+  const forms = new Set<string>();
+  for (const p of [path, toPosix(path)]) {
+    forms.add(p);
+    forms.add(p.replace(/\.[cm]?tsx?$/, ''));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** Absolute paths quoted in a message (`'/home/x/app/models'`, `import("C:/x/models")`), relative to `base`. */
+function relativizePaths(text: string, base: string): string {
+  const from = toPosix(base);
+  return text.replace(/(["'`(])(\/[^"'`()\s]*|[A-Za-z]:[\\/][^"'`()\s]*)/g, (_whole, open: string, path: string) => {
+    const rel = toPosix(relative(from, toPosix(path)));
+    return open + (rel === '' ? '.' : rel);
+  });
+}
+
+/** Line numbers in a message (`line 12`, `:12:3`) do not make two diagnostics different. */
+function stripLines(message: string): string {
+  return message.replace(/\bline \d+/gi, 'line #').replace(/:\d+(?::\d+)?\b/g, ':#');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function toPosix(path: string): string {
+  return sep === '\\' ? path.split('\\').join('/') : path;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

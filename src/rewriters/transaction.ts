@@ -33,7 +33,9 @@ export const transactionRewriter: Rewriter = {
         if (!names.every((name) => flags.has(name))) return;
         // delete the argument with the comma that joins it to its neighbour
         const start = i > 0 ? n.arguments[i - 1].end : arg.getStart(facts.sf);
-        const end = i > 0 ? arg.end : (n.arguments[i + 1]?.getStart(facts.sf) ?? arg.end);
+        // a lone argument takes its trailing comma with it: `begin({ ... },)` must not become `begin(,)`
+        const lone = i === 0 && n.arguments.length === 1 && n.arguments.hasTrailingComma;
+        const end = i > 0 ? arg.end : (n.arguments[i + 1]?.getStart(facts.sf) ?? (lone ? facts.text.indexOf(',', arg.end) + 1 : arg.end));
         record(
           out,
           'transaction',

@@ -105,3 +105,9 @@ function coverage(ranges: Edit[]): (pos: number) => boolean {
     return lo > 0 && pos < maxEnd[lo - 1];
   };
 }
+
+/** The lines of [start, end) when nothing else stands on them; else just the range. */
+export function ownLines(text: string, start: number, end: number): [number, number] {
+  const [s, e] = wholeLines(text, start, end);
+  return text.slice(s, start).trim() === '' && text.slice(end, e).trim() === '' ? [s, e] : [start, end];
+}

@@ -1,7 +1,7 @@
 import { posix, relative, resolve, sep } from 'node:path';
 import { ts } from 'ts-morph';
 import type { ImportInfo, ModuleFacts } from '../analyzer/module.js';
-import { wholeLines } from '../analyzer/edits.js';
+import { ownLines } from '../analyzer/edits.js';
 import { HELPERS } from './helpers.js';
 import { inside, referencesTo } from './manual.js';
 import { importedHelpers } from './session.js';
@@ -94,7 +94,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
         if (movedNames.length) parts.push(`${movedNames.join(', ')} now from ${facts.rules.target.module}`);
         if (dropped.length) parts.push(`${dropped.join(', ')} removed (no longer used)`);
         if (keep.length === 0) {
-          const [s, e] = wholeLines(facts.text, at, imp.decl.end);
+          const [s, e] = ownLines(facts.text, at, imp.decl.end);
           record(out, 'import', at, `\`${imp.specifier}\` import removed: ${parts.join('; ')}`, { start: s, end: e, text: '' });
         } else {
           const same = keep.length === imp.bindings.size;
@@ -124,7 +124,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
       const kept = names.filter((n) => !reemitted.has(n));
       const target = repoint(imp.specifier, ctx.sourceDir, ctx.outputDir);
       if (kept.length === 0 && gone.length > 0) {
-        const [s, e] = wholeLines(facts.text, at, imp.decl.end);
+        const [s, e] = ownLines(facts.text, at, imp.decl.end);
         record(out, 'import', at, `\`${imp.specifier}\` import removed: ${gone.join(', ')} re-emitted in this module`, { start: s, end: e, text: '' });
         continue;
       }

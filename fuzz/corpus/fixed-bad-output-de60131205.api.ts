@@ -1,0 +1,2 @@
+import { model_query } from './session'; {
+}

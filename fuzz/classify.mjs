@@ -18,7 +18,11 @@ const frameOf = (stack) =>
 /** One signature per bug: the numbers and quoted text in a message vary from input to input. */
 export const signatureOf = (e) => {
   const message = e instanceof Error ? `${e.name}: ${String(e.message).split('\n')[0]}` : `thrown ${String(e)}`;
-  const shape = message.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '"…"').replace(/\d+/g, 'N').slice(0, 160);
+  // quoted text keeps its start: enough to tell an inserted import from a deletion ("")
+  const shape = message
+    .replace(/"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'/g, (_, a, b) => `"${(a ?? b).slice(0, 12)}${(a ?? b).length > 12 ? '…' : ''}"`)
+    .replace(/\d+/g, 'N')
+    .slice(0, 160);
   return `${shape} @ ${frameOf(e?.stack)}`;
 };
 

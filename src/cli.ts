@@ -41,6 +41,7 @@ function program(): Command {
           const [api, ...reports] = m.files;
           process.stdout.write(renderDiff(`a/${m.sourceDisplay}`, `b/${api.display}`, m.sourceText, api.content, c));
           for (const f of reports) {
+            if (f.hold) continue; // a merge conflict leaves the reports as they are
             if (f.previous === undefined) process.stdout.write(c.dim(`would create ${f.display} (${f.content.split('\n').length - 1} lines)\n`));
             else if (f.previous !== f.content) process.stdout.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous, f.content, c));
           }

@@ -7,7 +7,7 @@ import { portModule } from './port-module.js';
 import { verifyModule } from './verify/index.js';
 import type { PortReport } from './report/model.js';
 import { renderJson, renderMarkdown } from './report/markdown.js';
-import { loadRulePack, type RulePack } from './rules.js';
+import { loadRulePack, resolveRulesSpec, type RulePack } from './rules.js';
 
 export interface PortOptions {
   roots: string[];
@@ -202,10 +202,19 @@ function kindOf(st: Stats): string {
 export function port(options: PortOptions): PortResult {
   const cwd = options.cwd ?? process.cwd();
   if (options.roots.length === 0) throw new UsageError('no root given', 'usage: port-db port <root...>');
-  const rules = loadRulePack(options.rules);
+  // --rules wins, then the root's port-db.config.json, then the bundled pack; each loaded once
+  const packs = new Map<string, RulePack>();
+  const packFor = (root: string): RulePack => {
+    const { spec } = resolveRulesSpec(root, options.rules, cwd);
+    let pack = packs.get(spec);
+    if (!pack) packs.set(spec, (pack = loadRulePack(spec, cwd)));
+    return pack;
+  };
+  let rules: RulePack | undefined;
   const modules: ModuleResult[] = [];
   for (const rootArg of options.roots) {
     const root = rootFolder(resolve(cwd, rootArg), rootArg);
+    rules = packFor(root);
     const sources = findModules(root);
     if (sources.length === 0) {
       throw new UsageError(
@@ -223,7 +232,7 @@ export function port(options: PortOptions): PortResult {
     }
   }
   if (!options.dryRun) writeAll(modules);
-  return { modules, written: !options.dryRun, rules };
+  return { modules, written: !options.dryRun, rules: rules! };
 }
 
 function rootFolder(root: string, rootArg: string): string {

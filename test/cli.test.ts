@@ -122,6 +122,16 @@ describe('port-db port', () => {
   });
 });
 
+describe('rule pack selection', () => {
+  it('uses the port-db.config.json at the root when no --rules is given', () => {
+    const r = run(['port', join(FIXTURES, 'custom-pack'), '--dry-run', '--no-verify']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\(rules: acme\)/);
+    const d = run(['port', join(FIXTURES, 'custom-pack'), '--dry-run', '--no-verify', '--rules', 'default']);
+    expect(d.stderr).toMatch(/\(rules: default\)/);
+  });
+});
+
 describe('bad input exits 2, names the problem and writes nothing', () => {
   it('a missing root', () => {
     const r = run(['port', 'no/such/dir']);

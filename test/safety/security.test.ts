@@ -1,0 +1,43 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers.js';
+import { outcome, tree } from './helpers.js';
+
+const sources = readdirSync(join(ROOT, 'src'), { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => ({ file: `src/${f}`, text: readFileSync(join(ROOT, 'src', f), 'utf8') }));
+
+describe('security', () => {
+  it('port-db has no network access and runs no code it reads: no such module or call in src/', () => {
+    const forbidden = [
+      /from ['"](node:)?(child_process|vm|net|http|https|http2|dgram|dns|tls|inspector)['"]/,
+      /require\(['"](node:)?(child_process|vm|net|http|https|http2|dgram|dns|tls)['"]\)/,
+      /\beval\s*\(/,
+      /\bnew Function\s*\(/,
+      /\bfetch\s*\(/,
+      /\bimport\(\s*(?!['"])/, // a module named by data
+    ];
+    const found = sources.flatMap(({ file, text }) => forbidden.filter((re) => re.test(text)).map((re) => `${file}: ${re}`));
+    expect(found).toEqual([]);
+  });
+
+  it('a rule pack is data: code in it is never run, and it cannot reach the prototypes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port-db-pack-'));
+    const marker = join(dir, 'pwned');
+    const payload = `x'); require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); ('`;
+    const pack = join(dir, 'evil.rules.json');
+    writeFileSync(
+      pack,
+      `{"extends": "default", "name": "evil", "__proto__": {"polluted": true}, "sessionFactories": [${JSON.stringify(payload)}], "queryHelpers": ["\${process.exit(9)}"], "description": "\`\${require('fs').writeFileSync(${JSON.stringify(JSON.stringify(marker)).slice(1, -1)}, 'x')}\`"}`,
+    );
+    const root = tree({ 'db/sqlalchemy/api.ts': `import { get_session } from './session';\nexport function f() { return get_session(); }\n` });
+    const r = outcome([root], { rules: pack, dryRun: true });
+    expect([0, 2]).toContain(r.code);
+    expect(existsSync(marker)).toBe(false);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

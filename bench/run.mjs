@@ -47,7 +47,7 @@ const work = mkdtempSync(join(tmpdir(), 'port-db-bench-'));
 const rssDir = join(work, 'rss');
 mkdirSync(rssDir);
 
-/** Runs `node -r rss-hook <args>` once: wall time (ms), peak RSS (MiB), exit code, stderr tail. */
+/** Runs `node -r rss-hook <args>` once: wall time (ms), CPU time (ms), peak RSS (MiB), exit code, stderr tail. */
 function runOnce(args) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
@@ -61,9 +61,9 @@ function runOnce(args) {
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const file = join(rssDir, String(child.pid));
-      const rss = existsSync(file) ? Number(readFileSync(file, 'utf8')) / 1024 : NaN;
+      const [rssKiB, cpuUs] = existsSync(file) ? readFileSync(file, 'utf8').split(' ').map(Number) : [NaN, NaN];
       rmSync(file, { force: true });
-      resolve({ ms, rss, code, err });
+      resolve({ ms, cpu: cpuUs / 1000, rss: rssKiB / 1024, code, err });
     });
   });
 }
@@ -127,10 +127,15 @@ async function measure(input, feat) {
   const rows = cmds.map((c) => {
     const ss = samples.get(c.id);
     const ms = ss.map((s) => s.ms);
-    return { id: c.id, label: c.label, median: median(ms), min: Math.min(...ms), max: Math.max(...ms), rss: Math.max(...ss.map((s) => s.rss)), failed: ss.some((s) => s.failed) };
+    const cpu = median(ss.map((s) => s.cpu));
+    return { id: c.id, label: c.label, median: median(ms), min: Math.min(...ms), max: Math.max(...ms), cpu, rss: Math.max(...ss.map((s) => s.rss)), failed: ss.some((s) => s.failed) };
   });
   const floor = rows[0].median;
-  for (const row of rows) row.ratio = row.median / floor;
+  const floorCpu = rows[0].cpu;
+  for (const row of rows) {
+    row.ratio = row.median / floor;
+    row.cpuRatio = row.cpu / floorCpu;
+  }
   return rows;
 }
 
@@ -165,7 +170,7 @@ async function main() {
     const ss = [];
     for (let r = 0; r < RUNS; r++) ss.push(await runOnce([BIN, flag]));
     const ms = ss.map((s) => s.ms);
-    startup.push({ label: `port-db ${flag}`, median: median(ms), min: Math.min(...ms), max: Math.max(...ms), rss: Math.max(...ss.map((s) => s.rss)) });
+    startup.push({ label: `port-db ${flag}`, median: median(ms), min: Math.min(...ms), max: Math.max(...ms), cpu: median(ss.map((s) => s.cpu)), rss: Math.max(...ss.map((s) => s.rss)) });
   }
 
   const results = [];
@@ -180,7 +185,7 @@ async function main() {
   for (let k = 1; k < series.length; k++) {
     for (const row of series[k].rows) {
       const prev = series[k - 1].rows.find((p) => p.id === row.id);
-      if (prev) row.growth = `×${(row.median / prev.median).toFixed(2)} (input ×${(series[k].input.lines / series[k - 1].input.lines).toFixed(2)})`;
+      if (prev) row.growth = `×${(row.median / prev.median).toFixed(2)} (CPU ×${(row.cpu / prev.cpu).toFixed(2)}; input ×${(series[k].input.lines / series[k - 1].input.lines).toFixed(2)})`;
     }
   }
 
@@ -194,18 +199,18 @@ async function main() {
   );
   out.push(`port-db features: --no-verify ${feat.noVerify ? 'yes' : 'n/a (no verify step yet: `port` has nothing to skip)'}; check ${feat.check ? 'yes' : 'n/a'}.`);
   out.push('');
-  out.push('| input | lines | runs | command | median s | min–max s | peak RSS MiB | × floor | growth |');
-  out.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |');
+  out.push('| input | lines | runs | command | median s | min–max s | CPU s | peak RSS MiB | × floor | × floor (CPU) | growth |');
+  out.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const { input, rows } of results) {
     for (const [i, row] of rows.entries()) {
       const ratio = row.id === 'floor' ? '1.00' : row.ratio.toFixed(2);
       out.push(
-        `| ${i === 0 ? input.name : ''} | ${i === 0 ? fmtInt(input.lines) : ''} | ${i === 0 ? runsFor(input) : ''} | ${row.label}${row.failed ? ' **(failed)**' : ''} | ${fmtS(row.median)} | ${fmtS(row.min)}–${fmtS(row.max)} | ${row.rss.toFixed(0)} | ${ratio} | ${row.growth ?? ''} |`,
+        `| ${i === 0 ? input.name : ''} | ${i === 0 ? fmtInt(input.lines) : ''} | ${i === 0 ? runsFor(input) : ''} | ${row.label}${row.failed ? ' **(failed)**' : ''} | ${fmtS(row.median)} | ${fmtS(row.min)}–${fmtS(row.max)} | ${fmtS(row.cpu)} | ${row.rss.toFixed(0)} | ${ratio} | ${row.id === 'floor' ? '1.00' : row.cpuRatio.toFixed(2)} | ${row.growth ?? ''} |`,
       );
     }
-    if (!feat.noVerify) out.push(`| | | | port --no-verify | n/a | | | | |`);
+    if (!feat.noVerify) out.push(`| | | | port --no-verify | n/a | | | | | | |`);
   }
-  for (const s of startup) out.push(`| startup | | ${RUNS} | ${s.label} | ${fmtS(s.median)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${s.rss.toFixed(0)} | | |`);
+  for (const s of startup) out.push(`| startup | | ${RUNS} | ${s.label} | ${fmtS(s.median)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${fmtS(s.cpu)} | ${s.rss.toFixed(0)} | | | |`);
 
   // the goals of the issue, checked against this run
   out.push('');
@@ -214,11 +219,21 @@ async function main() {
   const row = (r, id) => r.rows.find((x) => x.id === id);
   const mark = (ok) => (ok ? 'met' : '**not met**');
   const fast = row(goal, feat.noVerify ? 'noverify' : 'port');
-  out.push(`- port${feat.noVerify ? ' --no-verify' : ' (no verify step yet)'} of ${fmtInt(goal.input.lines)} lines ≤ 2× floor: ${fast.ratio.toFixed(2)}× — ${mark(fast.ratio <= 2)}`);
-  if (feat.noVerify) out.push(`- port with verify of ${fmtInt(goal.input.lines)} lines ≤ 3× floor: ${row(goal, 'port').ratio.toFixed(2)}× — ${mark(row(goal, 'port').ratio <= 3)}`);
+  out.push(`- port${feat.noVerify ? ' --no-verify' : ' (no verify step yet)'} of ${fmtInt(goal.input.lines)} lines ≤ 2× floor: ${fast.ratio.toFixed(2)}× (CPU ${fast.cpuRatio.toFixed(2)}×) — ${mark(fast.ratio <= 2)}`);
+  if (feat.noVerify) out.push(`- port with verify of ${fmtInt(goal.input.lines)} lines ≤ 3× floor: ${row(goal, 'port').ratio.toFixed(2)}× (CPU ${row(goal, 'port').cpuRatio.toFixed(2)}×) — ${mark(row(goal, 'port').ratio <= 3)}`);
   for (let k = 1; k < series.length; k++) {
-    const bad = series[k].rows.filter((r) => r.median / series[k - 1].rows.find((p) => p.id === r.id).median > series[k].input.lines / series[k - 1].input.lines);
-    out.push(`- linear, ${series[k - 1].input.name} → ${series[k].input.name}: ${bad.length ? `superlinear: ${bad.map((r) => r.label).join(', ')} — **not met**` : 'every command grew no faster than its input — met'}`);
+    const limit = series[k].input.lines / series[k - 1].input.lines;
+    const prevOf = (r) => series[k - 1].rows.find((p) => p.id === r.id);
+    const bad = series[k].rows.filter((r) => r.median / prevOf(r).median > limit);
+    const badCpu = series[k].rows.filter((r) => r.cpu / prevOf(r).cpu > limit);
+    const list = (rs) => rs.map((r) => r.label).join(', ');
+    out.push(
+      `- linear, ${series[k - 1].input.name} → ${series[k].input.name}: ` +
+        (bad.length ? `superlinear in wall time: ${list(bad)}` : 'no command grew faster than its input in wall time') +
+        '; ' +
+        (badCpu.length ? `in CPU time: ${list(badCpu)}` : 'nor in CPU time') +
+        ` — ${mark(bad.length === 0)}`,
+    );
   }
   for (const s of startup) out.push(`- ${s.label} < 150 ms: ${s.median.toFixed(0)} ms — ${mark(s.median < 150)}`);
   out.push('- reference (from the issue, not re-measured): jscodeshift CLI, 2 workers, 2.6×–6.2× the floor on the same input.');

@@ -121,6 +121,10 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   if (limit || offset) {
     const lim = limit ? argText(facts, limit) : undefined;
     const off = offset ? argText(facts, offset) : undefined;
+    if ((limit && lim === '') || (offset && off === '')) {
+      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` without an argument: port-db cannot tell the slice`);
+      return;
+    }
     if (terminal === 'all') {
       const end = lim === undefined ? '' : off === undefined ? `0, ${lim}` : `${off}, ${isSimple(off) ? off : `(${off})`} + ${isSimple(lim) ? lim : `(${lim})`}`;
       const slice = `.slice(${off !== undefined && lim === undefined ? off : end})`;

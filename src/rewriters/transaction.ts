@@ -27,12 +27,14 @@ export const transactionRewriter: Rewriter = {
     walk(facts.sf, (n) => {
       if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;
       if (n.expression.name.text !== facts.rules.transaction.method || !isSessionExpr(facts, n.expression.expression)) return;
+      let deletedUpTo = -1;
       n.arguments.forEach((arg, i) => {
         if (!ts.isObjectLiteralExpression(arg) || arg.properties.length === 0) return;
         const names = arg.properties.map((p) => p.name?.getText(facts.sf) ?? '');
         if (!names.every((name) => flags.has(name))) return;
         // delete the argument with the comma that joins it to its neighbour
-        const start = i > 0 ? n.arguments[i - 1].end : arg.getStart(facts.sf);
+        // after an argument already deleted, start where that deletion ended: edits never overlap
+        const start = i > 0 ? Math.max(n.arguments[i - 1].end, deletedUpTo) : arg.getStart(facts.sf);
         // a lone argument takes its trailing comma with it: `begin({ ... },)` must not become `begin(,)`
         const lone = i === 0 && n.arguments.length === 1 && n.arguments.hasTrailingComma;
         const end = i > 0 ? arg.end : (n.arguments[i + 1]?.getStart(facts.sf) ?? (lone ? facts.text.indexOf(',', arg.end) + 1 : arg.end));
@@ -43,6 +45,7 @@ export const transactionRewriter: Rewriter = {
           `dropped \`${arg.getText(facts.sf).replace(/\s+/g, ' ')}\` from begin(): ROME has no subtransactions or savepoints (and no rollback)`,
           { start, end, text: '' },
         );
+        deletedUpTo = end;
       });
     });
     return out;

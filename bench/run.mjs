@@ -231,7 +231,7 @@ async function main() {
       `- linear, ${series[k - 1].input.name} → ${series[k].input.name}: ` +
         (bad.length ? `superlinear in wall time: ${list(bad)}` : 'no command grew faster than its input in wall time') +
         '; ' +
-        (badCpu.length ? `in CPU time: ${list(badCpu)}` : 'nor in CPU time') +
+        (badCpu.length ? `in CPU time: ${list(badCpu)}` : 'in CPU time: none') +
         ` — ${mark(bad.length === 0)}`,
     );
   }

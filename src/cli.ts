@@ -99,7 +99,6 @@ function program(): Command {
   return cmd;
 }
 
-const indent = (s: string) => s.replace(/^(?=.)/gm, '    ');
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

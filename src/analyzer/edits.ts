@@ -55,13 +55,6 @@ export function applyEdits(text: string, all: Edit[]): { output: string; offsets
   return { output: parts.join(''), offsets, mapOffset };
 }
 
-/** 1-based line of an offset in a text. */
-export function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
-
 /** Precomputed line starts, for many lookups in one text. */
 export function lineIndex(text: string): (offset: number) => number {
   const starts = [0];

@@ -160,12 +160,12 @@ export const q = (a: any, b: any) => or_(a, b, models);
       });
     }
 
-    addTargetImport(facts, ctx, out, targetNames(facts, ctx, mapped), targetImport, firstSql);
+    addTargetImport(facts, out, targetNames(facts, ctx, mapped), targetImport, firstSql);
     return out;
   },
 };
 
-function addTargetImport(facts: ModuleFacts, ctx: RewriteContext, out: RewriteResult, names: string[], existing: ImportInfo | undefined, firstSql: ImportInfo | undefined): void {
+function addTargetImport(facts: ModuleFacts, out: RewriteResult, names: string[], existing: ImportInfo | undefined, firstSql: ImportInfo | undefined): void {
   if (names.length === 0) return;
   const module = facts.rules.target.module;
   if (existing) {
@@ -182,5 +182,4 @@ function addTargetImport(facts: ModuleFacts, ctx: RewriteContext, out: RewriteRe
   const anchor = firstSql?.decl ?? facts.imports[0]?.decl;
   const pos = anchor ? anchor.getStart(facts.sf) : 0;
   record(out, 'import', pos, `${names.join(', ')} imported from ${module}`, { start: pos, end: pos, text: line + facts.eol });
-  void ctx;
 }

@@ -20,6 +20,7 @@
 //   FUZZ_MINIMIZE=0     save failures without minimizing them
 //   FUZZ_REPLAY=DIR     run the api.ts of each DIR/*/ (e.g. fuzz/crashes) and print how each ends
 
+import { loadCorpus } from '../fuzz/corpus.mjs';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
@@ -31,7 +32,6 @@ import { fuzzCase, tokens } from '../fuzz/mutate.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
 const DIST = join(REPO, 'dist');
-const CORPUS = join(REPO, 'fuzz', 'corpus');
 const CRASHES = join(REPO, 'fuzz', 'crashes');
 const WORKER = join(REPO, 'fuzz', 'worker.mjs');
 
@@ -51,28 +51,18 @@ if (!existsSync(join(DIST, 'run.js'))) {
 const newest = (dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))).filter((f) => f.endsWith('.ts') || f.endsWith('.js')).reduce((t, f) => Math.max(t, statSync(f).mtimeMs), 0);
 if (newest(join(REPO, 'src')) > newest(DIST)) process.stderr.write('fuzz: warning: dist/ is older than src/; run `npm run build` to fuzz the current code\n');
 
-/** The seed corpus: <name>.api.ts, with <name>.models.ts or else nova.models.ts (the Nova-like models). */
-function loadCorpus() {
-  const names = readdirSync(CORPUS).filter((f) => f.endsWith('.api.ts')).sort();
-  const fallback = readFileSync(join(CORPUS, 'nova.models.ts'), 'utf8');
-  return names.map((f) => {
-    const name = f.slice(0, -'.api.ts'.length);
-    const models = join(CORPUS, `${name}.models.ts`);
-    return { name, api: readFileSync(join(CORPUS, f), 'utf8'), models: existsSync(models) ? readFileSync(models, 'utf8') : fallback };
-  });
-}
-
-const corpus = REPLAY ? replayCorpus(REPLAY) : loadCorpus();
+const corpus = REPLAY ? replayCorpus(REPLAY) : loadCorpus(REPO);
 const work = mkdtempSync(join(tmpdir(), 'port-db-fuzz-'));
 
 function replayCorpus(dir) {
-  const fallback = readFileSync(join(CORPUS, 'nova.models.ts'), 'utf8');
+  const seeds = loadCorpus(REPO);
+  const fallback = seeds.find((e) => e.name === 'nova').models;
   return readdirSync(dir)
     .filter((d) => existsSync(join(dir, d, 'api.ts')))
     .sort()
     .map((d) => {
       const info = existsSync(join(dir, d, 'info.json')) ? JSON.parse(readFileSync(join(dir, d, 'info.json'), 'utf8')) : {};
-      const models = info.corpus && existsSync(join(CORPUS, `${info.corpus}.models.ts`)) ? readFileSync(join(CORPUS, `${info.corpus}.models.ts`), 'utf8') : fallback;
+      const models = seeds.find((e) => e.name === info.corpus)?.models ?? fallback;
       return { name: d, bytes: readFileSync(join(dir, d, 'api.ts')), models, api: '' };
     });
 }

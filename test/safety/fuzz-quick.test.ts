@@ -10,6 +10,8 @@ import { ROOT } from '../helpers.js';
 import { classify } from '../../fuzz/classify.mjs';
 // @ts-expect-error plain JavaScript, shared with bench/fuzz.mjs
 import { fuzzCase } from '../../fuzz/mutate.mjs';
+// @ts-expect-error plain JavaScript, shared with bench/fuzz.mjs
+import { loadCorpus } from '../../fuzz/corpus.mjs';
 
 /**
  * The quick, fixed-seed version of `npm run fuzz` (bench/fuzz.mjs), on src/: the seed corpus ports
@@ -17,17 +19,9 @@ import { fuzzCase } from '../../fuzz/mutate.mjs';
  * and that are not fixed yet are kept in fuzz/crashes/<id>/ (api.ts, info.json).
  */
 const tool = { port, exitCodeFor, hasConflicts };
-const CORPUS = join(ROOT, 'fuzz', 'corpus');
 const CRASHES = join(ROOT, 'fuzz', 'crashes');
-const NOVA_MODELS = readFileSync(join(CORPUS, 'nova.models.ts'), 'utf8');
-const corpus = readdirSync(CORPUS)
-  .filter((f) => f.endsWith('.api.ts'))
-  .sort()
-  .map((f) => {
-    const name = f.slice(0, -'.api.ts'.length);
-    const models = join(CORPUS, `${name}.models.ts`);
-    return { name, api: readFileSync(join(CORPUS, f), 'utf8'), models: existsSync(models) ? readFileSync(models, 'utf8') : NOVA_MODELS };
-  });
+const corpus: Array<{ name: string; api: string; models: string }> = loadCorpus(ROOT);
+const NOVA_MODELS = corpus.find((e) => e.name === 'nova')!.models;
 const known = existsSync(CRASHES)
   ? readdirSync(CRASHES)
       .filter((d) => existsSync(join(CRASHES, d, 'info.json')))

@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { ts } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../src/errors.js';
 import { portText, ROOT } from '../helpers.js';
+// @ts-expect-error plain JavaScript, shared with bench/fuzz.mjs
+import { loadCorpus } from '../../fuzz/corpus.mjs';
 
 /**
  * Property tests: random modules composed of snippets of the source dialect (every top-level
@@ -15,12 +15,10 @@ interface Snippet {
   text: string;
   file: string;
 }
-const CORPUS = join(ROOT, 'fuzz', 'corpus');
-const files = readdirSync(CORPUS)
-  .filter((f) => f.endsWith('.api.ts') && !f.includes('-ported'))
-  .sort()
-  .map((f) => {
-    const text = readFileSync(join(CORPUS, f), 'utf8');
+const seeds: Array<{ name: string; api: string }> = loadCorpus(ROOT);
+const files = seeds
+  .filter((e) => !e.name.includes('-ported'))
+  .map(({ name: f, api: text }) => {
     const sf = ts.createSourceFile(f, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     const functions: Snippet[] = [];
     const header: string[] = [];

@@ -35,9 +35,9 @@ export const transactionRewriter: Rewriter = {
         // delete the argument with the comma that joins it to its neighbour
         // after an argument already deleted, start where that deletion ended: edits never overlap
         const start = i > 0 ? Math.max(n.arguments[i - 1].end, deletedUpTo) : arg.getStart(facts.sf);
-        // a lone argument takes its trailing comma with it: `begin({ ... },)` must not become `begin(,)`
-        const lone = i === 0 && n.arguments.length === 1 && n.arguments.hasTrailingComma;
-        const end = i > 0 ? arg.end : (n.arguments[i + 1]?.getStart(facts.sf) ?? (lone ? facts.text.indexOf(',', arg.end) + 1 : arg.end));
+        // the last argument left takes the trailing comma with it: `begin({ ... },)` must not become `begin(,)`
+        const lone = i === n.arguments.length - 1 && n.arguments.hasTrailingComma && (i === 0 || deletedUpTo === arg.getStart(facts.sf));
+        const end = lone ? facts.text.indexOf(',', arg.end) + 1 : i > 0 ? arg.end : (n.arguments[i + 1]?.getStart(facts.sf) ?? arg.end);
         record(
           out,
           'transaction',

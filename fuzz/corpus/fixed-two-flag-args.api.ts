@@ -1,5 +1,0 @@
-function migration_update() { session.begin(
-    { subtransactions: true },
-    { subtransactions: true },
-  )
-}

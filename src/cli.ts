@@ -28,12 +28,13 @@ function program(): Command {
     .option('--out <dir>', 'write the outputs under DIR (mirroring the root) instead of beside the sources')
     .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
     .addOption(new Option('--format <format>', 'what to print after porting').choices(['text', 'md', 'json']).default('text'))
+    .option('--wire', "add the discovery backend beside the SQL one in the service's dispatcher (db/api.ts) and select it in its config")
     .option('--force', 'overwrite a discovery module that was edited by hand (by default hand edits are merged with the new port)')
     .option('--strict', 'exit 1 when manual items or new type errors remain')
     .option('--no-verify', 'skip the type check of the port against the ROME contract')
     .action(async (roots: string[], opts) => {
       const { port } = await import('./run.js');
-      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify });
+      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify, wire: opts.wire });
       const c = await colors(process.stdout);
       if (opts.dryRun) {
         const { renderDiff } = await import('./report/diff.js');
@@ -45,6 +46,8 @@ function program(): Command {
             if (f.previous === undefined) process.stdout.write(c.dim(`would create ${f.display} (${f.content.split('\n').length - 1} lines)\n`));
             else if (f.previous !== f.content) process.stdout.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous, f.content, c));
           }
+          // --wire: the service's own files, as they would change
+          for (const f of m.wiring) if (!f.hold) process.stdout.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous ?? '', f.content, c));
         }
       }
       if (opts.format === 'json') {

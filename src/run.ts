@@ -5,6 +5,7 @@ import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
 import { portModule } from './port-module.js';
 import { verifyModule } from './verify/index.js';
+import { planWiring } from './wire.js';
 import type { PortReport } from './report/model.js';
 import { renderJson, renderMarkdown } from './report/markdown.js';
 import { loadRulePack, resolveRulesSpec, type RulePack } from './rules.js';
@@ -17,6 +18,8 @@ export interface PortOptions {
   rules?: string;
   dryRun?: boolean;
   force?: boolean;
+  /** Add the discovery backend to the service's dispatcher and select it in its config (issue 9). */
+  wire?: boolean;
   cwd?: string;
 }
 
@@ -70,6 +73,8 @@ export interface ModuleResult {
   /** Files this run deletes (a resolved conflict file and its pending port), after every write. */
   remove: Array<{ path: string; display: string }>;
   merge: MergeInfo;
+  /** The service's own files `--wire` changes (its backend dispatcher, its config); empty without `--wire`. */
+  wiring: OutputFile[];
 }
 
 export interface PortResult {
@@ -226,7 +231,7 @@ export function port(options: PortOptions): PortResult {
   }
   const seen = new Set<string>();
   for (const m of modules) {
-    for (const f of [...m.files, ...m.state]) {
+    for (const f of [...m.files, ...m.state, ...m.wiring]) {
       if (seen.has(f.path)) throw new OutputError(`two modules would write ${f.display}`, 'port the roots one at a time, or give each its own --out');
       seen.add(f.path);
     }
@@ -271,6 +276,8 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     report.verify = verify;
   }
   report.outputSha256 = sha256(output);
+  const wiring = planWiring(root, sourcePath, !!options.wire && !options.dryRun);
+  report.wiring = wiring.report;
   const files: OutputFile[] = [
     { path: outputPath, display: display(outputPath), content: output },
     { path: join(outDir, 'PORT-REPORT.md'), display: display(join(outDir, 'PORT-REPORT.md')), content: renderMarkdown(report) },
@@ -289,7 +296,15 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     f.previous = readOutput(f.path, f.display, !options.force && !f.path.endsWith('.md') && !f.path.endsWith('.json'));
   }
   const plan = planModule(files, own, options.force ?? false, sourceDisplay);
-  return { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan };
+  // the service's own files: with --out they are written under DIR like the port, never in place
+  const wired: OutputFile[] = (options.wire ? wiring.files : []).map((w) => {
+    const path = options.out ? join(outRoot, w.rel) : w.path;
+    const f: OutputFile = { path, display: display(path), content: w.content, hold: files[0].hold };
+    checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
+    f.previous = options.out ? readOutput(f.path, f.display, false) : w.previous;
+    return f;
+  });
+  return { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan, wiring: wired };
 }
 
 /** port-db's own files beside the port: the previous generated text (the base of the next merge). */
@@ -492,7 +507,7 @@ function removeStaleTemps(dirs: Iterable<string>): void {
  * a module that the next run merges correctly. A failure restores what was already renamed.
  */
 function writeAll(modules: ModuleResult[]): void {
-  const writes = modules.flatMap((m) => [...m.files.filter((f) => !f.hold), ...m.state]).filter((f) => f.previous !== f.content);
+  const writes = modules.flatMap((m) => [...m.files, ...m.wiring].filter((f) => !f.hold).concat(m.state)).filter((f) => f.previous !== f.content);
   const temps: Array<[string, OutputFile]> = [];
   const renamed: OutputFile[] = [];
   try {

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import type { WiringReport } from '../wire.js';
 import type { PortReport } from './model.js';
 
 const KIND_TITLES: Record<string, string> = {
@@ -65,11 +66,39 @@ export function renderMarkdown(report: PortReport): string {
       }
     }
   }
+  if (report.wiring) out.push(...renderWiring(report.wiring));
   const unchanged = report.functions.filter((f) => f.status === 'unchanged');
   if (unchanged.length > 0) {
     out.push('## Unchanged', '', 'Copied byte for byte: ' + unchanged.map((f) => `\`${f.name}\``).join(', ') + '.', '');
   }
   return out.join('\n');
+}
+
+export const WIRING_STATUS: Record<WiringReport['status'], string> = {
+  applied: 'applied by this run (`--wire`)',
+  proposed: 'not applied; `port-db port --wire` makes the changes below',
+  wired: 'the service already has the discovery backend and selects it',
+  manual: 'the dispatcher was found, but port-db cannot change it: see what to do by hand',
+  'not-found': 'no backend dispatcher found: see what to do by hand',
+};
+
+/** The backend wiring section: what selects the backend, the changes as a diff, how to switch back. */
+function renderWiring(w: WiringReport): string[] {
+  const out = ['## Backend wiring', ''];
+  out.push(`Status: **${w.status}** — ${WIRING_STATUS[w.status]}.`, '');
+  if (w.dispatcher) {
+    const what = w.dispatcher.kind === 'mapping' ? `the backend mapping \`${w.dispatcher.name}\`` : `the setting \`${w.dispatcher.name}\``;
+    out.push(`The service selects its data-access backend with ${what} (${w.dispatcher.file}:${w.dispatcher.line}).`, '');
+  }
+  for (const c of w.changes) {
+    out.push(`- ${c.file}:${c.line}: ${c.detail}`, '', '  ```diff');
+    for (const l of c.before.split('\n')) out.push(`  -${l}`);
+    for (const l of c.after.split('\n')) out.push(`  +${l}`);
+    out.push('  ```', '');
+  }
+  if (w.todo) out.push(`To do by hand: ${w.todo}.`, '');
+  if (w.switchBack && w.status !== 'not-found') out.push(`The SQL backend stays registered; to switch back, ${w.switchBack}.`, '');
+  return out;
 }
 
 /** port-report.json text: stable key order, two-space indent, final newline. */

@@ -41,6 +41,8 @@ export interface PortReport {
   functions: FunctionReport[];
   /** The type check of the port against the ROME contract (absent with --no-verify). */
   verify?: import('../verify/index.js').VerifyResult;
+  /** How the service selects its backend, and what `--wire` changes (or changed) to add the discovery one. */
+  wiring?: import('../wire.js').WiringReport;
   /** sha256 of the api.ts port-db wrote: a module on disk that differs was edited by hand. */
   outputSha256?: string;
 }

@@ -18,6 +18,18 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     const v = m.report.verify;
     if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
     else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items` : ''}`);
+    const w = m.report.wiring;
+    if (w) {
+      const where = w.changes.map((ch) => `${ch.file}:${ch.line}`).filter((x, i, all) => all.indexOf(x) === i).join(', ');
+      const text: Record<typeof w.status, string> = {
+        applied: c.green(`discovery backend wired (${where})`),
+        proposed: m.wiring.length > 0 ? `would wire the discovery backend (${where})` : `discovery backend not wired yet: ${c.bold('--wire')} changes ${where}`,
+        wired: c.green('discovery backend wired'),
+        manual: c.yellow('discovery backend: dispatcher found, change it by hand (see the report)'),
+        'not-found': c.yellow('discovery backend: no dispatcher found, see the report for the change to make'),
+      };
+      lines.push(`    backend: ${text[w.status]}${w.todo && w.status !== 'manual' && w.status !== 'not-found' ? c.yellow(' (and see the report: one step left by hand)') : ''}`);
+    }
     lines.push(`    report: ${md.display}${result.written ? '' : ' (not written)'}`);
   }
   const manual = result.modules.reduce((n, m) => n + m.report.summary.manualItems, 0);

@@ -1,0 +1,196 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { BACKEND, discoveryPath, findBackendMapping, iniSettings, switchSetting, type IniSetting } from './analyzer/backend.js';
+import { applyEdits } from './analyzer/edits.js';
+import type { Edit } from './rewriters/types.js';
+
+/**
+ * Backend wiring (issue 9): finds how the service selects its data-access backend and adds the
+ * discovery backend beside the SQL one. Reads the dispatcher and the config files; the edits are
+ * applied only with `--wire` (run.ts writes them with the port, atomically).
+ */
+
+/** One line the wiring changes (or would change). */
+export interface WiringChange {
+  file: string;
+  line: number;
+  detail: string;
+  /** The lines as they are, and as the wiring leaves them. */
+  before: string;
+  after: string;
+}
+
+/**
+ * `wiring` in port-report.json:
+ * - `applied`: this run (`--wire`) made the changes;
+ * - `proposed`: the changes are ready; `port --wire` applies them;
+ * - `wired`: the service already has (and selects) the discovery backend;
+ * - `manual`: the dispatcher was found but port-db cannot change it; `todo` says what to change by hand;
+ * - `not-found`: no dispatcher or setting was found; `todo` says what to change by hand.
+ */
+export interface WiringReport {
+  status: 'applied' | 'proposed' | 'wired' | 'manual' | 'not-found';
+  backend: typeof BACKEND;
+  dispatcher?: { kind: 'mapping' | 'setting'; file: string; line: number; name: string };
+  changes: WiringChange[];
+  /** How to go back to the SQL backend. */
+  switchBack?: string;
+  /** What is left to do by hand. */
+  todo?: string;
+}
+
+export interface WiredFile {
+  path: string;
+  /** Path relative to the root. */
+  rel: string;
+  previous: string;
+  content: string;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'discovery', '.port-db']);
+const CONFIG = /\.(conf|ini|cfg)$/;
+const MAX_CONFIG_BYTES = 1 << 20;
+const toPosix = (p: string) => p.split(sep).join('/');
+
+/** Config files below the root, sorted; unreadable folders and files are skipped (they are only candidates). */
+function configFiles(root: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = join(dir, e.name);
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name)) visit(path);
+      else if (e.isFile() && CONFIG.test(e.name)) found.push(path);
+    }
+  };
+  visit(root);
+  return found;
+}
+
+function readText(path: string, maxBytes = Infinity): string | undefined {
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || st.size > maxBytes) return undefined;
+    const text = readFileSync(path, 'utf8');
+    return text.includes('\u0000') || text.includes('\ufffd') ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `a/b/c` ends with `b/c` at a segment boundary, or the other way round, sharing at least `db/sqlalchemy/api`. */
+function sameModule(value: string, moduleRel: string): boolean {
+  const a = value.replace(/\.[cm]?[jt]s$/, '').split(/[./]/).filter(Boolean);
+  const b = moduleRel.replace(/\.ts$/, '').split('/');
+  let n = 0;
+  while (n < a.length && n < b.length && a[a.length - 1 - n] === b[b.length - 1 - n]) n++;
+  return n >= 3 && (n === a.length || n === b.length);
+}
+
+/**
+ * Plans the wiring of one module. `sourcePath` is the SQL module (`<pkg>/db/sqlalchemy/api.ts`);
+ * `apply` says whether the edits will be written (`--wire`): it only changes the status.
+ */
+export function planWiring(root: string, sourcePath: string, apply: boolean): { report: WiringReport; files: WiredFile[] } {
+  const rel = (p: string) => toPosix(relative(root, p));
+  const moduleRel = rel(sourcePath);
+  const dbDir = dirname(dirname(sourcePath));
+  const pkg = moduleRel.split('/').length > 3 ? moduleRel.split('/').at(-4) : undefined;
+  const edits = new Map<string, { text: string; edits: Array<{ edit: Edit; detail: string }> }>();
+  const add = (path: string, text: string, edit: Edit, detail: string) => {
+    const entry = edits.get(path) ?? { text, edits: [] };
+    entry.edits.push({ edit, detail });
+    edits.set(path, entry);
+  };
+  const configs = () => configFiles(root).flatMap((path) => {
+    const text = readText(path, MAX_CONFIG_BYTES);
+    return text === undefined ? [] : [{ path, text, settings: iniSettings(text) }];
+  });
+  const ofService = (path: string) => !pkg || rel(path).split('/').includes(pkg) || basename(path).startsWith(pkg);
+  const report: WiringReport = { status: 'not-found', backend: BACKEND, changes: [] };
+
+  // 1. a backend mapping in db/api.ts (or db/index.ts)
+  for (const name of ['api.ts', 'index.ts']) {
+    const path = join(dbDir, name);
+    const text = readText(path);
+    const mapping = text === undefined ? undefined : findBackendMapping(path, text);
+    if (!mapping || text === undefined) continue;
+    report.dispatcher = { kind: 'mapping', file: rel(path), line: mapping.line, name: mapping.name };
+    const todo: string[] = [];
+    if (!mapping.wired && mapping.edit) {
+      if (mapping.importEdit) add(path, text, mapping.importEdit, `imports the discovery module for the \`${BACKEND}\` entry`);
+      add(path, text, mapping.edit, `adds \`${mapping.entry}\` beside the \`${mapping.sqlKey}\` entry of ${mapping.name}`);
+    } else if (!mapping.wired) {
+      todo.push(`add a \`${BACKEND}\` entry beside \`${mapping.sqlKey}\` in ${mapping.name} (${rel(path)}:${mapping.line}) that loads ${discoveryPath(moduleRel.replace(/\.ts$/, ''))}`);
+    }
+    // the setting that selects the backend: switched where a config file of the service holds it
+    const key = mapping.setting?.key ?? 'backend';
+    const selects = (s: IniSetting) => s.key === key && (!mapping.setting?.section || s.section === mapping.setting.section);
+    const where = mapping.setting?.section ? `[${mapping.setting.section}] ${key}` : key;
+    let selected = false;
+    for (const c of configs().filter((c) => ofService(c.path))) {
+      for (const s of c.settings.filter(selects)) {
+        if (s.value === BACKEND) selected = true;
+        else if (s.value === mapping.sqlKey) {
+          add(c.path, c.text, switchSetting(s, BACKEND, c.text), `selects the ${BACKEND} backend (\`${where} = ${BACKEND}\`); the SQL setting stays as a comment above it`);
+          report.switchBack = `set \`${where} = ${mapping.sqlKey}\` in ${rel(c.path)} (the commented line above the setting)`;
+          selected = true;
+        }
+      }
+    }
+    if (!selected) todo.push(`set \`${where} = ${BACKEND}\` in the service's configuration to switch (no config file under the root sets it)`);
+    report.switchBack ??= `set \`${where} = ${mapping.sqlKey}\``;
+    if (todo.length) report.todo = todo.join('; ');
+    break;
+  }
+
+  // 2. a setting whose value names the SQL module (Glance's data_api)
+  if (!report.dispatcher) {
+    for (const c of configs()) {
+      for (const s of c.settings) {
+        const target = discoveryPath(s.value);
+        if (sameModule(s.value, moduleRel) && target) {
+          report.dispatcher ??= { kind: 'setting', file: rel(c.path), line: s.line, name: `[${s.section}] ${s.key}` };
+          add(c.path, c.text, switchSetting(s, target, c.text), `selects the discovery module (\`${s.key} = ${target}\`); the SQL setting stays as a comment above it`);
+          report.switchBack = `set \`${s.key} = ${s.value}\` in ${rel(c.path)} (the commented line above the setting)`;
+        } else if (s.value.includes(BACKEND) && sameModule(s.value.replace(BACKEND, 'sqlalchemy'), moduleRel)) {
+          report.dispatcher ??= { kind: 'setting', file: rel(c.path), line: s.line, name: `[${s.section}] ${s.key}` };
+        }
+      }
+    }
+  }
+
+  if (!report.dispatcher) {
+    const target = discoveryPath(moduleRel.replace(/\.ts$/, ''))!;
+    report.todo =
+      `no backend dispatcher found (looked for a mapping with a \`sqlalchemy\` entry in ${rel(join(dbDir, 'api.ts'))} or ${rel(join(dbDir, 'index.ts'))}, ` +
+      `and for a setting naming ${moduleRel.replace(/\.ts$/, '')} in *.conf, *.ini or *.cfg files under the root). ` +
+      `To switch by hand, register ${target} as a backend beside ${moduleRel.replace(/\.ts$/, '')} where the service selects it: ` +
+      `e.g. add \`${BACKEND}: () => import('./${BACKEND}/api')\` beside the \`sqlalchemy\` entry of a backend mapping, or point the backend setting at ${target}; ` +
+      `keep the SQL backend, so that switching back is one setting`;
+  }
+
+  const files: WiredFile[] = [];
+  for (const [path, { text, edits: list }] of [...edits].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const { output } = applyEdits(text, list.map((e) => e.edit));
+    files.push({ path, rel: rel(path), previous: text, content: output });
+    for (const e of list) {
+      const lineStart = text.lastIndexOf('\n', e.edit.start - 1) + 1;
+      const lineEnd = text.indexOf('\n', e.edit.end) < 0 ? text.length : text.indexOf('\n', e.edit.end);
+      const before = text.slice(lineStart, lineEnd);
+      const after = applyEdits(before, [{ ...e.edit, start: e.edit.start - lineStart, end: e.edit.end - lineStart }]).output;
+      report.changes.push({ file: rel(path), line: lineOf(text, e.edit.start), detail: e.detail, before, after });
+    }
+  }
+  const status: WiringReport['status'] = !report.dispatcher ? 'not-found' : files.length === 0 ? (report.todo ? 'manual' : 'wired') : apply ? 'applied' : 'proposed';
+  // keys in reading order: port-report.json is read by people too
+  const { dispatcher, changes, switchBack, todo } = report;
+  return { report: { status, backend: BACKEND, dispatcher, changes, switchBack, todo }, files };
+}
+
+const lineOf = (text: string, pos: number) => text.slice(0, pos).split('\n').length;

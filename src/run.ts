@@ -5,10 +5,13 @@ import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
 import { portModule } from './port-module.js';
 import { verifyModule } from './verify/index.js';
-import { planWiring } from './wire.js';
+import { planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from './report/model.js';
 import { renderJson, renderMarkdown } from './report/markdown.js';
 import { loadRulePack, resolveRulesSpec, type RulePack } from './rules.js';
+
+/** Config files per root, read once per run for the wiring of every module under it. */
+type WiringCache = Map<string, ConfigFile[]>;
 
 export interface PortOptions {
   roots: string[];
@@ -217,6 +220,7 @@ export function port(options: PortOptions): PortResult {
   };
   let rules: RulePack | undefined;
   const modules: ModuleResult[] = [];
+  const configs: WiringCache = new Map();
   for (const rootArg of options.roots) {
     const root = rootFolder(resolve(cwd, rootArg), rootArg);
     rules = packFor(root);
@@ -227,7 +231,7 @@ export function port(options: PortOptions): PortResult {
         'port-db expects the layout <service>/db/sqlalchemy/api.ts (with models.ts beside it); pass the folder that holds it',
       );
     }
-    for (const sourcePath of sources) modules.push(portOne(root, sourcePath, rules, options, cwd));
+    for (const sourcePath of sources) modules.push(portOne(root, sourcePath, rules, options, cwd, configs));
   }
   const seen = new Set<string>();
   for (const m of modules) {
@@ -252,7 +256,7 @@ function rootFolder(root: string, rootArg: string): string {
   return root;
 }
 
-function portOne(root: string, sourcePath: string, rules: RulePack, options: PortOptions, cwd: string): ModuleResult {
+function portOne(root: string, sourcePath: string, rules: RulePack, options: PortOptions, cwd: string, configs: WiringCache): ModuleResult {
   const rel = relative(root, sourcePath);
   const relOut = join(dirname(dirname(rel)), 'discovery');
   const outDir = options.out ? join(resolve(cwd, options.out), relOut) : join(root, relOut);
@@ -276,7 +280,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     report.verify = verify;
   }
   report.outputSha256 = sha256(output);
-  const wiring = planWiring(root, sourcePath, !!options.wire && !options.dryRun);
+  const wiring = planWiring(root, sourcePath, !!options.wire && !options.dryRun, configs);
   report.wiring = wiring.report;
   const files: OutputFile[] = [
     { path: outputPath, display: display(outputPath), content: output },

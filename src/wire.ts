@@ -83,6 +83,13 @@ function readText(path: string, maxBytes = Infinity): string | undefined {
   }
 }
 
+/** A config file below the root, read once per run (a tree of many modules shares its configs). */
+export interface ConfigFile {
+  path: string;
+  text: string;
+  settings: IniSetting[];
+}
+
 /** `a/b/c` ends with `b/c` at a segment boundary, or the other way round, sharing at least `db/sqlalchemy/api`. */
 function sameModule(value: string, moduleRel: string): boolean {
   const a = value.replace(/\.[cm]?[jt]s$/, '').split(/[./]/).filter(Boolean);
@@ -96,7 +103,7 @@ function sameModule(value: string, moduleRel: string): boolean {
  * Plans the wiring of one module. `sourcePath` is the SQL module (`<pkg>/db/sqlalchemy/api.ts`);
  * `apply` says whether the edits will be written (`--wire`): it only changes the status.
  */
-export function planWiring(root: string, sourcePath: string, apply: boolean): { report: WiringReport; files: WiredFile[] } {
+export function planWiring(root: string, sourcePath: string, apply: boolean, cache = new Map<string, ConfigFile[]>()): { report: WiringReport; files: WiredFile[] } {
   const rel = (p: string) => toPosix(relative(root, p));
   const moduleRel = rel(sourcePath);
   const dbDir = dirname(dirname(sourcePath));
@@ -107,10 +114,17 @@ export function planWiring(root: string, sourcePath: string, apply: boolean): { 
     entry.edits.push({ edit, detail });
     edits.set(path, entry);
   };
-  const configs = () => configFiles(root).flatMap((path) => {
-    const text = readText(path, MAX_CONFIG_BYTES);
-    return text === undefined ? [] : [{ path, text, settings: iniSettings(text) }];
-  });
+  const configs = (): ConfigFile[] => {
+    let found = cache.get(root);
+    if (!found) {
+      found = configFiles(root).flatMap((path) => {
+        const text = readText(path, MAX_CONFIG_BYTES);
+        return text === undefined ? [] : [{ path, text, settings: iniSettings(text) }];
+      });
+      cache.set(root, found);
+    }
+    return found;
+  };
   const ofService = (path: string) => !pkg || rel(path).split('/').includes(pkg) || basename(path).startsWith(pkg);
   const report: WiringReport = { status: 'not-found', backend: BACKEND, changes: [] };
 

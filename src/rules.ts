@@ -44,7 +44,7 @@ export interface RulePack {
   loaderOptions: string[];
   transaction: { method: string; droppedFlags: string[] };
   constructs: Record<string, ConstructAction>;
-  lock: { ttlMs: number; retries: number; backoffMs: number; nameTemplate: string };
+  lock: { ttlMs: number; retries: number; backoffMs: number; nameTemplate: string; rowNameTemplate?: string };
   /** Engine-level factories `check` treats as SQL session sources; absent: its built-in list. */
   engineFactories?: string[];
   /** The pack files this pack was built from, the base of the `extends` chain first (absolute). */

@@ -134,7 +134,7 @@ export async function fixed_ip_associate(session: any, address: string, instance
       }
       const unique = model?.uniqueKeys.find((k) => k.columns.filter((c) => c !== model.softDelete).every((c) => filters.some(([f]) => f === c)));
       const chosen = unique ? filters.filter(([c]) => unique.columns.includes(c)) : filters;
-      const name = lockName('{table}:{key}', table, chosen.map(([, v]) => v));
+      const name = lockName(facts.rules.lock.rowNameTemplate ?? '{table}:{key}', table, chosen.map(([, v]) => v));
       out.edits.push({ start: link.access.expression.end, end: link.call.end, text: '' });
       out.edits.push(...wrapInLock(facts, fn.body, name, 'lock_name'));
       out.needs.push({ kind: 'helper', id: 'lock' });

@@ -62,6 +62,9 @@ describe('fixtures/custom-pack', () => {
   it('uses the pack\'s lock settings', () => {
     const [api] = acme.modules[0].files;
     expect(api.content).toContain('const lock_name = `acme:items:${values.sku}`;');
+    // row locks have their own template (lock.rowNameTemplate); the default pack's is {table}:{key}
+    expect(api.content).toContain('const lock_name = `acme:stock:row:${item_id}:${warehouse}`;');
+    expect(plain.modules[0].files[0].content).not.toContain('acme:stock');
     expect(api.content).toContain('await cluster_lock.lock(name, 250)');
     expect(api.content).toContain('attempt <= 5;');
   });

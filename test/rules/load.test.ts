@@ -157,7 +157,7 @@ describe('invalid packs: exit 2, the file, the JSON path of the bad key, and wha
     [
       'an unknown key lists the allowed ones and guesses',
       { extends: 'default', lock: { ttlMS: 100 } },
-      'x.json: /lock/ttlMS is not a known key (allowed: ttlMs, retries, backoffMs, nameTemplate; did you mean "ttlMs"?)',
+      'x.json: /lock/ttlMS is not a known key (allowed: ttlMs, retries, backoffMs, nameTemplate, rowNameTemplate; did you mean "ttlMs"?)',
     ],
     [
       'names must be identifiers',

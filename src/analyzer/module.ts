@@ -289,14 +289,16 @@ export function kindOf(facts: ModuleFacts, expr: ts.Expression, env: Map<string,
   return 'query';
 }
 
-/** True when a call passes the session: `f(x, session)`, `f(x, { session })`, `{ session: s }`. */
+/** True when a call passes the session: `f(x, session)`, `f(x, { session })`, `{ session: s }` (option names from the pack). */
 export function passesSession(facts: ModuleFacts, call: ts.CallExpression): string | undefined {
   for (const arg of call.arguments) {
     if (isSessionExpr(facts, arg) && ts.isIdentifier(arg)) return arg.text;
     if (ts.isObjectLiteralExpression(arg)) {
       for (const p of arg.properties) {
-        if (ts.isShorthandPropertyAssignment(p) && p.name.text === 'session') return 'session';
-        if (ts.isPropertyAssignment(p) && p.name.getText() === 'session' && ts.isIdentifier(p.initializer) && isSessionExpr(facts, p.initializer)) {
+        // the option names come from the pack (queryOptions.session)
+        const named = p.name !== undefined && facts.rules.queryOptions.session.includes(p.name.getText());
+        if (named && ts.isShorthandPropertyAssignment(p)) return p.name.text;
+        if (named && ts.isPropertyAssignment(p) && ts.isIdentifier(p.initializer) && isSessionExpr(facts, p.initializer)) {
           return p.initializer.text;
         }
       }

@@ -46,15 +46,19 @@ function ${name}(_options?: unknown): RomeSession {
     id: 'model_query',
     imports: ['RomeQuery', 'RomeSession', 'or_'],
     uses: ['get_session'],
-    render: (_facts, names) =>
-      alias(
+    render: (facts, names) => {
+      // the option names are the pack's (queryOptions), so the call sites keep working as written
+      const o = facts.rules.queryOptions;
+      const first = (keys: string[], on: string, fallback: string) => [...keys.map((k) => `${on}${k}`), fallback].join(' ?? ');
+      const field = (keys: string[], type: string) => keys.map((k) => `  ${k}?: ${type};`);
+      return alias(
         names.query,
         (name) => `${HELPER_MARK} (query): model_query on a RomeQuery.
 // ROME ignores query options, so read_deleted and project_only are applied here as filters.
 function ${name}(context: any, model: any, options: RomeModelQueryOptions = {}): RomeQuery<any> {
-  const session = options.session ?? new RomeSession();
-  const read_deleted = options.read_deleted ?? options.readDeleted ?? context?.read_deleted ?? context?.readDeleted ?? 'no';
-  const project_only = options.project_only ?? options.projectOnly ?? false;
+  const session = ${first(o.session, 'options.', 'new RomeSession()')};
+  const read_deleted = ${first(o.readDeleted, 'options.', first(o.readDeleted, 'context?.', "'no'"))};
+  const project_only = ${first(o.projectOnly, 'options.', 'false')};
   // a column query filters on the column's entity
   const entity = model?.class_ ?? model;
   let query = session.query(model);
@@ -77,15 +81,10 @@ function ${name}(context: any, model: any, options: RomeModelQueryOptions = {}):
 }
 
 interface RomeModelQueryOptions {
-  session?: RomeSession;
-  read_deleted?: 'no' | 'yes' | 'only';
-  readDeleted?: 'no' | 'yes' | 'only';
-  project_only?: boolean | 'allow_none';
-  projectOnly?: boolean | 'allow_none';
-  use_slave?: boolean;
-  useSlave?: boolean;
+${[...field(o.session, 'RomeSession'), ...field(o.readDeleted, "'no' | 'yes' | 'only'"), ...field(o.projectOnly, "boolean | 'allow_none'"), ...field(o.useSlave, 'boolean')].join('\n')}
 }`,
-      ),
+      );
+    },
   },
   {
     id: 'one',

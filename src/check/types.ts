@@ -69,7 +69,7 @@ export interface CheckOptions {
   jobs?: number;
 }
 
-/** Engine factories treated as SQL session sources when the pack does not list its own. */
+/** Engine factories treated as SQL session sources when a complete pack (no extends) does not list its own; rules/default.json lists the same. */
 export const DEFAULT_ENGINE_FACTORIES = [
   'get_engine',
   'getEngine',

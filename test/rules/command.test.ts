@@ -39,7 +39,7 @@ describe('renderRules', () => {
     for (const c of listing.checks) expect(c).toMatchObject({ level: expect.any(String), help: expect.any(String), example: expect.any(String) });
     expect(listing.pack.files).toEqual(['rules/default.json']);
     expect(listing.pack.settings).toContainEqual(expect.objectContaining({ key: 'lock.ttlMs', value: pack.lock.ttlMs }));
-    expect(listing.pack.settings).toContainEqual(expect.objectContaining({ key: 'engineFactories', value: null }));
+    expect(listing.pack.settings).toContainEqual(expect.objectContaining({ key: 'engineFactories', value: pack.engineFactories }));
   });
 
   it('md: a section per rewriter with its before/after, and per check with its example', () => {

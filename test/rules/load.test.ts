@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONSTRUCT_SUPPORT, loadRulePack, mergePacks, readPackSchema, rulesDir, validatePack, type JsonSchema, type RulePack } from '../../src/rules.js';
 import { configError, packDir } from './helpers.js';
+import { DEFAULT_ENGINE_FACTORIES, toScanConfig } from '../../src/check/types.js';
 
 const DEFAULT = JSON.parse(readFileSync(join(rulesDir(), 'default.json'), 'utf8')) as RulePack;
 
@@ -112,6 +113,14 @@ describe('extends', () => {
     expect(pack.queryHelpers).toEqual([...DEFAULT.queryHelpers, 'query_model', 'team_query']);
     expect(pack.lock.retries).toBe(3);
     expect(pack.sources).toEqual([join(rulesDir(), 'default.json'), join(dir, 'base.json'), join(sub, 'team.json')]);
+  });
+
+  it('engineFactories given by a pack that extends the default add to the common ones (check sees both)', () => {
+    const dir = packDir({ 'acme.json': { extends: 'default', engineFactories: ['acme_engine'] } });
+    const factories = toScanConfig(loadRulePack('acme.json', dir)).engineFactories;
+    expect(factories).toContain('acme_engine');
+    expect(factories).toContain('create_engine');
+    expect(factories).toEqual([...DEFAULT_ENGINE_FACTORIES, 'acme_engine']);
   });
 
   it('a pack without extends is used as it is (a complete pack)', () => {

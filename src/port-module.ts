@@ -171,8 +171,22 @@ function buildReport(
     }
     return outLine(mapPos(c.pos));
   };
-  const units = facts.units.map((u) => ({ unit: u, start: u.node.getStart(sf), end: u.node.end }));
-  const owner = (pos: number) => (pos === 0 ? undefined : units.find((u) => pos >= u.start && pos < u.end));
+  // units are in source order and disjoint, except the declarations of one statement, which
+  // share its range (the first one owns it): binary search instead of a scan per change
+  const units = facts.units.map((u, i) => ({ i, start: u.node.getStart(sf), end: u.node.end }));
+  const owner = (pos: number): number | undefined => {
+    if (pos === 0) return undefined;
+    let lo = 0;
+    let hi = units.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (units[mid].start <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    let k = lo - 1;
+    while (k > 0 && units[k - 1].start === units[k].start) k--;
+    return k >= 0 && pos < units[k].end ? k : undefined;
+  };
   const functions: FunctionReport[] = facts.units.map((u) => ({ name: u.name, status: 'unchanged', line: srcLine(u.node.getStart(sf)), changes: [], manual: [] }));
   const module = { changes: [] as ReportChange[], manual: [] as ReportManual[] };
 
@@ -180,15 +194,15 @@ function buildReport(
   for (const c of ordered) {
     const rc: ReportChange = { kind: c.kind, line: srcLine(c.pos), outputLine: outLineOf(c), detail: c.detail };
     const o = owner(c.pos);
-    (o ? functions[units.indexOf(o)].changes : module.changes).push(rc);
+    (o !== undefined ? functions[o].changes : module.changes).push(rc);
   }
   for (const m of manual) {
     const at = m.node.getStart(sf);
     const rm: ReportManual = { line: srcLine(m.pos), outputLine: outLine(mapPos(at)) - 1, reason: m.reason };
     const o = owner(m.pos) ?? owner(at);
-    (o ? functions[units.indexOf(o)].manual : module.manual).push(rm);
+    (o !== undefined ? functions[o].manual : module.manual).push(rm);
     const rc: ReportChange = { kind: 'manual', line: rm.line, outputLine: rm.outputLine, detail: m.reason };
-    (o ? functions[units.indexOf(o)].changes : module.changes).push(rc);
+    (o !== undefined ? functions[o].changes : module.changes).push(rc);
   }
   const byKind: PortReport['summary']['byKind'] = {};
   for (const f of [...functions, module]) {

@@ -45,8 +45,7 @@ export function portModule(input: PortModuleInput): PortModuleResult {
     if (rewriter.id === 'import') {
       // code kept for a human stays verbatim: drop what earlier rewriters changed inside it
       manual = mergeManual(sf, manual);
-      const ranges = manual.map((m) => [m.node.getStart(sf), m.node.end] as const);
-      const isKept = (s: number, e: number) => ranges.some(([a, b]) => s >= a && e <= b && !(s === a && e === a));
+      const isKept = keptTest(manual.map((m) => [m.node.getStart(sf), m.node.end]));
       edits = edits.filter((e) => !isKept(e.start, e.end));
       changes = changes.filter((c) => !(c.edit ? isKept(c.edit.start, c.edit.end) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)));
       ctx.manual = manual;
@@ -103,15 +102,48 @@ function mergeManual(sf: ts.SourceFile, items: ManualItem[]): ManualItem[] {
     if (!have) byNode.set(item.node, { ...item });
     else if (!have.reason.split('; ').includes(item.reason)) have.reason += `; ${item.reason}`;
   }
-  const list = [...byNode.values()].sort((a, b) => a.node.getStart(sf) - b.node.getStart(sf));
+  const startOf = new Map<ManualItem, number>();
+  for (const item of byNode.values()) startOf.set(item, item.node.getStart(sf));
+  const list = [...byNode.values()].sort((a, b) => startOf.get(a)! - startOf.get(b)!);
   const out: ManualItem[] = [];
+  // Items come by start, so an item kept earlier that ends before this one starts can hold
+  // no later item either: search only the kept items still open (nested nodes: a few), in
+  // the order they were kept, as a search of every kept item would (it was quadratic).
+  let open: ManualItem[] = [];
   for (const item of list) {
-    const outer = out.find((o) => item.node.getStart(sf) >= o.node.getStart(sf) && item.node.end <= o.node.end);
+    const start = startOf.get(item)!;
+    open = open.filter((o) => o.node.end >= start);
+    const outer = open.find((o) => start >= startOf.get(o)! && item.node.end <= o.node.end);
     if (outer) {
       for (const r of item.reason.split('; ')) if (!outer.reason.split('; ').includes(r)) outer.reason += `; ${r}`;
-    } else out.push(item);
+    } else {
+      out.push(item);
+      open.push(item);
+    }
   }
   return out;
+}
+
+/**
+ * Whether [s, e) lies inside one of the ranges (an insertion at a range's start does not):
+ * a binary search over the ranges by start with the furthest end so far, not a scan per edit.
+ */
+function keptTest(ranges: [number, number][]): (s: number, e: number) => boolean {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+  const starts = sorted.map((r) => r[0]);
+  const maxEnd: number[] = [];
+  for (const [, b] of sorted) maxEnd.push(Math.max(b, maxEnd.length ? maxEnd[maxEnd.length - 1] : -1));
+  return (s, e) => {
+    // ranges with start <= s (start < s for an insertion), then the furthest end among them
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < s || (starts[mid] === s && e > s)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && maxEnd[lo - 1] >= e;
+  };
 }
 
 /** The line just above `pos` already carries a manual marker (porting a port changes nothing). */
@@ -171,8 +203,22 @@ function buildReport(
     }
     return outLine(mapPos(c.pos));
   };
-  const units = facts.units.map((u) => ({ unit: u, start: u.node.getStart(sf), end: u.node.end }));
-  const owner = (pos: number) => (pos === 0 ? undefined : units.find((u) => pos >= u.start && pos < u.end));
+  // units are in source order and disjoint, except the declarations of one statement, which
+  // share its range (the first one owns it): binary search instead of a scan per change
+  const units = facts.units.map((u, i) => ({ i, start: u.node.getStart(sf), end: u.node.end }));
+  const owner = (pos: number): number | undefined => {
+    if (pos === 0) return undefined;
+    let lo = 0;
+    let hi = units.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (units[mid].start <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    let k = lo - 1;
+    while (k > 0 && units[k - 1].start === units[k].start) k--;
+    return k >= 0 && pos < units[k].end ? k : undefined;
+  };
   const functions: FunctionReport[] = facts.units.map((u) => ({ name: u.name, status: 'unchanged', line: srcLine(u.node.getStart(sf)), changes: [], manual: [] }));
   const module = { changes: [] as ReportChange[], manual: [] as ReportManual[] };
 
@@ -180,15 +226,15 @@ function buildReport(
   for (const c of ordered) {
     const rc: ReportChange = { kind: c.kind, line: srcLine(c.pos), outputLine: outLineOf(c), detail: c.detail };
     const o = owner(c.pos);
-    (o ? functions[units.indexOf(o)].changes : module.changes).push(rc);
+    (o !== undefined ? functions[o].changes : module.changes).push(rc);
   }
   for (const m of manual) {
     const at = m.node.getStart(sf);
     const rm: ReportManual = { line: srcLine(m.pos), outputLine: outLine(mapPos(at)) - 1, reason: m.reason };
     const o = owner(m.pos) ?? owner(at);
-    (o ? functions[units.indexOf(o)].manual : module.manual).push(rm);
+    (o !== undefined ? functions[o].manual : module.manual).push(rm);
     const rc: ReportChange = { kind: 'manual', line: rm.line, outputLine: rm.outputLine, detail: m.reason };
-    (o ? functions[units.indexOf(o)].changes : module.changes).push(rc);
+    (o !== undefined ? functions[o].changes : module.changes).push(rc);
   }
   const byKind: PortReport['summary']['byKind'] = {};
   for (const f of [...functions, module]) {

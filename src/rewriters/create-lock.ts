@@ -222,15 +222,31 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
 
 /** A create that became async: callers in the module await it, or are flagged. */
 function awaitCallers(facts: ModuleFacts, name: string, out: RewriteResult): void {
-  walk(facts.sf, (n) => {
-    if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || n.expression.text !== name) return;
-    if (ts.isAwaitExpression(n.parent)) return;
+  for (const n of callsByName(facts.sf).get(name) ?? []) {
+    if (ts.isAwaitExpression(n.parent)) continue;
     let fn: ts.Node | undefined = n.parent;
     while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
     const isAsync = fn && ts.canHaveModifiers(fn) && ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
     if (isAsync) record(out, 'create-lock', n.getStart(facts.sf), `awaits ${name}(), which is now async`, { start: n.getStart(facts.sf), end: n.getStart(facts.sf), text: 'await ' });
     else out.manual.push({ node: enclosingStatement(n), pos: n.getStart(facts.sf), reason: `${name}() is now async (it takes a lock): await it here` });
+  }
+}
+
+/** Calls of a plain name, in source order, indexed by one walk of the module (a walk per create was quadratic). */
+const callIndex = new WeakMap<ts.SourceFile, Map<string, ts.CallExpression[]>>();
+
+function callsByName(sf: ts.SourceFile): Map<string, ts.CallExpression[]> {
+  let index = callIndex.get(sf);
+  if (index) return index;
+  index = new Map();
+  walk(sf, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isIdentifier(n.expression)) return;
+    const list = index!.get(n.expression.text);
+    if (list) list.push(n);
+    else index!.set(n.expression.text, [n]);
   });
+  callIndex.set(sf, index);
+  return index;
 }
 
 export const createLockRewriter: Rewriter = {

@@ -140,7 +140,7 @@ declare const Service: any;
   ],
   rewrite(facts) {
     const out = emptyResult();
-    const envOf = kindCache(facts);
+    const envOf = kindCache(facts, true);
     for (const unit of unitsOfWork(facts)) {
       const env = envOf(unit.body.statements[0] ?? unit.body);
       walk(unit.body, (n) => {

@@ -204,7 +204,10 @@ function verify(opts: VerifyOptions): VerifyResult {
       const sf = project.getSourceFile(path);
       if (sf) project.removeSourceFile(sf);
     }
-    if (cached?.project === project) cached.files = diskFiles(programs, added);
+    if (cached?.project === project) {
+      cached.files = diskFiles(programs, added);
+      cached.last = programs[programs.length - 1];
+    }
   }
 }
 
@@ -232,15 +235,21 @@ function loadConfig(dir: string): LoadedConfig {
  * One project is kept between calls with the same configuration: the lib files and the user's
  * declarations are parsed once per run, and the compiler reuses them in each new program.
  */
-let cached: { key: string; project: Project; files: string[] } | undefined;
+let cached: { key: string; project: Project; files: string[]; base: string; last?: ts.Program } | undefined;
 
 function dropCachedProject(): void {
   cached = undefined;
 }
 
 function projectFor(config: { path?: string; options: ts.CompilerOptions }, declarations: string[], base: string, contract: string): Project {
-  const key = JSON.stringify([config.path ?? null, config.options, declarations, base, contract]);
-  if (cached?.key === key) {
+  // Without a tsconfig.json each module has its own base: the project is still kept (parsing
+  // the lib files again for each module of a tree was most of its check), and moved to the new base.
+  const key = JSON.stringify([config.path ?? null, config.options, declarations, config.path ? base : null, contract]);
+  if (cached?.key === key && cached.base !== base && cached.last) {
+    moveProject(cached, base, contract);
+    return cached.project;
+  }
+  if (cached?.key === key && cached.base === base) {
     // The user's files read by an earlier check may have changed since (libraries aside).
     for (const file of cached.files) cached.project.getSourceFile(file)?.refreshFromFileSystemSync();
     return cached.project;
@@ -252,8 +261,27 @@ function projectFor(config: { path?: string; options: ts.CompilerOptions }, decl
   });
   for (const file of declarations) project.addSourceFileAtPath(file);
   project.createSourceFile(join(base, '.port-db', CONTRACT_FILE), contract, { overwrite: true });
-  cached = { key, project, files: [] };
+  cached = { key, project, files: [], base };
   return project;
+}
+
+/**
+ * The kept project as a new one at `base` would be: the compiler's lib files stay (parsed once);
+ * every other file the last program read (the previous module's, its contract) is forgotten, so
+ * that no file of another module becomes part of this module's program.
+ */
+function moveProject(kept: NonNullable<typeof cached>, base: string, contract: string): void {
+  const { project, last } = kept;
+  for (const sf of last!.getSourceFiles()) {
+    if (last!.isSourceFileDefaultLibrary(sf)) continue;
+    const file = project.getSourceFile(sf.fileName);
+    if (file) project.removeSourceFile(file);
+  }
+  project.getSourceFile(join(kept.base, '.port-db', CONTRACT_FILE))?.forget();
+  project.createSourceFile(join(base, '.port-db', CONTRACT_FILE), contract, { overwrite: true });
+  kept.base = base;
+  kept.files = [];
+  kept.last = undefined;
 }
 
 /** The user's files (not libraries, not the ones given as text) the programs read from disk. */

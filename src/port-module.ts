@@ -160,8 +160,13 @@ function markerEdits(facts: ModuleFacts, manual: ManualItem[]): Edit[] {
   for (const item of manual) {
     const at = item.node.getStart(facts.sf);
     if (hasMarker(facts.text, at)) continue;
-    const text = `${MANUAL_MARK} ${item.reason.replace(/\r?\n/g, ' ')}${facts.eol}${indentAt(facts.text, at)}`;
-    edits.push({ start: at, end: at, text });
+    const indent = indentAt(facts.text, at);
+    const text = `${MANUAL_MARK} ${item.reason.replace(/\r?\n/g, ' ')}${facts.eol}${indent}`;
+    // a statement that shares its line with code before it (`f() { stmt`) moves to a line of its
+    // own under its marker: a marker left at the end of that line would not be found again
+    const before = facts.text.slice(facts.text.lastIndexOf('\n', at - 1) + 1, at);
+    if (before.trim() === '') edits.push({ start: at, end: at, text });
+    else edits.push({ start: at - (before.length - before.trimEnd().length), end: at, text: `${facts.eol}${indent}${text}` });
   }
   return edits;
 }

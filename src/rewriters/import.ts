@@ -165,6 +165,12 @@ export const q = (a: any, b: any) => or_(a, b, models);
   },
 };
 
+/** The start of pos's line when only whitespace stands before pos on it; else pos. */
+function lineStartIfBlank(text: string, pos: number): number {
+  const s = text.lastIndexOf('\n', pos - 1) + 1;
+  return text.slice(s, pos).trim() === '' ? s : pos;
+}
+
 function addTargetImport(facts: ModuleFacts, out: RewriteResult, names: string[], existing: ImportInfo | undefined, firstSql: ImportInfo | undefined): void {
   if (names.length === 0) return;
   const module = facts.rules.target.module;
@@ -180,6 +186,9 @@ function addTargetImport(facts: ModuleFacts, out: RewriteResult, names: string[]
   const q = firstSql ? quoteOf(facts, firstSql) : "'";
   const line = `import { ${names.join(', ')} } from ${q}${module}${q};`;
   const anchor = firstSql?.decl ?? facts.imports[0]?.decl;
-  const pos = anchor ? anchor.getStart(facts.sf) : 0;
+  // at the start of the anchor's line when only whitespace precedes it (indentation, a second
+  // byte order mark): removing the anchor takes its whole line (ownLines), and an insertion at
+  // the token would fall inside that removal
+  const pos = anchor ? lineStartIfBlank(facts.text, anchor.getStart(facts.sf)) : 0;
   record(out, 'import', pos, `${names.join(', ')} imported from ${module}`, { start: pos, end: pos, text: line + facts.eol });
 }

@@ -100,14 +100,42 @@ function addAfterLastChange(facts: ModuleFacts, block: ts.Block | ts.Statement, 
   const indent = indentAt(facts.text, last.getStart(facts.sf));
   const line = `${session}.add(${name});`;
   if (!ts.isBlock(block)) {
-    // a loop body without braces: give it braces to hold the add
+    // a loop body without braces: give it braces to hold the add (and end the body's statement
+    // first when it was left to automatic semicolon insertion: `x.a = 1 session.add(x)` does not parse)
     out.edits.push({ start: block.getStart(facts.sf), end: block.getStart(facts.sf), text: '{ ' });
-    record(out, 'session-add', lastMutation.getStart(facts.sf), detail, { start: block.end, end: block.end, text: ` ${line} }` });
+    const semi = needsSemicolon(facts, block) ? ';' : '';
+    record(out, 'session-add', lastMutation.getStart(facts.sf), detail, { start: block.end, end: block.end, text: `${semi} ${line} }` });
   } else if (ts.isReturnStatement(last) || ts.isThrowStatement(last)) {
     record(out, 'session-add', lastMutation.getStart(facts.sf), detail, { start: last.getStart(facts.sf), end: last.getStart(facts.sf), text: `${line}${facts.eol}${indent}` });
   } else {
     record(out, 'session-add', lastMutation.getStart(facts.sf), detail, { start: last.end, end: last.end, text: `${facts.eol}${indent}${line}` });
   }
+}
+
+/**
+ * Whether code may not follow `st` on the same line without a `;` first: the innermost statement
+ * that ends where `st` ends is a simple one (expression, declaration, return, ...) written
+ * without its semicolon. Statements ending in a block (`if (c) { }`, `try`, a function) need none.
+ */
+function needsSemicolon(facts: ModuleFacts, st: ts.Statement): boolean {
+  let s: ts.Statement = st;
+  for (;;) {
+    if (ts.isIfStatement(s)) s = s.elseStatement ?? s.thenStatement;
+    else if (ts.isIterationStatement(s, false) && !ts.isDoStatement(s)) s = s.statement;
+    else if (ts.isLabeledStatement(s) || ts.isWithStatement(s)) s = s.statement;
+    else break;
+  }
+  const simple =
+    ts.isExpressionStatement(s) ||
+    ts.isVariableStatement(s) ||
+    ts.isReturnStatement(s) ||
+    ts.isThrowStatement(s) ||
+    ts.isBreakOrContinueStatement(s) ||
+    ts.isDoStatement(s) ||
+    ts.isDebuggerStatement(s) ||
+    ts.isTypeAliasDeclaration(s) ||
+    ts.isExportAssignment(s);
+  return simple && facts.text[s.end - 1] !== ';';
 }
 
 export const sessionAddRewriter: Rewriter = {

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { PortReport } from './model.js';
+import type { ModelsReport, PortReport } from './model.js';
 
 const KIND_TITLES: Record<string, string> = {
   session: 'session factory',
@@ -10,6 +10,7 @@ const KIND_TITLES: Record<string, string> = {
   transaction: 'transaction',
   import: 'import',
   'loader-option': 'loader option',
+  models: 'models',
   manual: 'manual',
 };
 
@@ -69,7 +70,58 @@ export function renderMarkdown(report: PortReport): string {
   if (unchanged.length > 0) {
     out.push('## Unchanged', '', 'Copied byte for byte: ' + unchanged.map((f) => `\`${f.name}\``).join(', ') + '.', '');
   }
+  if (report.models) out.push(...renderModels(report.models));
   return out.join('\n');
+}
+
+/** The models section: the port of models.ts, class by class. */
+function renderModels(m: ModelsReport): string[] {
+  const out: string[] = [];
+  out.push('## Models', '');
+  if (m.error || !m.output) {
+    out.push(`\`${m.source}\` was not ported: ${m.error ?? 'no output'}. The port keeps importing the SQL models (a manual item above).`, '');
+    return out;
+  }
+  const link = (line: number) => `[${line}](${posix.basename(m.output!)}#L${line})`;
+  const s = m.summary;
+  out.push(`\`${m.source}\` → \`${m.output}\`: the models become ROME entities; the port above imports them.`, '');
+  out.push('| classes | unchanged | ported | manual | manual items |', '| ---: | ---: | ---: | ---: | ---: |');
+  out.push(`| ${s.classes} | ${s.unchanged} | ${s.ported} | ${s.manual} | ${s.manualItems} |`, '');
+  out.push('| change | count |', '| --- | ---: |');
+  for (const [kind, n] of Object.entries(s.byKind)) out.push(`| \`${kind}\` (${KIND_TITLES[kind] ?? kind}) | ${n} |`);
+  out.push('');
+  const manualItems = [...m.module.manual.map((x) => ({ cls: '(module)', ...x })), ...m.classes.flatMap((c) => c.manual.map((x) => ({ cls: c.name, ...x })))];
+  if (manualItems.length > 0) {
+    out.push('### Manual items in the models', '');
+    out.push('| where | class | reason |', '| --- | --- | --- |');
+    for (const x of manualItems) out.push(`| ${link(x.outputLine)} (source ${x.line}) | \`${x.cls}\` | ${esc(x.reason)} |`);
+    out.push('');
+  }
+  if (m.module.changes.length > 0) {
+    out.push('### Models module', '');
+    for (const c of m.module.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
+    out.push('');
+  }
+  for (const cls of m.classes.filter((c) => c.status !== 'unchanged')) {
+    out.push(`### ${cls.name} — ${cls.status}`, '');
+    for (const c of cls.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
+    out.push('');
+  }
+  const v = m.verify;
+  if (v) {
+    if (!v.checked) out.push(`Type check of the models: not checked: ${v.reason}.`, '');
+    else {
+      out.push(`Type check of the models: ${v.diagnostics} diagnostic${v.diagnostics === 1 ? '' : 's'}; ${v.newDiagnostics} new in code port-db wrote, ${v.manualDiagnostics} in manual items.`, '');
+      if (v.items.length > 0) {
+        out.push('| line | code | manual | message |', '| ---: | --- | --- | --- |');
+        for (const d of v.items) out.push(`| ${link(d.line)} | TS${d.code} | ${d.manual ? 'yes' : 'no'} | ${esc(d.message.replace(/\r?\n\s*/g, ' '))} |`);
+        out.push('');
+      }
+    }
+  }
+  const unchanged = m.classes.filter((c) => c.status === 'unchanged');
+  if (unchanged.length > 0) out.push('Classes copied byte for byte: ' + unchanged.map((c) => `\`${c.name}\``).join(', ') + '.', '');
+  return out;
 }
 
 /** port-report.json text: stable key order, two-space indent, final newline. */

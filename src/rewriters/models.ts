@@ -88,6 +88,42 @@ function dropTableArgs(facts: ModuleFacts, out: RewriteResult, cls: ts.ClassDecl
   for (const el of elements.slice(1)) out.changes.push({ kind: 'models', pos: el.getStart(facts.sf), detail: describeTableArg(facts, className, el), edit });
 }
 
+/** Column options that only make DDL: ROME creates no index and enforces no unique key. */
+const DDL_COLUMN_OPTIONS: Record<string, string> = {
+  unique: 'ROME enforces no unique key; create-lock checks this column before each create (read from the SQL models)',
+  index: 'ROME creates no SQL index',
+  server_default: 'a default the SQL server fills in; ROME has no server (use `default`)',
+};
+
+/** `Column(T, { nullable: false, unique: true })`: the DDL-only options go, each recorded. */
+function dropColumnOptions(facts: ModuleFacts, out: RewriteResult, member: ts.PropertyDeclaration): void {
+  const call = member.initializer;
+  if (!call || !ts.isCallExpression(call) || calleeName(call) !== 'Column') return;
+  const column = ts.isIdentifier(member.name) ? member.name.text : member.name.getText(facts.sf);
+  const args = call.arguments;
+  args.forEach((arg, i) => {
+    if (!ts.isObjectLiteralExpression(arg)) return;
+    const props = arg.properties;
+    const dropped = props.filter((p) => ts.isPropertyAssignment(p) && p.name.getText(facts.sf) in DDL_COLUMN_OPTIONS);
+    if (dropped.length === 0) return;
+    const keep = props.filter((p) => !dropped.includes(p));
+    let edit;
+    if (keep.length === 0) {
+      // the whole options argument goes, with the comma before it
+      const start = i > 0 ? args[i - 1].end : arg.getStart(facts.sf);
+      edit = { start, end: i > 0 ? arg.end : args[i + 1]?.getStart(facts.sf) ?? arg.end, text: '' };
+    } else {
+      edit = { start: props[0].getStart(facts.sf), end: props[props.length - 1].end, text: keep.map((p) => p.getText(facts.sf)).join(', ') };
+    }
+    dropped.forEach((p, k) => {
+      const key = (p as ts.PropertyAssignment).name.getText(facts.sf);
+      const detail = `column \`${column}\`: option \`${clip(p.getText(facts.sf), 40)}\` dropped: ${DDL_COLUMN_OPTIONS[key]}`;
+      if (k === 0) record(out, 'models', p.getStart(facts.sf), detail, edit);
+      else out.changes.push({ kind: 'models', pos: p.getStart(facts.sf), detail, edit });
+    });
+  });
+}
+
 export const modelsRewriter: Rewriter = {
   id: 'models',
   title: 'SQL models become ROME entities',
@@ -141,6 +177,7 @@ export class Service extends Entity {
         out.needs.push({ kind: 'import', name: entity });
       }
       for (const m of st.members) {
+        if (ts.isPropertyDeclaration(m) && sqlBase.length + (facts.models?.has(className) ? 1 : 0) > 0) dropColumnOptions(facts, out, m);
         if (!ts.isPropertyDeclaration(m) || !ts.isIdentifier(m.name) || !TABLE_ARGS.has(m.name.text)) continue;
         if (!m.modifiers?.some((mod) => mod.kind === ts.SyntaxKind.StaticKeyword)) continue;
         dropTableArgs(facts, out, st, m);

@@ -27,8 +27,9 @@ describe('the models port (issue 9)', () => {
       ['Service', 'ported'],
       ['ComputeNode', 'ported'],
       ['Quota', 'unchanged'],
+      ['AuditLog', 'ported'],
     ]);
-    expect(report.summary).toMatchObject({ classes: 4, unchanged: 1, ported: 3, manual: 0, manualItems: 0 });
+    expect(report.summary).toMatchObject({ classes: 5, unchanged: 1, ported: 4, manual: 0, manualItems: 0 });
   });
 
   it('records every removal: each table argument, each DDL column option, the SQL base', () => {
@@ -45,6 +46,8 @@ describe('the models port (issue 9)', () => {
       expect.stringMatching(/^base class `SoftDeleteMixin\(TimestampMixin\(ModelBase\)\)` → `Entity` \(rome-orm\); soft delete is `Entity.soft_delete\(\)`.*ROME does not fill them$/),
       expect.stringMatching(/^`__table_args__ = \[\]` dropped/),
     ]);
+    // a local mixin stays around the entity base
+    expect(cls('AuditLog').changes[0].detail).toMatch(/^base class `Audited\(TimestampMixin\(ModelBase\)\)` → `Audited\(Entity\)`/);
     // a uniq_-named index is a unique key (Nova's convention): create-lock checks it
     expect(cls('ComputeNode').changes[0].detail).toMatch(/create-lock checks this one/);
     expect(report.module.changes.map((c) => c.kind)).toEqual(['import', 'import', 'import', 'import']);

@@ -150,7 +150,7 @@ function renderMarkdown(l: RulesListing): string {
     '',
     '## Rewriters',
     '',
-    'In the order the port runs them.',
+    'In the order the port runs them; `models` runs on the models module (db/sqlalchemy/models.ts), followed by `manual` and `import`.',
     '',
     '| id | title |',
     '| --- | --- |',

@@ -39,6 +39,32 @@ const clip = (s: string, n = 90) => {
   return one.length > n ? one.slice(0, n - 1) + '…' : one;
 };
 
+/**
+ * The base expression with its SQL part replaced by the entity base: an SQL class or a call of an
+ * SQL factory (`ModelBase`, `declarative_base()`) becomes `Entity`, an SQL mixin call
+ * (`TimestampMixin(X)`) becomes the port of X, local mixins and classes stay. Undefined when
+ * the expression has another shape (the class is then kept and marked manual).
+ */
+function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): string | undefined {
+  const isSql = (e: ts.Expression): boolean => {
+    let root = e;
+    while (ts.isPropertyAccessExpression(root)) root = root.expression;
+    return ts.isIdentifier(root) && facts.sqlBindings.has(root.text);
+  };
+  if (ts.isParenthesizedExpression(expr)) return portBase(facts, expr.expression, entity);
+  if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) return isSql(expr) ? entity : expr.getText(facts.sf);
+  if (ts.isCallExpression(expr) && (ts.isIdentifier(expr.expression) || ts.isPropertyAccessExpression(expr.expression))) {
+    if (isSql(expr.expression)) {
+      if (expr.arguments.length === 0) return entity;
+      return expr.arguments.length === 1 ? portBase(facts, expr.arguments[0], entity) : undefined;
+    }
+    const args = expr.arguments.map((a) => portBase(facts, a, entity));
+    if (args.some((a) => a === undefined)) return undefined;
+    return `${expr.expression.getText(facts.sf)}(${args.join(', ')})`;
+  }
+  return sqlNamesIn(facts, expr).length === 0 ? expr.getText(facts.sf) : undefined;
+}
+
 /** One sentence per dropped table argument: what it was, and why ROME does without it. */
 function describeTableArg(facts: ModuleFacts, className: string, el: ts.Expression): string {
   const info = [...(facts.models?.values() ?? [])].find((m) => m.className === className);
@@ -163,18 +189,19 @@ export class Service extends Entity {
       const className = st.name.text;
       const ext = st.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
       const sqlBase = ext ? sqlNamesIn(facts, ext.expression) : [];
-      if (ext && entity && sqlBase.length > 0) {
-        // the whole base expression (`SoftDeleteMixin(TimestampMixin(ModelBase))`) is the SQL base
+      const base = ext && entity && sqlBase.length > 0 ? portBase(facts, ext.expression, entity) : undefined;
+      if (ext && base) {
+        // the SQL part of the base (`SoftDeleteMixin(TimestampMixin(ModelBase))`) becomes Entity; local mixins stay
         const at = ext.expression.getStart(facts.sf);
         const mixins = sqlBase.map((n) => importedName(facts, n)).filter((n) => n in MIXIN_NOTES);
         const notes = mixins.map((m) => `; ${MIXIN_NOTES[m]}`).join('');
-        out.edits.push({ start: at, end: at, text: entity });
-        record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${entity}\` (${facts.rules.target.module})${notes}`, {
+        out.edits.push({ start: at, end: at, text: base });
+        record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, {
           start: at,
           end: ext.expression.end,
           text: '',
         });
-        out.needs.push({ kind: 'import', name: entity });
+        out.needs.push({ kind: 'import', name: entity! });
       }
       for (const m of st.members) {
         if (ts.isPropertyDeclaration(m) && sqlBase.length + (facts.models?.has(className) ? 1 : 0) > 0) dropColumnOptions(facts, out, m);

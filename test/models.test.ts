@@ -5,6 +5,7 @@ import { readModels } from '../src/analyzer/models.js';
 import { portModels } from '../src/port-models.js';
 import { loadRulePack } from '../src/rules.js';
 import { FIXTURES } from './helpers.js';
+import { checkSnippet } from './verify/snippets.js';
 
 const fixture = (name: string) => readFileSync(join(FIXTURES, 'models', `${name}.input.ts`), 'utf8');
 const port = (text: string) =>
@@ -72,5 +73,32 @@ describe('the models port (issue 9)', () => {
     const { output, report } = port(text);
     expect(output).toBe(text);
     expect(report.summary.ported).toBe(0);
+  });
+});
+
+describe('the entity declarations of the ROME contract', () => {
+  it('type-check every ported models fixture, strict or not', () => {
+    for (const name of ['table-args']) {
+      const output = port(fixture(name)).output;
+      expect(checkSnippet(output), name).toEqual([]);
+      expect(checkSnippet(output, { strict: true }).filter((d) => d.code !== 7006), name).toEqual([]);
+    }
+  });
+
+  it('declare no DDL: UniqueConstraint, Index, and the unique/index column options do not type-check', () => {
+    const text = `import { Entity, Column, Integer } from 'rome-orm';
+import { UniqueConstraint, Index } from 'rome-orm';
+export class A extends Entity {
+  static id = Column(Integer, { primary_key: true, unique: true });
+  static n = Column(Integer, { index: true });
+}
+`;
+    const codes = checkSnippet(text).map((d) => [d.line, d.code]);
+    expect(codes).toEqual([
+      [2, 2305],
+      [2, 2305],
+      [4, 2353],
+      [5, 2353],
+    ]);
   });
 });

@@ -68,7 +68,7 @@ export interface ModuleResult {
   report: PortReport;
   /** The outputs for people and tools: api.ts, PORT-REPORT.md, port-report.json (in that order), then models.ts when the models are ported. */
   files: OutputFile[];
-  /** port-db's own files: `.port-db/api.base.ts`, `.port-db/api.pending.ts`, `api.conflict.ts`. */
+  /** port-db's own files: `.port-db/api.base.ts`, `.port-db/api.pending.ts`, `api.conflict.ts` (and the same for models.ts). */
   state: OutputFile[];
   /** Files this run deletes (a resolved conflict file and its pending port), after every write. */
   remove: Array<{ path: string; display: string }>;
@@ -263,7 +263,8 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   const modelsSource = readModelsFile(join(dirname(sourcePath), 'models.ts'), toPosix(join(dirname(rel), 'models.ts')));
   // the models port is written beside api.ts; imports resolve from beside the source (as for api.ts)
   const modelsHome = join(dirname(dirname(sourcePath)), 'discovery', 'models.ts');
-  const models = modelsSource ? portModelsOf(modelsSource, modelsHome, toPosix(join(dirname(dirname(rel)), 'discovery', 'models.ts')), rules) : undefined;
+  const modelsDisplay = { source: toPosix(join(dirname(rel), 'models.ts')), output: toPosix(join(dirname(dirname(rel)), 'discovery', 'models.ts')) };
+  const models = modelsSource ? portModelsOf(modelsSource, modelsHome, modelsDisplay, rules) : undefined;
   // relative imports are re-pointed for where the module will be imported from: beside the source
   const { output, report } = portModule({
     sourcePath,
@@ -306,7 +307,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   let modelsFile: OutputFile | undefined;
   if (modelsSource && modelsOutput !== undefined) {
     const path = join(outDir, 'models.ts');
-    modelsFile = { path, display: display(path), content: modelsOutput, from: { display: toPosix(join(dirname(rel), 'models.ts')), text: modelsSource.text } };
+    modelsFile = { path, display: display(path), content: modelsOutput, from: { display: modelsDisplay.source, text: modelsSource.text } };
     files.push(modelsFile);
   }
   const outRoot = options.out ? resolve(cwd, options.out) : root;
@@ -339,10 +340,15 @@ function readModelsFile(path: string, display = basename(path)): { path: string;
 }
 
 /** The models port, or why there is none (a models module that does not parse: api.ts keeps the SQL models, marked). */
-function portModelsOf(source: { path: string; text: string }, outputPath: string, displayOutput: string, rules: RulePack): { output?: string; report: NonNullable<PortReport['models']> } {
-  const displaySource = displayOutput.replace(/\/discovery\/models\.ts$/, '/sqlalchemy/models.ts');
+function portModelsOf(
+  source: { path: string; text: string },
+  outputPath: string,
+  shown: { source: string; output: string },
+  rules: RulePack,
+): { output?: string; report: NonNullable<PortReport['models']> } {
+  const displaySource = shown.source;
   try {
-    return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput });
+    return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput: shown.output });
   } catch (e) {
     if (!(e instanceof PortDbError)) throw e;
     const error = e.message;

@@ -65,6 +65,23 @@ function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): stri
   return sqlNamesIn(facts, expr).length === 0 ? expr.getText(facts.sf) : undefined;
 }
 
+/** The factories of a declarative base class (`const BASE = declarative_base()`). */
+const DECLARATIVE_BASES = new Set(['declarative_base', 'declarativeBase']);
+
+/** `const BASE = declarative_base()`: the base the models extend becomes the entity base. */
+function portDeclarativeBase(facts: ModuleFacts, out: RewriteResult, st: ts.VariableStatement, entity: string): void {
+  for (const d of st.declarationList.declarations) {
+    const init = d.initializer;
+    if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.arguments.length > 0) continue;
+    const local = init.expression.text;
+    if (!facts.sqlBindings.has(local) || !DECLARATIVE_BASES.has(importedName(facts, local))) continue;
+    const at = init.getStart(facts.sf);
+    out.edits.push({ start: at, end: at, text: entity });
+    record(out, 'models', at, `\`${init.getText(facts.sf)}\` → \`${entity}\` (${facts.rules.target.module}): the models' base class is the ROME entity base`, { start: at, end: init.end, text: '' });
+    out.needs.push({ kind: 'import', name: entity });
+  }
+}
+
 /** One sentence per dropped table argument: what it was, and why ROME does without it. */
 function describeTableArg(facts: ModuleFacts, className: string, el: ts.Expression): string {
   const info = [...(facts.models?.values() ?? [])].find((m) => m.className === className);
@@ -185,6 +202,7 @@ export class Service extends Entity {
     const out = emptyResult();
     const entity = facts.rules.target.names.includes('Entity') ? 'Entity' : undefined;
     for (const st of facts.sf.statements) {
+      if (ts.isVariableStatement(st) && entity) portDeclarativeBase(facts, out, st, entity);
       if (!ts.isClassDeclaration(st) || !st.name) continue;
       const className = st.name.text;
       const ext = st.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];

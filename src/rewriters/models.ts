@@ -172,10 +172,11 @@ export const modelsRewriter: Rewriter = {
   title: 'SQL models become ROME entities',
   description:
     'Ports db/sqlalchemy/models.ts to db/discovery/models.ts, which the port of api.ts imports. A model base built from the SQL ' +
-    'library (ModelBase and its mixins) becomes the target\'s `Entity`; `__table_args__` (UniqueConstraint, Index, table options) ' +
-    'is SQL DDL ROME has no use for and is dropped, each element recorded (the unique keys are still read from the SQL models, for ' +
-    'create-lock). Columns and relationships are kept, their helpers imported from the target module. Anything else from the SQL ' +
-    'library is kept and marked manual.',
+    'library (ModelBase and its mixins, or declarative_base()) becomes the target\'s `Entity` (local mixins stay); `__table_args__` ' +
+    '(UniqueConstraint, Index, table options) and the DDL-only column options (unique, index, server_default) are SQL DDL ROME has ' +
+    'no use for and are dropped, each one recorded (the unique keys are still read from the SQL models, for create-lock). Columns ' +
+    'and relationships are kept, their helpers imported from the target module. Anything else from the SQL library is kept and ' +
+    'marked manual.',
   samples: [
     {
       before: `import { Column, Integer, String, UniqueConstraint } from 'sqlalchemy';

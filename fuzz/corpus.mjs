@@ -10,6 +10,7 @@ const read = (path) => readFileSync(path, 'utf8');
 export function loadCorpus(root) {
   const fixtures = join(root, 'fixtures');
   const nova = read(join(fixtures, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'));
+  const novaApi = read(join(fixtures, 'nova', 'nova', 'db', 'sqlalchemy', 'api.ts'));
   const seeds = [];
   for (const tree of ['nova', 'glance']) {
     const dir = join(fixtures, tree, tree, 'db');
@@ -21,7 +22,9 @@ export function loadCorpus(root) {
     const dir = join(fixtures, kind);
     if (!statSync(dir).isDirectory() || ['nova', 'glance', 'check', 'custom-pack'].includes(kind) || !readdirSync(dir).some((f) => f.endsWith('.input.ts'))) continue;
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.input.ts')).sort()) {
-      seeds.push({ name: `${kind}--${f.slice(0, -'.input.ts'.length)}`, api: read(join(dir, f)), models: nova });
+      // the models fixtures are models modules: the seed is the Nova-like api with them as its models
+      if (kind === 'models') seeds.push({ name: `${kind}--${f.slice(0, -'.input.ts'.length)}`, api: novaApi, models: read(join(dir, f)) });
+      else seeds.push({ name: `${kind}--${f.slice(0, -'.input.ts'.length)}`, api: read(join(dir, f)), models: nova });
     }
   }
   const extra = join(root, 'fuzz', 'corpus');

@@ -151,6 +151,64 @@ declare module 'rome-orm' {
     flush(): Promise<void>;
   }
 
+  // -- mapping: entity classes and their columns ---------------------------------------------
+  //
+  // ROME maps an entity class from declarative column attributes, as SQLAlchemy does (the Python
+  // ROME reuses SQLAlchemy's Column, types, ForeignKey and relationship as mapping metadata, not
+  // as DDL). They are part of the target API so that an entity module imports nothing from the
+  // SQL library. What is DDL only has no declaration: ROME creates no table, so there is no
+  // `UniqueConstraint`, `Index`, `__table_args__`, nor a `unique`/`index` column option (ROME
+  // enforces no unique key: the ports check them under a lock, see create-lock).
+
+  /** A column type; `V` is the value a field of that type holds. */
+  export interface RomeType<V = any> {
+    /** Phantom: the value type. */
+    readonly __rome_type__?: V;
+  }
+
+  export const Integer: RomeType<number>;
+  export const BigInteger: RomeType<number>;
+  export const SmallInteger: RomeType<number>;
+  export const Float: RomeType<number>;
+  export const Boolean: RomeType<boolean>;
+  export const DateTime: RomeType<Date>;
+  export const Text: RomeType<string>;
+  export function String(length?: number): RomeType<string>;
+  export function Enum(...values: string[]): RomeType<string>;
+
+  /** A reference to another entity's column (`'services.id'`): how relationships find rows. */
+  export interface RomeForeignKey {
+    readonly column: string;
+  }
+  export function ForeignKey(column: string, opts?: Record<string, unknown>): RomeForeignKey;
+
+  /** Mapping options of a column (no `unique`, no `index`: ROME has neither). */
+  export interface RomeColumnOptions {
+    primary_key?: boolean;
+    nullable?: boolean;
+    /** A value, or a function called when a new row is saved without the field. */
+    default?: unknown;
+    /** Ids come from a per-table counter; accepted for the SQL spelling. */
+    autoincrement?: boolean;
+    onupdate?: unknown;
+    doc?: string;
+  }
+
+  /**
+   * A mapped column: declare it as a static member of the entity class. Its expressions are
+   * typed `any`, as the source dialect's columns are: a port is judged against its source, and
+   * `session.query(M.col)` rows stay `any` (ROME answers bare values; see RomeQuery).
+   */
+  export function Column(type: RomeType, ...args: Array<RomeForeignKey | RomeColumnOptions>): RomeColumn<any>;
+
+  /**
+   * A relationship to another entity class, by name; ROME loads it lazily (loader options are
+   * ignored). The join options (`primaryjoin`, `foreign_keys`, `backref`, ...) keep the SQL
+   * spelling.
+   */
+  export function relationship(target: string, opts?: Record<string, unknown>): RomeColumn<any>;
+  export function backref(name: string, opts?: Record<string, unknown>): unknown;
+
   /** Base class of ROME entities (model objects). Fields are the entity's columns. */
   export class Entity {
     static __tablename__: string;

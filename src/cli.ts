@@ -43,7 +43,8 @@ function program(): Command {
           process.stdout.write(renderDiff(`a/${m.sourceDisplay}`, `b/${api.display}`, m.sourceText, api.content, c));
           for (const f of reports) {
             if (f.hold) continue; // a merge conflict leaves the reports as they are
-            if (f.previous === undefined) process.stdout.write(c.dim(`would create ${f.display} (${f.content.split('\n').length - 1} lines)\n`));
+            if (f.from) process.stdout.write(renderDiff(`a/${f.from.display}`, `b/${f.display}`, f.from.text, f.content, c));
+            else if (f.previous === undefined) process.stdout.write(c.dim(`would create ${f.display} (${f.content.split('\n').length - 1} lines)\n`));
             else if (f.previous !== f.content) process.stdout.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous, f.content, c));
           }
           // --wire: the service's own files, as they would change
@@ -61,13 +62,13 @@ function program(): Command {
       }
       // hand edits: what the merge did goes with the summary; conflicts go to stderr and exit 1
       const { renderMergeNotes, hasConflicts } = await import('./merge.js');
-      const merges = result.modules.map((m) => m.merge);
+      const merges = result.modules.flatMap((m) => (m.modelsMerge ? [m.merge, m.modelsMerge] : [m.merge]));
       const ce = await colors(process.stderr);
       const notes = renderMergeNotes(merges, !result.written, opts.format === 'text' && result.written ? c : ce);
       if (notes.notes) process[opts.format === 'text' && result.written ? 'stdout' : 'stderr'].write(notes.notes);
       if (notes.conflicts) process.stderr.write(notes.conflicts);
-      const manual = result.modules.some((m) => m.report.summary.manualItems > 0);
-      const newErrors = result.modules.some((m) => (m.report.verify?.newDiagnostics ?? 0) > 0);
+      const manual = result.modules.some((m) => m.report.summary.manualItems + (m.report.models?.summary.manualItems ?? 0) > 0);
+      const newErrors = result.modules.some((m) => (m.report.verify?.newDiagnostics ?? 0) + (m.report.models?.verify?.newDiagnostics ?? 0) > 0);
       if ((opts.strict && (manual || newErrors)) || hasConflicts(merges)) process.exitCode = 1;
     });
 

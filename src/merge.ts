@@ -161,7 +161,7 @@ export function renderMergeNotes(
     else if (m.status === 'conflict') {
       errors.push(
         c.red(c.bold(`port-db: ${plural(m.conflicts.length, 'conflict')} between your edits to ${m.module} and the new port`)) +
-          `; ${would(`${file}, its base and its reports were left as they are, the merge with conflict markers is in ${m.conflictFile}`, `nothing written (dry run); ${m.conflictFile} would hold the merge with conflict markers`)}`,
+          `; ${would(`${file}, its base${file === 'models.ts' ? '' : ' and its reports'} were left as they are, the merge with conflict markers is in ${m.conflictFile}`, `nothing written (dry run); ${m.conflictFile} would hold the merge with conflict markers`)}`,
       );
       m.conflicts.forEach((k, i) =>
         errors.push(`  ${m.conflictFile}:${k.line}: conflict ${i + 1} of ${m.conflicts.length}: your ${range(k.oursLine, k.oursLength)} of ${file}, the new port's ${range(k.theirsLine, k.theirsLength)}`),

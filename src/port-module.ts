@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { ts } from 'ts-morph';
-import { analyzeModule, type ModuleFacts } from './analyzer/module.js';
+import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
 import { readModels, type ModelCatalog } from './analyzer/models.js';
 import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
 import { indentAt, parseModule } from './analyzer/parse.js';
@@ -8,7 +8,7 @@ import type { RulePack } from './rules.js';
 import { HELPERS, type HelperNames } from './rewriters/helpers.js';
 import { importedHelpers } from './rewriters/session.js';
 import { REWRITERS } from './rewriters/index.js';
-import type { ChangeRecord, Edit, ManualItem, Need, RewriteContext } from './rewriters/types.js';
+import type { ChangeRecord, Edit, ManualItem, Need, RewriteContext, Rewriter } from './rewriters/types.js';
 import type { FunctionReport, PortReport, ReportChange, ReportManual } from './report/model.js';
 import { VERSION } from './version.js';
 
@@ -23,6 +23,14 @@ export interface PortModuleInput {
   displayOutput: string;
   /** The sibling models module, when there is one (its unique keys drive create-lock). */
   models?: { path: string; text: string };
+  /** The models module is ported beside the output (db/discovery/models.ts): imports of it are kept. */
+  modelsPorted?: boolean;
+}
+
+/** Which rewriters run, and which units the report attributes changes to (default: the api pipeline, functions). */
+export interface Pipeline {
+  rewriters: Rewriter[];
+  units?: (facts: ModuleFacts) => FunctionUnit[];
 }
 
 export interface PortModuleResult {
@@ -33,15 +41,17 @@ export interface PortModuleResult {
 export const MANUAL_MARK = '// port-db: manual';
 
 /** Ports one module in memory: parse once, run the rewriters, apply all edits once. Pure. */
-export function portModule(input: PortModuleInput): PortModuleResult {
+export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewriters: REWRITERS }): PortModuleResult {
   const sf = parseModule(input.displaySource, input.text);
-  const facts = analyzeModule(sf, input.rules, readCatalog(input.models));
+  const analyzed = analyzeModule(sf, input.rules, readCatalog(input.models));
+  const facts = pipeline.units ? { ...analyzed, units: pipeline.units(analyzed) } : analyzed;
   const ctx: RewriteContext = { deleted: [], manual: [], needs: [], sourceDir: dirname(input.sourcePath), outputDir: dirname(input.outputPath) };
+  if (input.models && input.modelsPorted) ctx.portedModels = input.models.path.replace(/\.[cm]?tsx?$/, '');
   let edits: Edit[] = [];
   let changes: ChangeRecord[] = [];
   let manual: ManualItem[] = [];
 
-  for (const rewriter of REWRITERS) {
+  for (const rewriter of pipeline.rewriters) {
     if (rewriter.id === 'import') {
       // code kept for a human stays verbatim: drop what earlier rewriters changed inside it
       manual = mergeManual(sf, manual);

@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './errors.js';
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
 import { portModule } from './port-module.js';
+import { portModels } from './port-models.js';
 import { verifyModule } from './verify/index.js';
 import { planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from './report/model.js';
@@ -36,6 +37,8 @@ export interface OutputFile {
   previous?: string;
   /** Not written by this run: a merge conflict keeps the module on disk and its reports as they are. */
   hold?: boolean;
+  /** The source file the output ports (models.ts): a dry run shows the diff from it. */
+  from?: { display: string; text: string };
 }
 
 /**
@@ -69,15 +72,17 @@ export interface ModuleResult {
   sourceDisplay: string;
   sourceText: string;
   report: PortReport;
-  /** The outputs for people and tools: api.ts, PORT-REPORT.md, port-report.json (in that order). */
+  /** The outputs for people and tools: api.ts, PORT-REPORT.md, port-report.json (in that order), then models.ts when the models are ported. */
   files: OutputFile[];
-  /** port-db's own files: `.port-db/api.base.ts`, `.port-db/api.pending.ts`, `api.conflict.ts`. */
+  /** port-db's own files: `.port-db/api.base.ts`, `.port-db/api.pending.ts`, `api.conflict.ts` (and the same for models.ts). */
   state: OutputFile[];
   /** Files this run deletes (a resolved conflict file and its pending port), after every write. */
   remove: Array<{ path: string; display: string }>;
   merge: MergeInfo;
   /** The service's own files `--wire` changes (its backend dispatcher, its config); empty without `--wire`. */
   wiring: OutputFile[];
+  /** What happened to db/discovery/models.ts (as `merge`), when the models are ported and api.ts is not held by a conflict. */
+  modelsMerge?: MergeInfo;
 }
 
 export interface PortResult {
@@ -264,6 +269,11 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   const display = (p: string) => toPosix(relative(options.out ? resolve(cwd, options.out) : root, p));
   const sourceDisplay = toPosix(rel);
   const text = readSource(sourcePath, sourceDisplay);
+  const modelsSource = readModelsFile(join(dirname(sourcePath), 'models.ts'), toPosix(join(dirname(rel), 'models.ts')));
+  // the models port is written beside api.ts; imports resolve from beside the source (as for api.ts)
+  const modelsHome = join(dirname(dirname(sourcePath)), 'discovery', 'models.ts');
+  const modelsDisplay = { source: toPosix(join(dirname(rel), 'models.ts')), output: toPosix(join(dirname(dirname(rel)), 'discovery', 'models.ts')) };
+  const models = modelsSource ? portModelsOf(modelsSource, modelsHome, modelsDisplay, rules) : undefined;
   // relative imports are re-pointed for where the module will be imported from: beside the source
   const { output, report } = portModule({
     sourcePath,
@@ -272,14 +282,24 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     rules,
     displaySource: sourceDisplay,
     displayOutput: toPosix(join(dirname(dirname(rel)), 'discovery', 'api.ts')),
-    models: readModelsFile(join(dirname(sourcePath), 'models.ts'), toPosix(join(dirname(rel), 'models.ts'))),
+    models: modelsSource,
+    modelsPorted: models?.output !== undefined,
   });
+  const modelsOutput = models?.output;
   if (options.verify !== false) {
     // type-check the port against the ROME contract, with the user's own tsconfig (issue 5)
-    const verify = verifyModule({ sourcePath, sourceText: text, outputPath: join(dirname(dirname(sourcePath)), 'discovery', 'api.ts'), outputText: output, targetModule: rules.target.module });
+    const companions = modelsOutput !== undefined ? [{ path: modelsHome, text: modelsOutput }] : [];
+    const verify = verifyModule({ sourcePath, sourceText: text, outputPath: join(dirname(dirname(sourcePath)), 'discovery', 'api.ts'), outputText: output, targetModule: rules.target.module, companions });
     report.verify = verify;
+    if (models && modelsSource && modelsOutput !== undefined) {
+      models.report.verify = verifyModule({ sourcePath: modelsSource.path, sourceText: modelsSource.text, outputPath: modelsHome, outputText: modelsOutput, targetModule: rules.target.module });
+    }
   }
   report.outputSha256 = sha256(output);
+  if (models) {
+    if (modelsOutput !== undefined) models.report.outputSha256 = sha256(modelsOutput);
+    report.models = models.report;
+  }
   const wiring = planWiring(root, sourcePath, !!options.wire && !options.dryRun, configs);
   report.wiring = wiring.report;
   const files: OutputFile[] = [
@@ -288,13 +308,21 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     { path: join(outDir, 'port-report.json'), display: display(join(outDir, 'port-report.json')), content: renderJson(report) },
   ];
   const stateFile = (p: string): OutputFile => ({ path: p, display: display(p), content: '' });
-  const own = {
-    base: stateFile(join(outDir, STATE_DIR, 'api.base.ts')),
-    pending: stateFile(join(outDir, STATE_DIR, 'api.pending.ts')),
-    conflict: stateFile(join(outDir, 'api.conflict.ts')),
-  };
+  const ownOf = (name: string) => ({
+    base: stateFile(join(outDir, STATE_DIR, `${name}.base.ts`)),
+    pending: stateFile(join(outDir, STATE_DIR, `${name}.pending.ts`)),
+    conflict: stateFile(join(outDir, `${name}.conflict.ts`)),
+  });
+  const own = ownOf('api');
+  const modelsOwn = ownOf('models');
+  let modelsFile: OutputFile | undefined;
+  if (modelsSource && modelsOutput !== undefined) {
+    const path = join(outDir, 'models.ts');
+    modelsFile = { path, display: display(path), content: modelsOutput, from: { display: modelsDisplay.source, text: modelsSource.text } };
+    files.push(modelsFile);
+  }
   const outRoot = options.out ? resolve(cwd, options.out) : root;
-  for (const f of [...files, own.base, own.pending, own.conflict]) {
+  for (const f of [...files, own.base, own.pending, own.conflict, ...(modelsFile ? [modelsOwn.base, modelsOwn.pending, modelsOwn.conflict] : [])]) {
     checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
     // what is merged must be UTF-8; the reports are port-db's own (rewritten whole), and --force overwrites
     f.previous = readOutput(f.path, f.display, !options.force && !f.path.endsWith('.md') && !f.path.endsWith('.json'));
@@ -308,6 +336,12 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     f.previous = options.out ? readOutput(f.path, f.display, false) : w.previous;
     return f;
   });
+  // models.ts: merged on its own base; held with everything else when api.ts is held by a conflict
+  if (modelsFile && !modelsFile.hold && models) {
+    const recorded = recordedHash(files[2].previous, 'models');
+    const mplan = planModule(files, modelsOwn, options.force ?? false, models.report.source, { target: modelsFile, recorded, held: [modelsFile] });
+    return { root, sourcePath, sourceDisplay, sourceText: text, report, files, state: [...plan.state, ...mplan.state], remove: [...plan.remove, ...mplan.remove], merge: plan.merge, modelsMerge: mplan.merge, wiring: wired };
+  }
   return { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan, wiring: wired };
 }
 
@@ -324,11 +358,30 @@ function readModelsFile(path: string, display = basename(path)): { path: string;
   return { path, text: readSource(path, display, 'the models module') };
 }
 
-/** sha256 that port-report.json recorded for the module port-db wrote. */
-function recordedHash(json: string | undefined): string | undefined {
+/** The models port, or why there is none (a models module that does not parse: api.ts keeps the SQL models, marked). */
+function portModelsOf(
+  source: { path: string; text: string },
+  outputPath: string,
+  shown: { source: string; output: string },
+  rules: RulePack,
+): { output?: string; report: NonNullable<PortReport['models']> } {
+  const displaySource = shown.source;
+  try {
+    return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput: shown.output });
+  } catch (e) {
+    if (!(e instanceof PortDbError)) throw e;
+    const error = e.message;
+    const summary = { classes: 0, unchanged: 0, ported: 0, manual: 0, manualItems: 0, byKind: {} };
+    return { report: { source: displaySource, error, module: { changes: [], manual: [] }, summary, classes: [] } };
+  }
+}
+
+/** sha256 that port-report.json recorded for the module (or the models) port-db wrote. */
+function recordedHash(json: string | undefined, which: 'api' | 'models' = 'api'): string | undefined {
   if (json === undefined) return undefined;
   try {
-    const hash = (JSON.parse(json) as PortReport | null)?.outputSha256;
+    const report = JSON.parse(json) as PortReport | null;
+    const hash = which === 'models' ? report?.models?.outputSha256 : report?.outputSha256;
     return typeof hash === 'string' ? hash : undefined;
   } catch {
     return undefined;
@@ -345,8 +398,10 @@ function planModule(
   own: { base: OutputFile; pending: OutputFile; conflict: OutputFile },
   force: boolean,
   sourceDisplay: string,
+  /** The file merged (default api.ts), the hash the reports recorded for it, and what a conflict holds (default: every output). */
+  which: { target: OutputFile; recorded: string | undefined; held: OutputFile[] } = { target: files[0], recorded: recordedHash(files[2].previous), held: files },
 ): Pick<ModuleResult, 'state' | 'remove' | 'merge'> {
-  const [api, , json] = files;
+  const api = which.target;
   const generated = api.content;
   const state: OutputFile[] = [];
   const remove: ModuleResult['remove'] = [];
@@ -360,9 +415,9 @@ function planModule(
     return { state, remove, merge: info(status, [], status === 'resolved' ? own.conflict.display : undefined) };
   };
   const hold = () => {
-    for (const f of files) f.hold = true;
+    for (const f of which.held) f.hold = true;
   };
-  const pristine = (text: string) => text === own.base.previous || sha256(text) === recordedHash(json.previous);
+  const pristine = (text: string) => text === own.base.previous || sha256(text) === which.recorded;
 
   if (force) {
     const edited = api.previous !== undefined && api.previous !== generated && !pristine(api.previous);

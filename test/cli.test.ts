@@ -61,8 +61,11 @@ describe('port-db port', () => {
       // the port as written, the base of the merge of later hand edits (issue 7)
       'glance/db/discovery/.port-db',
       'glance/db/discovery/.port-db/api.base.ts',
+      'glance/db/discovery/.port-db/models.base.ts',
       'glance/db/discovery/PORT-REPORT.md',
       'glance/db/discovery/api.ts',
+      // the models port (issue 9), which api.ts imports
+      'glance/db/discovery/models.ts',
       'glance/db/discovery/port-report.json',
     ]);
   });

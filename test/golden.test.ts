@@ -18,9 +18,9 @@ for (const tree of ['nova', 'glance']) {
       expect(result.modules.map((m) => m.sourceDisplay)).toEqual([`${tree}/db/sqlalchemy/api.ts`]);
     });
 
-    for (const name of ['api.ts', 'PORT-REPORT.md', 'port-report.json']) {
+    for (const name of ['api.ts', 'PORT-REPORT.md', 'port-report.json', 'models.ts']) {
       it(`emits ${name} as expected`, () => {
-        const file = result.modules[0].files.find((f) => f.path.endsWith(name))!;
+        const file = result.modules[0].files.find((f) => f.path.endsWith(`/${name}`))!;
         const { expected, actual } = expectFile(file.path, file.content);
         expect(actual).toBe(expected);
       });
@@ -38,6 +38,32 @@ for (const tree of ['nova', 'glance']) {
       cpSync(join(root, tree, 'db', 'sqlalchemy', 'models.ts'), join(tmp, 'db', 'sqlalchemy', 'models.ts'));
       const twice = port({ roots: [tmp], dryRun: true });
       expect(twice.modules[0].files[0].content).toBe(result.modules[0].files[0].content);
+    });
+
+    it('is idempotent on the models: porting the ported models changes nothing', () => {
+      const models = result.modules[0].files.find((f) => f.path.endsWith('/models.ts'))!;
+      const tmp = mkdtempSync(join(tmpdir(), 'port-db-idem-models-'));
+      mkdirSync(join(tmp, 'db', 'sqlalchemy'), { recursive: true });
+      writeFileSync(join(tmp, 'db', 'sqlalchemy', 'api.ts'), result.modules[0].files[0].content);
+      writeFileSync(join(tmp, 'db', 'sqlalchemy', 'models.ts'), models.content);
+      const twice = port({ roots: [tmp], dryRun: true });
+      expect(twice.modules[0].files.find((f) => f.path.endsWith('/models.ts'))!.content).toBe(models.content);
+      expect(twice.modules[0].report.models!.summary.ported).toBe(0);
+      expect(twice.modules[0].files[0].content).toBe(result.modules[0].files[0].content);
+    });
+
+    it('ports the models: ROME entities, no SQL import, no table arguments, and api.ts imports them', () => {
+      const models = result.modules[0].files.find((f) => f.path.endsWith('/models.ts'))!.content;
+      expect(models).toMatch(/extends Entity \{/);
+      expect(models).not.toMatch(/from '(sqlalchemy|oslo\.db)/);
+      expect(models).not.toMatch(/__table_args__|UniqueConstraint|Index\(/);
+      const api = result.modules[0].files[0].content;
+      expect(api).toMatch(/import \* as models from '\.\/models';/);
+      expect(api).not.toMatch(/sqlalchemy\/models/);
+      const report = result.modules[0].report;
+      expect(report.models!.output).toBe(`${tree}/db/discovery/models.ts`);
+      expect(report.models!.verify!.newDiagnostics).toBe(0);
+      expect(report.verify!.newDiagnostics).toBe(0);
     });
 
     it('reports every function of the source, and only those', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { portModule, type PortModuleResult } from '../src/port-module.js';
+import { portModels } from '../src/port-models.js';
 import { loadRulePack } from '../src/rules.js';
 
 export const ROOT = resolve(__dirname, '..');
@@ -20,6 +21,19 @@ export function portText(text: string): PortModuleResult {
     displayOutput: 'db/discovery/api.ts',
     models: { path: NOVA_MODELS, text: readFileSync(NOVA_MODELS, 'utf8') },
   });
+}
+
+/** Ports a models module text as if it were `<svc>/db/sqlalchemy/models.ts` (the report's classes as its functions). */
+export function portModelsText(text: string): PortModuleResult {
+  const { output, report } = portModels({
+    sourcePath: '/svc/db/sqlalchemy/models.ts',
+    outputPath: '/svc/db/discovery/models.ts',
+    text,
+    rules: loadRulePack(),
+    displaySource: 'db/sqlalchemy/models.ts',
+    displayOutput: 'db/discovery/models.ts',
+  });
+  return { output, report: { ...report, functions: report.classes } as unknown as PortModuleResult['report'] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REWRITERS } from '../src/rewriters/index.js';
+import { ALL_REWRITERS } from '../src/rewriters/index.js';
 import { loadRulePack } from '../src/rules.js';
 import { FIXTURES, ROOT } from './helpers.js';
 
@@ -11,10 +11,10 @@ describe('registry', () => {
   const files = readdirSync(join(ROOT, 'src', 'rewriters')).filter((f) => f.endsWith('.ts') && !NOT_REWRITERS.has(f));
 
   it('registers every rewriter file, under its file name', () => {
-    expect(REWRITERS.map((r) => `${r.id}.ts`).sort()).toEqual(files.sort());
+    expect(ALL_REWRITERS.map((r) => `${r.id}.ts`).sort()).toEqual(files.sort());
   });
 
-  for (const r of REWRITERS) {
+  for (const r of ALL_REWRITERS) {
     it(`${r.id} declares a title, a description and a sample`, () => {
       expect(r.title).toMatch(/^[A-Z][^.]*[^.]$/);
       expect(r.description.length).toBeGreaterThan(40);

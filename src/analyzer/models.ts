@@ -78,7 +78,10 @@ export function readModels(file: string, text: string): ModelCatalog {
       } else if (ts.isCallExpression(init) && calleeName(init) === 'Column') {
         const type = init.arguments[0] ? init.arguments[0].getText(sf).replace(/\(.*$/s, '') : 'unknown';
         info.columns.set(name, { type });
-        if (optionsOf(init).get('primary_key')?.kind === ts.SyntaxKind.TrueKeyword) info.primaryKey.push(name);
+        const opts = optionsOf(init);
+        if (opts.get('primary_key')?.kind === ts.SyntaxKind.TrueKeyword) info.primaryKey.push(name);
+        // `Column(T, { unique: true })` is a unique constraint on that one column
+        if (opts.get('unique')?.kind === ts.SyntaxKind.TrueKeyword) info.uniqueKeys.push({ name: `${name} (unique column)`, columns: [name], amongLive: false });
       }
     }
     if (!info.table) continue;

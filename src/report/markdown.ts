@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { WiringReport } from '../wire.js';
-import type { PortReport } from './model.js';
+import type { ModelsReport, PortReport } from './model.js';
 
 const KIND_TITLES: Record<string, string> = {
   session: 'session factory',
@@ -11,6 +11,7 @@ const KIND_TITLES: Record<string, string> = {
   transaction: 'transaction',
   import: 'import',
   'loader-option': 'loader option',
+  models: 'models',
   manual: 'manual',
 };
 
@@ -66,11 +67,12 @@ export function renderMarkdown(report: PortReport): string {
       }
     }
   }
-  if (report.wiring) out.push(...renderWiring(report.wiring));
   const unchanged = report.functions.filter((f) => f.status === 'unchanged');
   if (unchanged.length > 0) {
     out.push('## Unchanged', '', 'Copied byte for byte: ' + unchanged.map((f) => `\`${f.name}\``).join(', ') + '.', '');
   }
+  if (report.models) out.push(...renderModels(report.models));
+  if (report.wiring) out.push(...renderWiring(report.wiring));
   return out.join('\n');
 }
 
@@ -98,6 +100,56 @@ function renderWiring(w: WiringReport): string[] {
   }
   if (w.todo) out.push(`To do by hand: ${w.todo}.`, '');
   if (w.switchBack && w.status !== 'not-found') out.push(`The SQL backend stays registered; to switch back, ${w.switchBack}.`, '');
+  return out;
+}
+
+/** The models section: the port of models.ts, class by class. */
+function renderModels(m: ModelsReport): string[] {
+  const out: string[] = [];
+  out.push('## Models', '');
+  if (m.error || !m.output) {
+    out.push(`\`${m.source}\` was not ported: ${m.error ?? 'no output'}. The port keeps importing the SQL models (a manual item above).`, '');
+    return out;
+  }
+  const link = (line: number) => `[${line}](${posix.basename(m.output!)}#L${line})`;
+  const s = m.summary;
+  out.push(`\`${m.source}\` → \`${m.output}\`: the models become ROME entities; the port above imports them.`, '');
+  out.push('| classes | unchanged | ported | manual | manual items |', '| ---: | ---: | ---: | ---: | ---: |');
+  out.push(`| ${s.classes} | ${s.unchanged} | ${s.ported} | ${s.manual} | ${s.manualItems} |`, '');
+  out.push('| change | count |', '| --- | ---: |');
+  for (const [kind, n] of Object.entries(s.byKind)) out.push(`| \`${kind}\` (${KIND_TITLES[kind] ?? kind}) | ${n} |`);
+  out.push('');
+  const manualItems = [...m.module.manual.map((x) => ({ cls: '(module)', ...x })), ...m.classes.flatMap((c) => c.manual.map((x) => ({ cls: c.name, ...x })))];
+  if (manualItems.length > 0) {
+    out.push('### Manual items in the models', '');
+    out.push('| where | class | reason |', '| --- | --- | --- |');
+    for (const x of manualItems) out.push(`| ${link(x.outputLine)} (source ${x.line}) | \`${x.cls}\` | ${esc(x.reason)} |`);
+    out.push('');
+  }
+  if (m.module.changes.length > 0) {
+    out.push('### Models module', '');
+    for (const c of m.module.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
+    out.push('');
+  }
+  for (const cls of m.classes.filter((c) => c.status !== 'unchanged')) {
+    out.push(`### ${cls.name} — ${cls.status}`, '');
+    for (const c of cls.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
+    out.push('');
+  }
+  const v = m.verify;
+  if (v) {
+    if (!v.checked) out.push(`Type check of the models: not checked: ${v.reason}.`, '');
+    else {
+      out.push(`Type check of the models: ${v.diagnostics} diagnostic${v.diagnostics === 1 ? '' : 's'}; ${v.newDiagnostics} new in code port-db wrote, ${v.manualDiagnostics} in manual items.`, '');
+      if (v.items.length > 0) {
+        out.push('| line | code | manual | message |', '| ---: | --- | --- | --- |');
+        for (const d of v.items) out.push(`| ${link(d.line)} | TS${d.code} | ${d.manual ? 'yes' : 'no'} | ${esc(d.message.replace(/\r?\n\s*/g, ' '))} |`);
+        out.push('');
+      }
+    }
+  }
+  const unchanged = m.classes.filter((c) => c.status === 'unchanged');
+  if (unchanged.length > 0) out.push('Classes copied byte for byte: ' + unchanged.map((c) => `\`${c.name}\``).join(', ') + '.', '');
   return out;
 }
 

@@ -45,4 +45,31 @@ export interface PortReport {
   wiring?: import('../wire.js').WiringReport;
   /** sha256 of the api.ts port-db wrote: a module on disk that differs was edited by hand. */
   outputSha256?: string;
+  /** The port of the sibling models module (absent when there is none). */
+  models?: ModelsReport;
+}
+
+/**
+ * The models port in port-report.json (`models`): the same shape as the api report, with the
+ * classes in place of the functions. `error` (and no `output`) when the models module could not
+ * be ported: api.ts then keeps importing the SQL models, marked manual.
+ */
+export interface ModelsReport {
+  source: string;
+  output?: string;
+  error?: string;
+  module: { changes: ReportChange[]; manual: ReportManual[] };
+  summary: {
+    classes: number;
+    unchanged: number;
+    ported: number;
+    manual: number;
+    manualItems: number;
+    byKind: Partial<Record<ChangeKind, number>>;
+  };
+  classes: FunctionReport[];
+  /** The type check of models.ts against the ROME contract. */
+  verify?: import('../verify/index.js').VerifyResult;
+  /** sha256 of the models.ts port-db wrote (hand-edit detection, as for api.ts). */
+  outputSha256?: string;
 }

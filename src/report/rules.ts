@@ -1,7 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { Chalk } from 'chalk';
 import { CHECK_RULES, type CheckRuleMeta } from '../check/rules.js';
-import { REWRITERS } from '../rewriters/index.js';
+import { ALL_REWRITERS } from '../rewriters/index.js';
 import type { Rewriter } from '../rewriters/types.js';
 import { readPackSchema, rulesDir, type RulePack } from '../rules.js';
 
@@ -44,7 +44,7 @@ export function listRules(pack: RulePack, opts: RulesOptions = {}): RulesListing
       files: (pack.sources ?? []).map((f) => showPackFile(f, cwd)),
       settings: packSettings(pack),
     },
-    rewriters: (opts.rewriters ?? REWRITERS).map((r) => ({ id: r.id, title: r.title, description: r.description, samples: r.samples.map((s) => ({ ...s })) })),
+    rewriters: (opts.rewriters ?? ALL_REWRITERS).map((r) => ({ id: r.id, title: r.title, description: r.description, samples: r.samples.map((s) => ({ ...s })) })),
     checks: (opts.checks ?? CHECK_RULES).map((c) => ({ id: c.id, title: c.title, description: c.description, help: c.help, level: c.level, example: c.example })),
   };
 }
@@ -150,7 +150,7 @@ function renderMarkdown(l: RulesListing): string {
     '',
     '## Rewriters',
     '',
-    'In the order the port runs them.',
+    'In the order the port runs them; `models` runs on the models module (db/sqlalchemy/models.ts), followed by `manual` and `import`.',
     '',
     '| id | title |',
     '| --- | --- |',

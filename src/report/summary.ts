@@ -18,6 +18,19 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     const v = m.report.verify;
     if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
     else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items` : ''}`);
+    const models = m.report.models;
+    const modelsFile = m.files.find((f) => f.from);
+    if (models?.error) lines.push(c.yellow(`  ${models.source}: not ported (${models.error}); api.ts keeps importing the SQL models (manual)`));
+    else if (models && modelsFile) {
+      const ms = models.summary;
+      lines.push(`  ${models.source} → ${modelsFile.display}`);
+      lines.push(`    classes ${ms.classes} · unchanged ${ms.unchanged} · ported ${c.green(String(ms.ported))} · manual ${ms.manual ? c.yellow(String(ms.manual)) : '0'} (${ms.manualItems} manual item${ms.manualItems === 1 ? '' : 's'})`);
+      const mkinds = Object.entries(ms.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
+      if (mkinds) lines.push(`    changes: ${mkinds}`);
+      const mv = models.verify;
+      if (mv && !mv.checked) lines.push(c.yellow(`    type check: not run (${mv.reason})`));
+      else if (mv) lines.push(`    type check: ${mv.newDiagnostics ? c.red(`${mv.newDiagnostics} new diagnostic${mv.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${mv.manualDiagnostics ? `, ${mv.manualDiagnostics} in manual items` : ''}`);
+    }
     const w = m.report.wiring;
     if (w) {
       const where = w.changes.map((ch) => `${ch.file}:${ch.line}`).filter((x, i, all) => all.indexOf(x) === i).join(', ');
@@ -32,7 +45,7 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     }
     lines.push(`    report: ${md.display}${result.written ? '' : ' (not written)'}`);
   }
-  const manual = result.modules.reduce((n, m) => n + m.report.summary.manualItems, 0);
+  const manual = result.modules.reduce((n, m) => n + m.report.summary.manualItems + (m.report.models?.summary.manualItems ?? 0), 0);
   if (manual > 0) lines.push(c.yellow(`${manual} manual item${manual === 1 ? '' : 's'} to review: see the reports, or run \`port-db check\` on the output.`));
   return lines.join('\n') + '\n';
 }

@@ -122,6 +122,11 @@ export const q = (a: any, b: any) => or_(a, b, models);
       const names = [...imp.bindings.keys()];
       const gone = names.filter((n) => reemitted.has(n));
       const kept = names.filter((n) => !reemitted.has(n));
+      if (ctx.portedModels && gone.length === 0 && resolve(ctx.sourceDir, imp.specifier).replace(/\.[cm]?[jt]sx?$/, '') === ctx.portedModels) {
+        // the same specifier now names the models port beside the output: ROME entities
+        record(out, 'import', at, `\`${imp.specifier}\` now imports the ported models (ROME entities, written beside this module by the models port)`);
+        continue;
+      }
       const target = repoint(imp.specifier, ctx.sourceDir, ctx.outputDir);
       if (kept.length === 0 && gone.length > 0) {
         const [s, e] = ownLines(facts.text, at, imp.decl.end);

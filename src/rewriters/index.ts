@@ -2,6 +2,7 @@ import { createLockRewriter } from './create-lock.js';
 import { importRewriter } from './import.js';
 import { loaderOptionRewriter } from './loader-option.js';
 import { manualRewriter } from './manual.js';
+import { modelsRewriter } from './models.js';
 import { queryRewriter } from './query.js';
 import { rowLockRewriter } from './row-lock.js';
 import { sessionAddRewriter } from './session-add.js';
@@ -24,3 +25,9 @@ export const REWRITERS: Rewriter[] = [
   manualRewriter,
   importRewriter,
 ];
+
+/** The pipeline of the models module (db/sqlalchemy/models.ts → db/discovery/models.ts). */
+export const MODELS_REWRITERS: Rewriter[] = [modelsRewriter, manualRewriter, importRewriter];
+
+/** Every change kind, once, in pipeline order: what `port-db rules` and docs/RULES.md list. */
+export const ALL_REWRITERS: Rewriter[] = [...new Set([...REWRITERS.slice(0, -2), modelsRewriter, ...REWRITERS.slice(-2)])];

@@ -11,6 +11,7 @@ export type ChangeKind =
   | 'transaction'
   | 'import'
   | 'loader-option'
+  | 'models'
   | 'manual';
 
 /** A text edit against the original source: replace [start, end) with text. */
@@ -59,6 +60,8 @@ export interface RewriteContext {
   /** Folder of the source module and of the output module (for re-pointing relative imports). */
   sourceDir: string;
   outputDir: string;
+  /** The SQL models module (absolute, no extension) when it is ported beside the output: imports of it stay. */
+  portedModels?: string;
 }
 
 /** A rewriter declares itself (STYLE.md) and turns facts into edits plus records. Pure. */

@@ -50,6 +50,8 @@ export interface VerifyOptions {
   outputText: string;
   /** The rule pack's target module specifier (`rome-orm`): the contract is declared under it. */
   targetModule: string;
+  /** Other emitted files the port imports, not on disk yet (db/discovery/models.ts): checked as given. */
+  companions?: Array<{ path: string; text: string }>;
 }
 
 /** The contract shipped in `rules/`, declaring this module name. */
@@ -140,6 +142,7 @@ function verify(opts: VerifyOptions): VerifyResult {
     // Both modules in one program; the source module is checked only if the output has errors.
     const output = add(outputPath, opts.outputText);
     const source = add(sourcePath, opts.sourceText);
+    for (const c of opts.companions ?? []) add(resolve(c.path), c.text);
     let program = build();
     const outputSf = program.getSourceFile(output.getFilePath())!;
     const outputDiagnostics = diagnosticsOf(program, outputSf);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECK_RULES } from '../../src/check/rules.js';
 import { listRules, renderRules, RULES_FORMATS } from '../../src/report/rules.js';
-import { REWRITERS } from '../../src/rewriters/index.js';
+import { ALL_REWRITERS } from '../../src/rewriters/index.js';
 import { loadRulePack } from '../../src/rules.js';
 import { FIXTURES, ROOT } from '../helpers.js';
 import { packDir } from './helpers.js';
@@ -22,7 +22,7 @@ describe('renderRules', () => {
   for (const format of RULES_FORMATS) {
     it(`${format}: lists every rewriter and every check by id, with its title`, () => {
       const out = renderRules(pack, format);
-      for (const r of REWRITERS) {
+      for (const r of ALL_REWRITERS) {
         expect(out, r.id).toContain(r.id);
         expect(out, r.id).toContain(format === 'json' ? JSON.stringify(r.title) : r.title);
       }
@@ -33,9 +33,9 @@ describe('renderRules', () => {
   it('json: the whole listing, samples and examples included', () => {
     const listing = JSON.parse(renderRules(pack, 'json'));
     expect(listing).toEqual(JSON.parse(JSON.stringify(listRules(pack))));
-    expect(listing.rewriters.map((r: { id: string }) => r.id)).toEqual(REWRITERS.map((r) => r.id));
+    expect(listing.rewriters.map((r: { id: string }) => r.id)).toEqual(ALL_REWRITERS.map((r) => r.id));
     expect(listing.checks.map((c: { id: string }) => c.id)).toEqual(CHECK_RULES.map((c) => c.id));
-    for (const r of listing.rewriters) expect(r.samples[0]).toEqual(REWRITERS.find((x) => x.id === r.id)!.samples[0]);
+    for (const r of listing.rewriters) expect(r.samples[0]).toEqual(ALL_REWRITERS.find((x) => x.id === r.id)!.samples[0]);
     for (const c of listing.checks) expect(c).toMatchObject({ level: expect.any(String), help: expect.any(String), example: expect.any(String) });
     expect(listing.pack.files).toEqual(['rules/default.json']);
     expect(listing.pack.settings).toContainEqual(expect.objectContaining({ key: 'lock.ttlMs', value: pack.lock.ttlMs }));
@@ -44,7 +44,7 @@ describe('renderRules', () => {
 
   it('md: a section per rewriter with its before/after, and per check with its example', () => {
     const md = renderRules(pack, 'md');
-    for (const r of REWRITERS) {
+    for (const r of ALL_REWRITERS) {
       expect(md).toContain(`### \`${r.id}\`: ${r.title}`);
       expect(md).toContain(r.samples[0].after.trimEnd());
     }
@@ -54,7 +54,7 @@ describe('renderRules', () => {
   });
 
   it('md: a sample holding backquotes gets a longer fence', () => {
-    const md = renderRules(pack, 'md', { rewriters: [{ ...REWRITERS[0], samples: [{ before: 'const s = `a ${b}`;\nconst t = ```;\n', after: 'x\n' }] }] });
+    const md = renderRules(pack, 'md', { rewriters: [{ ...ALL_REWRITERS[0], samples: [{ before: 'const s = `a ${b}`;\nconst t = ```;\n', after: 'x\n' }] }] });
     expect(md).toContain('````ts\nconst s = `a ${b}`;\nconst t = ```;\n````');
   });
 
@@ -84,7 +84,7 @@ describe('port-db rules', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(renderRules(loadRulePack(), 'text', { cwd: ROOT }));
     const json = run(['rules', '--format', 'json']);
-    expect(JSON.parse(json.stdout).rewriters).toHaveLength(REWRITERS.length);
+    expect(JSON.parse(json.stdout).rewriters).toHaveLength(ALL_REWRITERS.length);
   });
 
   it('uses the pack of ./port-db.config.json, and --rules over it', () => {

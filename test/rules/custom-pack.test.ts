@@ -27,9 +27,9 @@ describe('fixtures/custom-pack', () => {
     expect(resolveRulesSpec(root).spec).toBe(packPath);
   });
 
-  for (const name of ['api.ts', 'PORT-REPORT.md', 'port-report.json']) {
+  for (const name of ['api.ts', 'PORT-REPORT.md', 'port-report.json', 'models.ts']) {
     it(`emits ${name} as expected`, () => {
-      const file = acme.modules[0].files.find((f) => f.path.endsWith(name))!;
+      const file = acme.modules[0].files.find((f) => f.path.endsWith(`/${name}`))!;
       const { expected, actual } = expectFile(file.path, file.content);
       expect(actual).toBe(expected);
     });
@@ -81,8 +81,8 @@ describe('fixtures/custom-pack', () => {
   });
 
   it('check with the pack on the port reports exactly its manual items', async () => {
-    const result = await runCheck({ paths: ['svc/db/discovery/api.ts'], cwd: root, rules: loadRulePack(packPath), jobs: 1 });
-    expect(result.findings.map((f) => f.rule)).toEqual(Array(report.summary.manualItems).fill('manual-marker'));
+    const result = await runCheck({ paths: ['svc/db/discovery/api.ts', 'svc/db/discovery/models.ts'], cwd: root, rules: loadRulePack(packPath), jobs: 1 });
+    expect(result.findings.map((f) => f.rule)).toEqual(Array(report.summary.manualItems + report.models!.summary.manualItems).fill('manual-marker'));
   });
 
   it('is idempotent: porting the port with the pack changes nothing', () => {

@@ -87,7 +87,7 @@ describe('verifyModule on the bundled samples', () => {
     const sorted = [...first.items].sort((a, b) => a.line - b.line || a.code - b.code || (a.message < b.message ? -1 : 1));
     expect(first.items).toEqual(sorted);
     const item = first.items.find((i) => i.line === text.split('\n').length - 1);
-    expect(item?.message).toContain('import("glance/db/sqlalchemy/models")');
+    expect(item?.message).toContain('import("glance/db/discovery/models")');
     expect(JSON.stringify(first)).not.toContain(ROOT);
   });
 });

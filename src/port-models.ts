@@ -1,0 +1,60 @@
+import { ts } from 'ts-morph';
+import type { FunctionUnit } from './analyzer/module.js';
+import { portModule } from './port-module.js';
+import type { FunctionReport, ModelsReport } from './report/model.js';
+import { MODELS_REWRITERS } from './rewriters/index.js';
+import type { RulePack } from './rules.js';
+
+export interface PortModelsInput {
+  /** Absolute paths: the SQL models module and where its port will live (db/discovery/models.ts). */
+  sourcePath: string;
+  outputPath: string;
+  text: string;
+  rules: RulePack;
+  /** Paths as the report shows them. */
+  displaySource: string;
+  displayOutput: string;
+}
+
+export interface PortModelsResult {
+  output: string;
+  report: ModelsReport;
+}
+
+/** Changes in a models module belong to the class they are in (a model, or its base). */
+function classUnits(facts: { sf: ts.SourceFile }): FunctionUnit[] {
+  return facts.sf.statements.filter((st): st is ts.ClassDeclaration => ts.isClassDeclaration(st) && !!st.name).map((st) => ({ name: st.name!.text, node: st }));
+}
+
+/**
+ * Ports the models module in memory (DESIGN §4 `models`): the same machinery as the api module
+ * (parse once, rewriters, edits applied once, manual markers), with the models pipeline and the
+ * classes as the units of the report. Pure.
+ */
+export function portModels(input: PortModelsInput): PortModelsResult {
+  const { output, report } = portModule(
+    {
+      sourcePath: input.sourcePath,
+      outputPath: input.outputPath,
+      text: input.text,
+      rules: input.rules,
+      displaySource: input.displaySource,
+      displayOutput: input.displayOutput,
+      // the models module is its own catalog: the rewriter names the unique keys create-lock checks
+      models: { path: input.sourcePath, text: input.text },
+    },
+    { rewriters: MODELS_REWRITERS, units: classUnits },
+  );
+  const classes: FunctionReport[] = report.functions;
+  const s = report.summary;
+  return {
+    output,
+    report: {
+      source: report.source,
+      output: report.output,
+      module: report.module,
+      summary: { classes: s.functions, unchanged: s.unchanged, ported: s.ported, manual: s.manual, manualItems: s.manualItems, byKind: s.byKind },
+      classes,
+    },
+  };
+}

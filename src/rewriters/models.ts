@@ -1,0 +1,234 @@
+import { ts } from 'ts-morph';
+import type { ModuleFacts } from '../analyzer/module.js';
+import { ownLines } from '../analyzer/edits.js';
+import { walk } from '../analyzer/parse.js';
+import { emptyResult, record, type RewriteResult, type Rewriter } from './types.js';
+
+/** Static members that only describe SQL DDL (ROME creates no tables). */
+const TABLE_ARGS = new Set(['__table_args__']);
+
+/** What the mixins of the SQL model base added, and what becomes of it on a ROME entity. */
+const MIXIN_NOTES: Record<string, string> = {
+  SoftDeleteMixin: 'soft delete is `Entity.soft_delete()` (ROME sets `deleted = 1` and `deleted_at`)',
+  TimestampMixin: '`created_at`/`updated_at` stay plain columns: ROME does not fill them',
+};
+
+/** The local names bound by SQL imports that an expression references. */
+function sqlNamesIn(facts: ModuleFacts, expr: ts.Node): string[] {
+  const names: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (ts.isIdentifier(n) && facts.sqlBindings.has(n.text) && !names.includes(n.text)) names.push(n.text);
+  };
+  visit(expr);
+  walk(expr, visit);
+  return names;
+}
+
+/** The imported name behind a local SQL binding (`ModelBase` for `import { ModelBase as B }`). */
+function importedName(facts: ModuleFacts, local: string): string {
+  return facts.sqlBindings.get(local)?.bindings.get(local) ?? local;
+}
+
+function calleeName(call: ts.CallExpression): string {
+  const e = call.expression;
+  return ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
+}
+
+const clip = (s: string, n = 90) => {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > n ? one.slice(0, n - 1) + '…' : one;
+};
+
+/**
+ * The base expression with its SQL part replaced by the entity base: an SQL class or a call of an
+ * SQL factory (`ModelBase`, `declarative_base()`) becomes `Entity`, an SQL mixin call
+ * (`TimestampMixin(X)`) becomes the port of X, local mixins and classes stay. Undefined when
+ * the expression has another shape (the class is then kept and marked manual).
+ */
+function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): string | undefined {
+  const isSql = (e: ts.Expression): boolean => {
+    let root = e;
+    while (ts.isPropertyAccessExpression(root)) root = root.expression;
+    return ts.isIdentifier(root) && facts.sqlBindings.has(root.text);
+  };
+  if (ts.isParenthesizedExpression(expr)) return portBase(facts, expr.expression, entity);
+  if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) return isSql(expr) ? entity : expr.getText(facts.sf);
+  if (ts.isCallExpression(expr) && (ts.isIdentifier(expr.expression) || ts.isPropertyAccessExpression(expr.expression))) {
+    if (isSql(expr.expression)) {
+      if (expr.arguments.length === 0) return entity;
+      return expr.arguments.length === 1 ? portBase(facts, expr.arguments[0], entity) : undefined;
+    }
+    const args = expr.arguments.map((a) => portBase(facts, a, entity));
+    if (args.some((a) => a === undefined)) return undefined;
+    return `${expr.expression.getText(facts.sf)}(${args.join(', ')})`;
+  }
+  return sqlNamesIn(facts, expr).length === 0 ? expr.getText(facts.sf) : undefined;
+}
+
+/** The factories of a declarative base class (`const BASE = declarative_base()`). */
+const DECLARATIVE_BASES = new Set(['declarative_base', 'declarativeBase']);
+
+/** `const BASE = declarative_base()`: the base the models extend becomes the entity base. */
+function portDeclarativeBase(facts: ModuleFacts, out: RewriteResult, st: ts.VariableStatement, entity: string): void {
+  for (const d of st.declarationList.declarations) {
+    const init = d.initializer;
+    if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.arguments.length > 0) continue;
+    const local = init.expression.text;
+    if (!facts.sqlBindings.has(local) || !DECLARATIVE_BASES.has(importedName(facts, local))) continue;
+    const at = init.getStart(facts.sf);
+    out.edits.push({ start: at, end: at, text: entity });
+    record(out, 'models', at, `\`${init.getText(facts.sf)}\` → \`${entity}\` (${facts.rules.target.module}): the models' base class is the ROME entity base`, { start: at, end: init.end, text: '' });
+    out.needs.push({ kind: 'import', name: entity });
+  }
+}
+
+/** One sentence per dropped table argument: what it was, and why ROME does without it. */
+function describeTableArg(facts: ModuleFacts, className: string, el: ts.Expression): string {
+  const info = [...(facts.models?.values() ?? [])].find((m) => m.className === className);
+  if (ts.isCallExpression(el)) {
+    const kind = calleeName(el);
+    const strings = el.arguments.filter(ts.isStringLiteralLike).map((a) => a.text);
+    const named = el.arguments.find(ts.isObjectLiteralExpression)?.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(facts.sf) === 'name');
+    const constraintName = named && ts.isPropertyAssignment(named) && ts.isStringLiteralLike(named.initializer) ? named.initializer.text : undefined;
+    const [name, columns] = kind === 'Index' ? [strings[0], strings.slice(1)] : [constraintName, strings];
+    const what = `\`${kind}\`${name ? ` ${name}` : ''}${columns.length ? ` (${columns.join(', ')})` : ''}`;
+    const key = info?.uniqueKeys.find((k) => !k.primary && k.columns.join() === columns.join());
+    if (key) return `${what} dropped: ROME enforces no unique key; create-lock checks this one before each create (read from the SQL models)`;
+    if (kind === 'Index') return `${what} dropped: ROME creates no SQL index`;
+    return `${what} dropped: SQL-only table argument (ROME creates no tables)`;
+  }
+  if (ts.isObjectLiteralExpression(el)) {
+    const keys = el.properties.map((p) => (p.name ? p.name.getText(facts.sf) : clip(p.getText(facts.sf), 30)));
+    return `table option${keys.length === 1 ? '' : 's'} ${keys.map((k) => `\`${k}\``).join(', ')} dropped: SQL-only (ROME creates no tables)`;
+  }
+  return `table argument \`${clip(el.getText(facts.sf), 60)}\` dropped: SQL-only (ROME creates no tables)`;
+}
+
+/** `static __table_args__ = [...]`: the member goes; one record per element (every removal is recorded). */
+function dropTableArgs(facts: ModuleFacts, out: RewriteResult, cls: ts.ClassDeclaration, member: ts.PropertyDeclaration): void {
+  const className = cls.name!.text;
+  let [s, e] = ownLines(facts.text, member.getStart(facts.sf), member.end);
+  const open = facts.text.lastIndexOf('{', cls.members.pos);
+  const close = cls.end - 1;
+  if (cls.members.length === 1 && facts.text.slice(open + 1, s).trim() === '' && facts.text.slice(e, close).trim() === '') {
+    // the only member: the class body is left empty, `{}`
+    [s, e] = [open + 1, close];
+  } else {
+    // the class's first member: a blank line after it goes too (no blank line left under the `{`)
+    const blank = /^[ \t]*\r?\n/.exec(facts.text.slice(e));
+    if (blank && /\{[ \t]*\r?\n$/.test(facts.text.slice(0, s))) e += blank[0].length;
+  }
+  const edit = { start: s, end: e, text: '' };
+  const init = member.initializer;
+  const elements = init && ts.isArrayLiteralExpression(init) ? [...init.elements] : init && ts.isObjectLiteralExpression(init) ? [init] : [];
+  if (elements.length === 0) {
+    const what = init ? `\`__table_args__ = ${clip(init.getText(facts.sf), 40)}\`` : '`__table_args__` declaration';
+    record(out, 'models', member.getStart(facts.sf), `${what} dropped: SQL-only table arguments (ROME creates no tables)`, edit);
+    return;
+  }
+  // one edit, one record per element; every record points at the line where the member was
+  record(out, 'models', elements[0].getStart(facts.sf), describeTableArg(facts, className, elements[0]), edit);
+  for (const el of elements.slice(1)) out.changes.push({ kind: 'models', pos: el.getStart(facts.sf), detail: describeTableArg(facts, className, el), edit });
+}
+
+/** Column options that only make DDL: ROME creates no index and enforces no unique key. */
+const DDL_COLUMN_OPTIONS: Record<string, string> = {
+  unique: 'ROME enforces no unique key; create-lock checks this column before each create (read from the SQL models)',
+  index: 'ROME creates no SQL index',
+  server_default: 'a default the SQL server fills in; ROME has no server (use `default`)',
+};
+
+/** `Column(T, { nullable: false, unique: true })`: the DDL-only options go, each recorded. */
+function dropColumnOptions(facts: ModuleFacts, out: RewriteResult, member: ts.PropertyDeclaration): void {
+  const call = member.initializer;
+  if (!call || !ts.isCallExpression(call) || calleeName(call) !== 'Column') return;
+  const column = ts.isIdentifier(member.name) ? member.name.text : member.name.getText(facts.sf);
+  const args = call.arguments;
+  args.forEach((arg, i) => {
+    if (!ts.isObjectLiteralExpression(arg)) return;
+    const props = arg.properties;
+    const dropped = props.filter((p) => ts.isPropertyAssignment(p) && p.name.getText(facts.sf) in DDL_COLUMN_OPTIONS);
+    if (dropped.length === 0) return;
+    const keep = props.filter((p) => !dropped.includes(p));
+    let edit;
+    if (keep.length === 0) {
+      // the whole options argument goes, with the comma before it
+      const start = i > 0 ? args[i - 1].end : arg.getStart(facts.sf);
+      edit = { start, end: i > 0 ? arg.end : args[i + 1]?.getStart(facts.sf) ?? arg.end, text: '' };
+    } else {
+      edit = { start: props[0].getStart(facts.sf), end: props[props.length - 1].end, text: keep.map((p) => p.getText(facts.sf)).join(', ') };
+    }
+    dropped.forEach((p, k) => {
+      const key = (p as ts.PropertyAssignment).name.getText(facts.sf);
+      const detail = `column \`${column}\`: option \`${clip(p.getText(facts.sf), 40)}\` dropped: ${DDL_COLUMN_OPTIONS[key]}`;
+      if (k === 0) record(out, 'models', p.getStart(facts.sf), detail, edit);
+      else out.changes.push({ kind: 'models', pos: p.getStart(facts.sf), detail, edit });
+    });
+  });
+}
+
+export const modelsRewriter: Rewriter = {
+  id: 'models',
+  title: 'SQL models become ROME entities',
+  description:
+    'Ports db/sqlalchemy/models.ts to db/discovery/models.ts, which the port of api.ts imports. A model base built from the SQL ' +
+    'library (ModelBase and its mixins, or declarative_base()) becomes the target\'s `Entity` (local mixins stay); `__table_args__` ' +
+    '(UniqueConstraint, Index, table options) and the DDL-only column options (unique, index, server_default) are SQL DDL ROME has ' +
+    'no use for and are dropped, each one recorded (the unique keys are still read from the SQL models, for create-lock). Columns ' +
+    'and relationships are kept, their helpers imported from the target module. Anything else from the SQL library is kept and ' +
+    'marked manual.',
+  samples: [
+    {
+      before: `import { Column, Integer, String, UniqueConstraint } from 'sqlalchemy';
+import { ModelBase } from 'oslo.db/sqlalchemy/models';
+
+export class Service extends ModelBase {
+  static __tablename__ = 'services';
+  static __table_args__ = [UniqueConstraint('host', 'topic', 'deleted', { name: 'uniq_services0host0topic0deleted' })];
+  static id = Column(Integer, { primary_key: true });
+  static host = Column(String(255));
+}
+`,
+      after: `import { Entity, Column, Integer, String } from 'rome-orm';
+
+export class Service extends Entity {
+  static __tablename__ = 'services';
+  static id = Column(Integer, { primary_key: true });
+  static host = Column(String(255));
+}
+`,
+    },
+  ],
+  rewrite(facts) {
+    const out = emptyResult();
+    const entity = facts.rules.target.names.includes('Entity') ? 'Entity' : undefined;
+    for (const st of facts.sf.statements) {
+      if (ts.isVariableStatement(st) && entity) portDeclarativeBase(facts, out, st, entity);
+      if (!ts.isClassDeclaration(st) || !st.name) continue;
+      const className = st.name.text;
+      const ext = st.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
+      const sqlBase = ext ? sqlNamesIn(facts, ext.expression) : [];
+      const base = ext && entity && sqlBase.length > 0 ? portBase(facts, ext.expression, entity) : undefined;
+      if (ext && base) {
+        // the SQL part of the base (`SoftDeleteMixin(TimestampMixin(ModelBase))`) becomes Entity; local mixins stay
+        const at = ext.expression.getStart(facts.sf);
+        const mixins = sqlBase.map((n) => importedName(facts, n)).filter((n) => n in MIXIN_NOTES);
+        const notes = mixins.map((m) => `; ${MIXIN_NOTES[m]}`).join('');
+        out.edits.push({ start: at, end: at, text: base });
+        record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, {
+          start: at,
+          end: ext.expression.end,
+          text: '',
+        });
+        out.needs.push({ kind: 'import', name: entity! });
+      }
+      for (const m of st.members) {
+        if (ts.isPropertyDeclaration(m) && sqlBase.length + (facts.models?.has(className) ? 1 : 0) > 0) dropColumnOptions(facts, out, m);
+        if (!ts.isPropertyDeclaration(m) || !ts.isIdentifier(m.name) || !TABLE_ARGS.has(m.name.text)) continue;
+        if (!m.modifiers?.some((mod) => mod.kind === ts.SyntaxKind.StaticKeyword)) continue;
+        dropTableArgs(facts, out, st, m);
+      }
+    }
+    return out;
+  },
+};

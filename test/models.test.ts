@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readModels } from '../src/analyzer/models.js';
+import { portModels } from '../src/port-models.js';
+import { loadRulePack } from '../src/rules.js';
+import { FIXTURES } from './helpers.js';
+import { checkSnippet } from './verify/snippets.js';
+
+const fixture = (name: string) => readFileSync(join(FIXTURES, 'models', `${name}.input.ts`), 'utf8');
+const port = (text: string) =>
+  portModels({
+    sourcePath: '/svc/db/sqlalchemy/models.ts',
+    outputPath: '/svc/db/discovery/models.ts',
+    text,
+    rules: loadRulePack(),
+    displaySource: 'db/sqlalchemy/models.ts',
+    displayOutput: 'db/discovery/models.ts',
+  });
+
+describe('the models port (issue 9)', () => {
+  const { report } = port(fixture('table-args'));
+  const cls = (name: string) => report.classes.find((c) => c.name === name)!;
+
+  it('reports by class: models ported, a plain class unchanged', () => {
+    expect(report.classes.map((c) => [c.name, c.status])).toEqual([
+      ['Base', 'ported'],
+      ['Service', 'ported'],
+      ['ComputeNode', 'ported'],
+      ['Quota', 'unchanged'],
+      ['AuditLog', 'ported'],
+    ]);
+    expect(report.summary).toMatchObject({ classes: 5, unchanged: 1, ported: 4, manual: 0, manualItems: 0 });
+  });
+
+  it('records every removal: each table argument, each DDL column option, the SQL base', () => {
+    const details = cls('Service').changes.map((c) => c.detail);
+    expect(details).toEqual([
+      expect.stringMatching(/^`UniqueConstraint` uniq_services0host0topic0deleted \(host, topic, deleted\) dropped: .*create-lock checks this one/),
+      expect.stringMatching(/^`Index` services_host_idx \(host\) dropped: ROME creates no SQL index/),
+      expect.stringMatching(/^table options `mysql_engine`, `mysql_charset` dropped/),
+      expect.stringMatching(/^column `uuid`: option `unique: true` dropped: .*create-lock checks this column/),
+      expect.stringMatching(/^column `uuid`: option `index: true` dropped/),
+      expect.stringMatching(/^column `report_count`: option `server_default: '0'` dropped/),
+    ]);
+    expect(cls('Base').changes.map((c) => c.detail)).toEqual([
+      expect.stringMatching(/^base class `SoftDeleteMixin\(TimestampMixin\(ModelBase\)\)` → `Entity` \(rome-orm\); soft delete is `Entity.soft_delete\(\)`.*ROME does not fill them$/),
+      expect.stringMatching(/^`__table_args__ = \[\]` dropped/),
+    ]);
+    // a local mixin stays around the entity base
+    expect(cls('AuditLog').changes[0].detail).toMatch(/^base class `Audited\(TimestampMixin\(ModelBase\)\)` → `Audited\(Entity\)`/);
+    // a uniq_-named index is a unique key (Nova's convention): create-lock checks it
+    expect(cls('ComputeNode').changes[0].detail).toMatch(/create-lock checks this one/);
+    expect(report.module.changes.map((c) => c.kind)).toEqual(['import', 'import', 'import', 'import']);
+  });
+
+  it('the unique keys create-lock reads stay those of the SQL models, column-level unique included', () => {
+    const catalog = readModels('models.ts', fixture('table-args'));
+    expect(catalog.get('Service')!.uniqueKeys.map((k) => k.columns)).toEqual([['host', 'topic', 'deleted'], ['uuid']]);
+  });
+
+  it('keeps and marks what ROME cannot map, and the SQL imports that code needs', () => {
+    const { output, report } = port(fixture('sql-constructs'));
+    expect(report.summary.manualItems).toBe(5);
+    expect(report.classes.find((c) => c.name === 'Instance')!.manual.map((m) => m.reason)).toEqual([
+      expect.stringMatching(/^`column_property` from sqlalchemy\/orm has no ROME equivalent/),
+    ]);
+    expect(output).toMatch(/\/\/ port-db: manual SQL import kept for manual code: Table, MetaData, select, func\nimport \{ Table, MetaData, select, func \} from 'sqlalchemy';/);
+  });
+
+  it('an already ported module is left as it is', () => {
+    const text = fixture('skip-already-entities');
+    const { output, report } = port(text);
+    expect(output).toBe(text);
+    expect(report.summary.ported).toBe(0);
+  });
+});
+
+describe('the entity declarations of the ROME contract', () => {
+  it('type-check every ported models fixture, strict or not', () => {
+    for (const name of ['table-args', 'declarative-base']) {
+      const output = port(fixture(name)).output;
+      expect(checkSnippet(output), name).toEqual([]);
+      expect(checkSnippet(output, { strict: true }).filter((d) => d.code !== 7006), name).toEqual([]);
+    }
+  });
+
+  it('declare no DDL: UniqueConstraint, Index, and the unique/index column options do not type-check', () => {
+    const text = `import { Entity, Column, Integer } from 'rome-orm';
+import { UniqueConstraint, Index } from 'rome-orm';
+export class A extends Entity {
+  static id = Column(Integer, { primary_key: true, unique: true });
+  static n = Column(Integer, { index: true });
+}
+`;
+    const codes = checkSnippet(text).map((d) => [d.line, d.code]);
+    expect(codes).toEqual([
+      [2, 2305],
+      [2, 2305],
+      [4, 2353],
+      [5, 2353],
+    ]);
+  });
+});

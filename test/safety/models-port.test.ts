@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { GLANCE, glanceTree, read, runPort, snapshot } from './helpers.js';
+
+/** db/discovery/models.ts (issue 9): written with api.ts, guarded against hand edits like it. */
+const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');
+const MODELS = (dir: string) => join(dir, 'glance', 'db', 'sqlalchemy', 'models.ts');
+const edit = (path: string, from: string, to: string) => {
+  const text = read(path);
+  expect(text).toContain(from);
+  writeFileSync(path, text.replace(from, to));
+  return text.replace(from, to);
+};
+
+describe('the models port on disk', () => {
+  it('is written beside api.ts with its own merge base; the report records its hash; a second run writes nothing', () => {
+    const dir = glanceTree();
+    const result = runPort([dir]);
+    expect(result.modules[0].modelsMerge?.status).toBe('new');
+    const models = read(GLANCE.disc(dir, 'models.ts'));
+    expect(models).toMatch(/export class GlanceBase extends Entity \{/);
+    expect(read(GLANCE.disc(dir, '.port-db', 'models.base.ts'))).toBe(models);
+    const report = JSON.parse(read(GLANCE.disc(dir, 'port-report.json')));
+    expect(report.models.outputSha256).toBe(sha256(models));
+    expect(report.models.output).toBe('glance/db/discovery/models.ts');
+    expect(read(GLANCE.disc(dir, 'api.ts'))).toContain("import * as models from './models';");
+    const before = snapshot(dir);
+    expect(runPort([dir]).modules[0].modelsMerge?.status).toBe('unchanged');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('keeps a hand edit of models.ts, and merges it with a change of the SQL models', () => {
+    const dir = glanceTree();
+    runPort([dir]);
+    const edited = edit(GLANCE.disc(dir, 'models.ts'), 'export class ImageTag extends', '// reviewed\nexport class ImageTag extends');
+    expect(runPort([dir]).modules[0].modelsMerge?.status).toBe('kept');
+    expect(read(GLANCE.disc(dir, 'models.ts'))).toBe(edited);
+    edit(MODELS(dir), "static can_share = Column(Boolean, { nullable: false, default: false });", "static can_share = Column(Boolean, { nullable: false, default: true });");
+    expect(runPort([dir]).modules[0].modelsMerge?.status).toBe('merged');
+    const merged = read(GLANCE.disc(dir, 'models.ts'));
+    expect(merged).toContain('// reviewed\nexport class ImageTag extends');
+    expect(merged).toContain('default: true });');
+    expect(read(GLANCE.disc(dir, '.port-db', 'models.base.ts'))).not.toContain('// reviewed');
+  });
+
+  it('a conflict in models.ts leaves it as it is and writes models.conflict.ts; api.ts is still ported', () => {
+    const dir = glanceTree();
+    runPort([dir]);
+    const line = "static status = Column(String(20), { nullable: false, default: 'pending' });";
+    const edited = edit(GLANCE.disc(dir, 'models.ts'), line, line.replace("'pending'", "'mine'"));
+    edit(MODELS(dir), line, line.replace("'pending'", "'theirs'"));
+    const m = runPort([dir]).modules[0];
+    expect(m.modelsMerge?.status).toBe('conflict');
+    expect(m.merge.status).toBe('unchanged');
+    expect(read(GLANCE.disc(dir, 'models.ts'))).toBe(edited);
+    expect(read(GLANCE.disc(dir, 'models.conflict.ts'))).toMatch(/<<<<<<< glance\/db\/discovery\/models\.ts \(your edits\)/);
+    expect(existsSync(GLANCE.disc(dir, '.port-db', 'models.pending.ts'))).toBe(true);
+  });
+
+  it('a conflict in api.ts holds models.ts too: nothing of the module is written', () => {
+    const dir = glanceTree();
+    runPort([dir]);
+    edit(GLANCE.disc(dir, 'api.ts'), 'force_show_deleted = false', 'force_show_deleted = false /* mine */');
+    edit(GLANCE.source(dir), 'force_show_deleted = false', 'force_show_deleted = true');
+    edit(MODELS(dir), "default: 'pending' });", "default: 'invited' });");
+    const before = read(GLANCE.disc(dir, 'models.ts'));
+    const m = runPort([dir]).modules[0];
+    expect(m.merge.status).toBe('conflict');
+    expect(m.modelsMerge).toBeUndefined();
+    expect(read(GLANCE.disc(dir, 'models.ts'))).toBe(before);
+    expect(read(GLANCE.disc(dir, '.port-db', 'models.base.ts'))).toBe(before);
+  });
+
+  it('a models module that does not parse is reported; api.ts keeps importing the SQL models, marked manual', () => {
+    const dir = glanceTree();
+    writeFileSync(MODELS(dir), read(MODELS(dir)) + '\nexport class Broken {\n');
+    const m = runPort([dir]).modules[0];
+    expect(m.report.models?.error).toMatch(/syntax error/);
+    expect(m.files.some((f) => f.path.endsWith('models.ts'))).toBe(false);
+    expect(read(GLANCE.disc(dir, 'api.ts'))).toContain("// port-db: manual imports the SQL models module ../sqlalchemy/models");
+    expect(existsSync(GLANCE.disc(dir, 'models.ts'))).toBe(false);
+  });
+
+  it('--dry-run writes nothing and shows the diff of models.ts from the SQL models', async () => {
+    const dir = glanceTree();
+    const before = snapshot(dir);
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout);
+    const errWrite = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => ((out += s), true)) as typeof process.stderr.write;
+    try {
+      await main(['port', dir, '--dry-run', '--no-verify']);
+    } finally {
+      process.stdout.write = write;
+      process.stderr.write = errWrite;
+      process.exitCode = undefined;
+    }
+    expect(snapshot(dir)).toEqual(before);
+    expect(out).toContain('--- a/glance/db/sqlalchemy/models.ts');
+    expect(out).toContain('+++ b/glance/db/discovery/models.ts');
+    expect(out).toMatch(/^-export class GlanceBase extends TimestampMixin\(ModelBase\) \{$/m);
+    expect(out).toMatch(/^\+export class GlanceBase extends Entity \{$/m);
+    expect(out).toMatch(/glance\/db\/sqlalchemy\/models\.ts → glance\/db\/discovery\/models\.ts/);
+  });
+
+  it('--out mirrors models.ts too, and reads nothing of it beside the sources', () => {
+    const dir = glanceTree();
+    const out = join(dir, 'out');
+    runPort([dir], { out });
+    expect(readFileSync(join(out, 'glance', 'db', 'discovery', 'models.ts'), 'utf8')).toMatch(/extends Entity/);
+    expect(existsSync(GLANCE.disc(dir, 'models.ts'))).toBe(false);
+  });
+});

@@ -1,20 +1,12 @@
 import { ts } from 'ts-morph';
 import type { FunctionUnit } from './analyzer/module.js';
-import { portModule } from './port-module.js';
+import { portModule, type PortModuleInput } from './port-module.js';
 import type { FunctionReport, ModelsReport } from './report/model.js';
 import { MODELS_REWRITERS } from './rewriters/index.js';
 import type { RulePack } from './rules.js';
 
-export interface PortModelsInput {
-  /** Absolute paths: the SQL models module and where its port will live (db/discovery/models.ts). */
-  sourcePath: string;
-  outputPath: string;
-  text: string;
-  rules: RulePack;
-  /** Paths as the report shows them. */
-  displaySource: string;
-  displayOutput: string;
-}
+/** As for the api module (absolute paths, display paths, the pack), without the models inputs: this is the models module. */
+export type PortModelsInput = Omit<PortModuleInput, 'models' | 'modelsPorted'>;
 
 export interface PortModelsResult {
   output: string;

@@ -23,9 +23,9 @@ export function portText(text: string): PortModuleResult {
   });
 }
 
-/** Ports a models module text as if it were `<svc>/db/sqlalchemy/models.ts` (the report's classes as its functions). */
-export function portModelsText(text: string): PortModuleResult {
-  const { output, report } = portModels({
+/** Ports a models module text as if it were `<svc>/db/sqlalchemy/models.ts`. */
+export function portModelsAt(text: string): ReturnType<typeof portModels> {
+  return portModels({
     sourcePath: '/svc/db/sqlalchemy/models.ts',
     outputPath: '/svc/db/discovery/models.ts',
     text,
@@ -33,6 +33,11 @@ export function portModelsText(text: string): PortModuleResult {
     displaySource: 'db/sqlalchemy/models.ts',
     displayOutput: 'db/discovery/models.ts',
   });
+}
+
+/** The same, with the report's classes as its functions (for the per-rewriter fixture runner). */
+export function portModelsText(text: string): PortModuleResult {
+  const { output, report } = portModelsAt(text);
   return { output, report: { ...report, functions: report.classes } as unknown as PortModuleResult['report'] };
 }
 

@@ -2,21 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readModels } from '../src/analyzer/models.js';
-import { portModels } from '../src/port-models.js';
-import { loadRulePack } from '../src/rules.js';
-import { FIXTURES } from './helpers.js';
+import { FIXTURES, portModelsAt } from './helpers.js';
 import { checkSnippet } from './verify/snippets.js';
 
 const fixture = (name: string) => readFileSync(join(FIXTURES, 'models', `${name}.input.ts`), 'utf8');
-const port = (text: string) =>
-  portModels({
-    sourcePath: '/svc/db/sqlalchemy/models.ts',
-    outputPath: '/svc/db/discovery/models.ts',
-    text,
-    rules: loadRulePack(),
-    displaySource: 'db/sqlalchemy/models.ts',
-    displayOutput: 'db/discovery/models.ts',
-  });
+const port = portModelsAt;
 
 describe('the models port (issue 9)', () => {
   const { report } = port(fixture('table-args'));

@@ -256,4 +256,16 @@ describe('port-db check on the sample trees', () => {
     expect(findings.every((f: { rule: string }) => f.rule === 'manual-marker')).toBe(true);
     expect(findings.length).toBe(report.summary.manualItems);
   });
+
+  it('on a written port\'s folder: exactly the manual items, not again in port-db\'s own base copies (.port-db/)', () => {
+    const dir = sampleTree();
+    expect(run(['port', dir, '--no-verify']).code).toBe(0);
+    const discovery = join(dir, 'nova', 'db', 'discovery');
+    expect(existsSync(join(discovery, '.port-db', 'api.base.ts'))).toBe(true);
+    const r = run(['check', discovery, '--format', 'json']);
+    const findings = JSON.parse(r.stdout).findings as Array<{ file: string }>;
+    const report = JSON.parse(readFileSync(join(discovery, 'port-report.json'), 'utf8'));
+    expect(findings.filter((f) => f.file.includes('.port-db'))).toEqual([]);
+    expect(findings.length).toBe(report.summary.manualItems + (report.models?.summary.manualItems ?? 0));
+  });
 });

@@ -7,7 +7,9 @@ import { toPosix } from './specifiers.js';
 /** Extensions a directory walk picks up. Declaration files (`.d.ts`) hold no code and are skipped. */
 const SOURCE_FILE = /\.(?:ts|tsx|mts|cts)$/i;
 const DECLARATION_FILE = /\.d\.(?:ts|mts|cts)$/i;
-const ALWAYS_SKIPPED = new Set(['node_modules', '.git']);
+// `.port-db` holds port-db's own state (the previous generated text, the base of the next merge):
+// copies of a port, whose markers the port itself already reports
+const ALWAYS_SKIPPED = new Set(['node_modules', '.git', '.port-db']);
 
 /** A `.gitignore` (or `.git/info/exclude`) and the folder its patterns are relative to. */
 interface IgnoreLayer {
@@ -17,7 +19,7 @@ interface IgnoreLayer {
 
 /**
  * The files to check, as absolute paths, sorted and without duplicates. Files named in `paths`
- * are always included; directories are walked, skipping `node_modules` and `.git` and whatever
+ * are always included; directories are walked, skipping `node_modules`, `.git`, `.port-db` and whatever
  * the `.gitignore` files of the repository say (those above the directory and inside it).
  */
 export async function collectFiles(paths: string[], cwd: string): Promise<string[]> {

@@ -62,7 +62,7 @@ export function portModule(input: PortModuleInput): PortModuleResult {
   }
   manual = mergeManual(sf, manual);
 
-  edits.push(...markerEdits(facts, manual));
+  edits.push(...markerEdits(facts, manual, edits));
   const helperEdit = helpersEdit(facts, ctx.needs);
   if (helperEdit) {
     edits.push(helperEdit);
@@ -123,18 +123,25 @@ function hasMarker(text: string, pos: number): boolean {
   return text.slice(prevStart, prevEnd).trim().startsWith(MANUAL_MARK);
 }
 
-function markerEdits(facts: ModuleFacts, manual: ManualItem[]): Edit[] {
+function markerEdits(facts: ModuleFacts, manual: ManualItem[], others: Edit[]): Edit[] {
   const edits: Edit[] = [];
   for (const item of manual) {
     const at = item.node.getStart(facts.sf);
     if (hasMarker(facts.text, at)) continue;
     const indent = indentAt(facts.text, at);
     const text = `${MANUAL_MARK} ${item.reason.replace(/\r?\n/g, ' ')}${facts.eol}${indent}`;
-    // a statement that shares its line with code before it (`f() { stmt`) moves to a line of its
-    // own under its marker: a marker left at the end of that line would not be found again
     const before = facts.text.slice(facts.text.lastIndexOf('\n', at - 1) + 1, at);
-    if (before.trim() === '') edits.push({ start: at, end: at, text });
-    else edits.push({ start: at - (before.length - before.trimEnd().length), end: at, text: `${facts.eol}${indent}${text}` });
+    if (before.trim() === '') {
+      edits.push({ start: at, end: at, text });
+      continue;
+    }
+    // a statement that shares its line with code before it (`f() { stmt`) moves to a line of its
+    // own under its marker: a marker left at the end of that line would not be found again. The
+    // marker takes the place of the blanks before the statement, unless another edit touches them
+    // (a ROME import inserted before a kept import): then it is inserted, after that edit's text
+    const blanks = before.length - before.trimEnd().length;
+    const from = others.some((e) => e.start <= at && e.end >= at - blanks) ? at : at - blanks;
+    edits.push({ start: from, end: at, text: `${facts.eol}${indent}${text}` });
   }
   return edits;
 }

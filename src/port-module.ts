@@ -62,8 +62,8 @@ export function portModule(input: PortModuleInput): PortModuleResult {
   }
   manual = mergeManual(sf, manual);
 
-  edits.push(...markerEdits(facts, manual, edits));
   const helperEdit = helpersEdit(facts, ctx.needs);
+  edits.push(...markerEdits(facts, manual, helperEdit ? [...edits, helperEdit] : edits));
   if (helperEdit) {
     edits.push(helperEdit);
     // the re-emitted helpers are where the session and query-helper records point in the output
@@ -157,10 +157,26 @@ function helpersEdit(facts: ModuleFacts, needs: Need[]): Edit | undefined {
   const imports = facts.sf.statements.filter(ts.isImportDeclaration);
   const last = imports[imports.length - 1];
   if (!last) return { start: 0, end: 0, text: block + facts.eol + facts.eol };
-  // at the start of the line after the imports: that line may be deleted, this point never is
+  // at the start of the line after the imports: that line may be deleted, this point never is.
+  // When code shares the last import's line (or a comment runs on past it), that point is inside
+  // another statement: then right after the import, the code that followed on its own line
   const at = wholeLines(facts.text, last.getStart(facts.sf), last.end)[1];
+  if (!onlyCommentsUntil(facts.text, last.end, at)) {
+    const blanks = /^[ \t]*/.exec(facts.text.slice(last.end))![0].length;
+    return { start: last.end, end: last.end + blanks, text: facts.eol + facts.eol + block + facts.eol + facts.eol };
+  }
   const lead = at === facts.text.length && !facts.text.endsWith('\n') ? facts.eol : '';
   return { start: at, end: at, text: lead + facts.eol + block + facts.eol };
+}
+
+/** Whether [from, to) holds only whitespace and comments that end inside it. */
+function onlyCommentsUntil(text: string, from: number, to: number): boolean {
+  let p = from;
+  for (const c of ts.getTrailingCommentRanges(text, from) ?? []) {
+    if (text.slice(p, c.pos).trim() !== '' || c.end > to) return false;
+    p = c.end;
+  }
+  return text.slice(p, to).trim() === '';
 }
 
 function buildReport(

@@ -50,7 +50,7 @@ export function portModule(input: PortModuleInput): PortModuleResult {
       edits = edits.filter((e) => !isKept(e.start, e.end));
       changes = changes.filter((c) => !(c.edit ? isKept(c.edit.start, c.edit.end) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)));
       ctx.manual = manual;
-      ctx.needs = neededHelpers(changes, ctx.needs);
+      ctx.needs = neededHelpers(edits, ctx.needs);
     }
     const result = rewriter.rewrite(facts, ctx);
     edits.push(...result.edits);
@@ -85,14 +85,10 @@ function readCatalog(models: PortModuleInput['models']): { catalog?: ModelCatalo
   }
 }
 
-/** Keeps only needs whose change survived (a construct inside manual code needs no helper). */
-function neededHelpers(changes: ChangeRecord[], needs: Need[]): Need[] {
-  const survivors = needs.filter((n) => n.kind !== 'helper' || ['get_session', 'model_query'].includes(n.id) || changes.some((c) => c.edit && c.detail.includes(helperToken(n.id))));
-  return survivors;
-}
-
-function helperToken(id: string): string {
-  return { one: '_one', soft_delete_counting: '_soft_delete_counting', delete_counting: '_delete_counting', lock: 'lock' }[id] ?? id;
+/** Keeps only needs whose edit survived (a construct inside manual code needs no helper). */
+function neededHelpers(edits: Edit[], needs: Need[]): Need[] {
+  const kept = new Set(edits);
+  return needs.filter((n) => n.kind !== 'helper' || !n.edit || kept.has(n.edit));
 }
 
 /** One item per statement (reasons joined); statements inside another manual statement fold into it. */

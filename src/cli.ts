@@ -37,18 +37,22 @@ function program(): Command {
       const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify, wire: opts.wire });
       const c = await colors(process.stdout);
       if (opts.dryRun) {
+        // with --format json stdout is the JSON alone (a program reads it): the diff, for the person
+        // at the terminal, goes to stderr like the dry run's summary
+        const out = opts.format === 'json' ? process.stderr : process.stdout;
+        const cd = opts.format === 'json' ? await colors(process.stderr) : c;
         const { renderDiff } = await import('./report/diff.js');
         for (const m of result.modules) {
           const [api, ...reports] = m.files;
-          process.stdout.write(renderDiff(`a/${m.sourceDisplay}`, `b/${api.display}`, m.sourceText, api.content, c));
+          out.write(renderDiff(`a/${m.sourceDisplay}`, `b/${api.display}`, m.sourceText, api.content, cd));
           for (const f of reports) {
             if (f.hold) continue; // a merge conflict leaves the reports as they are
-            if (f.from) process.stdout.write(renderDiff(`a/${f.from.display}`, `b/${f.display}`, f.from.text, f.content, c));
-            else if (f.previous === undefined) process.stdout.write(c.dim(`would create ${f.display} (${f.content.split('\n').length - 1} lines)\n`));
-            else if (f.previous !== f.content) process.stdout.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous, f.content, c));
+            if (f.from) out.write(renderDiff(`a/${f.from.display}`, `b/${f.display}`, f.from.text, f.content, cd));
+            else if (f.previous === undefined) out.write(cd.dim(`would create ${f.display} (${f.content.split('\n').length - 1} lines)\n`));
+            else if (f.previous !== f.content) out.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous, f.content, cd));
           }
           // --wire: the service's own files, as they would change
-          for (const f of m.wiring) if (!f.hold) process.stdout.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous ?? '', f.content, c));
+          for (const f of m.wiring) if (!f.hold) out.write(renderDiff(`a/${f.display}`, `b/${f.display}`, f.previous ?? '', f.content, cd));
         }
       }
       if (opts.format === 'json') {

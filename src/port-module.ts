@@ -59,7 +59,7 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
       edits = edits.filter((e) => !isKept(e.start, e.end));
       changes = changes.filter((c) => !(c.edit ? isKept(c.edit.start, c.edit.end) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)));
       ctx.manual = manual;
-      ctx.needs = neededHelpers(changes, ctx.needs);
+      ctx.needs = neededHelpers(edits, ctx.needs);
     }
     const result = rewriter.rewrite(facts, ctx);
     edits.push(...result.edits);
@@ -71,8 +71,8 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
   }
   manual = mergeManual(sf, manual);
 
-  edits.push(...markerEdits(facts, manual));
   const helperEdit = helpersEdit(facts, ctx.needs);
+  edits.push(...markerEdits(facts, manual, helperEdit ? [...edits, helperEdit] : edits));
   if (helperEdit) {
     edits.push(helperEdit);
     // the re-emitted helpers are where the session and query-helper records point in the output
@@ -94,14 +94,10 @@ function readCatalog(models: PortModuleInput['models']): { catalog?: ModelCatalo
   }
 }
 
-/** Keeps only needs whose change survived (a construct inside manual code needs no helper). */
-function neededHelpers(changes: ChangeRecord[], needs: Need[]): Need[] {
-  const survivors = needs.filter((n) => n.kind !== 'helper' || ['get_session', 'model_query'].includes(n.id) || changes.some((c) => c.edit && c.detail.includes(helperToken(n.id))));
-  return survivors;
-}
-
-function helperToken(id: string): string {
-  return { one: '_one', soft_delete_counting: '_soft_delete_counting', delete_counting: '_delete_counting', lock: 'lock' }[id] ?? id;
+/** Keeps only needs whose edit survived (a construct inside manual code needs no helper). */
+function neededHelpers(edits: Edit[], needs: Need[]): Need[] {
+  const kept = new Set(edits);
+  return needs.filter((n) => n.kind !== 'helper' || !n.edit || kept.has(n.edit));
 }
 
 /** One item per statement (reasons joined); statements inside another manual statement fold into it. */
@@ -165,18 +161,25 @@ function hasMarker(text: string, pos: number): boolean {
   return text.slice(prevStart, prevEnd).trim().startsWith(MANUAL_MARK);
 }
 
-function markerEdits(facts: ModuleFacts, manual: ManualItem[]): Edit[] {
+function markerEdits(facts: ModuleFacts, manual: ManualItem[], others: Edit[]): Edit[] {
   const edits: Edit[] = [];
   for (const item of manual) {
     const at = item.node.getStart(facts.sf);
     if (hasMarker(facts.text, at)) continue;
     const indent = indentAt(facts.text, at);
     const text = `${MANUAL_MARK} ${item.reason.replace(/\r?\n/g, ' ')}${facts.eol}${indent}`;
-    // a statement that shares its line with code before it (`f() { stmt`) moves to a line of its
-    // own under its marker: a marker left at the end of that line would not be found again
     const before = facts.text.slice(facts.text.lastIndexOf('\n', at - 1) + 1, at);
-    if (before.trim() === '') edits.push({ start: at, end: at, text });
-    else edits.push({ start: at - (before.length - before.trimEnd().length), end: at, text: `${facts.eol}${indent}${text}` });
+    if (before.trim() === '') {
+      edits.push({ start: at, end: at, text });
+      continue;
+    }
+    // a statement that shares its line with code before it (`f() { stmt`) moves to a line of its
+    // own under its marker: a marker left at the end of that line would not be found again. The
+    // marker takes the place of the blanks before the statement, unless another edit touches them
+    // (a ROME import inserted before a kept import): then it is inserted, after that edit's text
+    const blanks = before.length - before.trimEnd().length;
+    const from = others.some((e) => e.start <= at && e.end >= at - blanks) ? at : at - blanks;
+    edits.push({ start: from, end: at, text: `${facts.eol}${indent}${text}` });
   }
   return edits;
 }
@@ -192,10 +195,26 @@ function helpersEdit(facts: ModuleFacts, needs: Need[]): Edit | undefined {
   const imports = facts.sf.statements.filter(ts.isImportDeclaration);
   const last = imports[imports.length - 1];
   if (!last) return { start: 0, end: 0, text: block + facts.eol + facts.eol };
-  // at the start of the line after the imports: that line may be deleted, this point never is
+  // at the start of the line after the imports: that line may be deleted, this point never is.
+  // When code shares the last import's line (or a comment runs on past it), that point is inside
+  // another statement: then right after the import, the code that followed on its own line
   const at = wholeLines(facts.text, last.getStart(facts.sf), last.end)[1];
+  if (!onlyCommentsUntil(facts.text, last.end, at)) {
+    const blanks = /^[ \t]*/.exec(facts.text.slice(last.end))![0].length;
+    return { start: last.end, end: last.end + blanks, text: facts.eol + facts.eol + block + facts.eol + facts.eol };
+  }
   const lead = at === facts.text.length && !facts.text.endsWith('\n') ? facts.eol : '';
   return { start: at, end: at, text: lead + facts.eol + block + facts.eol };
+}
+
+/** Whether [from, to) holds only whitespace and comments that end inside it. */
+function onlyCommentsUntil(text: string, from: number, to: number): boolean {
+  let p = from;
+  for (const c of ts.getTrailingCommentRanges(text, from) ?? []) {
+    if (text.slice(p, c.pos).trim() !== '' || c.end > to) return false;
+    p = c.end;
+  }
+  return text.slice(p, to).trim() === '';
 }
 
 function buildReport(

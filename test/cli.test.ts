@@ -73,8 +73,17 @@ describe('port-db port', () => {
   it('--strict exits 1 when manual items remain; --format json prints the reports', () => {
     const r = run(['port', join(FIXTURES, 'nova'), '--dry-run', '--strict', '--format', 'json']);
     expect(r.code).toBe(1);
-    const reports = JSON.parse(r.stdout.slice(r.stdout.indexOf('\n[') + 1));
+    const reports = JSON.parse(r.stdout);
     expect(reports[0].summary.manualItems).toBeGreaterThan(0);
+  });
+
+  it('--dry-run --format json: stdout is the JSON reports alone, the diff goes to stderr', () => {
+    const r = run(['port', join(FIXTURES, 'glance'), '--dry-run', '--no-verify', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const reports = JSON.parse(r.stdout);
+    expect(reports.map((m: { output: string }) => m.output)).toEqual(['glance/db/discovery/api.ts']);
+    expect(r.stdout).not.toContain('--- a/');
+    expect(r.stderr).toContain('--- a/glance/db/sqlalchemy/api.ts\n+++ b/glance/db/discovery/api.ts\n');
   });
 
   it('merges hand edits with a new port; a conflict exits 1 naming file:line and writes nothing over the edited file; --force overwrites', () => {

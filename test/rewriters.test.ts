@@ -54,3 +54,27 @@ describe('rewriter samples (the docs cannot drift)', () => {
     });
   }
 });
+
+describe('generated helpers follow the edits that use them', () => {
+  const module = (filter: string) => `import { model_query } from './session';
+import { text } from 'sqlalchemy';
+import * as models from './models';
+
+export async function get(context: any) {
+  return await model_query(context, models.Instance).${filter}.one();
+}
+`;
+
+  it('a rewrite that survives brings its helper', () => {
+    const { output } = portText(module('filter_by({ id: 1 })'));
+    expect(output).toContain('return _one(await model_query');
+    expect(output).toContain('function _one<T>(rows: T[]): T {');
+  });
+
+  it('a rewrite dropped inside code kept for a human brings none', () => {
+    const { output } = portText(module("filter(text('id = 1'))"));
+    expect(output).toContain(".filter(text('id = 1')).one();");
+    expect(output).not.toContain('_one');
+    expect(output).not.toContain('NoResultFound');
+  });
+});

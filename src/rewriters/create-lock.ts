@@ -138,7 +138,6 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const inner = `${name}_`;
   const dup = errorClass(facts, 'DBDuplicateEntry');
   if (dup.importName) out.needs.push({ kind: 'import', name: dup.importName });
-  out.needs.push({ kind: 'helper', id: 'lock' });
 
   // the lock: per table and the values of the columns every unique key shares
   const shared = model.uniqueKeys.map((k) => k.columns.filter((col) => col !== model.softDelete)).reduce((a, b) => a.filter((col) => b.includes(col)));
@@ -210,12 +209,14 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     out.edits.push({ start: c.fn.end, end: init.end, text: '' });
   }
   const keysText = model.uniqueKeys.map(keyLabel).join(' and ');
+  const edit = { start: at, end: at, text: '' };
+  out.needs.push({ kind: 'helper', id: 'lock', edit });
   record(
     out,
     'create-lock',
     c.decl.getStart(facts.sf),
     `uniqueness on ${keysText} checked before the save; lock ${lock.slice(1, -1).replace(/\$\{([^}]*)\}/g, '{$1}')}${keys.length ? '' : ' (per table: the key values are not known before the body runs)'}; body moved to ${inner}${isAsync ? '' : `; ${name} is now async (signature change)`}`,
-    { start: at, end: at, text: '' },
+    edit,
   );
   if (!isAsync) awaitCallers(facts, name, out);
 }

@@ -166,12 +166,9 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
     if (terminal !== 'one') return;
     out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'all' });
     out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '_one(' });
-    record(out, 'query', where(last), '`one()` → `_one(….all())`: ROME\'s one() returns nothing; _one raises NoResultFound / MultipleResultsFound as SQL did', {
-      start: value.end,
-      end: value.end,
-      text: ')',
-    });
-    out.needs.push({ kind: 'helper', id: 'one' });
+    const edit = { start: value.end, end: value.end, text: ')' };
+    record(out, 'query', where(last), '`one()` → `_one(….all())`: ROME\'s one() returns nothing; _one raises NoResultFound / MultipleResultsFound as SQL did', edit);
+    out.needs.push({ kind: 'helper', id: 'one', edit });
   } else if (terminal === 'exists') {
     const paren = needsParens(value);
     out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'first' });
@@ -188,12 +185,9 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
     }
     const helper = terminal === 'delete' ? '_delete_counting' : '_soft_delete_counting';
     out.edits.push({ start: chain.top.getStart(facts.sf), end: chain.top.getStart(facts.sf), text: `${helper}(` });
-    record(out, 'query', where(last), `\`${terminal}()\` used as a row count → \`${helper}(query)\`: ROME returns the query, so the rows are counted first`, {
-      start: last.access.expression.end,
-      end: last.call.end,
-      text: ')',
-    });
-    out.needs.push({ kind: 'helper', id: terminal === 'delete' ? 'delete_counting' : 'soft_delete_counting' });
+    const edit = { start: last.access.expression.end, end: last.call.end, text: ')' };
+    record(out, 'query', where(last), `\`${terminal}()\` used as a row count → \`${helper}(query)\`: ROME returns the query, so the rows are counted first`, edit);
+    out.needs.push({ kind: 'helper', id: terminal === 'delete' ? 'delete_counting' : 'soft_delete_counting', edit });
   }
 }
 

@@ -137,13 +137,14 @@ export async function fixed_ip_associate(session: any, address: string, instance
       const name = lockName(facts.rules.lock.rowNameTemplate ?? '{table}:{key}', table, chosen.map(([, v]) => v));
       out.edits.push({ start: link.access.expression.end, end: link.call.end, text: '' });
       out.edits.push(...wrapInLock(facts, fn.body, name, 'lock_name'));
-      out.needs.push({ kind: 'helper', id: 'lock' });
+      const edit = { start: fn.body.getStart(facts.sf) + 1, end: fn.body.getStart(facts.sf) + 1, text: '' };
+      out.needs.push({ kind: 'helper', id: 'lock', edit });
       record(
         out,
         'row-lock',
         link.access.name.getStart(facts.sf),
         `\`${link.name}()\` removed (ROME takes no row locks); the unit of work runs under lock ${name.slice(1, -1).replace(/\$\{([^}]*)\}/g, '{$1}')}, released in finally`,
-        { start: fn.body.getStart(facts.sf) + 1, end: fn.body.getStart(facts.sf) + 1, text: '' },
+        edit,
       );
     });
     return out;

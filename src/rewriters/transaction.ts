@@ -27,25 +27,29 @@ export const transactionRewriter: Rewriter = {
     walk(facts.sf, (n) => {
       if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;
       if (n.expression.name.text !== facts.rules.transaction.method || !isSessionExpr(facts, n.expression.expression)) return;
-      let deletedUpTo = -1;
-      n.arguments.forEach((arg, i) => {
-        if (!ts.isObjectLiteralExpression(arg) || arg.properties.length === 0) return;
-        const names = arg.properties.map((p) => p.name?.getText(facts.sf) ?? '');
-        if (!names.every((name) => flags.has(name))) return;
-        // delete the argument with the comma that joins it to its neighbour
-        // after an argument already deleted, start where that deletion ended: edits never overlap
-        const start = i > 0 ? Math.max(n.arguments[i - 1].end, deletedUpTo) : arg.getStart(facts.sf);
-        // the last argument left takes the trailing comma with it: `begin({ ... },)` must not become `begin(,)`
-        const lone = i === n.arguments.length - 1 && n.arguments.hasTrailingComma && (i === 0 || deletedUpTo === arg.getStart(facts.sf));
-        const end = lone ? facts.text.indexOf(',', arg.end) + 1 : i > 0 ? arg.end : (n.arguments[i + 1]?.getStart(facts.sf) ?? arg.end);
-        record(
-          out,
-          'transaction',
-          arg.getStart(facts.sf),
-          `dropped \`${arg.getText(facts.sf).replace(/\s+/g, ' ')}\` from begin(): ROME has no subtransactions or savepoints (and no rollback)`,
-          { start, end, text: '' },
-        );
-        deletedUpTo = end;
+      const isFlags = (arg: ts.Expression) =>
+        ts.isObjectLiteralExpression(arg) && arg.properties.length > 0 && arg.properties.every((p) => flags.has(p.name?.getText(facts.sf) ?? ''));
+      const detail = (arg: ts.Expression) =>
+        `dropped \`${arg.getText(facts.sf).replace(/\s+/g, ' ')}\` from begin(): ROME has no subtransactions or savepoints (and no rollback)`;
+      if (n.arguments.length > 0 && n.arguments.every(isFlags)) {
+        // every argument goes: the call becomes `begin()`, with nothing left between the parentheses
+        // (no empty argument line, no comma). Each argument's record takes a piece of that range.
+        const close = n.end - 1;
+        n.arguments.forEach((arg, i) => {
+          const start = i === 0 ? n.arguments.pos : arg.getStart(facts.sf);
+          const end = i === n.arguments.length - 1 ? close : n.arguments[i + 1].getStart(facts.sf);
+          record(out, 'transaction', arg.getStart(facts.sf), detail(arg), { start, end, text: '' });
+        });
+        return;
+      }
+      // some arguments stay: a flag goes with the comma after it when a kept argument follows it
+      // (`begin({ f }, cb)` → `begin(cb)`), else with the comma before it (`begin(cb, { f })` → `begin(cb)`)
+      const args = n.arguments;
+      const keptAfter = (i: number) => args.slice(i + 1).some((a) => !isFlags(a));
+      args.forEach((arg, i) => {
+        if (!isFlags(arg)) return;
+        const [start, end] = keptAfter(i) ? [arg.getStart(facts.sf), args[i + 1].getStart(facts.sf)] : [args[i - 1].end, arg.end];
+        record(out, 'transaction', arg.getStart(facts.sf), detail(arg), { start, end, text: '' });
       });
     });
     return out;

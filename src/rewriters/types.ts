@@ -39,8 +39,12 @@ export interface ManualItem {
   reason: string;
 }
 
-/** Module-level code a rewriter needs: a generated helper or a name from the target module. */
-export type Need = { kind: 'helper'; id: string } | { kind: 'import'; name: string };
+/**
+ * Module-level code a rewriter needs: a generated helper or a name from the target module.
+ * `edit`: the edit that uses the helper; when that edit is dropped (it fell inside code kept for a
+ * human) the need goes with it. A need without one always stays (a re-emitted session factory).
+ */
+export type Need = { kind: 'helper'; id: string; edit?: Edit } | { kind: 'import'; name: string };
 
 export interface RewriteResult {
   edits: Edit[];

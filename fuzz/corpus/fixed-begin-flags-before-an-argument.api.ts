@@ -1,0 +1,5 @@
+function migration_update() { session.begin(
+    { subtransactions: true },
+    { subtransactions: true }, get_session()
+  )
+}

@@ -6,7 +6,7 @@ import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.
 import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
 import { verifyModule } from './verify/index.js';
-import { planWiring, type ConfigFile } from './wire.js';
+import { combineWiring, planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from './report/model.js';
 import { renderJson, renderMarkdown } from './report/markdown.js';
 import { loadRulePack, resolveRulesSpec, type RulePack } from './rules.js';
@@ -37,6 +37,8 @@ export interface OutputFile {
   previous?: string;
   /** Not written by this run: a merge conflict keeps the module on disk and its reports as they are. */
   hold?: boolean;
+  /** For a file of the service that --wire changes: its text in the root and the edits that make `content` of it. */
+  wiring?: { text: string; edits: import('./rewriters/types.js').Edit[] };
   /** The source file the output ports (models.ts): a dry run shows the diff from it. */
   from?: { display: string; text: string };
 }
@@ -238,6 +240,7 @@ export function port(options: PortOptions): PortResult {
     }
     for (const sourcePath of sources) modules.push(portOne(root, sourcePath, rules, options, cwd, configs));
   }
+  shareWiring(modules);
   const seen = new Set<string>();
   for (const m of modules) {
     for (const f of [...m.files, ...m.state, ...m.wiring]) {
@@ -247,6 +250,21 @@ export function port(options: PortOptions): PortResult {
   }
   if (!options.dryRun) writeAll(modules);
   return { modules, written: !options.dryRun, rules: rules! };
+}
+
+/** Modules that wire the same file (a shared config) write it once, with all their edits. */
+function shareWiring(modules: ModuleResult[]): void {
+  const byPath = new Map<string, OutputFile[]>();
+  for (const m of modules) for (const f of m.wiring) byPath.set(f.path, [...(byPath.get(f.path) ?? []), f]);
+  for (const [, files] of byPath) {
+    if (files.length < 2) continue;
+    const [first] = files;
+    const content = combineWiring(first.wiring!.text, files.map((f) => f.wiring!.edits));
+    if (content === undefined) throw new OutputError(`two modules would change the same lines of ${first.display} differently to wire their backends`, 'wire the modules one at a time (port each with --wire on its own)');
+    first.content = content;
+    first.hold = files.some((f) => f.hold);
+    for (const m of modules) m.wiring = m.wiring.filter((f) => f.path !== first.path || f === first);
+  }
 }
 
 function rootFolder(root: string, rootArg: string): string {
@@ -331,7 +349,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   // the service's own files: with --out they are written under DIR like the port, never in place
   const wired: OutputFile[] = (options.wire ? wiring.files : []).map((w) => {
     const path = options.out ? join(outRoot, w.rel) : w.path;
-    const f: OutputFile = { path, display: display(path), content: w.content, hold: files[0].hold };
+    const f: OutputFile = { path, display: display(path), content: w.content, hold: files[0].hold, wiring: { text: w.previous, edits: w.edits } };
     checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
     f.previous = options.out ? readOutput(f.path, f.display, false) : w.previous;
     return f;

@@ -45,6 +45,8 @@ export interface WiredFile {
   rel: string;
   previous: string;
   content: string;
+  /** The edits that make `content` of `previous`: modules that wire the same file share them (run.ts). */
+  edits: Edit[];
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'discovery', '.port-db']);
@@ -107,7 +109,8 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
   const rel = (p: string) => toPosix(relative(root, p));
   const moduleRel = rel(sourcePath);
   const dbDir = dirname(dirname(sourcePath));
-  const pkg = moduleRel.split('/').length > 3 ? moduleRel.split('/').at(-4) : undefined;
+  // the folders above db/ name the service (nova, or nova/cells): its config files name one of them
+  const pkgs = moduleRel.split('/').slice(0, -4);
   const edits = new Map<string, { text: string; edits: Array<{ edit: Edit; detail: string }> }>();
   const add = (path: string, text: string, edit: Edit, detail: string) => {
     const entry = edits.get(path) ?? { text, edits: [] };
@@ -125,7 +128,7 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
     }
     return found;
   };
-  const ofService = (path: string) => !pkg || rel(path).split('/').includes(pkg) || basename(path).startsWith(pkg);
+  const ofService = (path: string) => pkgs.length === 0 || pkgs.some((p) => rel(path).split('/').includes(p) || basename(path).startsWith(p));
   const report: WiringReport = { status: 'not-found', backend: BACKEND, changes: [] };
 
   // 1. a backend mapping in db/api.ts (or db/index.ts)
@@ -192,7 +195,7 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
   const files: WiredFile[] = [];
   for (const [path, { text, edits: list }] of [...edits].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const { output } = applyEdits(text, list.map((e) => e.edit));
-    files.push({ path, rel: rel(path), previous: text, content: output });
+    files.push({ path, rel: rel(path), previous: text, content: output, edits: list.map((e) => e.edit) });
     for (const e of list) {
       const lineStart = text.lastIndexOf('\n', e.edit.start - 1) + 1;
       const lineEnd = text.indexOf('\n', e.edit.end) < 0 ? text.length : text.indexOf('\n', e.edit.end);
@@ -205,6 +208,22 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
   // keys in reading order: port-report.json is read by people too
   const { dispatcher, changes, switchBack, todo } = report;
   return { report: { status, backend: BACKEND, dispatcher, changes, switchBack, todo }, files };
+}
+
+/**
+ * Several modules of one service may wire the same file (Nova's main and api databases share
+ * nova.conf): their edits are applied together, once. The same edit from two modules (both switch
+ * one setting) counts once; different edits of the same text are a conflict (undefined).
+ */
+export function combineWiring(previous: string, sets: Edit[][]): string | undefined {
+  const seen = new Map<string, Edit>();
+  for (const e of sets.flat()) seen.set(`${e.start}:${e.end}:${e.text}`, e);
+  const edits = [...seen.values()].sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < edits.length; i++) {
+    const [a, b] = [edits[i - 1], edits[i]];
+    if (b.start < a.end || (b.start === a.start && (a.end > a.start || b.end > b.start))) return undefined;
+  }
+  return applyEdits(previous, edits).output;
 }
 
 const lineOf = (text: string, pos: number) => text.slice(0, pos).split('\n').length;

@@ -214,3 +214,37 @@ describe('port --wire', () => {
     expect(snapshot(root)).toEqual(before);
   });
 });
+
+describe('port --wire on a service with two databases sharing one config file', () => {
+  /** nova/db (indexed by [database] backend) and nova/cells/db (by `section`), one nova.conf. */
+  function twoDatabases(section: string): string {
+    const root = mkdtempSync(join(tmpdir(), 'port-db-wire-two-'));
+    for (const [db, conf] of [['nova/db', 'database'], ['nova/cells/db', section]]) {
+      mkdirSync(join(root, db, 'sqlalchemy'), { recursive: true });
+      writeFileSync(join(root, db, 'sqlalchemy', 'api.ts'), 'export async function ping() {\n  return 1;\n}\n');
+      writeFileSync(join(root, db, 'api.ts'), `const MAPPING = {\n  sqlalchemy: () => import('./sqlalchemy/api'),\n};\nexport const load = () => MAPPING[CONF.${conf}.backend]();\n`);
+    }
+    mkdirSync(join(root, 'etc', 'nova'), { recursive: true });
+    writeFileSync(join(root, 'etc', 'nova', 'nova.conf'), '[database]\nbackend = sqlalchemy\n\n[cells_database]\nbackend = sqlalchemy\n');
+    return root;
+  }
+
+  it('applies the edits of both modules to the shared file, once', () => {
+    const root = twoDatabases('cells_database');
+    const result = port({ roots: [root], wire: true, verify: false });
+    expect(result.modules.map((m) => m.report.wiring?.status)).toEqual(['applied', 'applied']);
+    expect(read(root, 'etc', 'nova', 'nova.conf')).toBe(
+      '[database]\n# backend = sqlalchemy  (the SQL backend: restore this line to switch back)\nbackend = discovery\n\n' +
+        '[cells_database]\n# backend = sqlalchemy  (the SQL backend: restore this line to switch back)\nbackend = discovery\n',
+    );
+    for (const db of ['nova/db', 'nova/cells/db']) expect(read(root, db, 'api.ts')).toContain("  discovery: () => import('./discovery/api'),\n");
+  });
+
+  it('the same switch asked by both modules is made once', () => {
+    const root = twoDatabases('database');
+    port({ roots: [root], wire: true, verify: false });
+    expect(read(root, 'etc', 'nova', 'nova.conf')).toBe(
+      '[database]\n# backend = sqlalchemy  (the SQL backend: restore this line to switch back)\nbackend = discovery\n\n[cells_database]\nbackend = sqlalchemy\n',
+    );
+  });
+});

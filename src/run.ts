@@ -5,7 +5,7 @@ import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
 import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
-import { verifyModule } from './verify/index.js';
+import { verifyModules } from './verify/index.js';
 import { combineWiring, planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from './report/model.js';
 import { renderJson, renderMarkdown } from './report/markdown.js';
@@ -307,11 +307,11 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   if (options.verify !== false) {
     // type-check the port against the ROME contract, with the user's own tsconfig (issue 5)
     const companions = modelsOutput !== undefined ? [{ path: modelsHome, text: modelsOutput }] : [];
-    const verify = verifyModule({ sourcePath, sourceText: text, outputPath: join(dirname(dirname(sourcePath)), 'discovery', 'api.ts'), outputText: output, targetModule: rules.target.module, companions });
+    // the models port in the same program as the api port: one program and one checker for both
+    const also = models && modelsSource && modelsOutput !== undefined ? [{ sourcePath: modelsSource.path, sourceText: modelsSource.text, outputPath: modelsHome }] : [];
+    const [verify, modelsVerify] = verifyModules({ sourcePath, sourceText: text, outputPath: join(dirname(dirname(sourcePath)), 'discovery', 'api.ts'), outputText: output, targetModule: rules.target.module, companions }, also);
     report.verify = verify;
-    if (models && modelsSource && modelsOutput !== undefined) {
-      models.report.verify = verifyModule({ sourcePath: modelsSource.path, sourceText: modelsSource.text, outputPath: modelsHome, outputText: modelsOutput, targetModule: rules.target.module });
-    }
+    if (models && modelsVerify) models.report.verify = modelsVerify;
   }
   report.outputSha256 = sha256(output);
   if (models) {

@@ -105,21 +105,67 @@ function notChecked(reason: string): VerifyResult {
   return { checked: false, diagnostics: 0, newDiagnostics: 0, manualDiagnostics: 0, items: [], reason };
 }
 
-function verify(opts: VerifyOptions): VerifyResult {
+/**
+ * A further module checked in the same program as the main one: an emitted file the main port
+ * imports (given in `companions`, e.g. db/discovery/models.ts) and the SQL module it ports.
+ */
+export interface VerifyAlso {
+  sourcePath: string;
+  sourceText: string;
+  /** One of the main check's `companions` (same path, same text). */
+  outputPath: string;
+}
+
+/**
+ * `verifyModule` for the main module and, in the same program (one program build and one
+ * checker instead of one per module), each of `also`: the results in that order. Each result is
+ * what `verifyModule` answers for that module alone; when the modules cannot share a program
+ * without possibly changing each other's diagnostics (a file that is not a module declares
+ * globals), each is checked on its own.
+ */
+export function verifyModules(opts: VerifyOptions, also: VerifyAlso[]): VerifyResult[] {
+  try {
+    return verify(opts, also);
+  } catch (e) {
+    dropCachedProject();
+    const failed = notChecked(`the type check failed: ${e instanceof Error ? e.message : String(e)}`);
+    return [failed, ...also.map(() => ({ ...failed, items: [] }))];
+  }
+}
+
+function verify(opts: VerifyOptions): VerifyResult;
+function verify(opts: VerifyOptions, also: VerifyAlso[]): VerifyResult[];
+function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | VerifyResult[] {
+  const separately = (): VerifyResult[] => {
+    const companions = opts.companions ?? [];
+    const results = [verifyModule(opts)];
+    for (const a of also!) {
+      const text = companions.find((c) => resolve(c.path) === resolve(a.outputPath))?.text ?? '';
+      results.push(verifyModule({ sourcePath: a.sourcePath, sourceText: a.sourceText, outputPath: a.outputPath, outputText: text, targetModule: opts.targetModule }));
+    }
+    return results;
+  };
   const sourcePath = resolve(opts.sourcePath);
   const outputPath = resolve(opts.outputPath);
   let contract: string;
   try {
     contract = readFileSync(join(rulesDir(), CONTRACT_FILE), 'utf8');
   } catch {
-    return notChecked(`the ROME contract rules/${CONTRACT_FILE} is missing from port-db`);
+    const reason = `the ROME contract rules/${CONTRACT_FILE} is missing from port-db`;
+    return also ? [notChecked(reason), ...also.map(() => notChecked(reason))] : notChecked(reason);
   }
   if (opts.targetModule !== CONTRACT_MODULE) {
     contract = contract.replace(`declare module '${CONTRACT_MODULE}'`, `declare module ${JSON.stringify(opts.targetModule)}`);
   }
   const config = loadConfig(dirname(sourcePath));
-  if ('error' in config) return notChecked(config.error);
+  if ('error' in config) return also ? [notChecked(config.error), ...also.map(() => notChecked(config.error))] : notChecked(config.error);
   const base = config.path ? dirname(config.path) : dirname(sourcePath);
+  // The further modules share the program only when they see the same configuration.
+  if (also && also.length > 0) {
+    const companions = new Set((opts.companions ?? []).map((c) => resolve(c.path)));
+    const same = also.every((a) => companions.has(resolve(a.outputPath)) && ts.findConfigFile(dirname(resolve(a.sourcePath)), ts.sys.fileExists, 'tsconfig.json') === config.path && (config.path !== undefined || dirname(resolve(a.sourcePath)) === dirname(sourcePath)));
+    if (!same) return separately();
+  }
   // Declaration files of the project hold the ambient modules and globals no import reaches;
   // the rest of the project is loaded through the imports of the two modules.
   const declarations = config.fileNames.filter((f) => /\.d\.[cm]?ts$/.test(f) && resolve(f) !== sourcePath && resolve(f) !== outputPath);
@@ -138,70 +184,101 @@ function verify(opts: VerifyOptions): VerifyResult {
     added.add(sf.getFilePath());
     return sf;
   };
+  const tsconfig = config.path ? { tsconfig: toPosix(relative(dirname(sourcePath), config.path)) } : {};
+  const configPath = config.path;
+  let fallback = false;
+  const results = check();
+  return fallback ? separately() : also ? results : results[0];
+
+  function check(): VerifyResult[] {
   try {
     // Both modules in one program; the source module is checked only if the output has errors.
     const output = add(outputPath, opts.outputText);
     const source = add(sourcePath, opts.sourceText);
-    for (const c of opts.companions ?? []) add(resolve(c.path), c.text);
+    const companionFiles = new Map<string, { path: string; text: string }>();
+    for (const c of opts.companions ?? []) companionFiles.set(add(resolve(c.path), c.text).getFilePath(), c);
+    const alsoFiles = (also ?? []).map((a) => ({
+      a,
+      output: project.getSourceFileOrThrow(resolve(a.outputPath)).getFilePath() as string,
+      source: add(resolve(a.sourcePath), a.sourceText).getFilePath() as string,
+    }));
     let program = build();
-    const outputSf = program.getSourceFile(output.getFilePath())!;
-    const outputDiagnostics = diagnosticsOf(program, outputSf);
-    const result: VerifyResult = {
-      checked: true,
-      diagnostics: outputDiagnostics.length,
-      newDiagnostics: 0,
-      manualDiagnostics: 0,
-      items: [],
-      ...(config.path ? { tsconfig: toPosix(relative(dirname(sourcePath), config.path)) } : {}),
-    };
-    if (outputDiagnostics.length === 0) return result;
+    // a file that is not a module would declare globals the other modules' checks would see
+    if (also && also.length > 0 && [...added].some((path) => !ts.isExternalModule(program.getSourceFile(path)!))) {
+      fallback = true;
+      return [];
+    }
 
-    const sourceSf = program.getSourceFile(source.getFilePath())!;
-    const keys = new Map<string, number>();
-    for (const d of diagnosticsOf(program, sourceSf)) {
-      const key = keyOf(d, sourcePath, [sourcePath, outputPath], base);
-      keys.set(key, (keys.get(key) ?? 0) + 1);
-    }
-    const markers = markedRanges(outputSf);
-    const fresh: { d: ts.Diagnostic; line: number; marked: boolean }[] = [];
-    for (const d of outputDiagnostics) {
-      const key = keyOf(d, outputPath, [sourcePath, outputPath], base);
-      const left = keys.get(key) ?? 0;
-      if (left > 0) {
-        keys.set(key, left - 1);
-        continue;
+    const targets = [
+      { outputFile: output.getFilePath() as string, sourceFile: source.getFilePath() as string, outputPath, sourcePath, outputText: opts.outputText },
+      ...alsoFiles.map((f) => ({ outputFile: f.output, sourceFile: f.source, outputPath: resolve(f.a.outputPath), sourcePath: resolve(f.a.sourcePath), outputText: companionFiles.get(f.output)!.text })),
+    ];
+    const analyses = targets.map((t) => {
+      const outputSf = program.getSourceFile(t.outputFile)!;
+      const outputDiagnostics = diagnosticsOf(program, outputSf);
+      const result: VerifyResult = {
+        checked: true,
+        diagnostics: outputDiagnostics.length,
+        newDiagnostics: 0,
+        manualDiagnostics: 0,
+        items: [],
+        ...(t === targets[0] ? tsconfig : configPath ? { tsconfig: toPosix(relative(dirname(t.sourcePath), configPath)) } : {}),
+      };
+      const fresh: { d: ts.Diagnostic; line: number; marked: boolean }[] = [];
+      if (outputDiagnostics.length === 0) return { t, result, fresh, outputSf, markers: [] as [number, number][] };
+      const sourceSf = program.getSourceFile(t.sourceFile)!;
+      const keys = new Map<string, number>();
+      for (const d of diagnosticsOf(program, sourceSf)) {
+        const key = keyOf(d, t.sourcePath, [t.sourcePath, t.outputPath], base);
+        keys.set(key, (keys.get(key) ?? 0) + 1);
       }
-      const start = d.start ?? 0;
-      fresh.push({
-        d,
-        line: outputSf.getLineAndCharacterOfPosition(start).line + 1,
-        marked: markers.some(([from, to]) => from <= start && start < to),
-      });
-    }
+      const markers = markedRanges(outputSf);
+      for (const d of outputDiagnostics) {
+        const key = keyOf(d, t.outputPath, [t.sourcePath, t.outputPath], base);
+        const left = keys.get(key) ?? 0;
+        if (left > 0) {
+          keys.set(key, left - 1);
+          continue;
+        }
+        const start = d.start ?? 0;
+        fresh.push({
+          d,
+          line: outputSf.getLineAndCharacterOfPosition(start).line + 1,
+          marked: markers.some(([from, to]) => from <= start && start < to),
+        });
+      }
+      return { t, result, fresh, outputSf, markers };
+    });
 
     // Diagnostics outside marked statements may still come from a manual item: a binding of a
     // manual-marked import (the SQL models, SQL names kept for manual code) used in ported code.
     // Check once more with those imports typed `any` (same lines): what goes away was theirs.
-    let remaining: Set<string> | undefined;
-    if (fresh.some((f) => !f.marked)) {
-      const redirected = redirectMarkedImports(outputSf, markers);
-      if (redirected) {
-        add(join(base, '.port-db', 'manual-imports.d.ts'), redirected.declarations);
-        const second = add(outputPath, redirected.text);
-        program = build();
-        const secondSf = program.getSourceFile(second.getFilePath())!;
-        remaining = new Set(diagnosticsOf(program, secondSf).map((d) => `${secondSf.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}:${d.code}`));
+    // One module at a time: its own text is put back before the next one is redirected.
+    let redirectedBefore: { path: string; text: string } | undefined;
+    for (const { t, result, fresh, outputSf, markers } of analyses) {
+      let remaining: Set<string> | undefined;
+      if (fresh.some((f) => !f.marked)) {
+        const redirected = redirectMarkedImports(outputSf, markers);
+        if (redirected) {
+          // the module redirected before this one is put back as emitted
+          if (redirectedBefore) add(redirectedBefore.path, redirectedBefore.text);
+          add(join(base, '.port-db', 'manual-imports.d.ts'), redirected.declarations);
+          const second = add(t.outputPath, redirected.text);
+          redirectedBefore = { path: t.outputPath, text: t.outputText };
+          program = build();
+          const secondSf = program.getSourceFile(second.getFilePath())!;
+          remaining = new Set(diagnosticsOf(program, secondSf).map((d) => `${secondSf.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}:${d.code}`));
+        }
       }
+      for (const f of fresh) {
+        const manual = f.marked || (remaining !== undefined && !remaining.has(`${f.line}:${f.d.code}`));
+        result.items.push({ line: f.line, code: f.d.code, message: oneLine(displayOf(f.d, base)), manual });
+      }
+      result.items.sort((a, b) => a.line - b.line || a.code - b.code || compare(a.message, b.message));
+      result.manualDiagnostics = result.items.filter((i) => i.manual).length;
+      result.newDiagnostics = result.items.length - result.manualDiagnostics;
     }
-
-    for (const f of fresh) {
-      const manual = f.marked || (remaining !== undefined && !remaining.has(`${f.line}:${f.d.code}`));
-      result.items.push({ line: f.line, code: f.d.code, message: oneLine(displayOf(f.d, base)), manual });
-    }
-    result.items.sort((a, b) => a.line - b.line || a.code - b.code || compare(a.message, b.message));
-    result.manualDiagnostics = result.items.filter((i) => i.manual).length;
-    result.newDiagnostics = result.items.length - result.manualDiagnostics;
-    return result;
+    return analyses.map((a) => a.result);
   } finally {
     for (const path of added) {
       const sf = project.getSourceFile(path);
@@ -211,6 +288,7 @@ function verify(opts: VerifyOptions): VerifyResult {
       cached.files = diskFiles(programs, added);
       cached.last = programs[programs.length - 1];
     }
+  }
   }
 }
 

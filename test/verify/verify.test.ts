@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { verifyModule, type VerifyResult } from '../../src/verify/index.js';
+import { verifyModule, verifyModules, type VerifyResult } from '../../src/verify/index.js';
 import { FIXTURES, ROOT } from '../helpers.js';
 import { lineOf } from './snippets.js';
 
@@ -253,5 +253,73 @@ describe('verifyModule: configuration', () => {
     expect(result.checked).toBe(false);
     expect(result.reason).toContain('missing-base.json');
     expect(result.reason).not.toContain(dir);
+  });
+});
+
+describe('verifyModules: the api port and the models port in one program', () => {
+  const SQL_MODELS = `export class Service {
+  host: string;
+  save(session?: { rollback(): void }): Promise<void> { return Promise.resolve(); }
+}
+export const legacy: { n: number } = { n: 1 };
+`;
+  // the ported models: a manual-marked import used in ported code, and a plain new error
+  const MODELS_OUTPUT = `// port-db: manual kept for the manual items
+import { legacy } from '../sqlalchemy/models';
+
+export class Service {
+  host: string;
+}
+export const n: string = legacy.n;
+export const bad: number = 'x';
+`;
+  const API_OUTPUT = `// port-db: manual imports the SQL models module
+import * as sql from '../sqlalchemy/models';
+import { Service } from './models';
+import { RomeSession } from 'rome-orm';
+
+export async function f() {
+  const session = new RomeSession();
+  await new sql.Service().save(session);
+  session.rollback();
+  const s: Service = new Service();
+  return s.host.length;
+}
+`;
+
+  function inputs(dir: string, models = MODELS_OUTPUT) {
+    const main = {
+      sourcePath: join(dir, 'svc/db/sqlalchemy/api.ts'),
+      sourceText: `import * as models from './models';\nexport const s = new models.Service();\n`,
+      outputPath: join(dir, 'svc/db/discovery/api.ts'),
+      outputText: API_OUTPUT,
+      targetModule: TARGET,
+      companions: [{ path: join(dir, 'svc/db/discovery/models.ts'), text: models }],
+    };
+    const also = { sourcePath: join(dir, 'svc/db/sqlalchemy/models.ts'), sourceText: SQL_MODELS, outputPath: join(dir, 'svc/db/discovery/models.ts') };
+    const alone = { sourcePath: also.sourcePath, sourceText: also.sourceText, outputPath: also.outputPath, outputText: models, targetModule: TARGET };
+    return { main, also, alone };
+  }
+
+  it('answers what verifyModule answers for each module alone, with both second checks', () => {
+    const dir = tree({ 'tsconfig.json': LOOSE_TSCONFIG, 'svc/db/sqlalchemy/models.ts': SQL_MODELS });
+    const { main, also, alone } = inputs(dir);
+    const separate = [verifyModule(main), verifyModule(alone)];
+    expect(separate[0].items.map((i) => [i.line, i.code, i.manual])).toEqual([
+      [8, 2345, true],
+      [9, 2339, false],
+    ]);
+    expect(separate[1].items.map((i) => [i.line, i.code, i.manual])).toEqual([
+      [7, 2322, true],
+      [8, 2322, false],
+    ]);
+    expect(verifyModules(main, [also])).toEqual(separate);
+  });
+
+  it('checks each module on its own when one of them is not a module (its globals)', () => {
+    const dir = tree({ 'tsconfig.json': LOOSE_TSCONFIG, 'svc/db/sqlalchemy/models.ts': SQL_MODELS });
+    const script = `const host: number = 'x';\n`;
+    const { main, also, alone } = inputs(dir, script);
+    expect(verifyModules(main, [also])).toEqual([verifyModule(main), verifyModule(alone)]);
   });
 });

@@ -22,6 +22,15 @@ export interface FunctionReport {
   manual: ReportManual[];
 }
 
+/** The counts of a report's summary, for the functions of api.ts or the classes of models.ts. */
+export interface SummaryCounts {
+  unchanged: number;
+  ported: number;
+  manual: number;
+  manualItems: number;
+  byKind: Partial<Record<ChangeKind, number>>;
+}
+
 /** port-report.json: stable, read by tests and CI. */
 export interface PortReport {
   tool: 'port-db';
@@ -30,14 +39,7 @@ export interface PortReport {
   source: string;
   output: string;
   module: { changes: ReportChange[]; manual: ReportManual[] };
-  summary: {
-    functions: number;
-    unchanged: number;
-    ported: number;
-    manual: number;
-    manualItems: number;
-    byKind: Partial<Record<ChangeKind, number>>;
-  };
+  summary: { functions: number } & SummaryCounts;
   functions: FunctionReport[];
   /** The type check of the port against the ROME contract (absent with --no-verify). */
   verify?: import('../verify/index.js').VerifyResult;
@@ -59,14 +61,7 @@ export interface ModelsReport {
   output?: string;
   error?: string;
   module: { changes: ReportChange[]; manual: ReportManual[] };
-  summary: {
-    classes: number;
-    unchanged: number;
-    ported: number;
-    manual: number;
-    manualItems: number;
-    byKind: Partial<Record<ChangeKind, number>>;
-  };
+  summary: { classes: number } & SummaryCounts;
   classes: FunctionReport[];
   /** The type check of models.ts against the ROME contract. */
   verify?: import('../verify/index.js').VerifyResult;

@@ -5,6 +5,8 @@ import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
 import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
+import { toPosix } from './check/specifiers.js';
+import { walkTree } from './tree.js';
 import { verifyModules } from './verify/index.js';
 import { combineWiring, planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from './report/model.js';
@@ -93,28 +95,21 @@ export interface PortResult {
   rules: RulePack;
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'discovery', '.port-db']);
-const toPosix = (p: string) => p.split(sep).join('/');
-
 /** Every `db/sqlalchemy/api.ts` below a root, sorted (deterministic order). */
 export function findModules(root: string): string[] {
   const found: string[] = [];
-  const visit = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      throw new UsageError(`cannot read folder ${dir}: ${(e as Error).message}`, 'check the folder exists and is readable');
-    }
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const path = join(dir, entry.name);
-      const isModule = entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts');
+  walkTree(
+    root,
+    (path, entry) => {
       // a module path that is a folder (or a device, a socket) is reported by readSource, not skipped
-      if (isModule && !entry.isSymbolicLink()) found.push(path);
-      else if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) visit(path);
-    }
-  };
-  visit(root);
+      const isModule = entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts') && !entry.isSymbolicLink();
+      if (isModule) found.push(path);
+      return isModule;
+    },
+    (dir, e) => {
+      throw new UsageError(`cannot read folder ${dir}: ${e.message}`, 'check the folder exists and is readable');
+    },
+  );
   return found;
 }
 

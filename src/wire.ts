@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { BACKEND, discoveryPath, findBackendMapping, iniSettings, switchSetting, type IniSetting } from './analyzer/backend.js';
 import { applyEdits } from './analyzer/edits.js';
+import { toPosix } from './check/specifiers.js';
+import { walkTree } from './tree.js';
 import type { Edit } from './rewriters/types.js';
 
 /**
@@ -49,28 +51,20 @@ export interface WiredFile {
   edits: Edit[];
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'discovery', '.port-db']);
 const CONFIG = /\.(conf|ini|cfg)$/;
 const MAX_CONFIG_BYTES = 1 << 20;
-const toPosix = (p: string) => p.split(sep).join('/');
 
-/** Config files below the root, sorted; unreadable folders and files are skipped (they are only candidates). */
+/** Config files below the root, sorted; unreadable folders are skipped (they only hold candidates). */
 function configFiles(root: string): string[] {
   const found: string[] = [];
-  const visit = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const path = join(dir, e.name);
-      if (e.isDirectory() && !SKIP_DIRS.has(e.name)) visit(path);
-      else if (e.isFile() && CONFIG.test(e.name)) found.push(path);
-    }
-  };
-  visit(root);
+  walkTree(
+    root,
+    (path, entry) => {
+      if (entry.isFile() && CONFIG.test(entry.name)) found.push(path);
+      return false;
+    },
+    () => {},
+  );
   return found;
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Project, ts } from 'ts-morph';
 import { collectDirectives } from '../check/directives.js';
+import { toPosix } from '../check/specifiers.js';
 import { rulesDir } from '../rules.js';
 
 /** One diagnostic of the emitted module that the source module has no counterpart for. */
@@ -467,10 +468,6 @@ function stripLines(message: string): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-function toPosix(path: string): string {
-  return sep === '\\' ? path.split('\\').join('/') : path;
 }
 
 function compare(a: string, b: string): number {

@@ -123,7 +123,8 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
     return found;
   };
   const ofService = (path: string) => pkgs.length === 0 || pkgs.some((p) => rel(path).split('/').includes(p) || basename(path).startsWith(p));
-  const report: WiringReport = { status: 'not-found', backend: BACKEND, changes: [] };
+  // what was found; the status follows from it at the end
+  const report: Omit<WiringReport, 'status' | 'backend'> = { changes: [] };
 
   // 1. a backend mapping in db/api.ts (or db/index.ts)
   for (const name of ['api.ts', 'index.ts']) {

@@ -85,7 +85,10 @@ export function findBackendMapping(fileName: string, text: string): BackendMappi
   // the new entry goes on its own line below the SQL one, with the same indent and a trailing comma
   const lineStart = text.lastIndexOf('\n', entry.getStart(sf) - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
-  const comma = text.indexOf(',', entry.end) >= 0 && /^\s*,/.test(text.slice(entry.end)) ? text.indexOf(',', entry.end) + 1 : -1;
+  // the offset after the entry's own comma, when it has one (blanks may come between)
+  const ownComma = /\s*,/y;
+  ownComma.lastIndex = entry.end;
+  const comma = ownComma.test(text) ? ownComma.lastIndex : -1;
   const entryText = `${BACKEND}: ${value.text}`;
   const sameLine = text.slice(lineStart, entry.getStart(sf)).trim() !== '';
   mapping.entry = entryText;

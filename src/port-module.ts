@@ -57,6 +57,8 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
       manual = mergeManual(sf, manual);
       const isKept = keptTest(manual.map((m) => [m.node.getStart(sf), m.node.end]));
       edits = edits.filter((e) => !isKept(e.start, e.end));
+      // a reference inside kept code is not deleted after all: the import rewriter must keep its name
+      ctx.deleted = ctx.deleted.filter(([start, end]) => !isKept(start, end));
       changes = changes.filter((c) => !(c.edit ? isKept(c.edit.start, c.edit.end) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)));
       ctx.manual = manual;
       ctx.needs = neededHelpers(edits, ctx.needs);

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { dirname } from 'node:path';
 import { ts } from 'ts-morph';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
@@ -22,7 +23,8 @@ export interface PortModuleInput {
   displaySource: string;
   displayOutput: string;
   /** The sibling models module, when there is one (its unique keys drive create-lock). */
-  models?: { path: string; text: string };
+  /** `display`: the path reports show (relative to the root); the absolute path never reaches the output. */
+  models?: { path: string; text: string; display?: string };
   /** The models module is ported beside the output (db/discovery/models.ts): imports of it are kept. */
   modelsPorted?: boolean;
 }
@@ -90,7 +92,7 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
 function readCatalog(models: PortModuleInput['models']): { catalog?: ModelCatalog; error?: string } {
   if (!models) return { error: 'no models.ts beside the module' };
   try {
-    return { catalog: readModels(models.path, models.text) };
+    return { catalog: readModels(models.display ?? basename(models.path), models.text) };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] };
   }

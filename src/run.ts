@@ -295,7 +295,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     rules,
     displaySource: sourceDisplay,
     displayOutput: toPosix(join(dirname(dirname(rel)), 'discovery', 'api.ts')),
-    models: modelsSource,
+    models: modelsSource && { ...modelsSource, display: modelsDisplay.source },
     modelsPorted: models?.output !== undefined,
   });
   const modelsOutput = models?.output;

@@ -71,6 +71,17 @@ describe('bad input: exit 2, file:line:col, what to do, nothing written', () => 
     rejects(latin1, SourceError, /^db\/sqlalchemy\/models\.ts:1:4: the file is not valid UTF-8/);
   });
 
+  it('models that do not parse: the flagged creates name them by their path in the root, never the machine\'s', () => {
+    const dir = tree({
+      [MODULE]: "import * as models from './models';\nexport async function service_create(values: any) {\n  const s = new models.Service();\n  s.update(values);\n  await s.save();\n  return s;\n}\n",
+      'db/sqlalchemy/models.ts': 'export class Service {\n',
+    });
+    const [m] = runPort([dir], { dryRun: true }).modules;
+    const reasons = m.report.functions.flatMap((f) => f.manual.map((x) => x.reason));
+    expect(reasons.join('\n')).toMatch(/the models module could not be read \(db\/sqlalchemy\/models\.ts:2:1: /);
+    for (const f of m.files) expect(f.content, f.display).not.toContain(dir);
+  });
+
   it.skipIf(isRoot)('an unreadable module and an unreadable folder (skipped as root: chmod does not stop root from reading)', () => {
     const dir = tree({ [MODULE]: 'export const a = 1;\n' });
     chmodSync(join(dir, MODULE), 0o000);

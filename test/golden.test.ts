@@ -84,6 +84,11 @@ for (const tree of ['nova', 'glance']) {
       for (const m of items) expect(lines[m.outputLine - 1]).toContain('// port-db: manual');
     });
 
+    it('leaves no save() floating: ROME saves asynchronously (a lock would end before the write)', () => {
+      const [api] = result.modules[0].files;
+      expect(api.content.split('\n').filter((l) => /^\s*[\w.]+\.save\([^)]*\);/.test(l))).toEqual([]);
+    });
+
     it('points each change at the line of the output it made', () => {
       const [api] = result.modules[0].files;
       const lines = api.content.split('\n');

@@ -173,6 +173,13 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const hasHelper = [...importedHelpers(facts, 'query'), ...facts.queryHelpers].length > 0;
   if (!hasHelper || !c.fn.parameters[0]) out.needs.push({ kind: 'import', name: 'RomeSession' });
   out.edits.push({ start: save.getStart(facts.sf), end: save.getStart(facts.sf), text: uniquenessChecks(facts, c, model, checkIndent, dup.text) });
+  // ROME's save() is async: a save left floating would finish after the lock is released, and
+  // its duplicate-entry error would escape the module's catch
+  const call = ts.isExpressionStatement(save) ? save.expression : undefined;
+  if (call && ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && facts.rules.methods.save.includes(call.expression.name.text)) {
+    const start = call.getStart(facts.sf);
+    record(out, 'create-lock', start, `awaits \`${call.expression.getText(facts.sf)}()\`: ROME saves asynchronously, and the lock must be held until the save is done`, { start, end: start, text: 'await ' });
+  }
 
   const at = node.getStart(facts.sf);
   if (isDecl) {

@@ -78,3 +78,12 @@ export async function get(context: any) {
     expect(output).not.toContain('NoResultFound');
   });
 });
+
+describe('every removal is named in its record', () => {
+  it('loader-option: a loop that only added loader options is named when it goes', () => {
+    const { output, report } = portText(readFileSync(join(FIXTURES, 'loader-option', 'options.input.ts'), 'utf8'));
+    expect(output).not.toContain('for (const column of columns_to_join)');
+    const details = report.functions.find((f) => f.name === 'instance_get')!.changes.map((c) => c.detail);
+    expect(details).toContain('dropped `.options(joinedload(column))`: ROME loads relations lazily; the loop over `columns_to_join` that only added them is removed with it');
+  });
+});

@@ -99,8 +99,13 @@ function coverage(ranges: Edit[]): (pos: number) => boolean {
   };
 }
 
+/** Nothing but blanks stands on the lines of [start, end) outside the range. */
+export function aloneOnItsLines(text: string, start: number, end: number): boolean {
+  const [s, e] = wholeLines(text, start, end);
+  return text.slice(s, start).trim() === '' && text.slice(end, e).trim() === '';
+}
+
 /** The lines of [start, end) when nothing else stands on them; else just the range. */
 export function ownLines(text: string, start: number, end: number): [number, number] {
-  const [s, e] = wholeLines(text, start, end);
-  return text.slice(s, start).trim() === '' && text.slice(end, e).trim() === '' ? [s, e] : [start, end];
+  return aloneOnItsLines(text, start, end) ? wholeLines(text, start, end) : [start, end];
 }

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { flattenChain, isChainTop } from '../analyzer/chains.js';
 import { enclosingFunction, queryStart, variableKinds, type ModuleFacts, type ValueKind } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
-import { wholeLines } from '../analyzer/edits.js';
+import { aloneOnItsLines, wholeLines } from '../analyzer/edits.js';
 import { emptyResult, record, type Rewriter } from './types.js';
 
 /** Variable kinds by function, shared by the rewriters of one module (facts never change). */
@@ -97,7 +97,9 @@ export async function f(context: any) {
               ? loop
               : stmt.parent;
           const [s, e] = wholeLines(facts.text, whole.getStart(facts.sf), whole.end);
-          record(out, 'loader-option', link.access.name.getStart(facts.sf), detail, { start: s, end: e, text: '' });
+          // the record names everything removed: the loop too, when it goes
+          const what = whole === loop ? `${detail}; the loop over \`${(loop as ts.ForOfStatement).expression.getText(facts.sf)}\` that only added them is removed with it` : detail;
+          record(out, 'loader-option', link.access.name.getStart(facts.sf), what, { start: s, end: e, text: '' });
         } else {
           record(out, 'loader-option', link.access.name.getStart(facts.sf), detail, { start: link.access.expression.end, end: link.call.end, text: '' });
         }
@@ -106,8 +108,3 @@ export async function f(context: any) {
     return out;
   },
 };
-
-function aloneOnItsLines(text: string, start: number, end: number): boolean {
-  const [s, e] = wholeLines(text, start, end);
-  return text.slice(s, start).trim() === '' && text.slice(end, e).trim() === '';
-}

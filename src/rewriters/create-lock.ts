@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import type { ModelInfo, UniqueKey } from '../analyzer/models.js';
 import { type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
-import { errorClass, lockName } from './locks.js';
+import { errorClass, lockLabel, lockName } from './locks.js';
 import { importedHelpers } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
@@ -222,7 +222,7 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     out,
     'create-lock',
     c.decl.getStart(facts.sf),
-    `uniqueness on ${keysText} checked before the save; lock ${lock.slice(1, -1).replace(/\$\{([^}]*)\}/g, '{$1}')}${keys.length ? '' : ' (per table: the key values are not known before the body runs)'}; body moved to ${inner}${isAsync ? '' : `; ${name} is now async (signature change)`}`,
+    `uniqueness on ${keysText} checked before the save; lock ${lockLabel(lock)}${keys.length ? '' : ' (per table: the key values are not known before the body runs)'}; body moved to ${inner}${isAsync ? '' : `; ${name} is now async (signature change)`}`,
     edit,
   );
   if (!isAsync) awaitCallers(facts, name, out);

@@ -22,6 +22,11 @@ export function lockName(template: string, table: string, keys: string[]): strin
   return '`' + template.replace('{table}', table).replace('{key}', key).replace(/:+$/, '') + '`';
 }
 
+/** A lock name as people read it in a report: `` `t:${a}` `` → `t:{a}`. */
+export function lockLabel(name: string): string {
+  return name.slice(1, -1).replace(/\$\{([^}]*)\}/g, '{$1}');
+}
+
 /** True when `name` is a parameter of a function around `node`. */
 export function isParameter(node: ts.Node, name: string): boolean {
   for (let n: ts.Node | undefined = node; n; n = n.parent) {

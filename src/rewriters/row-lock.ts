@@ -3,7 +3,7 @@ import { flattenChain, isChainTop } from '../analyzer/chains.js';
 import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { kindCache } from './loader-option.js';
-import { isParameter, lockName, wrapInLock } from './locks.js';
+import { isParameter, lockLabel, lockName, wrapInLock } from './locks.js';
 import { emptyResult, record, type Rewriter } from './types.js';
 
 /**
@@ -136,6 +136,10 @@ export async function fixed_ip_associate(session: any, address: string, instance
       const chosen = unique ? filters.filter(([c]) => unique.columns.includes(c)) : filters;
       const name = lockName(facts.rules.lock.rowNameTemplate ?? '{table}:{key}', table, chosen.map(([, v]) => v));
       out.edits.push({ start: link.access.expression.end, end: link.call.end, text: '' });
+      // the same lock asked twice in one chain (`.with_lockmode('update').with_for_update()`) goes too
+      for (const extra of locks.slice(1)) {
+        record(out, 'row-lock', extra.access.name.getStart(facts.sf), `\`${extra.name}()\` removed too (a second row lock on the same query)`, { start: extra.access.expression.end, end: extra.call.end, text: '' });
+      }
       out.edits.push(...wrapInLock(facts, fn.body, name, 'lock_name'));
       const edit = { start: fn.body.getStart(facts.sf) + 1, end: fn.body.getStart(facts.sf) + 1, text: '' };
       out.needs.push({ kind: 'helper', id: 'lock', edit });
@@ -143,7 +147,7 @@ export async function fixed_ip_associate(session: any, address: string, instance
         out,
         'row-lock',
         link.access.name.getStart(facts.sf),
-        `\`${link.name}()\` removed (ROME takes no row locks); the unit of work runs under lock ${name.slice(1, -1).replace(/\$\{([^}]*)\}/g, '{$1}')}, released in finally`,
+        `\`${link.name}()\` removed (ROME takes no row locks); the unit of work runs under lock ${lockLabel(name)}, released in finally`,
         edit,
       );
     });

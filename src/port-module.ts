@@ -170,9 +170,11 @@ function markerEdits(facts: ModuleFacts, manual: ManualItem[], others: Edit[]): 
   for (const item of manual) {
     const at = item.node.getStart(facts.sf);
     if (hasMarker(facts.text, at)) continue;
-    const indent = indentAt(facts.text, at);
-    const text = `${MANUAL_MARK} ${item.reason.replace(/\r?\n/g, ' ')}${facts.eol}${indent}`;
     const before = facts.text.slice(facts.text.lastIndexOf('\n', at - 1) + 1, at);
+    // a statement right after a `{` on its line moves one level in when it gets a line of its own
+    const lineIndent = indentAt(facts.text, at);
+    const indent = before.trimEnd().endsWith('{') ? lineIndent + (lineIndent.includes('\t') ? '\t' : '  ') : lineIndent;
+    const text = `${MANUAL_MARK} ${item.reason.replace(/\r?\n/g, ' ')}${facts.eol}${indent}`;
     if (before.trim() === '') {
       edits.push({ start: at, end: at, text });
       continue;

@@ -58,8 +58,8 @@ function program(): Command {
       if (opts.format === 'json') {
         process.stdout.write(JSON.stringify(result.modules.map((m) => m.report), null, 2) + '\n');
       } else if (opts.format === 'md') {
-        const { renderMarkdown } = await import('./report/markdown.js');
-        process.stdout.write(result.modules.map((m) => renderMarkdown(m.report)).join('\n'));
+        // PORT-REPORT.md as the run rendered it (files: api.ts, PORT-REPORT.md, port-report.json, ...)
+        process.stdout.write(result.modules.map((m) => m.files[1].content).join('\n'));
       } else {
         const { renderSummary } = await import('./report/summary.js');
         process[opts.dryRun ? 'stderr' : 'stdout'].write(renderSummary(result, c));

@@ -193,7 +193,6 @@ function markerEdits(facts: ModuleFacts, manual: ManualItem[], others: Edit[]): 
 /** The generated helpers, after the last import, each once. */
 function helpersEdit(facts: ModuleFacts, needs: Need[]): Edit | undefined {
   const ids = new Set(needs.filter((n) => n.kind === 'helper').map((n) => (n as { id: string }).id));
-  for (const h of HELPERS) if (ids.has(h.id)) for (const u of h.uses) if (u === 'get_session' && importedHelpers(facts, 'session').length) ids.add(u);
   const chosen = HELPERS.filter((h) => ids.has(h.id));
   if (chosen.length === 0) return undefined;
   const names: HelperNames = { session: importedHelpers(facts, 'session'), query: importedHelpers(facts, 'query') };

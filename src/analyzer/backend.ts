@@ -16,14 +16,6 @@ import type { Edit } from '../rewriters/types.js';
 
 export const BACKEND = 'discovery';
 
-/** A text edit in one file, with what a person needs to review it. */
-export interface FileEdit {
-  file: string;
-  line: number;
-  edit: Edit;
-  detail: string;
-}
-
 export interface BackendMapping {
   /** The variable holding the mapping, e.g. `_BACKEND_MAPPING` (or `(object literal)`). */
   name: string;

@@ -76,7 +76,7 @@ export function renderMarkdown(report: PortReport): string {
   return out.join('\n');
 }
 
-export const WIRING_STATUS: Record<WiringReport['status'], string> = {
+const WIRING_STATUS: Record<WiringReport['status'], string> = {
   applied: 'applied by this run (`--wire`)',
   proposed: 'not applied; `port-db port --wire` makes the changes below',
   wired: 'the service already has the discovery backend and selects it',

@@ -8,8 +8,6 @@ export interface Helper {
   id: string;
   /** Names this helper needs from the target module. */
   imports: string[];
-  /** Other helpers it calls. */
-  uses: string[];
   render(facts: ModuleFacts, names: HelperNames): string;
 }
 
@@ -30,7 +28,6 @@ export const HELPERS: Helper[] = [
   {
     id: 'get_session',
     imports: ['RomeSession'],
-    uses: [],
     // one function per spelling (not an alias), so each visibly returns a RomeSession
     render: (_facts, names) =>
       names.session
@@ -45,7 +42,6 @@ function ${name}(_options?: unknown): RomeSession {
   {
     id: 'model_query',
     imports: ['RomeQuery', 'RomeSession', 'or_'],
-    uses: ['get_session'],
     render: (facts, names) => {
       // the option names are the pack's (queryOptions), so the call sites keep working as written
       const o = facts.rules.queryOptions;
@@ -89,7 +85,6 @@ ${[...field(o.session, 'RomeSession'), ...field(o.readDeleted, "'no' | 'yes' | '
   {
     id: 'one',
     imports: ['NoResultFound', 'MultipleResultsFound'],
-    uses: [],
     render: () => `${HELPER_MARK} (query): ROME's one() returns nothing; this keeps SQL's one() contract.
 function _one<T>(rows: T[]): T {
   if (rows.length === 0) throw new NoResultFound('No row was found for one()');
@@ -100,7 +95,6 @@ function _one<T>(rows: T[]): T {
   {
     id: 'soft_delete_counting',
     imports: ['RomeQuery'],
-    uses: [],
     render: () => `${HELPER_MARK} (query): ROME's soft_delete() returns the query, not the row count SQL returned.
 async function _soft_delete_counting(query: RomeQuery<any>): Promise<number> {
   const count = await query.count();
@@ -111,7 +105,6 @@ async function _soft_delete_counting(query: RomeQuery<any>): Promise<number> {
   {
     id: 'delete_counting',
     imports: ['RomeQuery'],
-    uses: [],
     render: () => `${HELPER_MARK} (query): ROME's delete() returns the query, not the row count SQL returned.
 async function _delete_counting(query: RomeQuery<any>): Promise<number> {
   const count = await query.count();
@@ -122,7 +115,6 @@ async function _delete_counting(query: RomeQuery<any>): Promise<number> {
   {
     id: 'lock',
     imports: ['ClusterLock', 'DBDeadlock'],
-    uses: [],
     render: (facts) => `${HELPER_MARK} (create-lock, row-lock): the distributed lock that replaces unique indexes and row locks.
 // ClusterLock.lock tries once; acquire_lock retries with back-off, then raises DBDeadlock so retry-on-deadlock guards retry.
 const cluster_lock = new ClusterLock();

@@ -144,13 +144,11 @@ export function invalidUtf8At(buf: Uint8Array): number {
 }
 
 /** 1-based line and column (in characters) of a byte offset. */
-function positionOf(buf: Buffer, offset: number): { line: number; column: number; lineText: string } {
+function positionOf(buf: Buffer, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset; i++) if (buf[i] === 0x0a) [line, lineStart] = [line + 1, i + 1];
-  const lineEnd = buf.indexOf(0x0a, offset);
-  const prefix = buf.subarray(lineStart, offset).toString('utf8');
-  return { line, column: [...prefix].length + 1, lineText: buf.subarray(lineStart, lineEnd < 0 ? buf.length : lineEnd).toString('utf8') };
+  return { line, column: [...buf.subarray(lineStart, offset).toString('utf8')].length + 1 };
 }
 
 /**
@@ -166,7 +164,7 @@ function checkText(buf: Buffer): { line: number; column: number; message: string
   const bad = invalidUtf8At(buf);
   if (bad >= 0) {
     const at = positionOf(buf, bad);
-    return { line: at.line, column: at.column, message: `the file is not valid UTF-8 (byte 0x${buf[bad].toString(16).padStart(2, '0')})`, frame: codeFrame(at.lineText, 1, at.column, 0).replace(/^> 1/, `> ${at.line}`) };
+    return { line: at.line, column: at.column, message: `the file is not valid UTF-8 (byte 0x${buf[bad].toString(16).padStart(2, '0')})`, frame: codeFrame(buf.toString('utf8'), at.line, at.column, 0) };
   }
   return undefined;
 }

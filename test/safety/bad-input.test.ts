@@ -71,6 +71,14 @@ describe('bad input: exit 2, file:line:col, what to do, nothing written', () => 
     rejects(latin1, SourceError, /^db\/sqlalchemy\/models\.ts:1:4: the file is not valid UTF-8/);
   });
 
+  it('bytes that are not UTF-8 far down the file: the frame names their line and the caret stands under them', () => {
+    const lines = Buffer.concat([Buffer.from('export const a = 1;\n'.repeat(11) + "const s = 'caf"), Buffer.from([0xe9]), Buffer.from("';\n")]);
+    const e = rejects(tree({ [MODULE]: lines, 'db/sqlalchemy/models.ts': '' }), SourceError, /^db\/sqlalchemy\/api\.ts:12:15: the file is not valid UTF-8/) as SourceError & { frame?: string };
+    const [code, caret] = e.frame!.split('\n');
+    expect(code).toMatch(/^> 12 \| const s = 'caf/);
+    expect(caret.indexOf('^')).toBe(code.indexOf('\ufffd'));
+  });
+
   it('models that do not parse: the flagged creates name them by their path in the root, never the machine\'s', () => {
     const dir = tree({
       [MODULE]: "import * as models from './models';\nexport async function service_create(values: any) {\n  const s = new models.Service();\n  s.update(values);\n  await s.save();\n  return s;\n}\n",

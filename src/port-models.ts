@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
 import type { FunctionUnit } from './analyzer/module.js';
+import type { ModelCatalog } from './analyzer/models.js';
 import { portModule, type PortModuleInput } from './port-module.js';
 import type { FunctionReport, ModelsReport } from './report/model.js';
 import { MODELS_REWRITERS } from './rewriters/index.js';
@@ -11,6 +12,8 @@ export type PortModelsInput = Omit<PortModuleInput, 'models' | 'modelsPorted'>;
 export interface PortModelsResult {
   output: string;
   report: ModelsReport;
+  /** The catalog read from the models (the api port reuses it instead of parsing them again). */
+  catalog?: ModelCatalog;
 }
 
 /** Changes in a models module belong to the class they are in (a model, or its base). */
@@ -24,7 +27,7 @@ function classUnits(facts: { sf: ts.SourceFile }): FunctionUnit[] {
  * classes as the units of the report. Pure.
  */
 export function portModels(input: PortModelsInput): PortModelsResult {
-  const { output, report } = portModule(
+  const { output, report, catalog } = portModule(
     {
       sourcePath: input.sourcePath,
       outputPath: input.outputPath,
@@ -41,6 +44,7 @@ export function portModels(input: PortModelsInput): PortModelsResult {
   const s = report.summary;
   return {
     output,
+    catalog,
     report: {
       source: report.source,
       output: report.output,

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { dirname } from 'node:path';
 import { ts } from 'ts-morph';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
-import { readModels, type ModelCatalog } from './analyzer/models.js';
+import { catalogOf, readModels, type ModelCatalog } from './analyzer/models.js';
 import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
 import { indentAt, parseModule } from './analyzer/parse.js';
 import type { RulePack } from './rules.js';
@@ -24,7 +24,7 @@ export interface PortModuleInput {
   displayOutput: string;
   /** The sibling models module, when there is one (its unique keys drive create-lock). */
   /** `display`: the path reports show (relative to the root); the absolute path never reaches the output. */
-  models?: { path: string; text: string; display?: string };
+  models?: { path: string; text: string; display?: string; catalog?: ModelCatalog };
   /** The models module is ported beside the output (db/discovery/models.ts): imports of it are kept. */
   modelsPorted?: boolean;
 }
@@ -38,6 +38,8 @@ export interface Pipeline {
 export interface PortModuleResult {
   output: string;
   report: PortReport;
+  /** The models catalog the port used (so a run reads a models module once). */
+  catalog?: ModelCatalog;
 }
 
 export const MANUAL_MARK = '// port-db: manual';
@@ -45,7 +47,9 @@ export const MANUAL_MARK = '// port-db: manual';
 /** Ports one module in memory: parse once, run the rewriters, apply all edits once. Pure. */
 export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewriters: REWRITERS }): PortModuleResult {
   const sf = parseModule(input.displaySource, input.text);
-  const analyzed = analyzeModule(sf, input.rules, readCatalog(input.models));
+  // the models port is its own catalog: read from the tree just parsed, not parsed again
+  const models = input.models?.path === input.sourcePath ? { catalog: catalogOf(sf) } : readCatalog(input.models);
+  const analyzed = analyzeModule(sf, input.rules, models);
   const facts = pipeline.units ? { ...analyzed, units: pipeline.units(analyzed) } : analyzed;
   const ctx: RewriteContext = { deleted: [], manual: [], needs: [], sourceDir: dirname(input.sourcePath), outputDir: dirname(input.outputPath) };
   if (input.models && input.modelsPorted) ctx.portedModels = input.models.path.replace(/\.[cm]?tsx?$/, '');
@@ -85,14 +89,14 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
 
   const { output, offsets, mapOffset } = applyEdits(input.text, edits);
   const report = buildReport(input, facts, output, offsets, mapOffset, changes, manual);
-  return { output, report };
+  return { output, report, catalog: facts.models };
 }
 
 /** The models catalog; a models module that cannot be read does not stop the port (creates get flagged). */
 function readCatalog(models: PortModuleInput['models']): { catalog?: ModelCatalog; error?: string } {
   if (!models) return { error: 'no models.ts beside the module' };
   try {
-    return { catalog: readModels(models.display ?? basename(models.path), models.text) };
+    return { catalog: models.catalog ?? readModels(models.display ?? basename(models.path), models.text) };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] };
   }

@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSy
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './errors.js';
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
+import type { ModelCatalog } from './analyzer/models.js';
 import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
 import { toPosix } from './check/specifiers.js';
@@ -293,7 +294,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     rules,
     displaySource: sourceDisplay,
     displayOutput: toPosix(join(dirname(dirname(rel)), 'discovery', 'api.ts')),
-    models: modelsSource && { ...modelsSource, display: modelsDisplay.source },
+    models: modelsSource && { ...modelsSource, display: modelsDisplay.source, catalog: models?.catalog },
     modelsPorted: models?.output !== undefined,
   });
   const modelsOutput = models?.output;
@@ -375,7 +376,7 @@ function portModelsOf(
   outputPath: string,
   shown: { source: string; output: string },
   rules: RulePack,
-): { output?: string; report: NonNullable<PortReport['models']> } {
+): { output?: string; catalog?: ModelCatalog; report: NonNullable<PortReport['models']> } {
   const displaySource = shown.source;
   try {
     return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput: shown.output });

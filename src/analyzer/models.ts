@@ -49,7 +49,11 @@ function calleeName(call: ts.CallExpression): string {
  * constraint or index named `uniq_...` (Nova's convention: its migrations create them unique).
  */
 export function readModels(file: string, text: string): ModelCatalog {
-  const sf = parseModule(file, text);
+  return catalogOf(parseModule(file, text));
+}
+
+/** The catalog of a models module already parsed. */
+export function catalogOf(sf: ts.SourceFile): ModelCatalog {
   const catalog: ModelCatalog = new Map();
   for (const st of sf.statements) {
     if (!ts.isClassDeclaration(st) || !st.name) continue;

@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ts } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
 import { port } from '../src/run.js';
 import { expectFile, FIXTURES } from './helpers.js';
@@ -82,6 +83,23 @@ for (const tree of ['nova', 'glance']) {
       expect(items.length).toBe(report.summary.manualItems);
       expect(lines.filter((l) => l.trim().startsWith('// port-db: manual')).length).toBe(items.length);
       for (const m of items) expect(lines[m.outputLine - 1]).toContain('// port-db: manual');
+    });
+
+    it('a function reported unchanged is byte for byte the source function (every change is recorded)', () => {
+      const texts = (text: string) => {
+        const sf = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
+        const byName = new Map<string, string>();
+        for (const st of sf.statements) {
+          if (ts.isFunctionDeclaration(st) && st.name) byName.set(st.name.text, st.getText(sf));
+          if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) byName.set(d.name.text, st.getText(sf));
+        }
+        return byName;
+      };
+      const source = texts(readFileSync(join(root, tree, 'db', 'sqlalchemy', 'api.ts'), 'utf8'));
+      const output = texts(result.modules[0].files[0].content);
+      const unchanged = result.modules[0].report.functions.filter((f) => f.status === 'unchanged' && source.has(f.name));
+      expect(unchanged.length).toBeGreaterThan(0);
+      for (const f of unchanged) expect(output.get(f.name), f.name).toBe(source.get(f.name));
     });
 
     it('leaves no save() floating: ROME saves asynchronously (a lock would end before the write)', () => {

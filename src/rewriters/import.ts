@@ -158,10 +158,20 @@ export const q = (a: any, b: any) => or_(a, b, models);
 
     // names renamed on the way (Session → RomeSession), outside manual code
     if (renames.size > 0) {
+      // one record per name and top-level statement, so the function whose text changed says so
+      const recorded = new Set<string>();
       referencesTo(facts.sf, new Set(renames.keys()), (id) => {
         const s = id.getStart(facts.sf);
         if (inside(manualRanges, s, id.end) || inside(ctx.deleted, s, id.end)) return;
-        out.edits.push({ start: s, end: id.end, text: renames.get(id.text)! });
+        const edit = { start: s, end: id.end, text: renames.get(id.text)! };
+        let top: ts.Node = id;
+        while (top.parent && !ts.isSourceFile(top.parent)) top = top.parent;
+        const key = `${top.pos}:${id.text}`;
+        if (recorded.has(key)) out.edits.push(edit);
+        else {
+          recorded.add(key);
+          record(out, 'import', s, `\`${id.text}\` → \`${edit.text}\` (renamed with its import)`, edit);
+        }
       });
     }
 

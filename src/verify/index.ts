@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { Project, ts } from 'ts-morph';
+import { getLibFiles, libFolderInMemoryPath } from '@ts-morph/common';
+import { ts } from 'ts-morph';
 import { collectDirectives } from '../check/directives.js';
 import { toPosix } from '../check/specifiers.js';
 import { rulesDir } from '../rules.js';
@@ -97,7 +98,6 @@ export function verifyModule(opts: VerifyOptions): VerifyResult {
   try {
     return verify(opts);
   } catch (e) {
-    dropCachedProject();
     return notChecked(`the type check failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
@@ -128,7 +128,6 @@ export function verifyModules(opts: VerifyOptions, also: VerifyAlso[]): VerifyRe
   try {
     return verify(opts, also);
   } catch (e) {
-    dropCachedProject();
     const failed = notChecked(`the type check failed: ${e instanceof Error ? e.message : String(e)}`);
     return [failed, ...also.map(() => ({ ...failed, items: [] }))];
   }
@@ -170,21 +169,8 @@ function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | Verify
   // Declaration files of the project hold the ambient modules and globals no import reaches;
   // the rest of the project is loaded through the imports of the two modules.
   const declarations = config.fileNames.filter((f) => /\.d\.[cm]?ts$/.test(f) && resolve(f) !== sourcePath && resolve(f) !== outputPath);
-  const project = projectFor(config, declarations, base, contract);
-
-  /** Files given as text (in memory only), removed from the project after the check. */
-  const added = new Set<string>();
-  const programs: ts.Program[] = [];
-  const build = () => {
-    const built = project.getProgram().compilerObject;
-    programs.push(built);
-    return built;
-  };
-  const add = (path: string, text: string) => {
-    const sf = project.createSourceFile(path, text, { overwrite: true });
-    added.add(sf.getFilePath());
-    return sf;
-  };
+  const checker = new Checker({ ...config.options, ...FORCED_OPTIONS });
+  const contractFile = checker.put(join(base, '.port-db', CONTRACT_FILE), contract);
   const tsconfig = config.path ? { tsconfig: toPosix(relative(dirname(sourcePath), config.path)) } : {};
   const configPath = config.path;
   let fallback = false;
@@ -194,24 +180,20 @@ function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | Verify
   function check(): VerifyResult[] {
   try {
     // Both modules in one program; the source module is checked only if the output has errors.
-    const output = add(outputPath, opts.outputText);
-    const source = add(sourcePath, opts.sourceText);
+    const output = checker.put(outputPath, opts.outputText);
+    const source = checker.put(sourcePath, opts.sourceText);
     const companionFiles = new Map<string, { path: string; text: string }>();
-    for (const c of opts.companions ?? []) companionFiles.set(add(resolve(c.path), c.text).getFilePath(), c);
-    const alsoFiles = (also ?? []).map((a) => ({
-      a,
-      output: project.getSourceFileOrThrow(resolve(a.outputPath)).getFilePath() as string,
-      source: add(resolve(a.sourcePath), a.sourceText).getFilePath() as string,
-    }));
-    let program = build();
+    for (const c of opts.companions ?? []) companionFiles.set(checker.put(resolve(c.path), c.text), c);
+    const alsoFiles = (also ?? []).map((a) => ({ a, output: checker.nameOf(resolve(a.outputPath)), source: checker.put(resolve(a.sourcePath), a.sourceText) }));
+    let program = checker.build(declarations);
     // a file that is not a module would declare globals the other modules' checks would see
-    if (also && also.length > 0 && [...added].some((path) => !ts.isExternalModule(program.getSourceFile(path)!))) {
+    if (also && also.length > 0 && checker.given().some((path) => path !== contractFile && !ts.isExternalModule(program.getSourceFile(path)!))) {
       fallback = true;
       return [];
     }
 
     const targets = [
-      { outputFile: output.getFilePath() as string, sourceFile: source.getFilePath() as string, outputPath, sourcePath, outputText: opts.outputText },
+      { outputFile: output, sourceFile: source, outputPath, sourcePath, outputText: opts.outputText },
       ...alsoFiles.map((f) => ({ outputFile: f.output, sourceFile: f.source, outputPath: resolve(f.a.outputPath), sourcePath: resolve(f.a.sourcePath), outputText: companionFiles.get(f.output)!.text })),
     ];
     const analyses = targets.map((t) => {
@@ -262,12 +244,12 @@ function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | Verify
         const redirected = redirectMarkedImports(outputSf, markers);
         if (redirected) {
           // the module redirected before this one is put back as emitted
-          if (redirectedBefore) add(redirectedBefore.path, redirectedBefore.text);
-          add(join(base, '.port-db', 'manual-imports.d.ts'), redirected.declarations);
-          const second = add(t.outputPath, redirected.text);
+          if (redirectedBefore) checker.put(redirectedBefore.path, redirectedBefore.text);
+          checker.put(join(base, '.port-db', 'manual-imports.d.ts'), redirected.declarations);
+          const second = checker.put(t.outputPath, redirected.text);
           redirectedBefore = { path: t.outputPath, text: t.outputText };
-          program = build();
-          const secondSf = program.getSourceFile(second.getFilePath())!;
+          program = checker.build(declarations);
+          const secondSf = program.getSourceFile(second)!;
           remaining = new Set(diagnosticsOf(program, secondSf).map((d) => `${secondSf.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}:${d.code}`));
         }
       }
@@ -281,19 +263,12 @@ function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | Verify
     }
     return analyses.map((a) => a.result);
   } finally {
-    for (const path of added) {
-      const sf = project.getSourceFile(path);
-      if (sf) project.removeSourceFile(sf);
-    }
-    if (cached?.project === project) {
-      cached.files = diskFiles(programs, added);
-      cached.last = programs[programs.length - 1];
-    }
+    checker.done();
   }
   }
 }
 
-// -- the project --------------------------------------------------------------
+// -- the program --------------------------------------------------------------
 
 type LoadedConfig = { path?: string; options: ts.CompilerOptions; fileNames: string[] } | { error: string };
 
@@ -313,69 +288,99 @@ function loadConfig(dir: string): LoadedConfig {
   return { path, options: parsed.options, fileNames: parsed.fileNames };
 }
 
-/**
- * One project is kept between calls with the same configuration: the lib files and the user's
- * declarations are parsed once per run, and the compiler reuses them in each new program.
- */
-let cached: { key: string; project: Project; files: string[]; base: string; last?: ts.Program } | undefined;
-
-function dropCachedProject(): void {
-  cached = undefined;
-}
-
-function projectFor(config: { path?: string; options: ts.CompilerOptions }, declarations: string[], base: string, contract: string): Project {
-  // Without a tsconfig.json each module has its own base: the project is still kept (parsing
-  // the lib files again for each module of a tree was most of its check), and moved to the new base.
-  const key = JSON.stringify([config.path ?? null, config.options, declarations, config.path ? base : null, contract]);
-  if (cached?.key === key && cached.base !== base && cached.last) {
-    moveProject(cached, base, contract);
-    return cached.project;
-  }
-  if (cached?.key === key && cached.base === base) {
-    // The user's files read by an earlier check may have changed since (libraries aside).
-    for (const file of cached.files) cached.project.getSourceFile(file)?.refreshFromFileSystemSync();
-    return cached.project;
-  }
-  const project = new Project({
-    compilerOptions: { ...config.options, ...FORCED_OPTIONS },
-    skipAddingFilesFromTsConfig: true,
-    skipFileDependencyResolution: true,
-  });
-  for (const file of declarations) project.addSourceFileAtPath(file);
-  project.createSourceFile(join(base, '.port-db', CONTRACT_FILE), contract, { overwrite: true });
-  cached = { key, project, files: [], base };
-  return project;
+/** The compiler's lib files, as ts-morph ships them for the compiler it bundles (read once). */
+let libTexts: Map<string, string> | undefined;
+function libText(fileName: string): string | undefined {
+  if (!libTexts) libTexts = new Map(getLibFiles().map((f) => [`${libFolderInMemoryPath}/${f.fileName}`, f.text]));
+  return libTexts.get(fileName);
 }
 
 /**
- * The kept project as a new one at `base` would be: the compiler's lib files stay (parsed once);
- * every other file the last program read (the previous module's, its contract) is forgotten, so
- * that no file of another module becomes part of this module's program.
+ * Parsed files kept between checks of one run, by path, with the text and the parse settings
+ * they were parsed from: the lib files, libraries and the project's declarations are parsed
+ * once per run (a tree of modules shares them), and a file that changed is parsed again.
  */
-function moveProject(kept: NonNullable<typeof cached>, base: string, contract: string): void {
-  const { project, last } = kept;
-  for (const sf of last!.getSourceFiles()) {
-    if (last!.isSourceFileDefaultLibrary(sf)) continue;
-    const file = project.getSourceFile(sf.fileName);
-    if (file) project.removeSourceFile(file);
-  }
-  project.getSourceFile(join(kept.base, '.port-db', CONTRACT_FILE))?.forget();
-  project.createSourceFile(join(base, '.port-db', CONTRACT_FILE), contract, { overwrite: true });
-  kept.base = base;
-  kept.files = [];
-  kept.last = undefined;
+const parsed = new Map<string, { text: string; settings: string; sf: ts.SourceFile }>();
+
+/** Files kept after a check: the ones the next module's check is likely to read again. */
+function keepAfterCheck(path: string, declarations: Set<string>): boolean {
+  return path.startsWith(`${libFolderInMemoryPath}/`) || path.includes('/node_modules/') || declarations.has(path);
 }
 
-/** The user's files (not libraries, not the ones given as text) the programs read from disk. */
-function diskFiles(programs: ts.Program[], own: Set<string>): string[] {
-  const files = new Set<string>();
-  for (const program of programs) {
-    for (const sf of program.getSourceFiles()) {
-      const name = sf.fileName;
-      if (!own.has(name) && !name.includes('/node_modules/') && !name.includes('/.port-db/')) files.add(name);
-    }
+/**
+ * A compiler host over the file system with some files given as text (the port, not written
+ * yet): each program of one check is built from it, the next reusing the last one's files.
+ */
+class Checker {
+  private readonly memory = new Map<string, string>();
+  private readonly settings: string;
+  private readonly host: ts.CompilerHost;
+  private program: ts.Program | undefined;
+  private declarations = new Set<string>();
+
+  constructor(private readonly options: ts.CompilerOptions) {
+    const settingsOf = (lv: ts.ScriptTarget | ts.CreateSourceFileOptions) => JSON.stringify(typeof lv === 'object' ? { ...lv, setExternalModuleIndicator: undefined } : lv);
+    this.settings = JSON.stringify([options.target, options.module, options.moduleDetection, options.moduleResolution]);
+    const sys = ts.createCompilerHost(options, true);
+    const read = (path: string) => this.memory.get(path) ?? libText(path) ?? sys.readFile(path);
+    this.host = {
+      ...sys,
+      fileExists: (path) => this.memory.has(path) || libText(path) !== undefined || sys.fileExists(path),
+      readFile: read,
+      // the port's folder may not exist yet: module resolution looks for it before its files
+      directoryExists: (dir) => sys.directoryExists?.(dir) !== false || [...this.memory.keys()].some((path) => path.startsWith(`${dir.replace(/\/$/, '')}/`)),
+      getDefaultLibLocation: () => libFolderInMemoryPath,
+      getDefaultLibFileName: (o) => `${libFolderInMemoryPath}/${ts.getDefaultLibFileName(o)}`,
+      // the compiler checks JSDoc only where it can be a type error (what tsc does)
+      jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors,
+      writeFile: () => undefined,
+      getSourceFile: (path, languageVersion, onError) => {
+        const text = read(path);
+        if (text === undefined) {
+          onError?.(`cannot read ${path}`);
+          return undefined;
+        }
+        const settings = this.settings + settingsOf(languageVersion);
+        const known = parsed.get(path);
+        if (known && known.settings === settings && known.text === text) return known.sf;
+        const sf = ts.createSourceFile(path, text, languageVersion, false);
+        parsed.set(path, { text, settings, sf });
+        return sf;
+      },
+    };
   }
-  return [...files];
+
+  /** The compiler's name of a file. */
+  nameOf(path: string): string {
+    return toPosix(path);
+  }
+
+  /** Gives (or replaces) a file's text, in memory only; answers the compiler's name of it. */
+  put(path: string, text: string): string {
+    const name = this.nameOf(path);
+    this.memory.set(name, text);
+    return name;
+  }
+
+  /** The files given as text. */
+  given(): string[] {
+    return [...this.memory.keys()];
+  }
+
+  /** A program of the given files and the project's declarations (from the last one, when there is one). */
+  build(declarations: string[]): ts.Program {
+    this.declarations = new Set(declarations.map((d) => this.nameOf(d)));
+    const rootNames = [...this.declarations, ...this.memory.keys()];
+    this.program = ts.createProgram({ rootNames, options: this.options, host: this.host, oldProgram: this.program });
+    return this.program;
+  }
+
+  /** Forgets the files given as text and the user's files read from disk: the next check reads them again. */
+  done(): void {
+    for (const path of [...parsed.keys()]) if (!keepAfterCheck(path, this.declarations)) parsed.delete(path);
+    this.memory.clear();
+    this.program = undefined;
+  }
 }
 
 /** Syntactic and semantic errors of one file (suggestions are never computed). */

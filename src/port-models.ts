@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from './ts.cjs';
 import type { FunctionUnit } from './analyzer/module.js';
 import type { ModelCatalog } from './analyzer/models.js';
 import { portModule, type PortModuleInput } from './port-module.js';

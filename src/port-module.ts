@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { dirname } from 'node:path';
-import { ts } from 'ts-morph';
+import ts from './ts.cjs';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
 import { catalogOf, readModels, type ModelCatalog } from './analyzer/models.js';
 import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';

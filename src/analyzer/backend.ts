@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import type { Edit } from '../rewriters/types.js';
 
 /**

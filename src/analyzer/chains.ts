@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 
 /** One `.name(args)` link of a method chain. */
 export interface ChainLink {

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { parseModule } from './parse.js';
 
 /** A unique key: its columns, and whether soft-deleted rows are outside it. */

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import type { RulePack } from '../rules.js';
 import { flattenChain, type Chain } from './chains.js';
 import { walk } from './parse.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { SUPPRESSIBLE_RULE_IDS } from './rules.js';
 import type { CheckRuleId } from './types.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { isSqlModule, isSqlalchemyPath, isTargetModule } from './specifiers.js';
 import type { ScanConfig } from './types.js';
 

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { collectDirectives, type Directives } from './directives.js';
 import { analyzeModule, boundNames, ModuleGraph, parseSource, type Binding, type ModuleInfo, type Verdict } from './module-info.js';
 import { classifySql, SUBSTITUTION } from './sql-classifier.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import type { ModelInfo, UniqueKey } from '../analyzer/models.js';
 import { type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';

@@ -1,5 +1,5 @@
 import { posix, relative, resolve, sep } from 'node:path';
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import type { ImportInfo, ModuleFacts } from '../analyzer/module.js';
 import { ownLines } from '../analyzer/edits.js';
 import { HELPERS } from './helpers.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
 import { indentAt } from '../analyzer/parse.js';
 import type { Edit } from './types.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { isSessionExpr, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { isSqlStatement, SUBSTITUTION } from '../check/sql-classifier.js';

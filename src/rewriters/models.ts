@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
 import { ownLines } from '../analyzer/edits.js';
 import { walk } from '../analyzer/parse.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { flattenChain, isChainTop } from '../analyzer/chains.js';
 import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
 import { bare, isSessionExpr, kindOf, passesSession, queryStart, type ModuleFacts, type ValueKind } from '../analyzer/module.js';
 import { indentAt, walk } from '../analyzer/parse.js';

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
 import { isGeneratedHelper } from './helpers.js';
 import { emptyResult, record, type Rewriter } from './types.js';

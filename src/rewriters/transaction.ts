@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { isSessionExpr } from '../analyzer/module.js';
 import { walk } from '../analyzer/parse.js';
 import { emptyResult, record, type Rewriter } from './types.js';

@@ -1,4 +1,4 @@
-import type { ts } from 'ts-morph';
+import type ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
 
 /** The change kinds of DESIGN §4; stable ids that appear in the JSON report. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { getLibFiles, libFolderInMemoryPath } from '@ts-morph/common';
-import { ts } from 'ts-morph';
+import ts from '../ts.cjs';
 import { collectDirectives } from '../check/directives.js';
 import { toPosix } from '../check/specifiers.js';
 import { rulesDir } from '../rules.js';
@@ -288,10 +288,17 @@ function loadConfig(dir: string): LoadedConfig {
   return { path, options: parsed.options, fileNames: parsed.fileNames };
 }
 
+/** Where ts-morph's compiler finds its lib files (`libFolderInMemoryPath` of @ts-morph/common): in memory. */
+const LIB_FOLDER = '/node_modules/typescript/lib';
+
 /** The compiler's lib files, as ts-morph ships them for the compiler it bundles (read once). */
 let libTexts: Map<string, string> | undefined;
 function libText(fileName: string): string | undefined {
-  if (!libTexts) libTexts = new Map(getLibFiles().map((f) => [`${libFolderInMemoryPath}/${f.fileName}`, f.text]));
+  if (!libTexts) {
+    // required, not imported: see ts.cjs (Node would scan this 3 MB CommonJS bundle for ES syntax)
+    const { getLibFiles } = createRequire(import.meta.url)('@ts-morph/common') as typeof import('@ts-morph/common');
+    libTexts = new Map(getLibFiles().map((f) => [`${LIB_FOLDER}/${f.fileName}`, f.text]));
+  }
   return libTexts.get(fileName);
 }
 
@@ -304,7 +311,7 @@ const parsed = new Map<string, { text: string; settings: string; sf: ts.SourceFi
 
 /** Files kept after a check: the ones the next module's check is likely to read again. */
 function keepAfterCheck(path: string, declarations: Set<string>): boolean {
-  return path.startsWith(`${libFolderInMemoryPath}/`) || path.includes('/node_modules/') || declarations.has(path);
+  return path.startsWith(`${LIB_FOLDER}/`) || path.includes('/node_modules/') || declarations.has(path);
 }
 
 /**
@@ -329,8 +336,8 @@ class Checker {
       readFile: read,
       // the port's folder may not exist yet: module resolution looks for it before its files
       directoryExists: (dir) => sys.directoryExists?.(dir) !== false || [...this.memory.keys()].some((path) => path.startsWith(`${dir.replace(/\/$/, '')}/`)),
-      getDefaultLibLocation: () => libFolderInMemoryPath,
-      getDefaultLibFileName: (o) => `${libFolderInMemoryPath}/${ts.getDefaultLibFileName(o)}`,
+      getDefaultLibLocation: () => LIB_FOLDER,
+      getDefaultLibFileName: (o) => `${LIB_FOLDER}/${ts.getDefaultLibFileName(o)}`,
       // the compiler checks JSDoc only where it can be a type error (what tsc does)
       jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors,
       writeFile: () => undefined,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ts } from 'ts-morph';
@@ -32,6 +32,8 @@ function compile(): void {
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, out.outputText);
   }
+  // the compiler API module the engine imports (CommonJS, copied as the build does)
+  copyFileSync(path.join(repoRoot, 'src/ts.cjs'), path.join(build, 'ts.cjs'));
 }
 
 function runCompiled(jobs: number | undefined): { findings: unknown[]; threads: number; scanned: number } {

@@ -5,12 +5,16 @@
 //   node bench/floor.mjs <file.ts...>
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
+// required, not imported: both are CommonJS, and an ES import makes Node scan the bundle for ES
+// syntax and lex its exports first (120-180 ms), a cost port-db does not pay either (src/ts.cjs)
+const require = createRequire(import.meta.url);
 let ts;
 try {
-  ({ ts } = await import('@ts-morph/common'));
+  ({ ts } = require('@ts-morph/common'));
 } catch {
-  ts = (await import('typescript')).default;
+  ts = require('typescript');
 }
 
 const printer = ts.createPrinter();

@@ -13,12 +13,13 @@
 // <out-dir>/svcNNN/svcNNN/db/sqlalchemy/api.ts, each with the Nova fixture's models, session,
 // context, exception and utils modules beside it (copied from fixtures/nova).
 
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const NOVA = join(HERE, '..', 'fixtures', 'nova', 'nova');
+const SAMPLE = join(HERE, '..', 'fixtures', 'nova');
+const NOVA = join(SAMPLE, 'nova');
 
 /** Models of fixtures/nova/nova/db/sqlalchemy/models.ts. */
 const MODELS = [
@@ -839,13 +840,24 @@ export function generateModule(functions, seed = 1) {
   return parts.join('\n');
 }
 
-/** Writes `<svcDir>/db/sqlalchemy/api.ts` and the support modules it imports. */
+/**
+ * Writes `<svcDir>/db/sqlalchemy/api.ts` and the support modules it imports; beside `svcDir`,
+ * the sample's tsconfig.json (its `include` naming this service) and its declarations of the SQL
+ * libraries (types/): the service compiles as the sample does, and verify checks it the same way.
+ */
 function writeService(svcDir, text) {
   const db = join(svcDir, 'db', 'sqlalchemy');
   mkdirSync(db, { recursive: true });
   writeFileSync(join(db, 'api.ts'), text);
   for (const f of ['models.ts', 'session.ts']) cpSync(join(NOVA, 'db', 'sqlalchemy', f), join(db, f));
   for (const f of ['context.ts', 'exception.ts', 'utils.ts']) cpSync(join(NOVA, f), join(svcDir, f));
+  const project = dirname(svcDir);
+  const name = basename(svcDir);
+  const tsconfig = JSON.parse(readFileSync(join(SAMPLE, 'tsconfig.json'), 'utf8'));
+  tsconfig.include = [`${name}/**/*.ts`, 'types/**/*.d.ts'];
+  tsconfig.exclude = [`${name}/db/discovery/**`];
+  writeFileSync(join(project, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  cpSync(join(SAMPLE, 'types'), join(project, 'types'), { recursive: true });
 }
 
 /** One module: `<root>/nova/db/sqlalchemy/api.ts`. Returns its path and line count. */

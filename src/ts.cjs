@@ -1,5 +1,68 @@
-// The compiler API, as ts-morph bundles it. ts-morph is CommonJS without a "type" field: imported
-// from an ES module, Node first scans and lexes its 950 KB bundle (120-180 ms of every run);
-// required from this CommonJS module, it loads directly. Types: ts.d.cts.
+// The compiler API, as ts-morph bundles it. Types: ts.d.cts (the same namespace).
+//
+// Two costs of loading it are avoided here (issue 6):
+// - ts-morph is CommonJS without a "type" field: imported from an ES module, Node first scans and
+//   lexes its bundle (120-180 ms of every run); required from this CommonJS module, it is not.
+// - Compiling the compiler (9 MB of JavaScript) and the functions a run calls takes ~0.3 s of
+//   every run. V8 can reuse that work from a code cache: Node 22 keeps one when asked
+//   (module.enableCompileCache); on Node 20 this module keeps one for typescript.js, written once
+//   after a run (so it holds the functions that run compiled) to the system's temporary folder.
+//   V8 rejects a cache that does not match the file or itself; it is then written again.
+//   PORT_DB_NO_COMPILE_CACHE=1 (or Node's NODE_DISABLE_COMPILE_CACHE=1) turns it off.
 'use strict';
+const Module = require('node:module');
+
+function loadWithCodeCache() {
+  const { createHash } = require('node:crypto');
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const vm = require('node:vm');
+  const { isMainThread } = require('node:worker_threads');
+  const file = require.resolve('@ts-morph/common/dist/typescript.js');
+  if (Module._cache[file]) return;
+  const source = fs.readFileSync(file, 'utf8');
+  const uid = typeof process.getuid === 'function' ? `-${process.getuid()}` : '';
+  const dir = path.join(os.tmpdir(), `port-db-compile-cache${uid}`);
+  // one cache per installed file and V8: two installs never overwrite each other's
+  const key = createHash('sha256').update(`${file}\0${process.versions.v8}\0${process.arch}\0${source.length}`).digest('hex').slice(0, 24);
+  const cacheFile = path.join(dir, `typescript-${key}.bin`);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  mod.loaded = true;
+  Module._cache[file] = mod;
+  if ((cachedData === undefined || script.cachedDataRejected) && isMainThread) {
+    process.once('exit', () => {
+      // best effort: a cache that cannot be written is only a slower next run
+      const temp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(temp, script.createCachedData());
+        fs.renameSync(temp, cacheFile);
+      } catch {
+        fs.rmSync(temp, { force: true });
+      }
+    });
+  }
+}
+
+const off = (name) => !!process.env[name] && process.env[name] !== '0';
+if (!off('PORT_DB_NO_COMPILE_CACHE') && !off('NODE_DISABLE_COMPILE_CACHE')) {
+  try {
+    if (typeof Module.enableCompileCache === 'function') Module.enableCompileCache();
+    else loadWithCodeCache();
+  } catch {
+    // the plain require below loads the compiler
+  }
+}
+
 module.exports = require('ts-morph').ts;

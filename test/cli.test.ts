@@ -251,6 +251,36 @@ describe('--help and --version', () => {
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
+
+  it('each help command prints what commander prints for it, from dist/help.json (exit 0)', async () => {
+    const { helpOutputs } = await import('../src/cli.js');
+    const outputs = await helpOutputs();
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['--help', '-h', 'help', 'port\0--help', 'check\0-h', 'help\0rules']));
+    expect(outputs['port\0--help']).toContain('--no-verify');
+    expect(JSON.parse(readFileSync(join(ROOT, 'dist', 'help.json'), 'utf8'))).toEqual(outputs);
+    for (const [key, text] of Object.entries(outputs)) {
+      const r = run(key.split('\0'));
+      expect(r.code, key).toBe(0);
+      expect(r.stdout, key).toBe(text);
+    }
+  });
+
+  it('without dist/help.json, commander prints the same help', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'port-db-help-'));
+    try {
+      cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+      cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
+      cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+      rmSync(join(copy, 'dist', 'help.json'));
+      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+      const fast = run(['port', '--help']);
+      const slow = spawnSync(process.execPath, [join(copy, 'bin', 'port-db'), 'port', '--help'], { encoding: 'utf8' });
+      expect(slow.status).toBe(0);
+      expect(slow.stdout).toBe(fast.stdout);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('port-db check on the sample trees', () => {

@@ -58,7 +58,7 @@ export class OutputError extends PortDbError {
  * bug (exit 3). Errors that crossed a realm (a worker thread, a second copy of this module) lose
  * their class: they count when they carry the fields PortDbError sets.
  */
-export function isPortDbError(e: unknown): e is PortDbError {
+function isPortDbError(e: unknown): e is PortDbError {
   if (e instanceof PortDbError) return true;
   if (!(e instanceof Error)) return false;
   const code = (e as { exitCode?: unknown }).exitCode;

@@ -32,7 +32,7 @@ export interface MergeOutcome {
   conflicts: MergeConflict[];
 }
 
-export const MARKERS = { ours: '<<<<<<<', base: '|||||||', sep: '=======', theirs: '>>>>>>>' } as const;
+const MARKERS = { ours: '<<<<<<<', base: '|||||||', sep: '=======', theirs: '>>>>>>>' } as const;
 
 /** Splits into lines that keep their terminator, so that joining them gives the text back exactly. */
 export function splitLines(text: string): string[] {

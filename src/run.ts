@@ -97,7 +97,7 @@ export interface PortResult {
 }
 
 /** Every `db/sqlalchemy/api.ts` below a root, sorted (deterministic order). */
-export function findModules(root: string): string[] {
+function findModules(root: string): string[] {
   const found: string[] = [];
   walkTree(
     root,
@@ -117,7 +117,7 @@ export function findModules(root: string): string[] {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Offset of the first byte that is not valid UTF-8, or -1. */
-export function invalidUtf8At(buf: Uint8Array): number {
+function invalidUtf8At(buf: Uint8Array): number {
   let i = 0;
   while (i < buf.length) {
     const b = buf[i];
@@ -358,7 +358,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
 }
 
 /** port-db's own files beside the port: the previous generated text (the base of the next merge). */
-export const STATE_DIR = '.port-db';
+const STATE_DIR = '.port-db';
 
 /** The models module beside the source: absent is fine (creates get flagged); unreadable is bad input. */
 function readModelsFile(path: string, display = basename(path)): { path: string; text: string } | undefined {

@@ -226,7 +226,8 @@ export async function f(context: any) {
     }
     for (const name of handWrittenHelpers(facts, 'query')) {
       const fn = facts.localFunctions.get(name)!;
-      out.manual.push({ node: ts.isFunctionDeclaration(fn) ? fn : fn.parent.parent.parent, pos: fn.getStart(facts.sf), reason: `hand-written query helper ${name}(): rebuild it on RomeQuery` });
+      // the whole statement (`export const f = guard(...)`): its marker goes above `export`
+      out.manual.push({ node: enclosingStatement(fn), pos: fn.getStart(facts.sf), reason: `hand-written query helper ${name}(): rebuild it on RomeQuery` });
     }
     const envOf = kindCache(facts);
     walk(facts.sf, (n) => {

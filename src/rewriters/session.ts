@@ -1,5 +1,6 @@
 import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
+import { enclosingStatement } from '../analyzer/parse.js';
 import { isGeneratedHelper } from './helpers.js';
 import { emptyResult, record, type Rewriter } from './types.js';
 
@@ -68,10 +69,12 @@ export function f() {
     }
     for (const name of handWrittenHelpers(facts, 'session')) {
       const fn = facts.localFunctions.get(name)!;
-      const decl = ts.isFunctionDeclaration(fn) ? fn : fn.parent;
+      // the whole statement (`export const f = guard(...)`): its marker goes above `export`
+      const statement = enclosingStatement(fn);
+      const decl = ts.isVariableStatement(statement) ? statement.declarationList.declarations.find((d) => d.name.getText(facts.sf) === name) : undefined;
       out.manual.push({
-        node: ts.isFunctionDeclaration(fn) ? fn : decl.parent.parent,
-        pos: decl.getStart(facts.sf),
+        node: statement,
+        pos: (decl ?? fn).getStart(facts.sf),
         reason: `hand-written session factory ${name}(): make it return a RomeSession`,
       });
     }

@@ -42,10 +42,10 @@ function program(writeOut?: (text: string) => void): Command {
       const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify, wire: opts.wire });
       const c = await colors(process.stdout);
       if (opts.dryRun) {
-        // with --format json stdout is the JSON alone (a program reads it): the diff, for the person
-        // at the terminal, goes to stderr like the dry run's summary
-        const out = opts.format === 'json' ? process.stderr : process.stdout;
-        const cd = opts.format === 'json' ? await colors(process.stderr) : c;
+        // with --format json or md stdout is that report alone (a program reads it, or it is saved
+        // to a file): the diff, for the person at the terminal, goes to stderr like the summary
+        const out = opts.format === 'text' ? process.stdout : process.stderr;
+        const cd = opts.format === 'text' ? c : await colors(process.stderr);
         const { renderDiff } = await import('./report/diff.js');
         for (const m of result.modules) {
           const [api, ...reports] = m.files;

@@ -86,6 +86,15 @@ describe('port-db port', () => {
     expect(r.stderr).toContain('--- a/glance/db/sqlalchemy/api.ts\n+++ b/glance/db/discovery/api.ts\n');
   });
 
+  it('--dry-run --format md: stdout is PORT-REPORT.md as a run would write it, the diff goes to stderr', () => {
+    const r = run(['port', join(FIXTURES, 'glance'), '--dry-run', '--no-verify', '--format', 'md']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('# ')).toBe(true);
+    expect(r.stdout).not.toContain('--- a/');
+    expect(r.stdout).not.toMatch(/^@@ /m);
+    expect(r.stderr).toContain('--- a/glance/db/sqlalchemy/api.ts\n+++ b/glance/db/discovery/api.ts\n');
+  });
+
   it('merges hand edits with a new port; a conflict exits 1 naming file:line and writes nothing over the edited file; --force overwrites', () => {
     const dir = sampleTree('glance');
     expect(run(['port', dir, '--no-verify']).code).toBe(0);

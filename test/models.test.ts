@@ -34,7 +34,7 @@ describe('the models port (issue 9)', () => {
       expect.stringMatching(/^column `report_count`: option `server_default: '0'` dropped/),
     ]);
     expect(cls('Base').changes.map((c) => c.detail)).toEqual([
-      expect.stringMatching(/^base class `SoftDeleteMixin\(TimestampMixin\(ModelBase\)\)` → `Entity` \(rome-orm\); soft delete is `Entity.soft_delete\(\)`.*ROME does not fill them$/),
+      expect.stringMatching(/^base class `SoftDeleteMixin\(TimestampMixin\(ModelBase\)\)` → `Entity` \(rome-orm\); soft delete is `Entity.soft_delete\(\)`.*`created_at`\/`updated_at` are filled by ROME on save/),
       expect.stringMatching(/^`__table_args__ = \[\]` dropped/),
       // the base's touch(session?: Session) signature changes too, and says so
       '`Session` → `RomeSession` (renamed with its import)',

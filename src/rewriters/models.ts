@@ -10,7 +10,8 @@ const TABLE_ARGS = new Set(['__table_args__']);
 /** What the mixins of the SQL model base added, and what becomes of it on a ROME entity. */
 const MIXIN_NOTES: Record<string, string> = {
   SoftDeleteMixin: 'soft delete is `Entity.soft_delete()` (ROME sets `deleted = 1` and `deleted_at`)',
-  TimestampMixin: '`created_at`/`updated_at` stay plain columns: ROME does not fill them',
+  // ROME's Entity.save() sets created_at when it is empty and updated_at on every save
+  TimestampMixin: '`created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)',
 };
 
 /** The local names bound by SQL imports that an expression references. */

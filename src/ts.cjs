@@ -27,9 +27,19 @@ function loadWithCodeCache() {
   // one cache per installed file and V8: two installs never overwrite each other's
   const key = createHash('sha256').update(`${file}\0${process.versions.v8}\0${process.arch}\0${source.length}`).digest('hex').slice(0, 24);
   const cacheFile = path.join(dir, `typescript-${key}.bin`);
+  // compiled code is only taken from a folder this user owns and no one else can write to: the
+  // temporary folder is shared, and a planted cache would be code run by port-db
+  const safe = () => {
+    try {
+      const st = fs.lstatSync(dir);
+      return st.isDirectory() && (typeof process.getuid !== 'function' || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+    } catch {
+      return false;
+    }
+  };
   let cachedData;
   try {
-    cachedData = fs.readFileSync(cacheFile);
+    cachedData = safe() ? fs.readFileSync(cacheFile) : undefined;
   } catch {
     cachedData = undefined;
   }
@@ -46,6 +56,7 @@ function loadWithCodeCache() {
       const temp = `${cacheFile}.${process.pid}.tmp`;
       try {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (!safe()) return;
         fs.writeFileSync(temp, script.createCachedData());
         fs.renameSync(temp, cacheFile);
       } catch {

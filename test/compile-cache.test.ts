@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,22 @@ describe.skipIf(typeof (await import('node:module')).default.enableCompileCache 
       expect(run(tmp, { [name]: '1' }).code).toBe(0);
       expect(cacheFiles(tmp)).toEqual([]);
     }
+  });
+
+  it('a cache folder others can write to is neither read nor written', () => {
+    const tmp = freshTmp();
+    run(tmp);
+    const [file] = cacheFiles(tmp);
+    const dir = join(file, '..');
+    chmodSync(dir, 0o777);
+    writeFileSync(file, Buffer.from('planted'));
+    const result = run(tmp);
+    expect(result.code).toBe(0);
+    // nothing is written to a folder others can write to (the same check guards reading it)
+    expect(readFileSync(file, 'utf8')).toBe('planted');
+    chmodSync(dir, 0o700);
+    expect(run(tmp).code).toBe(0);
+    expect(readFileSync(file).length).toBeGreaterThan(100_000);
   });
 
   it('a temporary folder that cannot be written to costs nothing but the cache', () => {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { BACKEND, discoveryPath, findBackendMapping, iniSettings, switchSetting, type IniSetting } from './analyzer/backend.js';
 import { applyEdits } from './analyzer/edits.js';
@@ -127,9 +127,11 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
   const report: Omit<WiringReport, 'status' | 'backend'> = { changes: [] };
 
   // 1. a backend mapping in db/api.ts (or db/index.ts)
+  const unreadable: string[] = [];
   for (const name of ['api.ts', 'index.ts']) {
     const path = join(dbDir, name);
     const text = readText(path);
+    if (text === undefined && existsSync(path)) unreadable.push(rel(path));
     const mapping = text === undefined ? undefined : findBackendMapping(path, text);
     if (!mapping || text === undefined) continue;
     report.dispatcher = { kind: 'mapping', file: rel(path), line: mapping.line, name: mapping.name };
@@ -179,7 +181,10 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
 
   if (!report.dispatcher) {
     const target = discoveryPath(moduleRel.replace(/\.ts$/, ''))!;
+    // a dispatcher that is not UTF-8 text is never edited, and the todo says why it was not looked into
+    const skipped = unreadable.map((f) => `${f} is not UTF-8 text, so port-db did not look into it; `).join('');
     report.todo =
+      skipped +
       `no backend dispatcher found (looked for a mapping with a \`sqlalchemy\` entry in ${rel(join(dbDir, 'api.ts'))} or ${rel(join(dbDir, 'index.ts'))}, ` +
       `and for a setting naming ${moduleRel.replace(/\.ts$/, '')} in *.conf, *.ini or *.cfg files under the root). ` +
       `To switch by hand, register ${target} as a backend beside ${moduleRel.replace(/\.ts$/, '')} where the service selects it: ` +

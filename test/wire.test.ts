@@ -139,6 +139,18 @@ describe('planWiring on the sample trees', () => {
     expect(report.todo).toContain('svc/db/discovery/api');
   });
 
+  it('a dispatcher that is not UTF-8 is never edited, and the todo says why it was not looked into', () => {
+    const root = sampleTree('nova');
+    const dispatcher = join(root, 'nova', 'db', 'api.ts');
+    const latin1 = Buffer.concat([Buffer.from('// r\xe9sum\xe9 in Latin-1\n', 'latin1'), readFileSync(dispatcher)]);
+    writeFileSync(dispatcher, latin1);
+    const { report, files } = planWiring(root, join(root, 'nova', 'db', 'sqlalchemy', 'api.ts'), true);
+    expect(files.map((f) => f.rel)).not.toContain('nova/db/api.ts');
+    expect(report.status).toBe('not-found');
+    expect(report.todo).toMatch(/^nova\/db\/api\.ts is not UTF-8 text, so port-db did not look into it; no backend dispatcher found/);
+    expect(readFileSync(dispatcher).equals(latin1)).toBe(true);
+  });
+
   it('a mapping and no config that sets the backend: adds the entry and says how to switch', () => {
     const root = sampleTree('nova');
     writeFileSync(join(root, 'etc', 'nova', 'nova.conf'), '[DEFAULT]\ndebug = true\n');

@@ -1,5 +1,6 @@
 import ts from '../ts.cjs';
 import { parseModule } from './parse.js';
+import { calleeName } from './chains.js';
 
 /** A unique key: its columns, and whether soft-deleted rows are outside it. */
 export interface UniqueKey {
@@ -38,11 +39,6 @@ function optionsOf(call: ts.CallExpression): Map<string, ts.Expression> {
   return out;
 }
 
-function calleeName(call: ts.CallExpression): string {
-  const e = call.expression;
-  return ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
-}
-
 /**
  * Reads a models module (DESIGN §8): per class its table, columns, primary key, soft-delete
  * column and unique keys — UniqueConstraint(...), Index(..., { unique: true }), and any
@@ -66,7 +62,7 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
       else if (name === '__table_args__' && ts.isArrayLiteralExpression(init)) {
         for (const el of init.elements) {
           if (!ts.isCallExpression(el)) continue;
-          const kind = calleeName(el);
+          const kind = calleeName(el) ?? '';
           const opts = optionsOf(el);
           const nameOpt = opts.get('name');
           if (kind === 'UniqueConstraint') {

@@ -69,3 +69,8 @@ function isLoopOrIfBody(n: ts.Node): boolean {
     ((ts.isForStatement(p) || ts.isForOfStatement(p) || ts.isForInStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.statement === n)
   );
 }
+
+/** Whether a function is declared `async`. */
+export function isAsyncFunction(fn: ts.Node): boolean {
+  return ts.canHaveModifiers(fn) && (ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false);
+}

@@ -1,7 +1,7 @@
 import ts from '../ts.cjs';
 import type { ModelInfo, UniqueKey } from '../analyzer/models.js';
 import { type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
-import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { enclosingStatement, indentAt, isAsyncFunction, walk } from '../analyzer/parse.js';
 import { errorClass, lockLabel, lockName } from './locks.js';
 import { importedHelpers } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
@@ -146,7 +146,7 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const keys = keyValues.every((v) => v) ? (keyValues as string[]) : [];
   const lock = lockName(facts.rules.lock.nameTemplate, model.table, keys);
   const eol = facts.eol;
-  const isAsync = !!c.fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+  const isAsync = isAsyncFunction(c.fn);
   const args = params.join(', ');
   // the wrapper's copy of the signature takes the same renames as the rest (Session → RomeSession)
   const renames = [...facts.sqlBindings].flatMap(([local, imp]) => {
@@ -234,7 +234,7 @@ function awaitCallers(facts: ModuleFacts, name: string, out: RewriteResult): voi
     if (ts.isAwaitExpression(n.parent)) continue;
     let fn: ts.Node | undefined = n.parent;
     while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
-    const isAsync = fn && ts.canHaveModifiers(fn) && ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+    const isAsync = fn !== undefined && isAsyncFunction(fn);
     if (isAsync) record(out, 'create-lock', n.getStart(facts.sf), `awaits ${name}(), which is now async`, { start: n.getStart(facts.sf), end: n.getStart(facts.sf), text: 'await ' });
     else out.manual.push({ node: enclosingStatement(n), pos: n.getStart(facts.sf), reason: `${name}() is now async (it takes a lock): await it here` });
   }

@@ -1,6 +1,7 @@
 import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
 import { ownLines } from '../analyzer/edits.js';
+import { calleeName } from '../analyzer/chains.js';
 import { walk } from '../analyzer/parse.js';
 import { emptyResult, record, type RewriteResult, type Rewriter } from './types.js';
 
@@ -28,11 +29,6 @@ function sqlNamesIn(facts: ModuleFacts, expr: ts.Node): string[] {
 /** The imported name behind a local SQL binding (`ModelBase` for `import { ModelBase as B }`). */
 function importedName(facts: ModuleFacts, local: string): string {
   return facts.sqlBindings.get(local)?.bindings.get(local) ?? local;
-}
-
-function calleeName(call: ts.CallExpression): string {
-  const e = call.expression;
-  return ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
 }
 
 const clip = (s: string, n = 90) => {
@@ -87,7 +83,7 @@ function portDeclarativeBase(facts: ModuleFacts, out: RewriteResult, st: ts.Vari
 function describeTableArg(facts: ModuleFacts, className: string, el: ts.Expression): string {
   const info = [...(facts.models?.values() ?? [])].find((m) => m.className === className);
   if (ts.isCallExpression(el)) {
-    const kind = calleeName(el);
+    const kind = calleeName(el) ?? '';
     const strings = el.arguments.filter(ts.isStringLiteralLike).map((a) => a.text);
     const named = el.arguments.find(ts.isObjectLiteralExpression)?.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText(facts.sf) === 'name');
     const constraintName = named && ts.isPropertyAssignment(named) && ts.isStringLiteralLike(named.initializer) ? named.initializer.text : undefined;

@@ -1,7 +1,7 @@
 import ts from '../ts.cjs';
 import { flattenChain, isChainTop } from '../analyzer/chains.js';
 import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
-import { enclosingStatement, walk } from '../analyzer/parse.js';
+import { enclosingStatement, isAsyncFunction, walk } from '../analyzer/parse.js';
 import { kindCache } from './loader-option.js';
 import { isParameter, lockLabel, lockName, wrapInLock } from './locks.js';
 import { emptyResult, record, type Rewriter } from './types.js';
@@ -106,7 +106,7 @@ export async function fixed_ip_associate(session: any, address: string, instance
         out.manual.push({ node: stmt, pos: link.access.name.getStart(facts.sf), reason });
       };
       const fn = protectedBlock(facts, n);
-      if (!fn || !fn.body || !ts.isBlock(fn.body) || !fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+      if (!fn || !fn.body || !ts.isBlock(fn.body) || !isAsyncFunction(fn)) {
         return manual(`row lock \`${link.name}()\` outside an async unit of work: ROME takes no row locks; wrap the read-modify-write in a distributed lock by hand`);
       }
       if (wrapped.has(fn)) return manual(`second row lock \`${link.name}()\` in one unit of work: port-db takes one lock per unit; merge the lock names by hand`);

@@ -17,6 +17,42 @@ const KIND_TITLES: Record<string, string> = {
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 
+type Link = (line: number) => string;
+type Change = { kind: string; line: number; outputLine: number; detail: string };
+type Item = { line: number; outputLine: number; reason: string };
+
+/** The two summary tables: units (functions or classes) by status, then changes by kind. */
+function summaryTables(unit: string, s: { unchanged: number; ported: number; manual: number; manualItems: number; byKind: Record<string, number> }, units: number): string[] {
+  const out = [`| ${unit} | unchanged | ported | manual | manual items |`, '| ---: | ---: | ---: | ---: | ---: |'];
+  out.push(`| ${units} | ${s.unchanged} | ${s.ported} | ${s.manual} | ${s.manualItems} |`, '');
+  out.push('| change | count |', '| --- | ---: |');
+  for (const [kind, n] of Object.entries(s.byKind)) out.push(`| \`${kind}\` (${KIND_TITLES[kind] ?? kind}) | ${n} |`);
+  out.push('');
+  return out;
+}
+
+/** The manual items as a table: where (port line, source line), the unit they are in, why. */
+function manualTable(unit: string, items: (Item & { owner: string })[], link: Link): string[] {
+  const out = [`| where | ${unit} | reason |`, '| --- | --- | --- |'];
+  for (const m of items) out.push(`| ${link(m.outputLine)} (source ${m.line}) | \`${m.owner}\` | ${esc(m.reason)} |`);
+  out.push('');
+  return out;
+}
+
+/** One bullet per change record, then a blank line. */
+function changeList(changes: Change[], link: Link): string[] {
+  return [...changes.map((c) => `- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`), ''];
+}
+
+/** The new diagnostics of a type check as a table (nothing when there are none). */
+function diagnosticsTable(items: { line: number; code: number; manual: boolean; message: string }[], link: Link): string[] {
+  if (items.length === 0) return [];
+  const out = ['| line | code | manual | message |', '| ---: | --- | --- | --- |'];
+  for (const d of items) out.push(`| ${link(d.line)} | TS${d.code} | ${d.manual ? 'yes' : 'no'} | ${esc(d.message.replace(/\r?\n\s*/g, ' '))} |`);
+  out.push('');
+  return out;
+}
+
 /** PORT-REPORT.md: the report for people (DESIGN §5). Pure; deterministic. */
 export function renderMarkdown(report: PortReport): string {
   const out: string[] = [];
@@ -24,31 +60,17 @@ export function renderMarkdown(report: PortReport): string {
   const s = report.summary;
   out.push(`# Port report: ${report.source}`, '');
   out.push(`\`${report.source}\` → \`${report.output}\` by port-db ${report.version} (rules: ${report.rules}).`, '');
-  out.push('| functions | unchanged | ported | manual | manual items |', '| ---: | ---: | ---: | ---: | ---: |');
-  out.push(`| ${s.functions} | ${s.unchanged} | ${s.ported} | ${s.manual} | ${s.manualItems} |`, '');
-  out.push('| change | count |', '| --- | ---: |');
-  for (const [kind, n] of Object.entries(s.byKind)) out.push(`| \`${kind}\` (${KIND_TITLES[kind] ?? kind}) | ${n} |`);
-  out.push('');
-  const manualItems = [...report.module.manual.map((m) => ({ fn: '(module)', ...m })), ...report.functions.flatMap((f) => f.manual.map((m) => ({ fn: f.name, ...m })))];
+  out.push(...summaryTables('functions', s, s.functions));
+  const manualItems = [...report.module.manual.map((m) => ({ owner: '(module)', ...m })), ...report.functions.flatMap((f) => f.manual.map((m) => ({ owner: f.name, ...m })))];
   if (manualItems.length > 0) {
     out.push('## Manual items', '', 'Kept verbatim and marked `// port-db: manual` in the port; `port-db check` lists them until they are resolved.', '');
-    out.push('| where | function | reason |', '| --- | --- | --- |');
-    for (const m of manualItems) out.push(`| ${link(m.outputLine)} (source ${m.line}) | \`${m.fn}\` | ${esc(m.reason)} |`);
-    out.push('');
+    out.push(...manualTable('function', manualItems, link));
   }
-  if (report.module.changes.length > 0) {
-    out.push('## Module', '');
-    for (const c of report.module.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
-    out.push('');
-  }
+  if (report.module.changes.length > 0) out.push('## Module', '', ...changeList(report.module.changes, link));
   const changed = report.functions.filter((f) => f.status !== 'unchanged');
   if (changed.length > 0) {
     out.push('## Functions', '');
-    for (const f of changed) {
-      out.push(`### ${f.name} — ${f.status}`, '');
-      for (const c of f.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
-      out.push('');
-    }
+    for (const f of changed) out.push(`### ${f.name} — ${f.status}`, '', ...changeList(f.changes, link));
   }
   const v = report.verify;
   if (v) {
@@ -60,11 +82,7 @@ export function renderMarkdown(report: PortReport): string {
           `${v.manualDiagnostics} in manual items (the source module compiled without them).`,
         '',
       );
-      if (v.items.length > 0) {
-        out.push('| line | code | manual | message |', '| ---: | --- | --- | --- |');
-        for (const d of v.items) out.push(`| ${link(d.line)} | TS${d.code} | ${d.manual ? 'yes' : 'no'} | ${esc(d.message.replace(/\r?\n\s*/g, ' '))} |`);
-        out.push('');
-      }
+      out.push(...diagnosticsTable(v.items, link));
     }
   }
   const unchanged = report.functions.filter((f) => f.status === 'unchanged');
@@ -114,38 +132,17 @@ function renderModels(m: ModelsReport): string[] {
   const link = (line: number) => `[${line}](${posix.basename(m.output!)}#L${line})`;
   const s = m.summary;
   out.push(`\`${m.source}\` → \`${m.output}\`: the models become ROME entities; the port above imports them.`, '');
-  out.push('| classes | unchanged | ported | manual | manual items |', '| ---: | ---: | ---: | ---: | ---: |');
-  out.push(`| ${s.classes} | ${s.unchanged} | ${s.ported} | ${s.manual} | ${s.manualItems} |`, '');
-  out.push('| change | count |', '| --- | ---: |');
-  for (const [kind, n] of Object.entries(s.byKind)) out.push(`| \`${kind}\` (${KIND_TITLES[kind] ?? kind}) | ${n} |`);
-  out.push('');
-  const manualItems = [...m.module.manual.map((x) => ({ cls: '(module)', ...x })), ...m.classes.flatMap((c) => c.manual.map((x) => ({ cls: c.name, ...x })))];
-  if (manualItems.length > 0) {
-    out.push('### Manual items in the models', '');
-    out.push('| where | class | reason |', '| --- | --- | --- |');
-    for (const x of manualItems) out.push(`| ${link(x.outputLine)} (source ${x.line}) | \`${x.cls}\` | ${esc(x.reason)} |`);
-    out.push('');
-  }
-  if (m.module.changes.length > 0) {
-    out.push('### Models module', '');
-    for (const c of m.module.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
-    out.push('');
-  }
-  for (const cls of m.classes.filter((c) => c.status !== 'unchanged')) {
-    out.push(`### ${cls.name} — ${cls.status}`, '');
-    for (const c of cls.changes) out.push(`- \`${c.kind}\` (line ${c.line} → ${link(c.outputLine)}): ${c.detail}`);
-    out.push('');
-  }
+  out.push(...summaryTables('classes', s, s.classes));
+  const manualItems = [...m.module.manual.map((x) => ({ owner: '(module)', ...x })), ...m.classes.flatMap((c) => c.manual.map((x) => ({ owner: c.name, ...x })))];
+  if (manualItems.length > 0) out.push('### Manual items in the models', '', ...manualTable('class', manualItems, link));
+  if (m.module.changes.length > 0) out.push('### Models module', '', ...changeList(m.module.changes, link));
+  for (const cls of m.classes.filter((c) => c.status !== 'unchanged')) out.push(`### ${cls.name} — ${cls.status}`, '', ...changeList(cls.changes, link));
   const v = m.verify;
   if (v) {
     if (!v.checked) out.push(`Type check of the models: not checked: ${v.reason}.`, '');
     else {
       out.push(`Type check of the models: ${v.diagnostics} diagnostic${v.diagnostics === 1 ? '' : 's'}; ${v.newDiagnostics} new in code port-db wrote, ${v.manualDiagnostics} in manual items.`, '');
-      if (v.items.length > 0) {
-        out.push('| line | code | manual | message |', '| ---: | --- | --- | --- |');
-        for (const d of v.items) out.push(`| ${link(d.line)} | TS${d.code} | ${d.manual ? 'yes' : 'no'} | ${esc(d.message.replace(/\r?\n\s*/g, ' '))} |`);
-        out.push('');
-      }
+      out.push(...diagnosticsTable(v.items, link));
     }
   }
   const unchanged = m.classes.filter((c) => c.status === 'unchanged');

@@ -1,5 +1,22 @@
 import type { ChalkInstance } from 'chalk';
 import type { PortResult } from '../run.js';
+import type { VerifyResult } from '../verify/index.js';
+
+/** A ported module's lines: its units by status, its changes by kind, its type check. */
+function moduleLines(
+  c: ChalkInstance,
+  unit: string,
+  units: number,
+  s: { unchanged: number; ported: number; manual: number; manualItems: number; byKind: Record<string, number> },
+  v: VerifyResult | undefined,
+): string[] {
+  const lines = [`    ${unit} ${units} · unchanged ${s.unchanged} · ported ${c.green(String(s.ported))} · manual ${s.manual ? c.yellow(String(s.manual)) : '0'} (${s.manualItems} manual item${s.manualItems === 1 ? '' : 's'})`];
+  const kinds = Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  if (kinds) lines.push(`    changes: ${kinds}`);
+  if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
+  else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items` : ''}`);
+  return lines;
+}
 
 /** The one-screen summary printed after a port. Pure. */
 export function renderSummary(result: PortResult, c: ChalkInstance): string {
@@ -10,26 +27,14 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     const s = m.report.summary;
     const [api, md] = m.files;
     lines.push(`  ${m.sourceDisplay} → ${api.display}`);
-    lines.push(
-      `    functions ${s.functions} · unchanged ${s.unchanged} · ported ${c.green(String(s.ported))} · manual ${s.manual ? c.yellow(String(s.manual)) : '0'} (${s.manualItems} manual item${s.manualItems === 1 ? '' : 's'})`,
-    );
-    const kinds = Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
-    if (kinds) lines.push(`    changes: ${kinds}`);
-    const v = m.report.verify;
-    if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
-    else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items` : ''}`);
+    lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify));
     const models = m.report.models;
     const modelsFile = m.files.find((f) => f.from);
     if (models?.error) lines.push(c.yellow(`  ${models.source}: not ported (${models.error}); api.ts keeps importing the SQL models (manual)`));
     else if (models && modelsFile) {
       const ms = models.summary;
       lines.push(`  ${models.source} → ${modelsFile.display}`);
-      lines.push(`    classes ${ms.classes} · unchanged ${ms.unchanged} · ported ${c.green(String(ms.ported))} · manual ${ms.manual ? c.yellow(String(ms.manual)) : '0'} (${ms.manualItems} manual item${ms.manualItems === 1 ? '' : 's'})`);
-      const mkinds = Object.entries(ms.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
-      if (mkinds) lines.push(`    changes: ${mkinds}`);
-      const mv = models.verify;
-      if (mv && !mv.checked) lines.push(c.yellow(`    type check: not run (${mv.reason})`));
-      else if (mv) lines.push(`    type check: ${mv.newDiagnostics ? c.red(`${mv.newDiagnostics} new diagnostic${mv.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${mv.manualDiagnostics ? `, ${mv.manualDiagnostics} in manual items` : ''}`);
+      lines.push(...moduleLines(c, 'classes', ms.classes, ms, models.verify));
     }
     const w = m.report.wiring;
     if (w) {

@@ -327,7 +327,15 @@ class Checker {
 
   constructor(private readonly options: ts.CompilerOptions) {
     const settingsOf = (lv: ts.ScriptTarget | ts.CreateSourceFileOptions) => JSON.stringify(typeof lv === 'object' ? { ...lv, setExternalModuleIndicator: undefined } : lv);
-    this.settings = JSON.stringify([options.target, options.module, options.moduleDetection, options.moduleResolution]);
+    // the options that change a parsed and bound file (TypeScript's own list, as its document
+    // registry uses it): a file is reused only by a check with the same ones
+    // (computed: `alwaysStrict` follows `strict`, `target` has a default)
+    const internal = ts as unknown as {
+      sourceFileAffectingCompilerOptions?: { name: string }[];
+      computedOptions?: Record<string, { computeValue(o: ts.CompilerOptions): unknown } | undefined>;
+    };
+    const names = internal.sourceFileAffectingCompilerOptions?.map((o) => o.name) ?? ['target', 'module', 'moduleDetection', 'moduleResolution', 'alwaysStrict', 'jsx'];
+    this.settings = JSON.stringify(names.map((name) => internal.computedOptions?.[name]?.computeValue(options) ?? options[name]));
     const sys = ts.createCompilerHost(options, true);
     const read = (path: string) => this.memory.get(path) ?? libText(path) ?? sys.readFile(path);
     this.host = {

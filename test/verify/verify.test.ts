@@ -214,6 +214,34 @@ export async function f() {
   });
 });
 
+describe('verifyModule: checks in a row share parsed files, never configuration', () => {
+  // skipped, visibly, when the temp folder itself has a tsconfig.json above the trees
+  it.skipIf(existsSync(join(tmpdir(), 'tsconfig.json')))('a project without the DOM lib, one with it, and the first again: each as if checked alone', () => {
+    // A: lib ES2022 (no DOM) and a declaration file declaring a global; B: no tsconfig (defaults: the DOM)
+    const a = tree({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', lib: ['ES2022'], module: 'ESNext', moduleResolution: 'Bundler', strict: true, types: [] }, include: ['**/*.ts'] }),
+      'types/globals.d.ts': 'declare const SERVICE_NAME: string;\n',
+    });
+    const b = mkdtempSync(join(tmpdir(), 'port-db-verify-'));
+    temps.push(b);
+    const input = (dir: string) => ({
+      sourcePath: join(dir, 'svc/db/sqlalchemy/api.ts'),
+      sourceText: 'export const nothing = 1;\n',
+      outputPath: join(dir, 'svc/db/discovery/api.ts'),
+      outputText: 'export const title: string = document.title;\nexport const name: string = SERVICE_NAME;\n',
+      targetModule: TARGET,
+    });
+    const codes = (r: VerifyResult) => r.items.map((i) => [i.line, i.code]);
+    const first = verifyModule(input(a));
+    // A: no DOM (document unknown), its global declared
+    expect(codes(first)).toEqual([[1, 2584]]);
+    // B: the DOM (document known), A's global not declared
+    const other = verifyModule(input(b));
+    expect(codes(other)).toEqual([[2, 2304]]);
+    expect(verifyModule(input(a))).toEqual(first);
+  });
+});
+
 describe('verifyModule: configuration', () => {
   // skipped, visibly, when the temp folder itself has a tsconfig.json above the tree
   it.skipIf(existsSync(join(tmpdir(), 'tsconfig.json')))('uses default options (not strict) when no tsconfig.json is above the source module', () => {

@@ -12,7 +12,7 @@ export function applyEdits(text: string, all: Edit[]): { output: string; offsets
   // text inserted on a re-indented line starts its own lines: they take the same extra indent
   const indentAt = new Map(kept.filter((e) => e.soft).map((e) => [e.start, e.text]));
   const edits = kept.map((e) => {
-    if (e.soft || !e.text.includes('\n')) return { ...e, orig: e };
+    if (e.soft || e.asWritten || !e.text.includes('\n')) return { ...e, orig: e };
     const step = indentAt.get(text.lastIndexOf('\n', e.start - 1) + 1);
     return { ...e, orig: e, text: step ? e.text.replace(/\n(?=.)/g, '\n' + step) : e.text };
   });

@@ -21,6 +21,8 @@ export interface Edit {
   text: string;
   /** An insertion that gives way: dropped when it falls inside another edit's range (re-indentation). */
   soft?: boolean;
+  /** Its lines are indented as written, even on a re-indented line (which shifts other edits' lines). */
+  asWritten?: boolean;
 }
 
 /** One recorded rewrite. `pos` is where it happened in the source; `edit` locates it in the output. */

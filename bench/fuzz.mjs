@@ -2,7 +2,8 @@
 // Fuzzing port-db (`npm run fuzz`): thousands of random mutations of the seed corpus (fuzz/corpus:
 // deleted, duplicated, swapped and replaced tokens, lines, a few bytes) are ported in worker threads.
 // Every run must end as the CLI would exit 0, 1 or 2 (bad input): never 3 (a bug), never a hang.
-// Also checked: a port that succeeds parses; a fraction of runs port again over their own output
+// Also checked: a port that succeeds parses (and, with FUZZ_VERIFY=1, its type check ran: a failure
+// inside it is a bug); a fraction of runs port again over their own output
 // (must change nothing) and after a hand edit (must keep it).
 //
 // Each failure is minimized (smaller input, same failure) and saved under fuzz/crashes/<id>/:
@@ -94,7 +95,7 @@ function startWorker() {
 }
 
 const hist = { 0: 0, 1: 0, 2: 0, 3: 0, hang: 0 };
-const problems = { 'bad-output': 0, 'not-idempotent': 0, 'hand-edit-lost': 0 };
+const problems = { 'bad-output': 0, 'not-idempotent': 0, 'hand-edit-lost': 0, 'verify-failed': 0 };
 const failures = new Map(); // signature → first failing case
 
 async function main() {

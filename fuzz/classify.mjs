@@ -45,6 +45,9 @@ export function classify(tool, root, bytes, models, rerun, verify = false) {
     const api = first.modules[0].files[0];
     const bad = parseError(api.content);
     if (bad) problem = { kind: 'bad-output', signature: `output does not parse: ${bad}` };
+    // the type check never throws: a failure inside it shows as a check that did not run
+    const failed = [first.modules[0].report.verify, first.modules[0].report.models?.verify].find((v) => v && !v.checked && /^the type check failed/.test(v.reason ?? ''));
+    if (!problem && failed) problem = { kind: 'verify-failed', signature: `verify: ${failed.reason.replace(/\d+/g, 'N').slice(0, 120)}` };
     if (!problem && rerun) {
       const before = first.modules[0].files.map((f) => f.content);
       const again = run();

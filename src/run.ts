@@ -281,19 +281,21 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   const display = (p: string) => toPosix(relative(options.out ? resolve(cwd, options.out) : root, p));
   const sourceDisplay = toPosix(rel);
   const text = readSource(sourcePath, sourceDisplay);
+  // the ports as imported: beside the source (with --out they are written elsewhere, but their
+  // relative imports resolve from there), and as shown
+  const home = join(dirname(dirname(sourcePath)), 'discovery');
+  const shownHome = toPosix(relOut);
   const modelsSource = readModelsFile(join(dirname(sourcePath), 'models.ts'), toPosix(join(dirname(rel), 'models.ts')));
-  // the models port is written beside api.ts; imports resolve from beside the source (as for api.ts)
-  const modelsHome = join(dirname(dirname(sourcePath)), 'discovery', 'models.ts');
-  const modelsDisplay = { source: toPosix(join(dirname(rel), 'models.ts')), output: toPosix(join(dirname(dirname(rel)), 'discovery', 'models.ts')) };
+  const modelsHome = join(home, 'models.ts');
+  const modelsDisplay = { source: toPosix(join(dirname(rel), 'models.ts')), output: `${shownHome}/models.ts` };
   const models = modelsSource ? portModelsOf(modelsSource, modelsHome, modelsDisplay, rules) : undefined;
-  // relative imports are re-pointed for where the module will be imported from: beside the source
   const { output, report } = portModule({
     sourcePath,
-    outputPath: join(dirname(dirname(sourcePath)), 'discovery', 'api.ts'),
+    outputPath: join(home, 'api.ts'),
     text,
     rules,
     displaySource: sourceDisplay,
-    displayOutput: toPosix(join(dirname(dirname(rel)), 'discovery', 'api.ts')),
+    displayOutput: `${shownHome}/api.ts`,
     models: modelsSource && { ...modelsSource, display: modelsDisplay.source, catalog: models?.catalog },
     modelsPorted: models?.output !== undefined,
   });
@@ -303,7 +305,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     const companions = modelsOutput !== undefined ? [{ path: modelsHome, text: modelsOutput }] : [];
     // the models port in the same program as the api port: one program and one checker for both
     const also = models && modelsSource && modelsOutput !== undefined ? [{ sourcePath: modelsSource.path, sourceText: modelsSource.text, outputPath: modelsHome }] : [];
-    const [verify, modelsVerify] = verifyModules({ sourcePath, sourceText: text, outputPath: join(dirname(dirname(sourcePath)), 'discovery', 'api.ts'), outputText: output, targetModule: rules.target.module, companions }, also);
+    const [verify, modelsVerify] = verifyModules({ sourcePath, sourceText: text, outputPath: join(home, 'api.ts'), outputText: output, targetModule: rules.target.module, companions }, also);
     report.verify = verify;
     if (models && modelsVerify) models.report.verify = modelsVerify;
   }
@@ -348,13 +350,16 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     f.previous = options.out ? readOutput(f.path, f.display, false) : w.previous;
     return f;
   });
+  const result: ModuleResult = { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan, wiring: wired };
   // models.ts: merged on its own base; held with everything else when api.ts is held by a conflict
   if (modelsFile && !modelsFile.hold && models) {
     const recorded = recordedHash(files[2].previous, 'models');
     const mplan = planModule(files, modelsOwn, options.force ?? false, models.report.source, { target: modelsFile, recorded, held: [modelsFile] });
-    return { root, sourcePath, sourceDisplay, sourceText: text, report, files, state: [...plan.state, ...mplan.state], remove: [...plan.remove, ...mplan.remove], merge: plan.merge, modelsMerge: mplan.merge, wiring: wired };
+    result.state.push(...mplan.state);
+    result.remove.push(...mplan.remove);
+    result.modelsMerge = mplan.merge;
   }
-  return { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan, wiring: wired };
+  return result;
 }
 
 /** port-db's own files beside the port: the previous generated text (the base of the next merge). */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { BACKEND, discoveryPath, findBackendMapping, iniSettings, switchSetting, type IniSetting } from './analyzer/backend.js';
 import { applyEdits } from './analyzer/edits.js';
@@ -68,12 +68,14 @@ function configFiles(root: string): string[] {
   return found;
 }
 
-function readText(path: string, maxBytes = Infinity): string | undefined {
+/** A file's text; `NOT_TEXT` when it is there but not UTF-8 text (never edited); undefined when absent or too big. */
+const NOT_TEXT = Symbol('not text');
+function readText(path: string, maxBytes = Infinity): string | typeof NOT_TEXT | undefined {
   try {
     const st = statSync(path);
     if (!st.isFile() || st.size > maxBytes) return undefined;
     const text = readFileSync(path, 'utf8');
-    return text.includes('\u0000') || text.includes('\ufffd') ? undefined : text;
+    return text.includes('\u0000') || text.includes('\ufffd') ? NOT_TEXT : text;
   } catch {
     return undefined;
   }
@@ -116,7 +118,7 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
     if (!found) {
       found = configFiles(root).flatMap((path) => {
         const text = readText(path, MAX_CONFIG_BYTES);
-        return text === undefined ? [] : [{ path, text, settings: iniSettings(text) }];
+        return typeof text !== 'string' ? [] : [{ path, text, settings: iniSettings(text) }];
       });
       cache.set(root, found);
     }
@@ -131,9 +133,10 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
   for (const name of ['api.ts', 'index.ts']) {
     const path = join(dbDir, name);
     const text = readText(path);
-    if (text === undefined && existsSync(path)) unreadable.push(rel(path));
-    const mapping = text === undefined ? undefined : findBackendMapping(path, text);
-    if (!mapping || text === undefined) continue;
+    if (text === NOT_TEXT) unreadable.push(rel(path));
+    if (typeof text !== 'string') continue;
+    const mapping = findBackendMapping(path, text);
+    if (!mapping) continue;
     report.dispatcher = { kind: 'mapping', file: rel(path), line: mapping.line, name: mapping.name };
     const todo: string[] = [];
     if (!mapping.wired && mapping.edit) {

@@ -72,7 +72,7 @@ describe.skipIf(typeof (await import('node:module')).default.enableCompileCache 
     }
   });
 
-  it('a cache folder others can write to is neither read nor written', () => {
+  it('a cache folder others can write to is not written to (and, by the same check, not read)', () => {
     const tmp = freshTmp();
     run(tmp);
     const [file] = cacheFiles(tmp);

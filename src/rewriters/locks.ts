@@ -44,10 +44,14 @@ export function wrapInLock(facts: ModuleFacts, body: ts.Block, name: string, var
   const { text, sf } = facts;
   const eol = facts.eol;
   const first = body.statements[0];
-  const inner = first ? indentAt(text, first.getStart(sf)) : indentAt(text, body.getStart(sf)) + '  ';
-  const step = inner.length > indentAt(text, body.getStart(sf)).length ? inner.slice(indentAt(text, body.getStart(sf)).length) : '  ';
+  const outer = indentAt(text, body.getStart(sf));
+  const inner = first ? indentAt(text, first.getStart(sf)) : outer + '  ';
+  const step = inner.length > outer.length ? inner.slice(outer.length) : '  ';
   const open = body.getStart(sf) + 1;
   const close = body.end - 1;
+  const closeLineStart = text.lastIndexOf('\n', close) + 1;
+  // code before the closing brace on its line (`  }) }`) is inside the try, like the lines above
+  const sharesLine = text.slice(closeLineStart, close).trim() !== '';
   const edits: Edit[] = [
     { start: open, end: open, text: `${eol}${inner}const ${variable} = ${name};${eol}${inner}await acquire_lock(${variable});${eol}${inner}try {` },
   ];
@@ -57,15 +61,13 @@ export function wrapInLock(facts: ModuleFacts, body: ts.Block, name: string, var
     ts.forEachChild(n, collect);
   };
   collect(body);
-  // code before the closing brace on its line (`  }) }`) is inside the try, like the lines above
-  const sharesLine = text.slice(text.lastIndexOf('\n', close) + 1, close).trim() !== '';
   for (let i = text.indexOf('\n', open); i !== -1 && i < close; i = text.indexOf('\n', i + 1)) {
     const lineStart = i + 1;
     if (lineStart >= close) break;
     const lineEnd = text.indexOf('\n', lineStart);
     if (text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd).trim() === '') continue;
     if (templates.some(([s, e]) => lineStart > s && lineStart < e)) continue;
-    if (lineStart >= text.lastIndexOf('\n', close) + 1 && !sharesLine) continue;
+    if (lineStart >= closeLineStart && !sharesLine) continue;
     edits.push({ start: lineStart, end: lineStart, text: step, soft: true });
   }
   // `return promise` inside try/finally would release the lock before the promise settles
@@ -78,16 +80,14 @@ export function wrapInLock(facts: ModuleFacts, body: ts.Block, name: string, var
     ts.forEachChild(n, visitReturns);
   };
   visitReturns(body);
-  const closeIndent = inner;
-  const closeLineStart = text.lastIndexOf('\n', close) + 1;
-  const finallyBlock = `${closeIndent}} finally {${eol}${closeIndent}${step}await release_lock(${variable});${eol}${closeIndent}}${eol}`;
+  const finallyBlock = `${inner}} finally {${eol}${inner}${step}await release_lock(${variable});${eol}${inner}}${eol}`;
   if (!sharesLine) {
     edits.push({ start: closeLineStart, end: closeLineStart, text: finallyBlock });
   } else {
     // the try ends after that code, and the brace moves to a line of its own (inserted at the
     // line's start, the finally would cut the code in two)
     const codeEnd = closeLineStart + text.slice(closeLineStart, close).trimEnd().length;
-    edits.push({ start: codeEnd, end: close, text: `${eol}${finallyBlock}${indentAt(text, body.getStart(sf))}`, asWritten: true });
+    edits.push({ start: codeEnd, end: close, text: `${eol}${finallyBlock}${outer}`, asWritten: true });
   }
   return edits;
 }

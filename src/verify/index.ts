@@ -60,6 +60,17 @@ export interface VerifyOptions {
 const CONTRACT_FILE = 'rome-orm.d.ts';
 const CONTRACT_MODULE = 'rome-orm';
 
+/** The contract port-db ships, read once per run (every module's check declares it). */
+let contractCache: string | undefined;
+function contractText(): string | undefined {
+  try {
+    contractCache ??= readFileSync(join(rulesDir(), CONTRACT_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return contractCache;
+}
+
 /** "No inputs were found in config file": the files checked are added explicitly. */
 const NO_INPUTS = 18003;
 
@@ -147,10 +158,8 @@ function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | Verify
   };
   const sourcePath = resolve(opts.sourcePath);
   const outputPath = resolve(opts.outputPath);
-  let contract: string;
-  try {
-    contract = readFileSync(join(rulesDir(), CONTRACT_FILE), 'utf8');
-  } catch {
+  let contract = contractText();
+  if (contract === undefined) {
     const reason = `the ROME contract rules/${CONTRACT_FILE} is missing from port-db`;
     return also ? [notChecked(reason), ...also.map(() => notChecked(reason))] : notChecked(reason);
   }
@@ -343,7 +352,7 @@ class Checker {
       fileExists: (path) => this.memory.has(path) || libText(path) !== undefined || sys.fileExists(path),
       readFile: read,
       // the port's folder may not exist yet: module resolution looks for it before its files
-      directoryExists: (dir) => sys.directoryExists?.(dir) !== false || [...this.memory.keys()].some((path) => path.startsWith(`${dir.replace(/\/$/, '')}/`)),
+      directoryExists: (dir) => sys.directoryExists?.(dir) !== false || this.given().some((path) => path.startsWith(`${dir.replace(/\/$/, '')}/`)),
       getDefaultLibLocation: () => LIB_FOLDER,
       getDefaultLibFileName: (o) => `${LIB_FOLDER}/${ts.getDefaultLibFileName(o)}`,
       // the compiler checks JSDoc only where it can be a type error (what tsc does)

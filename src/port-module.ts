@@ -1,5 +1,4 @@
-import { basename } from 'node:path';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import ts from './ts.cjs';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
 import { catalogOf, readModels, type ModelCatalog } from './analyzer/models.js';

@@ -306,3 +306,26 @@ export function passesSession(facts: ModuleFacts, call: ts.CallExpression): stri
   }
   return undefined;
 }
+
+/** Variable kinds by function, shared by the rewriters of one module (facts never change). */
+const kindsOf = new WeakMap<ModuleFacts, Map<ts.Node, Map<string, ValueKind>>>();
+
+/**
+ * Variable kinds per function, computed once per function and module for all rewriters. A
+ * rewriter that adds to them (`mutable`) gets its own copy per function, as it had before.
+ */
+export function kindCache(facts: ModuleFacts, mutable = false): (node: ts.Node) => Map<string, ValueKind> {
+  let cache = kindsOf.get(facts);
+  if (!cache) kindsOf.set(facts, (cache = new Map()));
+  const shared = cache;
+  const copies = new Map<ts.Node, Map<string, ValueKind>>();
+  return (node) => {
+    const fn = enclosingFunction(node) ?? facts.sf;
+    let env = shared.get(fn);
+    if (!env) shared.set(fn, (env = variableKinds(facts, fn)));
+    if (!mutable) return env;
+    let copy = copies.get(fn);
+    if (!copy) copies.set(fn, (copy = new Map(env)));
+    return copy;
+  };
+}

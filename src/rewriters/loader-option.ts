@@ -1,39 +1,9 @@
 import ts from '../ts.cjs';
-import { flattenChain, isChainTop } from '../analyzer/chains.js';
-import { enclosingFunction, queryStart, variableKinds, type ModuleFacts, type ValueKind } from '../analyzer/module.js';
+import { calleeName, flattenChain, isChainTop } from '../analyzer/chains.js';
+import { kindCache, queryStart, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { aloneOnItsLines, wholeLines } from '../analyzer/edits.js';
 import { emptyResult, record, type Rewriter } from './types.js';
-
-/** Variable kinds by function, shared by the rewriters of one module (facts never change). */
-const kindsOf = new WeakMap<ModuleFacts, Map<ts.Node, Map<string, ValueKind>>>();
-
-/**
- * Variable kinds per function, computed once per function and module for all rewriters. A
- * rewriter that adds to them (`mutable`) gets its own copy per function, as it had before.
- */
-export function kindCache(facts: ModuleFacts, mutable = false): (node: ts.Node) => Map<string, ValueKind> {
-  let cache = kindsOf.get(facts);
-  if (!cache) kindsOf.set(facts, (cache = new Map()));
-  const shared = cache;
-  const copies = new Map<ts.Node, Map<string, ValueKind>>();
-  return (node) => {
-    const fn = enclosingFunction(node) ?? facts.sf;
-    let env = shared.get(fn);
-    if (!env) shared.set(fn, (env = variableKinds(facts, fn)));
-    if (!mutable) return env;
-    let copy = copies.get(fn);
-    if (!copy) copies.set(fn, (copy = new Map(env)));
-    return copy;
-  };
-}
-
-function isLoaderOption(facts: ModuleFacts, arg: ts.Expression): boolean {
-  if (!ts.isCallExpression(arg)) return false;
-  const callee = arg.expression;
-  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-  return facts.rules.loaderOptions.includes(name);
-}
 
 export const loaderOptionRewriter: Rewriter = {
   id: 'loader-option',
@@ -108,3 +78,8 @@ export async function f(context: any) {
     return out;
   },
 };
+
+function isLoaderOption(facts: ModuleFacts, arg: ts.Expression): boolean {
+  if (!ts.isCallExpression(arg)) return false;
+  return facts.rules.loaderOptions.includes(calleeName(arg) ?? '');
+}

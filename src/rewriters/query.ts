@@ -1,8 +1,7 @@
 import ts from '../ts.cjs';
 import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from '../analyzer/chains.js';
-import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
+import { bare, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
-import { kindCache } from './loader-option.js';
 import { importedHelpers, handWrittenHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 

@@ -1,8 +1,7 @@
 import ts from '../ts.cjs';
 import { flattenChain, isChainTop } from '../analyzer/chains.js';
-import { bare, queryStart, type ModuleFacts } from '../analyzer/module.js';
+import { bare, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, isAsyncFunction, walk } from '../analyzer/parse.js';
-import { kindCache } from './loader-option.js';
 import { isParameter, lockLabel, lockName, wrapInLock } from './locks.js';
 import { emptyResult, record, type Rewriter } from './types.js';
 

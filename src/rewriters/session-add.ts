@@ -1,8 +1,7 @@
 import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
-import { bare, isSessionExpr, kindOf, passesSession, queryStart, type ModuleFacts, type ValueKind } from '../analyzer/module.js';
+import { bare, isSessionExpr, kindOf, passesSession, queryStart, type ModuleFacts, type ValueKind, kindCache } from '../analyzer/module.js';
 import { indentAt, walk } from '../analyzer/parse.js';
-import { kindCache } from './loader-option.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** A unit of work: the block whose session persists what it loaded. */

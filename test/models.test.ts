@@ -94,3 +94,52 @@ export class A extends Entity {
     ]);
   });
 });
+
+describe('the models catalog sees inherited columns (real models declare them once, in a base)', () => {
+  const catalog = readModels(
+    'models.ts',
+    `import { Column, Integer, String, Boolean, DateTime, UniqueConstraint } from 'sqlalchemy';
+import { ModelBase, SoftDeleteMixin, TimestampMixin } from 'oslo.db/sqlalchemy/models';
+
+export class NovaBase extends SoftDeleteMixin(TimestampMixin(ModelBase)) {}
+
+export class InstanceGroup extends NovaBase {
+  static __tablename__ = 'instance_groups';
+  static __table_args__ = [UniqueConstraint('uuid', 'deleted', { name: 'uniq_instance_groups0uuid0deleted' })];
+  static id = Column(Integer, { primary_key: true, autoincrement: true });
+  static uuid = Column(String(36), { nullable: false });
+}
+
+/** Cinder's shape: the project's base declares its own soft-delete columns and the id. */
+export function CinderBase<B extends new (...a: any[]) => any>(Base: B) {
+  return class extends Base {
+    static id = Column(String(36), { primary_key: true });
+    static deleted_at = Column(DateTime);
+    static deleted = Column(Boolean, { default: false });
+  };
+}
+
+export class Volume extends CinderBase(TimestampMixin(ModelBase)) {
+  static __tablename__ = 'volumes';
+  static __table_args__ = [UniqueConstraint('name', 'deleted')];
+  static name = Column(String(255));
+}
+`,
+  );
+
+  it('a column of a library mixin (SoftDeleteMixin.deleted) makes the key unique among live rows', () => {
+    const group = catalog.get('InstanceGroup')!;
+    expect(group.softDelete).toBe('deleted');
+    expect([...group.columns.keys()].sort()).toEqual(['created_at', 'deleted', 'deleted_at', 'id', 'updated_at', 'uuid']);
+    expect(group.uniqueKeys).toEqual([{ name: 'uniq_instance_groups0uuid0deleted', columns: ['uuid', 'deleted'], amongLive: true }]);
+  });
+
+  it('columns and the primary key of a local mixin function count, and its Boolean deleted is the soft-delete column', () => {
+    const volume = catalog.get('Volume')!;
+    expect(volume.softDelete).toBe('deleted');
+    expect(volume.columns.get('deleted')).toEqual({ type: 'Boolean' });
+    expect(volume.primaryKey).toEqual(['id']);
+    // a String id is chosen by the client: the primary key is a unique key too
+    expect(volume.uniqueKeys.map((k) => k.columns)).toEqual([['id'], ['name', 'deleted']]);
+  });
+});

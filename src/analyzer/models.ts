@@ -15,7 +15,8 @@ export interface UniqueKey {
 export interface ModelInfo {
   className: string;
   table: string;
-  columns: Map<string, { type: string }>;
+  /** Own and inherited columns; `primary`: part of the primary key. */
+  columns: Map<string, { type: string; primary?: boolean }>;
   primaryKey: string[];
   /** The soft-delete column, when the model has one. */
   softDelete?: string;
@@ -48,12 +49,49 @@ export function readModels(file: string, text: string): ModelCatalog {
   return catalogOf(parseModule(file, text));
 }
 
+/**
+ * Columns oslo.db's mixins declare (oslo_db/sqlalchemy/models.py): a model that extends them has
+ * these columns although its own class body does not name them.
+ */
+const LIBRARY_MIXINS: Record<string, Record<string, string>> = {
+  TimestampMixin: { created_at: 'DateTime', updated_at: 'DateTime' },
+  SoftDeleteMixin: { deleted_at: 'DateTime', deleted: 'Integer' },
+};
+
+/** The class members of a class declaration or of the class a mixin function returns. */
+type Members = ts.NodeArray<ts.ClassElement>;
+
 /** The catalog of a models module already parsed. */
 export function catalogOf(sf: ts.SourceFile): ModelCatalog {
   const catalog: ModelCatalog = new Map();
+  const classes = localClasses(sf);
+  const inherited = (heritage: ts.Expression | undefined, seen: Set<string>): Map<string, { type: string; primary?: boolean }> => {
+    const out = new Map<string, { type: string; primary?: boolean }>();
+    const visit = (e: ts.Node): void => {
+      if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) {
+        const name = ts.isIdentifier(e) ? e.text : e.name.text;
+        const local = classes.get(name);
+        if (local && !seen.has(name)) {
+          seen.add(name);
+          for (const [col, info] of inherited(local.heritage, seen)) out.set(col, info);
+          for (const [col, info] of ownColumns(sf, local.members)) out.set(col, info);
+        } else if (!local && name in LIBRARY_MIXINS) {
+          for (const [col, type] of Object.entries(LIBRARY_MIXINS[name])) out.set(col, { type });
+        }
+        return;
+      }
+      // `SoftDeleteMixin(TimestampMixin(ModelBase))`: innermost base first, so outer mixins win
+      if (ts.isCallExpression(e)) {
+        e.arguments.forEach(visit);
+        visit(e.expression);
+      }
+    };
+    if (heritage) visit(heritage);
+    return out;
+  };
   for (const st of sf.statements) {
     if (!ts.isClassDeclaration(st) || !st.name) continue;
-    const info: ModelInfo = { className: st.name.text, table: '', columns: new Map(), primaryKey: [], uniqueKeys: [] };
+    const info: ModelInfo = { className: st.name.text, table: '', columns: inherited(classes.get(st.name.text)!.heritage, new Set([st.name.text])), primaryKey: [], uniqueKeys: [] };
     for (const m of st.members) {
       if (!ts.isPropertyDeclaration(m) || !m.initializer || !ts.isIdentifier(m.name)) continue;
       const name = m.name.text;
@@ -76,15 +114,17 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
           }
         }
       } else if (ts.isCallExpression(init) && calleeName(init) === 'Column') {
-        const type = init.arguments[0] ? init.arguments[0].getText(sf).replace(/\(.*$/s, '') : 'unknown';
-        info.columns.set(name, { type });
         const opts = optionsOf(init);
-        if (opts.get('primary_key')?.kind === ts.SyntaxKind.TrueKeyword) info.primaryKey.push(name);
+        const primary = opts.get('primary_key')?.kind === ts.SyntaxKind.TrueKeyword;
+        info.columns.set(name, primary ? { type: columnType(sf, init), primary } : { type: columnType(sf, init) });
+        if (primary) info.primaryKey.push(name);
         // `Column(T, { unique: true })` is a unique constraint on that one column
         if (opts.get('unique')?.kind === ts.SyntaxKind.TrueKeyword) info.uniqueKeys.push({ name: `${name} (unique column)`, columns: [name], amongLive: false });
       }
     }
     if (!info.table) continue;
+    // a primary key declared by a base class (`id` on the project's base model)
+    if (info.primaryKey.length === 0) info.primaryKey = [...info.columns].filter(([, c]) => c.primary).map(([name]) => name);
     info.softDelete = SOFT_DELETE.find((c) => info.columns.has(c));
     // a `uniq_`-named UniqueConstraint is already a unique key; keep one entry per column set
     const seen = new Set<string>();
@@ -96,4 +136,48 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
     catalog.set(info.className, info);
   }
   return catalog;
+}
+
+function columnType(sf: ts.SourceFile, column: ts.CallExpression): string {
+  return column.arguments[0] ? column.arguments[0].getText(sf).replace(/\(.*$/s, '') : 'unknown';
+}
+
+function ownColumns(sf: ts.SourceFile, members: Members): Map<string, { type: string; primary?: boolean }> {
+  const out = new Map<string, { type: string; primary?: boolean }>();
+  for (const m of members) {
+    if (ts.isPropertyDeclaration(m) && m.initializer && ts.isIdentifier(m.name) && ts.isCallExpression(m.initializer) && calleeName(m.initializer) === 'Column') {
+      const primary = optionsOf(m.initializer).get('primary_key')?.kind === ts.SyntaxKind.TrueKeyword;
+      out.set(m.name.text, primary ? { type: columnType(sf, m.initializer), primary } : { type: columnType(sf, m.initializer) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The module's classes and mixins by name: `class X extends B {}`, and a mixin function
+ * `function M(Base) { return class extends Base {...} }` or `const M = (Base) => class extends Base {...}`.
+ */
+function localClasses(sf: ts.SourceFile): Map<string, { heritage?: ts.Expression; members: Members }> {
+  const out = new Map<string, { heritage?: ts.Expression; members: Members }>();
+  const extendsOf = (c: ts.ClassLikeDeclaration) => c.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  const returnedClass = (fn: ts.Node | undefined): ts.ClassExpression | undefined => {
+    if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body) return undefined;
+    if (ts.isClassExpression(fn.body)) return fn.body;
+    if (ts.isParenthesizedExpression(fn.body) && ts.isClassExpression(fn.body.expression)) return fn.body.expression;
+    if (!ts.isBlock(fn.body)) return undefined;
+    for (const st of fn.body.statements) if (ts.isReturnStatement(st) && st.expression && ts.isClassExpression(st.expression)) return st.expression;
+    return undefined;
+  };
+  for (const st of sf.statements) {
+    if (ts.isClassDeclaration(st) && st.name) out.set(st.name.text, { heritage: extendsOf(st), members: st.members });
+    const mixin = ts.isFunctionDeclaration(st) && st.name ? { name: st.name.text, cls: returnedClass(st) } : undefined;
+    if (mixin?.cls) out.set(mixin.name, { heritage: undefined, members: mixin.cls.members });
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        const cls = d.initializer && ts.isClassExpression(d.initializer) ? d.initializer : returnedClass(d.initializer);
+        if (ts.isIdentifier(d.name) && cls) out.set(d.name.text, { heritage: cls === d.initializer ? extendsOf(cls) : undefined, members: cls.members });
+      }
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import type { RulePack } from '../rules.js';
 import { flattenChain, type Chain } from './chains.js';
 import { walk } from './parse.js';
 import type { ModelCatalog } from './models.js';
+import { importResolver } from './scope.js';
 
 /** One import declaration and what it binds. */
 export interface ImportInfo {
@@ -47,6 +48,8 @@ export interface ModuleFacts {
   returns: Map<string, ValueKind>;
   /** Names bound by SQL imports: local name → import. */
   sqlBindings: Map<string, ImportInfo>;
+  /** The import an identifier refers to, by scope (a local declaration of the same name shadows it). */
+  importOf: (id: ts.Identifier) => ImportInfo | undefined;
   /** Line ending of the module. */
   eol: string;
   /** The models module's catalog, when it could be read. */
@@ -175,6 +178,8 @@ export function analyzeModule(sf: ts.SourceFile, rules: RulePack, models?: { cat
     if (rules.sessionFactories.includes(name)) sessionFactories.add(name);
     if (rules.queryHelpers.includes(name)) queryHelpers.add(name);
   }
+  const resolve = importResolver(sf, new Set(imports.flatMap((i) => [...i.bindings.keys()])));
+  const byDecl = new Map(imports.map((i) => [i.decl, i]));
   const facts: ModuleFacts = {
     sf,
     text,
@@ -187,6 +192,10 @@ export function analyzeModule(sf: ts.SourceFile, rules: RulePack, models?: { cat
     modelsNamespace,
     returns: new Map(),
     sqlBindings,
+    importOf: (id) => {
+      const decl = resolve(id);
+      return decl && byDecl.get(decl);
+    },
     eol: text.includes('\r\n') ? '\r\n' : '\n',
     models: models?.catalog,
     modelsError: models?.error,
@@ -252,7 +261,8 @@ export function bare(expr: ts.Expression): ts.Expression {
 /** True for a session expression: a `session` variable or option, or a session-factory call. */
 export function isSessionExpr(facts: ModuleFacts, expr: ts.Expression): boolean {
   const e = bare(expr);
-  if (ts.isIdentifier(e)) return /^session$|Session$|_session$/.test(e.text) && !/^Rome/.test(e.text);
+  // an imported module named `session` (oslo.db's) is not a session, unless a local name shadows it
+  if (ts.isIdentifier(e)) return /^session$|Session$|_session$/.test(e.text) && !/^Rome/.test(e.text) && !facts.importOf(e);
   if (ts.isPropertyAccessExpression(e)) return e.name.text === 'session';
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) return facts.sessionFactories.has(e.expression.text);
   return false;

@@ -64,7 +64,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
 
     // which SQL names are still referenced, and where
     const usedInManual = new Set<string>();
-    referencesTo(facts.sf, new Set(facts.sqlBindings.keys()), (id) => {
+    referencesTo(facts, new Set(facts.sqlBindings.keys()), (id) => {
       const s = id.getStart(facts.sf);
       if (inside(ctx.deleted, s, id.end)) return;
       if (inside(manualRanges, s, id.end)) usedInManual.add(id.text);
@@ -160,7 +160,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
     if (renames.size > 0) {
       // one record per name and top-level statement, so the function whose text changed says so
       const recorded = new Set<string>();
-      referencesTo(facts.sf, new Set(renames.keys()), (id) => {
+      referencesTo(facts, new Set(renames.keys()), (id) => {
         const s = id.getStart(facts.sf);
         if (inside(manualRanges, s, id.end) || inside(ctx.deleted, s, id.end)) return;
         const edit = { start: s, end: id.end, text: renames.get(id.text)! };

@@ -20,15 +20,16 @@ export function inside(ranges: Array<[number, number]>, pos: number, end = pos):
   return ranges.some(([s, e]) => pos >= s && end <= e);
 }
 
-/** Identifier references (not declarations, not property names) to a set of local names. */
-export function referencesTo(sf: ts.SourceFile, names: Set<string>, visit: (id: ts.Identifier) => void): void {
-  walk(sf, (n) => {
+/** References (not declarations, not property names) to imported names: by scope, so a local of the same name is not one. */
+export function referencesTo(facts: ModuleFacts, names: Set<string>, visit: (id: ts.Identifier) => void): void {
+  walk(facts.sf, (n) => {
     if (!ts.isIdentifier(n) || !names.has(n.text)) return;
     const p = n.parent;
     if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return;
     if (ts.isPropertyAccessExpression(p) && p.name === n) return;
     if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p)) && p.name === n) return;
     if (ts.isQualifiedName(p) && p.right === n) return;
+    if (!facts.importOf(n)) return;
     visit(n);
   });
 }
@@ -70,7 +71,7 @@ export async function f(session: any) {
     const inImport = (n: ts.Node) => ts.isImportDeclaration(enclosingStatement(n));
     // SQL-library names ROME lacks (mapped names such as or_ move to the target import instead)
     const sqlNames = new Set([...facts.sqlBindings.keys()].filter((n) => !(facts.sqlBindings.get(n)!.bindings.get(n)! in facts.rules.mappedNames)));
-    referencesTo(facts.sf, sqlNames, (id) => {
+    referencesTo(facts, sqlNames, (id) => {
       if (inside(ctx.deleted, id.getStart(facts.sf), id.end) || inImport(id)) return;
       const imported = facts.sqlBindings.get(id.text)!;
       const what = id.text === 'text' ? 'raw SQL `text(...)`: ROME has no SQL engine' : `\`${id.text}\` from ${imported.specifier} has no ROME equivalent`;

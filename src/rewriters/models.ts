@@ -19,7 +19,7 @@ const MIXIN_NOTES: Record<string, string> = {
 function sqlNamesIn(facts: ModuleFacts, expr: ts.Node): string[] {
   const names: string[] = [];
   const visit = (n: ts.Node) => {
-    if (ts.isIdentifier(n) && facts.sqlBindings.has(n.text) && !names.includes(n.text)) names.push(n.text);
+    if (ts.isIdentifier(n) && facts.importOf(n)?.isSql && !names.includes(n.text)) names.push(n.text);
   };
   visit(expr);
   walk(expr, visit);
@@ -46,7 +46,7 @@ function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): stri
   const isSql = (e: ts.Expression): boolean => {
     let root = e;
     while (ts.isPropertyAccessExpression(root)) root = root.expression;
-    return ts.isIdentifier(root) && facts.sqlBindings.has(root.text);
+    return ts.isIdentifier(root) && facts.importOf(root)?.isSql === true;
   };
   if (ts.isParenthesizedExpression(expr)) return portBase(facts, expr.expression, entity);
   if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) return isSql(expr) ? entity : expr.getText(facts.sf);
@@ -71,7 +71,7 @@ function portDeclarativeBase(facts: ModuleFacts, out: RewriteResult, st: ts.Vari
     const init = d.initializer;
     if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.arguments.length > 0) continue;
     const local = init.expression.text;
-    if (!facts.sqlBindings.has(local) || !DECLARATIVE_BASES.has(importedName(facts, local))) continue;
+    if (!facts.importOf(init.expression)?.isSql || !DECLARATIVE_BASES.has(importedName(facts, local))) continue;
     const at = init.getStart(facts.sf);
     out.edits.push({ start: at, end: at, text: entity });
     record(out, 'models', at, `\`${init.getText(facts.sf)}\` → \`${entity}\` (${facts.rules.target.module}): the models' base class is the ROME entity base`, { start: at, end: init.end, text: '' });

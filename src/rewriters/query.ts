@@ -2,7 +2,7 @@ import ts from '../ts.cjs';
 import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from '../analyzer/chains.js';
 import { bare, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
-import { importedHelpers, handWrittenHelpers, importPos } from './session.js';
+import { importedHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
@@ -194,7 +194,8 @@ export const queryRewriter: Rewriter = {
   id: 'query',
   title: 'Queries run on RomeQuery with their SQL meaning',
   description:
-    'model_query is re-emitted on RomeQuery, applying read_deleted and project_only itself (ROME ignores query options). ' +
+    'An imported model_query is re-emitted on RomeQuery, applying read_deleted and project_only itself (ROME ignores query options); ' +
+    'one the module defines is ported in place (its own filters run on RomeQuery). ' +
     'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
     'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first. ' +
     'Constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual.',
@@ -223,11 +224,9 @@ export async function f(context: any) {
       out.needs.push({ kind: 'helper', id: 'model_query' });
       record(out, 'query', importPos(facts, names[0]), `${names.join(', ')} re-emitted on RomeQuery: read_deleted (default from the context) and project_only (incl. 'allow_none') applied as filters`);
     }
-    for (const name of handWrittenHelpers(facts, 'query')) {
-      const fn = facts.localFunctions.get(name)!;
-      // the whole statement (`export const f = guard(...)`): its marker goes above `export`
-      out.manual.push({ node: enclosingStatement(fn), pos: fn.getStart(facts.sf), reason: `hand-written query helper ${name}(): rebuild it on RomeQuery` });
-    }
+    // A query helper the module defines itself is ported in place like any function: it queries
+    // through the session factory (a RomeSession now) and applies read_deleted / project_only
+    // with its own filters, which ROME runs; whatever in it ROME lacks is marked where it stands.
     const envOf = kindCache(facts);
     walk(facts.sf, (n) => {
       if (ts.isCallExpression(n) && isChainTop(n)) {

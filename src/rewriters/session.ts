@@ -1,8 +1,9 @@
 import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
-import { enclosingStatement } from '../analyzer/parse.js';
-import { isGeneratedHelper } from './helpers.js';
-import { emptyResult, record, type Rewriter } from './types.js';
+import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { ownLines } from '../analyzer/edits.js';
+import { HELPER_MARK, isGeneratedHelper } from './helpers.js';
+import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** Names of the session factory / query helper the module imports from elsewhere (to re-emit). */
 export function importedHelpers(facts: ModuleFacts, kind: 'session' | 'query'): string[] {
@@ -20,7 +21,7 @@ export function importPos(facts: ModuleFacts, local: string): number {
   return facts.imports.find((i) => i.bindings.has(local))?.decl.getStart(facts.sf) ?? 0;
 }
 
-/** Local, hand-written (not generated) definitions of a helper name: port-db cannot rewrite those. */
+/** Local, hand-written (not generated) definitions of a helper name: ported in place, not re-emitted. */
 export function handWrittenHelpers(facts: ModuleFacts, kind: 'session' | 'query'): string[] {
   const wanted = kind === 'session' ? facts.sessionFactories : facts.queryHelpers;
   const out: string[] = [];
@@ -36,7 +37,9 @@ export const sessionRewriter: Rewriter = {
   title: 'SQL session factory becomes a RomeSession factory',
   description:
     'The SQL session factory (get_session(), getSession()) is replaced by a module-level helper of the same name that returns a new RomeSession, ' +
-    'so every call site keeps its text. The import of the SQL factory goes away (see the import rewriter).',
+    'so every call site keeps its text. The import of the SQL factory goes away (see the import rewriter). A factory the module ' +
+    'defines itself keeps its name, signature and export and returns a new RomeSession; the engine plumbing only it used ' +
+    '(EngineFacade, _create_facade_lazily, their module variables) is removed, each removal recorded.',
   samples: [
     {
       before: `import { get_session } from './session';
@@ -67,17 +70,105 @@ export function f() {
       out.needs.push({ kind: 'helper', id: 'get_session' });
       record(out, 'session', importPos(facts, names[0]), `${names.join(', ')} re-emitted in this module: returns a new RomeSession instead of an SQL session`);
     }
-    for (const name of handWrittenHelpers(facts, 'session')) {
-      const fn = facts.localFunctions.get(name)!;
-      // the whole statement (`export const f = guard(...)`): its marker goes above `export`
-      const statement = enclosingStatement(fn);
-      const decl = ts.isVariableStatement(statement) ? statement.declarationList.declarations.find((d) => d.name.getText(facts.sf) === name) : undefined;
-      out.manual.push({
-        node: statement,
-        pos: (decl ?? fn).getStart(facts.sf),
-        reason: `hand-written session factory ${name}(): make it return a RomeSession`,
-      });
-    }
+    for (const name of handWrittenHelpers(facts, 'session')) portSessionFactory(facts, out, name);
     return out;
   },
 };
+
+/**
+ * A session factory the module defines itself (`get_session()` over an EngineFacade) keeps its
+ * name, signature and export; its body becomes `return new RomeSession()`. What only that body
+ * used (the facade, its lock, `_create_facade_lazily`) is then dead engine plumbing: it goes, one
+ * record per removal. What something else still uses stays (and the manual rewriter marks its SQL).
+ */
+function portSessionFactory(facts: ModuleFacts, out: RewriteResult, name: string): void {
+  const fn = facts.localFunctions.get(name)!;
+  const body = fn.body;
+  if (!body) return;
+  const statement = enclosingStatement(fn);
+  const at = body.getStart(facts.sf);
+  const indent = indentAt(facts.text, statement.getStart(facts.sf));
+  const text = ts.isBlock(body) ? `{${facts.eol}${indent}  return new RomeSession();${facts.eol}${indent}}` : 'new RomeSession()';
+  out.edits.push({ start: at, end: at, text: `${text}` });
+  out.edits.push({ start: at, end: body.end, text: '' });
+  out.needs.push({ kind: 'import', name: 'RomeSession' });
+  const mark = { start: statement.getStart(facts.sf), end: statement.getStart(facts.sf), text: `${HELPER_MARK} (session): ROME sessions replace the SQL session factory.${facts.eol}${indent}` };
+  record(out, 'session', fn.getStart(facts.sf), `hand-written session factory ${name}() returns a new RomeSession (its SQL engine plumbing is no longer called)`, mark);
+  for (const dead of deadPlumbing(facts, [at, body.end])) {
+    const [start, end] = removalRange(facts, dead.statement);
+    record(out, 'session', dead.statement.getStart(facts.sf), `\`${dead.name}\` removed: SQL engine plumbing that only the SQL session factory ${name}() used`, { start, end, text: '' });
+  }
+}
+
+/** A top-level declaration that can be removed whole: one function or one variable. */
+interface TopLevel {
+  name: string;
+  statement: ts.Statement;
+}
+
+function topLevelDeclarations(facts: ModuleFacts): TopLevel[] {
+  const out: TopLevel[] = [];
+  for (const st of facts.sf.statements) {
+    if (ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    if (ts.isFunctionDeclaration(st) && st.name) out.push({ name: st.name.text, statement: st });
+    if (ts.isVariableStatement(st)) {
+      const [d, ...more] = st.declarationList.declarations;
+      if (more.length === 0 && ts.isIdentifier(d.name)) out.push({ name: d.name.text, statement: st });
+    }
+  }
+  return out;
+}
+
+/**
+ * The unexported top-level declarations that were reached from `removed` (the factory's old
+ * body) and that nothing else references any more, to a fixpoint (the facade, then its lock).
+ * References are matched by name: a local of the same name counts as a use, so in doubt code stays.
+ */
+function deadPlumbing(facts: ModuleFacts, removed: [number, number]): TopLevel[] {
+  const decls = topLevelDeclarations(facts);
+  const byName = new Map(decls.map((d) => [d.name, d]));
+  const uses = new Map<string, Array<{ pos: number; inside?: TopLevel }>>();
+  for (const d of decls) uses.set(d.name, []);
+  const owner = (pos: number) => decls.find((d) => pos >= d.statement.getStart(facts.sf) && pos < d.statement.end);
+  walk(facts.sf, (n) => {
+    if (!ts.isIdentifier(n) || !byName.has(n.text)) return;
+    const p = n.parent;
+    if ((ts.isFunctionDeclaration(p) || ts.isVariableDeclaration(p)) && p.name === n) return;
+    if ((ts.isPropertyAccessExpression(p) || ts.isPropertyAssignment(p)) && p.name === n) return;
+    const pos = n.getStart(facts.sf);
+    uses.get(n.text)!.push({ pos, inside: owner(pos) });
+  });
+  const gone = new Set<TopLevel>();
+  const isGone = (u: { pos: number; inside?: TopLevel }) => (u.pos >= removed[0] && u.pos < removed[1]) || (u.inside !== undefined && gone.has(u.inside));
+  const reached = new Set<string>();
+  for (const [name, list] of uses) if (list.some((u) => u.pos >= removed[0] && u.pos < removed[1])) reached.add(name);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const d of decls) {
+      if (gone.has(d) || !reached.has(d.name)) continue;
+      if (!uses.get(d.name)!.every((u) => isGone(u) || u.inside === d)) continue;
+      gone.add(d);
+      changed = true;
+      // what the removed declaration used is reached too
+      for (const [name, list] of uses) if (list.some((u) => u.inside === d)) reached.add(name);
+    }
+  }
+  return decls.filter((d) => gone.has(d));
+}
+
+/** A statement's own lines with the comments right above it (not a section comment a blank line above). */
+function removalRange(facts: ModuleFacts, st: ts.Statement): [number, number] {
+  const comments = ts.getLeadingCommentRanges(facts.text, st.getFullStart()) ?? [];
+  let from = st.getStart(facts.sf);
+  for (let i = comments.length - 1; i >= 0; i--) {
+    const gap = facts.text.slice(comments[i].end, from);
+    if (gap.trim() !== '' || (gap.match(/\n/g) ?? []).length > 1) break;
+    from = comments[i].pos;
+  }
+  const [start, end] = ownLines(facts.text, from, st.end);
+  // and one blank line before it, so no double blank line is left behind
+  const before = facts.text.lastIndexOf('\n', start - 2);
+  const blankBefore = start > 0 && facts.text.slice(before + 1, start).trim() === '';
+  const blankAfter = facts.text.slice(end, facts.text.indexOf('\n', end) + 1).trim() === '';
+  return blankBefore && blankAfter && before >= 0 ? [before + 1, end] : [start, end];
+}

@@ -61,10 +61,20 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
       // code kept for a human stays verbatim: drop what earlier rewriters changed inside it
       manual = mergeManual(sf, manual);
       const isKept = keptTest(manual.map((m) => [m.node.getStart(sf), m.node.end]));
-      edits = edits.filter((e) => !isKept(e.start, e.end));
+      const broken = new Set(edits.filter((e) => e.group && isKept(e.start, e.end)).map((e) => e.group));
+      // a split the kept code stopped is work left for the reviewer: the marker says which
+      for (const c of changes) {
+        if (!c.edit?.group || !broken.has(c.edit.group) || c.edit.end !== c.edit.start || c.edit.text !== '') continue;
+        const host = manual.find((m) => c.pos >= m.node.getStart(sf) && c.pos < m.node.end);
+        if (host) host.reason += `; not applied inside this kept code, do it by hand: ${c.kind} (${c.detail})`;
+      }
+      edits = edits.filter((e) => !isKept(e.start, e.end) && !(e.group && broken.has(e.group)));
+      const survived = new Set(edits);
       // a reference inside kept code is not deleted after all: the import rewriter must keep its name
       ctx.deleted = ctx.deleted.filter(([start, end]) => !isKept(start, end));
-      changes = changes.filter((c) => !(c.edit ? isKept(c.edit.start, c.edit.end) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)));
+      changes = changes.filter(
+        (c) => !(c.edit ? isKept(c.edit.start, c.edit.end) || (c.edit.group && !survived.has(c.edit)) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)),
+      );
       ctx.manual = manual;
       ctx.needs = neededHelpers(edits, ctx.needs);
     }
@@ -74,7 +84,7 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
     manual.push(...result.manual);
     ctx.needs.push(...result.needs);
     ctx.manual = manual;
-    for (const e of result.edits) if (e.text === '' && e.end > e.start) ctx.deleted.push([e.start, e.end]);
+    for (const e of result.edits) if (e.text === '' && e.end > e.start && !e.moved) ctx.deleted.push([e.start, e.end]);
   }
   manual = mergeManual(sf, manual);
 
@@ -101,10 +111,10 @@ function readCatalog(models: PortModuleInput['models']): { catalog?: ModelCatalo
   }
 }
 
-/** Keeps only needs whose edit survived (a construct inside manual code needs no helper). */
+/** Keeps only needs whose edit survived (a construct inside manual code needs no helper, nor an import). */
 function neededHelpers(edits: Edit[], needs: Need[]): Need[] {
   const kept = new Set(edits);
-  return needs.filter((n) => n.kind !== 'helper' || !n.edit || kept.has(n.edit));
+  return needs.filter((n) => !n.edit || kept.has(n.edit));
 }
 
 /** One item per statement (reasons joined); statements inside another manual statement fold into it. */

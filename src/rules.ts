@@ -10,12 +10,13 @@ export type ConstructAction = 'drop' | 'map' | 'manual';
 
 /**
  * The constructs the rewriters can rewrite for ROME (the query rewriter: limit/offset as a slice,
- * one() with SQL's errors, exists() as first() != null, joined rows unpacked). Any other
+ * one() with SQL's errors, exists() as first() != null, joined rows unpacked; the transaction
+ * rewriter: oslo.db's wrap_db_retry as a generated helper). Any other
  * construct set to "map" or "drop" would be copied into the port unmarked, which is a wrong
  * port that compiles, so the pack is refused instead. Keep in step with src/rewriters/query.ts.
  */
 export const CONSTRUCT_SUPPORT: Readonly<Record<Exclude<ConstructAction, 'manual'>, readonly string[]>> = {
-  map: ['limit', 'offset', 'one', 'exists', 'join'],
+  map: ['limit', 'offset', 'one', 'exists', 'join', 'wrap_db_retry', 'wrapDbRetry'],
   drop: [],
 };
 

@@ -10,7 +10,10 @@ import { expectFile, FIXTURES } from './helpers.js';
  * Whole-tree golden tests: the sample trees' db/discovery/* files are what
  * `port-db port fixtures/<tree>` writes. UPDATE_FIXTURES=1 regenerates them.
  */
-for (const tree of ['nova', 'glance']) {
+/** Real code (Cinder, Manila) does not compile after its port yet: issue 15 ("every port compiles"). */
+const COMPILES = new Set(['nova', 'glance']);
+
+for (const tree of ['nova', 'glance', 'cinder', 'manila']) {
   describe(`fixtures/${tree}`, () => {
     const root = join(FIXTURES, tree);
     const result = port({ roots: [root], dryRun: true, force: true });
@@ -56,15 +59,20 @@ for (const tree of ['nova', 'glance']) {
     it('ports the models: ROME entities, no SQL import, no table arguments, and api.ts imports them', () => {
       const models = result.modules[0].files.find((f) => f.path.endsWith('/models.ts'))!.content;
       expect(models).toMatch(/extends Entity \{/);
-      expect(models).not.toMatch(/from '(sqlalchemy|oslo\.db)/);
+      // an SQL import may stay only for code kept for a human, and then it is marked
+      for (const [i, line] of models.split('\n').entries()) {
+        if (/from '(sqlalchemy|oslo\.db)/.test(line)) expect(models.split('\n')[i - 1]).toMatch(/^\/\/ port-db: manual SQL import kept for manual code/);
+      }
       expect(models).not.toMatch(/__table_args__|UniqueConstraint|Index\(/);
       const api = result.modules[0].files[0].content;
       expect(api).toMatch(/import \* as models from '\.\/models';/);
       expect(api).not.toMatch(/sqlalchemy\/models/);
       const report = result.modules[0].report;
       expect(report.models!.output).toBe(`${tree}/db/discovery/models.ts`);
-      expect(report.models!.verify!.newDiagnostics).toBe(0);
-      expect(report.verify!.newDiagnostics).toBe(0);
+      if (COMPILES.has(tree)) {
+        expect(report.models!.verify!.newDiagnostics).toBe(0);
+        expect(report.verify!.newDiagnostics).toBe(0);
+      }
     });
 
     it('reports every function of the source, and only those', () => {

@@ -6,7 +6,35 @@ import type { Edit } from '../rewriters/types.js';
  * starting there. Overlapping replacements are a bug in a rewriter, not in the input.
  * Returns the output and a map from each edit to the output offset of its new text.
  */
-export function applyEdits(text: string, all: Edit[]): { output: string; offsets: Map<Edit, number>; mapOffset: (pos: number) => number } {
+export function applyEdits(text: string, input: Edit[]): { output: string; offsets: Map<Edit, number>; mapOffset: (pos: number) => number } {
+  // edits inside moved text are made in its copy (an edit's `parts`), not where it was
+  const movedRanges = input.filter((e) => e.moved && e.end > e.start);
+  // an insertion on the edge of moved text stays where it is; one strictly inside moves
+  const isNested = (e: Edit) =>
+    !e.moved && movedRanges.some((m) => (e.end > e.start ? e.start >= m.start && e.end <= m.end : e.start > m.start && e.start < m.end));
+  const nested = movedRanges.length ? input.filter(isNested) : [];
+  const all = nested.length ? input.filter((e) => !nested.includes(e)) : input;
+  const nestedOffsets = new Map<Edit, number>();
+  const assemble = (e: Edit, at: number): string => {
+    let out = '';
+    for (const part of e.parts!) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const inner = nested.filter((n) => n.start >= part.start && n.end <= part.end).sort((a, b) => a.start - b.start || (a.end - a.start === 0 ? 0 : 1) - (b.end - b.start === 0 ? 0 : 1));
+      let cursor = part.start;
+      for (const n of inner) {
+        if (n.start < cursor) throw new Error(`internal: overlapping edits in moved text at ${n.start}`);
+        out += text.slice(cursor, n.start);
+        nestedOffsets.set(n, at + out.length);
+        out += n.text;
+        cursor = n.end;
+      }
+      out += text.slice(cursor, part.end);
+    }
+    return out;
+  };
   const covered = coverage(all.filter((e) => e.end > e.start).sort((a, b) => a.start - b.start));
   const kept = all.filter((e) => !e.soft || !covered(e.start));
   // text inserted on a re-indented line starts its own lines: they take the same extra indent
@@ -21,6 +49,8 @@ export function applyEdits(text: string, all: Edit[]): { output: string; offsets
     .sort((a, b) => a.e.start - b.e.start || (a.e.end - a.e.start === 0 ? 0 : 1) - (b.e.end - b.e.start === 0 ? 0 : 1) || a.i - b.i);
   const parts: string[] = [];
   const offsets = new Map<Edit, number>();
+  const assembled = new Map<Edit, number>();
+  const assembledLength = (e: Edit) => assembled.get(e)!;
   let cursor = 0;
   let outLen = 0;
   for (const { e } of sorted) {
@@ -28,10 +58,12 @@ export function applyEdits(text: string, all: Edit[]): { output: string; offsets
       throw new Error(`internal: overlapping edits at ${e.start} (previous edit ended at ${cursor}): ${JSON.stringify(e.text.slice(0, 60))}`);
     }
     const keep = text.slice(cursor, e.start);
-    parts.push(keep, e.text);
     outLen += keep.length;
+    const newText = e.parts ? assemble(e, outLen) : e.text;
+    if (e.parts) assembled.set(e, newText.length);
+    parts.push(keep, newText);
     offsets.set(e.orig, outLen);
-    outLen += e.text.length;
+    outLen += newText.length;
     cursor = e.end;
   }
   parts.push(text.slice(cursor));
@@ -40,7 +72,8 @@ export function applyEdits(text: string, all: Edit[]): { output: string; offsets
   // insertions at it): binary search over running sums, not a scan per lookup.
   const shift = new Array<number>(sorted.length + 1);
   shift[0] = 0;
-  for (let k = 0; k < sorted.length; k++) shift[k + 1] = shift[k] + sorted[k].e.text.length - (sorted[k].e.end - sorted[k].e.start);
+  for (let k = 0; k < sorted.length; k++) shift[k + 1] = shift[k] + (sorted[k].e.parts ? assembledLength(sorted[k].e) : sorted[k].e.text.length) - (sorted[k].e.end - sorted[k].e.start);
+  for (const [n, at] of nestedOffsets) offsets.set(n, at);
   const mapOffset = (pos: number): number => {
     let lo = 0;
     let hi = sorted.length;

@@ -339,3 +339,22 @@ export function kindCache(facts: ModuleFacts, mutable = false): (node: ts.Node) 
     return copy;
   };
 }
+
+/**
+ * `orm.relationship`, `sa_orm.exc.NoResultFound`, `sqlalchemy.orm.Session` (a value or a type):
+ * a name the target has, reached through a namespace of an SQL import. `id` is the chain's root;
+ * answers the whole chain and the target's name for it, like a named import of that name.
+ */
+export function mappedChain(facts: ModuleFacts, id: ts.Identifier): { node: ts.PropertyAccessExpression | ts.QualifiedName; to: string } | undefined {
+  let top: ts.Node = id;
+  for (;;) {
+    const p: ts.Node = top.parent;
+    if ((ts.isPropertyAccessExpression(p) && p.expression === top) || (ts.isQualifiedName(p) && p.left === top)) top = p;
+    else break;
+  }
+  if (top === id || !(ts.isPropertyAccessExpression(top) || ts.isQualifiedName(top))) return undefined;
+  const name = ts.isPropertyAccessExpression(top) ? top.name.text : top.right.text;
+  const to = Object.hasOwn(facts.rules.mappedNames, name) ? facts.rules.mappedNames[name] : undefined;
+  if (!to || !facts.importOf(id)?.isSql) return undefined;
+  return { node: top, to };
+}

@@ -202,18 +202,20 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     const decl = st.declarationList.declarations.find((d) => d.initializer && c.fn.pos >= d.initializer.pos && c.fn.end <= d.initializer.end)!;
     const init = decl.initializer!;
     const ind = indentAt(facts.text, at);
-    const head = facts.text.slice(init.getStart(facts.sf), c.fn.getStart(facts.sf));
-    const tail = facts.text.slice(c.fn.end, init.end);
+    // the guards around the function move into the wrapper, with whatever other rewriters change in them
+    const head = { start: init.getStart(facts.sf), end: c.fn.getStart(facts.sf) };
+    const tail = { start: c.fn.end, end: init.end };
     const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ? 'export ' : '';
     const fnInd = indentAt(facts.text, c.fn.getStart(facts.sf));
-    const wrapper = `${exported}const ${name} = ${head}async (${paramsText})${returnType} => ${wrapperBody(fnInd)}${tail};${eol}${eol}${ind}`;
-    out.edits.push({ start: at, end: at, text: wrapper });
+    const parts = [`${exported}const ${name} = `, head, `async (${paramsText})${returnType} => ${wrapperBody(fnInd)}`, tail, `;${eol}${eol}${ind}`];
+    out.edits.push({ start: at, end: at, text: parts.map((p) => (typeof p === 'string' ? p : facts.text.slice(p.start, p.end))).join(''), parts });
     const exportMod = st.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
     if (exportMod) out.edits.push({ start: exportMod.getStart(facts.sf), end: exportMod.end + 1, text: '' });
     out.edits.push({ start: decl.name.getStart(facts.sf), end: decl.name.end, text: inner });
     // `<name>_` is the bare function: the guards run once, in the wrapper
-    out.edits.push({ start: init.getStart(facts.sf), end: c.fn.getStart(facts.sf), text: isAsync ? '' : 'async ' });
-    out.edits.push({ start: c.fn.end, end: init.end, text: '' });
+    // the guards move to the wrapper: what they reference is still used (and marked if it is SQL)
+    out.edits.push({ start: init.getStart(facts.sf), end: c.fn.getStart(facts.sf), text: isAsync ? '' : 'async ', moved: true });
+    out.edits.push({ start: c.fn.end, end: init.end, text: '', moved: true });
   }
   const keysText = model.uniqueKeys.map(keyLabel).join(' and ');
   const edit = { start: at, end: at, text: '' };
@@ -325,8 +327,14 @@ async function service_create_(values: Record<string, any>) {
     const out = emptyResult();
     for (const unit of facts.units) {
       const creates = findCreates(facts, unit);
-      if (creates.length === 1) portCreate(facts, creates[0], out);
-      else if (creates.length > 1) {
+      if (creates.length === 1) {
+        // the split is all or nothing: a wrapper without its body (or the reverse) is no port
+        const [from, needsFrom] = [out.edits.length, out.needs.length];
+        portCreate(facts, creates[0], out);
+        const group = {};
+        for (const e of out.edits.slice(from)) e.group = group;
+        for (const n of out.needs.slice(needsFrom)) n.edit ??= out.edits[from];
+      } else if (creates.length > 1) {
         for (const c of creates) {
           out.manual.push({ node: enclosingStatement(c.decl), pos: c.decl.getStart(facts.sf), reason: `one of ${creates.length} creates in ${unit.name}: port-db splits functions with one create only` });
         }

@@ -113,6 +113,40 @@ async function _delete_counting(query: RomeQuery<any>): Promise<number> {
 }`,
   },
   {
+    id: 'wrap_db_retry',
+    imports: ['DBDeadlock'],
+    render: () => `${HELPER_MARK} (transaction): oslo.db's wrap_db_retry on ROME.
+// ROME raises DBDeadlock when a lock is held elsewhere (flush, acquire_lock): retried as oslo.db retried the database's deadlocks.
+interface RomeRetryOptions {
+  retry_interval?: number;
+  max_retries?: number;
+  inc_retry_interval?: boolean;
+  max_retry_interval?: number;
+  retry_on_deadlock?: boolean;
+  retry_on_disconnect?: boolean;
+  retry_on_request?: boolean;
+  exception_checker?: (e: unknown) => boolean;
+}
+
+function wrap_db_retry(options: RomeRetryOptions = {}) {
+  const { retry_interval = 1, max_retries = 20, inc_retry_interval = true, max_retry_interval = 10 } = options;
+  const expected = (e: unknown) => (options.exception_checker?.(e) ?? false) || (e instanceof DBDeadlock && options.retry_on_deadlock === true);
+  return <F extends (...args: any[]) => Promise<any>>(f: F): F =>
+    (async (...args: any[]) => {
+      let next_interval = retry_interval;
+      for (let remaining = max_retries; ; remaining--) {
+        try {
+          return await f(...args);
+        } catch (e) {
+          if (remaining <= 0 || !expected(e)) throw e;
+          await new Promise<void>((resolve) => setTimeout(resolve, next_interval * 1000));
+          if (inc_retry_interval) next_interval = Math.min(next_interval * 2, max_retry_interval);
+        }
+      }
+    }) as F;
+}`,
+  },
+  {
     id: 'lock',
     imports: ['ClusterLock', 'DBDeadlock'],
     render: (facts) => `${HELPER_MARK} (create-lock, row-lock): the distributed lock that replaces unique indexes and row locks.

@@ -1,6 +1,6 @@
 import { posix, relative, resolve, sep } from 'node:path';
 import ts from '../ts.cjs';
-import type { ImportInfo, ModuleFacts } from '../analyzer/module.js';
+import { mappedChain, type ImportInfo, type ModuleFacts } from '../analyzer/module.js';
 import { ownLines } from '../analyzer/edits.js';
 import { HELPERS } from './helpers.js';
 import { inside, referencesTo } from './manual.js';
@@ -64,10 +64,15 @@ export const q = (a: any, b: any) => or_(a, b, models);
 
     // which SQL names are still referenced, and where
     const usedInManual = new Set<string>();
+    const chains: Array<{ node: ts.Node; to: string }> = [];
     referencesTo(facts, new Set(facts.sqlBindings.keys()), (id) => {
       const s = id.getStart(facts.sf);
       if (inside(ctx.deleted, s, id.end)) return;
       if (inside(manualRanges, s, id.end)) usedInManual.add(id.text);
+      else {
+        const chain = mappedChain(facts, id);
+        if (chain) chains.push(chain);
+      }
     });
 
     for (const imp of facts.imports) {
@@ -173,6 +178,22 @@ export const q = (a: any, b: any) => or_(a, b, models);
           record(out, 'import', s, `\`${id.text}\` → \`${edit.text}\` (renamed with its import)`, edit);
         }
       });
+    }
+
+    // names reached through a namespace (`orm.relationship` → `relationship`), outside manual code
+    const recordedChains = new Set<string>();
+    for (const { node, to } of chains) {
+      const s = node.getStart(facts.sf);
+      const edit = { start: s, end: node.end, text: to };
+      mapped.push(to);
+      let top: ts.Node = node;
+      while (top.parent && !ts.isSourceFile(top.parent)) top = top.parent;
+      const key = `${top.pos}:${node.getText(facts.sf)}`;
+      if (recordedChains.has(key)) out.edits.push(edit);
+      else {
+        recordedChains.add(key);
+        record(out, 'import', s, `\`${node.getText(facts.sf)}\` → \`${to}\` (${facts.rules.target.module}): the name the namespace reached`, edit);
+      }
     }
 
     addTargetImport(facts, out, targetNames(facts, ctx, mapped), targetImport, firstSql);

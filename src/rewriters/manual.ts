@@ -1,5 +1,5 @@
 import ts from '../ts.cjs';
-import { isSessionExpr, type ModuleFacts } from '../analyzer/module.js';
+import { isSessionExpr, mappedChain, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { isSqlStatement, SUBSTITUTION } from '../check/sql-classifier.js';
 import { emptyResult, type RewriteContext, type Rewriter } from './types.js';
@@ -73,6 +73,8 @@ export async function f(session: any) {
     const sqlNames = new Set([...facts.sqlBindings.keys()].filter((n) => !(facts.sqlBindings.get(n)!.bindings.get(n)! in facts.rules.mappedNames)));
     referencesTo(facts, sqlNames, (id) => {
       if (inside(ctx.deleted, id.getStart(facts.sf), id.end) || inImport(id)) return;
+      // `orm.relationship`: a name the target has, reached through the namespace (the import rewriter maps it)
+      if (mappedChain(facts, id)) return;
       const imported = facts.sqlBindings.get(id.text)!;
       const what = id.text === 'text' ? 'raw SQL `text(...)`: ROME has no SQL engine' : `\`${id.text}\` from ${imported.specifier} has no ROME equivalent`;
       flag(id, what);

@@ -23,6 +23,15 @@ export interface Edit {
   soft?: boolean;
   /** Its lines are indented as written, even on a re-indented line (which shifts other edits' lines). */
   asWritten?: boolean;
+  /** A deletion of text that reappears elsewhere (create-lock moves a guard into the wrapper): what it references is still used. */
+  moved?: boolean;
+  /**
+   * The text is assembled from pieces: strings as they are, and source ranges (moved here by a
+   * `moved` deletion) rendered with the edits made inside them, so a rewrite inside moved text moves with it.
+   */
+  parts?: Array<string | { start: number; end: number }>;
+  /** Edits that only make sense together (a create split into wrapper and body): when code kept for a human drops one, all go. */
+  group?: object;
 }
 
 /** One recorded rewrite. `pos` is where it happened in the source; `edit` locates it in the output. */
@@ -46,7 +55,7 @@ export interface ManualItem {
  * `edit`: the edit that uses the helper; when that edit is dropped (it fell inside code kept for a
  * human) the need goes with it. A need without one always stays (a re-emitted session factory).
  */
-export type Need = { kind: 'helper'; id: string; edit?: Edit } | { kind: 'import'; name: string };
+export type Need = { kind: 'helper'; id: string; edit?: Edit } | { kind: 'import'; name: string; edit?: Edit };
 
 export interface RewriteResult {
   edits: Edit[];

@@ -190,7 +190,7 @@ describe('invalid packs: exit 2, the file, the JSON path of the bad key, and wha
     [
       'map only what port-db can map (else the port would be silently wrong)',
       { extends: 'default', constructs: { distinct: 'map' } },
-      'x.json: /constructs/distinct is "map", but port-db has no way to map distinct for ROME (it can map only limit, offset, one, exists, join)',
+      'x.json: /constructs/distinct is "map", but port-db has no way to map distinct for ROME (it can map only limit, offset, one, exists, join, wrap_db_retry, wrapDbRetry)',
     ],
     ['drop nothing port-db cannot drop', { extends: 'default', constructs: { outerjoin: 'drop' } }, 'x.json: /constructs/outerjoin is "drop", but port-db has no way to drop outerjoin for ROME (it can drop none yet)'],
   ];

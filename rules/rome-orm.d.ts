@@ -233,10 +233,19 @@ declare module 'rome-orm' {
   }
 
   /**
+   * The base of the store's errors. ROME raises oslo.db's own exceptions (lib/rome/core/utils.py
+   * imports DBDeadlock from oslo_db.exception), so their hierarchy is oslo.db's: DBError above
+   * DBDuplicateEntry and DBDeadlock, and `catch (e) { if (e instanceof DBError) ... }` keeps working.
+   */
+  export class DBError extends Error {
+    constructor(message?: string);
+  }
+
+  /**
    * A duplicate on a unique key. ROME enforces no unique constraints and never raises it
    * itself; ports raise it from their uniqueness checks (create-lock).
    */
-  export class DBDuplicateEntry extends Error {
+  export class DBDuplicateEntry extends DBError {
     /** The columns of the violated key. */
     columns: string[];
     value?: unknown;
@@ -244,7 +253,7 @@ declare module 'rome-orm' {
   }
 
   /** A DLM lock was held by someone else (flush, or a lock acquisition that gave up). */
-  export class DBDeadlock extends Error {
+  export class DBDeadlock extends DBError {
     constructor(message?: string);
   }
 

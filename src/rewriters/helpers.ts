@@ -83,6 +83,31 @@ ${[...field(o.session, 'RomeSession'), ...field(o.readDeleted, "'no' | 'yes' | '
     },
   },
   {
+    id: 'oslo_model_query',
+    imports: ['RomeQuery', 'RomeSession'],
+    render: () => `${HELPER_MARK} (query): oslo.db's utils.model_query on a RomeQuery.
+// The same contract: the model's query (or one on \`args\`), \`deleted\` true/false keeps only the
+// soft-deleted/live rows (against the column's default), \`project_id\` one project or a list of them.
+function _oslo_model_query(...call: any[]): RomeQuery<any> {
+  // called with keywords (one object holding model and session) or positionally
+  const keywords = call.length === 1 && call[0] && typeof call[0] === 'object' && 'model' in call[0];
+  const { model, session, args, ...kwargs } = keywords ? call[0] : { model: call[0], session: call[1], args: call[2], ...(call[3] ?? {}) };
+  const rome_session: RomeSession = session;
+  let query = args && args.length > 0 ? rome_session.query(...args) : rome_session.query(model);
+  if ('deleted' in kwargs) {
+    if (!model.deleted) throw new Error(\`There is no \\\`deleted\\\` column in \\\`\${model.name}\\\` table. Project doesn't use soft-deleted feature.\`);
+    const live = model.deleted.default ?? 0;
+    query = query.filter(kwargs.deleted ? model.deleted.ne(live) : model.deleted.eq(live));
+  }
+  if ('project_id' in kwargs) {
+    if (!model.project_id) throw new Error(\`There is no \\\`project_id\\\` column in \\\`\${model.name}\\\` table.\`);
+    const project_id = kwargs.project_id;
+    query = query.filter(Array.isArray(project_id) || project_id instanceof Set ? model.project_id.in_([...project_id]) : model.project_id.eq(project_id));
+  }
+  return query;
+}`,
+  },
+  {
     id: 'one',
     imports: ['NoResultFound', 'MultipleResultsFound'],
     render: () => `${HELPER_MARK} (query): ROME's one() returns nothing; this keeps SQL's one() contract.

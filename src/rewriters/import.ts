@@ -68,11 +68,11 @@ export const q = (a: any, b: any) => or_(a, b, models);
     referencesTo(facts, new Set(facts.sqlBindings.keys()), (id) => {
       const s = id.getStart(facts.sf);
       if (inside(ctx.deleted, s, id.end)) return;
-      if (inside(manualRanges, s, id.end)) usedInManual.add(id.text);
-      else {
-        const chain = mappedChain(facts, id);
-        if (chain) chains.push(chain);
-      }
+      // a name the target has is mapped inside manual code too (types carry no behaviour, and a
+      // kept `Session` would dangle once its import is mapped)
+      const chain = mappedChain(facts, id);
+      if (chain) chains.push(chain);
+      else if (inside(manualRanges, s, id.end)) usedInManual.add(id.text);
     });
 
     for (const imp of facts.imports) {
@@ -156,18 +156,20 @@ export const q = (a: any, b: any) => or_(a, b, models);
       if (/(^|\/)sqlalchemy(\/|$)/.test(target)) {
         const reason = /\/models$/.test(target)
           ? `imports the SQL models module ${target}: ROME needs ROME entities (port the models module)`
-          : `imports ${kept.join(', ')} from the SQL module ${target}: port-db re-emits only the session factory and query helper; port the rest`;
+          : kept.length === 0
+            ? `imports the SQL module ${target} for its side effects (e.g. a Query class installed into the SQL library): ROME does not use it; port that module or drop the import`
+            : `imports ${kept.join(', ')} from the SQL module ${target}: port-db re-emits only the session factory and query helper; port the rest`;
         out.manual.push({ node: imp.decl, pos: at, reason });
       }
     }
 
-    // names renamed on the way (Session → RomeSession), outside manual code
+    // names renamed on the way (Session → RomeSession), manual code included
     if (renames.size > 0) {
       // one record per name and top-level statement, so the function whose text changed says so
       const recorded = new Set<string>();
       referencesTo(facts, new Set(renames.keys()), (id) => {
         const s = id.getStart(facts.sf);
-        if (inside(manualRanges, s, id.end) || inside(ctx.deleted, s, id.end)) return;
+        if (inside(ctx.deleted, s, id.end)) return;
         const edit = { start: s, end: id.end, text: renames.get(id.text)! };
         let top: ts.Node = id;
         while (top.parent && !ts.isSourceFile(top.parent)) top = top.parent;
@@ -180,7 +182,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
       });
     }
 
-    // names reached through a namespace (`orm.relationship` → `relationship`), outside manual code
+    // names reached through a namespace (`orm.relationship` → `relationship`)
     const recordedChains = new Set<string>();
     for (const { node, to } of chains) {
       const s = node.getStart(facts.sf);

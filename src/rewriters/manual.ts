@@ -27,7 +27,9 @@ export function referencesTo(facts: ModuleFacts, names: Set<string>, visit: (id:
     const p = n.parent;
     if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return;
     if (ts.isPropertyAccessExpression(p) && p.name === n) return;
-    if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p)) && p.name === n) return;
+    // the name a declaration gives (a property, a member of an interface, a variable): not a use
+    if (!ts.isShorthandPropertyAssignment(p) && (p as { name?: ts.Node }).name === n) return;
+    if (ts.isBindingElement(p) && p.propertyName === n) return;
     if (ts.isQualifiedName(p) && p.right === n) return;
     if (!facts.importOf(n)) return;
     visit(n);

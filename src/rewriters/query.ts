@@ -4,6 +4,7 @@ import { bare, queryStart, type ModuleFacts, kindCache } from '../analyzer/modul
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { importedHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
+import { mapLibraryCalls } from './library.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
 const MANUAL_REASONS: Record<string, string> = {
@@ -224,6 +225,15 @@ export async function f(context: any) {
       out.needs.push({ kind: 'helper', id: 'model_query' });
       record(out, 'query', importPos(facts, names[0]), `${names.join(', ')} re-emitted on RomeQuery: read_deleted (default from the context) and project_only (incl. 'allow_none') applied as filters`);
     }
+    // oslo.db's own model_query (Manila's and Nova's helpers build on it)
+    const osloModelQuery = {
+      names: ['model_query'],
+      specifier: /^oslo\.db\/sqlalchemy\/utils$/,
+      helper: 'oslo_model_query',
+      to: '_oslo_model_query',
+      why: "oslo.db's utils.model_query on a RomeQuery (the deleted and project_id filters applied as oslo.db applied them)",
+    };
+    mapLibraryCalls(facts, out, 'query', [osloModelQuery]);
     // A query helper the module defines itself is ported in place like any function: it queries
     // through the session factory (a RomeSession now) and applies read_deleted / project_only
     // with its own filters, which ROME runs; whatever in it ROME lacks is marked where it stands.

@@ -1,34 +1,8 @@
 import ts from '../ts.cjs';
 import { isSessionExpr } from '../analyzer/module.js';
 import { walk } from '../analyzer/parse.js';
-import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
-import type { ModuleFacts } from '../analyzer/module.js';
-
-/** oslo.db's retry decorators that a generated helper of the same name replaces (its `map` constructs). */
-const RETRY_DECORATORS = new Set(['wrap_db_retry', 'wrapDbRetry']);
-
-/**
- * `oslo_db_api.wrap_db_retry({...})(fn)` (or the name imported): the callee becomes the generated
- * `wrap_db_retry`, which retries on ROME's DBDeadlock (a lock held elsewhere) as oslo.db retried on
- * the database's. The SQL reference goes, so the import goes with it when nothing else uses it.
- */
-function mapRetryDecorators(facts: ModuleFacts, out: RewriteResult): void {
-  walk(facts.sf, (n) => {
-    if (!ts.isCallExpression(n)) return;
-    const callee = n.expression;
-    const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
-    if (!name || !RETRY_DECORATORS.has(name.text) || facts.rules.constructs[name.text] !== 'map') return;
-    let root: ts.Expression = callee;
-    while (ts.isPropertyAccessExpression(root)) root = root.expression;
-    if (!ts.isIdentifier(root) || !facts.importOf(root)?.isSql) return;
-    const start = callee.getStart(facts.sf);
-    // one generated helper, whatever the spelling (wrapDbRetry too)
-    const edit = { start, end: start, text: 'wrap_db_retry' };
-    out.edits.push({ start, end: callee.end, text: '' });
-    record(out, 'transaction', start, `\`${callee.getText(facts.sf)}\` → generated \`wrap_db_retry\`: retries on ROME's DBDeadlock (a lock held elsewhere) with the same options`, edit);
-    out.needs.push({ kind: 'helper', id: 'wrap_db_retry', edit });
-  });
-}
+import { emptyResult, record, type Rewriter } from './types.js';
+import { mapLibraryCalls } from './library.js';
 
 export const transactionRewriter: Rewriter = {
   id: 'transaction',
@@ -51,7 +25,14 @@ export const transactionRewriter: Rewriter = {
   ],
   rewrite(facts) {
     const out = emptyResult();
-    mapRetryDecorators(facts, out);
+    // oslo.db's retry decorator: one generated helper, whatever the spelling (a `map` construct of the pack)
+    const retry = {
+      names: ['wrap_db_retry', 'wrapDbRetry'],
+      helper: 'wrap_db_retry',
+      to: 'wrap_db_retry',
+      why: "retries on ROME's DBDeadlock (a lock held elsewhere) with the same options",
+    };
+    mapLibraryCalls(facts, out, 'transaction', [retry], (name) => facts.rules.constructs[name] === 'map');
     const flags = new Set(facts.rules.transaction.droppedFlags);
     walk(facts.sf, (n) => {
       if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;

@@ -15,6 +15,8 @@ export interface UniqueKey {
 export interface ModelInfo {
   className: string;
   table: string;
+  /** Methods the model and its local bases define (`CinderBase.delete({ session })` overrides ROME's). */
+  methods?: Set<string>;
   /** Own and inherited columns; `primary`: part of the primary key. */
   columns: Map<string, { type: string; primary?: boolean }>;
   primaryKey: string[];
@@ -123,6 +125,7 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
       }
     }
     if (!info.table) continue;
+    info.methods = methodsOf(classes, st.name.text, new Set());
     // a primary key declared by a base class (`id` on the project's base model)
     if (info.primaryKey.length === 0) info.primaryKey = [...info.columns].filter(([, c]) => c.primary).map(([name]) => name);
     info.softDelete = SOFT_DELETE.find((c) => info.columns.has(c));
@@ -179,5 +182,23 @@ function localClasses(sf: ts.SourceFile): Map<string, { heritage?: ts.Expression
       }
     }
   }
+  return out;
+}
+
+/** Method names of a local class and of the local classes and mixins it is built on. */
+function methodsOf(classes: Map<string, { heritage?: ts.Expression; members: Members }>, name: string, seen: Set<string>): Set<string> {
+  const out = new Set<string>();
+  const cls = classes.get(name);
+  if (!cls || seen.has(name)) return out;
+  seen.add(name);
+  for (const m of cls.members) if (ts.isMethodDeclaration(m) && ts.isIdentifier(m.name)) out.add(m.name.text);
+  const visit = (e: ts.Node): void => {
+    if (ts.isIdentifier(e)) for (const m of methodsOf(classes, e.text, seen)) out.add(m);
+    else if (ts.isCallExpression(e)) {
+      visit(e.expression);
+      e.arguments.forEach(visit);
+    }
+  };
+  if (cls.heritage) visit(cls.heritage);
   return out;
 }

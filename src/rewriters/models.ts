@@ -2,8 +2,9 @@ import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
 import { ownLines } from '../analyzer/edits.js';
 import { calleeName } from '../analyzer/chains.js';
-import { walk } from '../analyzer/parse.js';
+import { indentAt, walk } from '../analyzer/parse.js';
 import { emptyResult, record, type RewriteResult, type Rewriter } from './types.js';
+import { entitySessionArguments } from './session.js';
 
 /** Static members that only describe SQL DDL (ROME creates no tables). */
 const TABLE_ARGS = new Set(['__table_args__']);
@@ -43,15 +44,18 @@ const clip = (s: string, n = 90) => {
  * the expression has another shape (the class is then kept and marked manual).
  */
 function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): string | undefined {
-  const isSql = (e: ts.Expression): boolean => {
+  const bases = declarativeBases(facts);
+  const isSql = (e: ts.Expression, called = false): boolean => {
     let root = e;
     while (ts.isPropertyAccessExpression(root)) root = root.expression;
-    return ts.isIdentifier(root) && facts.importOf(root)?.isSql === true;
+    // `BASE(CinderBase)`: the declarative base (const BASE = declarative_base()), called as a mixin,
+    // adds only SQL mapping (a plain `extends BASE` stays: BASE becomes the entity base itself)
+    return ts.isIdentifier(root) && (facts.importOf(root)?.isSql === true || (called && root === e && bases.has(root.text)));
   };
   if (ts.isParenthesizedExpression(expr)) return portBase(facts, expr.expression, entity);
   if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) return isSql(expr) ? entity : expr.getText(facts.sf);
   if (ts.isCallExpression(expr) && (ts.isIdentifier(expr.expression) || ts.isPropertyAccessExpression(expr.expression))) {
-    if (isSql(expr.expression)) {
+    if (isSql(expr.expression, true)) {
       if (expr.arguments.length === 0) return entity;
       return expr.arguments.length === 1 ? portBase(facts, expr.arguments[0], entity) : undefined;
     }
@@ -64,6 +68,35 @@ function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): stri
 
 /** The factories of a declarative base class (`const BASE = declarative_base()`). */
 const DECLARATIVE_BASES = new Set(['declarative_base', 'declarativeBase']);
+
+/** Local names bound to a declarative base (`export const BASE = declarative_base()`). */
+function declarativeBases(facts: ModuleFacts): Set<string> {
+  const out = new Set<string>();
+  for (const st of facts.sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      const init = d.initializer;
+      if (!ts.isIdentifier(d.name) || !init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression)) continue;
+      if (facts.importOf(init.expression)?.isSql && DECLARATIVE_BASES.has(importedName(facts, init.expression.text))) out.add(d.name.text);
+    }
+  }
+  return out;
+}
+
+/** SQL names a model base is built from; anything else from the SQL library (a TypeDecorator) is no model base. */
+const MODEL_BASES = new Set(['ModelBase', 'SoftDeleteMixin', 'TimestampMixin', ...DECLARATIVE_BASES]);
+
+/** Columns oslo.db's mixins declare (oslo_db/sqlalchemy/models.py) that ROME's Entity does not: kept on the class that loses the mixin. */
+const MIXIN_COLUMNS: Record<string, Array<[string, string]>> = {
+  TimestampMixin: [
+    ['created_at', 'Column(DateTime)'],
+    ['updated_at', 'Column(DateTime)'],
+  ],
+  SoftDeleteMixin: [
+    ['deleted_at', 'Column(DateTime)'],
+    ['deleted', 'Column(Integer, { default: 0 })'],
+  ],
+};
 
 /** `const BASE = declarative_base()`: the base the models extend becomes the entity base. */
 function portDeclarativeBase(facts: ModuleFacts, out: RewriteResult, st: ts.VariableStatement, entity: string): void {
@@ -164,6 +197,58 @@ function dropColumnOptions(facts: ModuleFacts, out: RewriteResult, member: ts.Pr
   });
 }
 
+/** The SQL names a base expression is built from, as the library calls them (`TimestampMixin` in `models.TimestampMixin(...)`). */
+function sqlBaseNames(facts: ModuleFacts, expr: ts.Node): string[] {
+  const names: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (!ts.isIdentifier(n) || !facts.importOf(n)?.isSql) return;
+    let top: ts.Node = n;
+    while (ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
+    names.push(ts.isPropertyAccessExpression(top) ? top.name.text : importedName(facts, n.text));
+  };
+  visit(expr);
+  walk(expr, visit);
+  return names;
+}
+
+/** The declarative-base names an expression references (`BASE` in `BASE(CinderBase)`). */
+function declarativeIn(expr: ts.Node, bases: Set<string>): string[] {
+  const names: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (ts.isIdentifier(n) && bases.has(n.text) && !names.includes(n.text)) names.push(n.text);
+  };
+  visit(expr);
+  walk(expr, visit);
+  return names;
+}
+
+/**
+ * The columns oslo.db's mixins gave the class (`created_at`, `deleted`, ...) are declared on it when
+ * the mixins go: ROME's Entity fills them on save but does not declare them, and a query that filters
+ * on `M.deleted` (model_query's read_deleted) needs the column.
+ */
+function keepMixinColumns(facts: ModuleFacts, out: RewriteResult, cls: ts.ClassDeclaration, sqlNames: string[]): void {
+  const own = new Set(cls.members.filter((m) => m.name && ts.isIdentifier(m.name)).map((m) => (m.name as ts.Identifier).text));
+  const columns = Object.entries(MIXIN_COLUMNS)
+    .filter(([mixin]) => sqlNames.includes(mixin))
+    .flatMap(([, cols]) => cols)
+    .filter(([name]) => !own.has(name));
+  if (columns.length === 0) return;
+  const open = facts.text.indexOf('{', cls.heritageClauses![0].end);
+  // the first member that stays (`__table_args__` goes)
+  const first = cls.members.find((m) => !(ts.isPropertyDeclaration(m) && ts.isIdentifier(m.name) && TABLE_ARGS.has(m.name.text)));
+  const indent = first ? indentAt(facts.text, first.getStart(facts.sf)) : indentAt(facts.text, cls.getStart(facts.sf)) + '  ';
+  const lines = columns.map(([name, col]) => `${indent}static ${name} = ${col};`).join(facts.eol);
+  const at = open + 1;
+  record(out, 'models', at, `columns ${columns.map(([n]) => `\`${n}\``).join(', ')} of oslo.db's mixins declared on ${cls.name!.text}: ROME's Entity fills them but does not declare them, and queries filter on them`, {
+    start: at,
+    end: at,
+    // a blank line before the methods, none before more columns
+    text: `${facts.eol}${lines}${!first ? facts.eol : ts.isPropertyDeclaration(first) ? '' : facts.eol}`,
+  });
+  for (const name of ['Column', 'DateTime', ...(columns.some(([, c]) => c.includes('Integer')) ? ['Integer'] : [])]) out.needs.push({ kind: 'import', name });
+}
+
 export const modelsRewriter: Rewriter = {
   id: 'models',
   title: 'SQL models become ROME entities',
@@ -204,12 +289,16 @@ export class Service extends Entity {
       if (!ts.isClassDeclaration(st) || !st.name) continue;
       const className = st.name.text;
       const ext = st.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
-      const sqlBase = ext ? sqlNamesIn(facts, ext.expression) : [];
-      const base = ext && entity && sqlBase.length > 0 ? portBase(facts, ext.expression, entity) : undefined;
-      if (ext && base) {
+      const bases = declarativeBases(facts);
+      const sqlBase = ext ? [...sqlNamesIn(facts, ext.expression), ...declarativeIn(ext.expression, bases)] : [];
+      // a class built on an SQL type (TypeDecorator) is no model: it stays, and its SQL is marked
+      const baseNames = ext ? sqlBaseNames(facts, ext.expression) : [];
+      const isModel = sqlBase.some((n) => bases.has(n)) || baseNames.some((n) => MODEL_BASES.has(n));
+      const base = ext && entity && isModel ? portBase(facts, ext.expression, entity) : undefined;
+      if (ext && base && base !== ext.expression.getText(facts.sf)) {
         // the SQL part of the base (`SoftDeleteMixin(TimestampMixin(ModelBase))`) becomes Entity; local mixins stay
         const at = ext.expression.getStart(facts.sf);
-        const mixins = sqlBase.map((n) => importedName(facts, n)).filter((n) => n in MIXIN_NOTES);
+        const mixins = baseNames.filter((n) => n in MIXIN_NOTES);
         const notes = mixins.map((m) => `; ${MIXIN_NOTES[m]}`).join('');
         out.edits.push({ start: at, end: at, text: base });
         record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, {
@@ -217,7 +306,8 @@ export class Service extends Entity {
           end: ext.expression.end,
           text: '',
         });
-        out.needs.push({ kind: 'import', name: entity! });
+        if (base === entity) out.needs.push({ kind: 'import', name: entity! });
+        keepMixinColumns(facts, out, st, baseNames);
       }
       for (const m of st.members) {
         if (ts.isPropertyDeclaration(m) && sqlBase.length + (facts.models?.has(className) ? 1 : 0) > 0) dropColumnOptions(facts, out, m);
@@ -226,6 +316,7 @@ export class Service extends Entity {
         dropTableArgs(facts, out, st, m);
       }
     }
+    entitySessionArguments(facts, out, 'models');
     return out;
   },
 };

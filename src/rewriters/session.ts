@@ -71,6 +71,7 @@ export function f() {
       record(out, 'session', importPos(facts, names[0]), `${names.join(', ')} re-emitted in this module: returns a new RomeSession instead of an SQL session`);
     }
     for (const name of handWrittenHelpers(facts, 'session')) portSessionFactory(facts, out, name);
+    entitySessionArguments(facts, out, 'session');
     return out;
   },
 };
@@ -171,4 +172,32 @@ function removalRange(facts: ModuleFacts, st: ts.Statement): [number, number] {
   const blankBefore = start > 0 && facts.text.slice(before + 1, start).trim() === '';
   const blankAfter = facts.text.slice(end, facts.text.indexOf('\n', end) + 1).trim() === '';
   return blankBefore && blankAfter && before >= 0 ? [before + 1, end] : [start, end];
+}
+
+/**
+ * `ref.save({ session })`, `ref.soft_delete({ session: s })`: the dialect passes Python's keyword
+ * as an options object, but ROME's Entity methods take the session itself (`save(session)`); the
+ * object would be taken for a session. Only an object that holds the session option alone is
+ * rewritten; a query's `delete({ synchronize_session })` has no such option.
+ */
+export function entitySessionArguments(facts: ModuleFacts, out: RewriteResult, kind: 'session' | 'models'): void {
+  const methods = new Set([...facts.rules.methods.save, ...facts.rules.methods.softDelete, ...facts.rules.methods.delete]);
+  // a method the models define themselves keeps the signature they gave it (Cinder's delete({ session }))
+  const overridden = new Set([...(facts.models?.values() ?? [])].flatMap((m) => [...(m.methods ?? [])]));
+  walk(facts.sf, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !methods.has(n.expression.name.text)) return;
+    if (overridden.has(n.expression.name.text) && !(kind === 'models' && n.expression.expression.kind === ts.SyntaxKind.SuperKeyword)) return;
+    const [arg, ...more] = n.arguments;
+    if (!arg || more.length > 0 || !ts.isObjectLiteralExpression(arg) || arg.properties.length !== 1) return;
+    const p = arg.properties[0];
+    if (!p.name || !facts.rules.queryOptions.session.includes(p.name.getText(facts.sf))) return;
+    const value = ts.isShorthandPropertyAssignment(p) ? p.name.getText(facts.sf) : ts.isPropertyAssignment(p) ? p.initializer.getText(facts.sf) : undefined;
+    if (value === undefined) return;
+    const call = `${n.expression.getText(facts.sf)}()`;
+    record(out, kind, arg.getStart(facts.sf), `\`${call.replace('()', `(${arg.getText(facts.sf)})`)}\` → \`${call.replace('()', `(${value})`)}\`: ROME's entity methods take the session itself, not an options object`, {
+      start: arg.getStart(facts.sf),
+      end: arg.end,
+      text: value,
+    });
+  });
 }

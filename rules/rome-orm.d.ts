@@ -77,7 +77,13 @@ declare module 'rome-orm' {
     gt(other: V | RomeExpression): RomeExpression<boolean>;
     ge(other: V | RomeExpression): RomeExpression<boolean>;
     is(other: null | boolean): RomeExpression<boolean>;
+    /**
+     * ROME compiles a criterion's SQL text into a Python test, `IS NOT` and `NOT IN` included
+     * (lib/rome/core/expression/expression.py, prepare_criterion).
+     */
+    isnot(other: null | boolean): RomeExpression<boolean>;
     in_(values: readonly V[]): RomeExpression<boolean>;
+    notin_(values: readonly V[]): RomeExpression<boolean>;
     like(pattern: string): RomeExpression<boolean>;
     asc(): RomeExpression<V>;
     desc(): RomeExpression<V>;

@@ -61,19 +61,20 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
       // code kept for a human stays verbatim: drop what earlier rewriters changed inside it
       manual = mergeManual(sf, manual);
       const isKept = keptTest(manual.map((m) => [m.node.getStart(sf), m.node.end]));
-      const broken = new Set(edits.filter((e) => e.group && isKept(e.start, e.end)).map((e) => e.group));
+      const kept = (e: Edit) => !e.independent && isKept(e.start, e.end);
+      const broken = new Set(edits.filter((e) => e.group && kept(e)).map((e) => e.group));
       // a split the kept code stopped is work left for the reviewer: the marker says which
       for (const c of changes) {
         if (!c.edit?.group || !broken.has(c.edit.group) || c.edit.end !== c.edit.start || c.edit.text !== '') continue;
         const host = manual.find((m) => c.pos >= m.node.getStart(sf) && c.pos < m.node.end);
         if (host) host.reason += `; not applied inside this kept code, do it by hand: ${c.kind} (${c.detail})`;
       }
-      edits = edits.filter((e) => !isKept(e.start, e.end) && !(e.group && broken.has(e.group)));
+      edits = edits.filter((e) => !kept(e) && !(e.group && broken.has(e.group)));
       const survived = new Set(edits);
       // a reference inside kept code is not deleted after all: the import rewriter must keep its name
-      ctx.deleted = ctx.deleted.filter(([start, end]) => !isKept(start, end));
+      ctx.deleted = ctx.deleted.filter(([start, end]) => !isKept(start, end) || edits.some((e) => e.independent && e.start === start && e.end === end && e.text === ''));
       changes = changes.filter(
-        (c) => !(c.edit ? isKept(c.edit.start, c.edit.end) || (c.edit.group && !survived.has(c.edit)) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)),
+        (c) => !(c.edit ? kept(c.edit) || (c.edit.group && !survived.has(c.edit)) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)),
       );
       ctx.manual = manual;
       ctx.needs = neededHelpers(edits, ctx.needs);

@@ -16,7 +16,13 @@ type Span = { from: number; to: number };
 /** Top-level functions (declarations, `const f = guard(...)`) and class methods with their 1-based line spans. */
 function spans(text: string): Map<string, Span> {
   const sf = ts.createSourceFile('m.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const line = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
+  const lines = text.split('\n');
+  // a statement kept whole for a human has its markers right above it: they are part of it
+  const line = (pos: number) => {
+    let n = sf.getLineAndCharacterOfPosition(pos).line + 1;
+    if (pos === sf.statements.find((st) => st.getStart(sf) === pos)?.getStart(sf)) while (n > 1 && lines[n - 2].trim().startsWith('// port-db: manual')) n--;
+    return n;
+  };
   const out = new Map<string, Span>();
   for (const st of sf.statements) {
     if (ts.isFunctionDeclaration(st) && st.name) out.set(st.name.text, { from: line(st.getStart(sf)), to: line(st.end) });

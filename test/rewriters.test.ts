@@ -71,11 +71,26 @@ export async function get(context: any) {
     expect(output).toContain('function _one<T>(rows: T[]): T {');
   });
 
-  it('a rewrite dropped inside code kept for a human brings none', () => {
+  it('a rewrite independent of what is kept for a human is still made, and brings its helper', () => {
     const { output } = portText(module("filter(text('id = 1'))"));
-    expect(output).toContain(".filter(text('id = 1')).one();");
-    expect(output).not.toContain('_one');
-    expect(output).not.toContain('NoResultFound');
+    expect(output).toContain("return _one(await model_query(context, models.Instance).filter(text('id = 1')).all());");
+    expect(output).toContain('function _one<T>(rows: T[]): T {');
+  });
+
+  it('a rewrite dropped inside code kept for a human brings none', () => {
+    const { output } = portText(`import * as db_utils from 'oslo.db/sqlalchemy/utils';
+import * as models from './models';
+
+export const service_create = db_utils.guarded(async (context: any, values: Record<string, any>) => {
+  const service_ref = new models.Service();
+  service_ref.update(values);
+  await service_ref.save();
+  return service_ref;
+});
+`);
+    expect(output).toContain('export const service_create = db_utils.guarded(async (context: any, values: Record<string, any>) => {');
+    expect(output).not.toContain('acquire_lock');
+    expect(output).not.toContain('ClusterLock');
   });
 });
 

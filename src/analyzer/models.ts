@@ -15,6 +15,8 @@ export interface UniqueKey {
 export interface ModelInfo {
   className: string;
   table: string;
+  /** Every static member of the class (columns, relationships, ...) and its inherited columns: what `filter_by` may name. */
+  attributes?: Set<string>;
   /** Methods the model and its local bases define (`CinderBase.delete({ session })` overrides ROME's). */
   methods?: Set<string>;
   /** Own and inherited columns; `primary`: part of the primary key. */
@@ -126,6 +128,7 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
     }
     if (!info.table) continue;
     info.methods = methodsOf(classes, st.name.text, new Set());
+    info.attributes = new Set([...info.columns.keys(), ...st.members.filter((m) => ts.isPropertyDeclaration(m) && ts.isIdentifier(m.name)).map((m) => (m.name as ts.Identifier).text)]);
     // a primary key declared by a base class (`id` on the project's base model)
     if (info.primaryKey.length === 0) info.primaryKey = [...info.columns].filter(([, c]) => c.primary).map(([name]) => name);
     info.softDelete = SOFT_DELETE.find((c) => info.columns.has(c));

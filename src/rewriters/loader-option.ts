@@ -69,9 +69,9 @@ export async function f(context: any) {
           const [s, e] = wholeLines(facts.text, whole.getStart(facts.sf), whole.end);
           // the record names everything removed: the loop too, when it goes
           const what = whole === loop ? `${detail}; the loop over \`${(loop as ts.ForOfStatement).expression.getText(facts.sf)}\` that only added them is removed with it` : detail;
-          record(out, 'loader-option', link.access.name.getStart(facts.sf), what, { start: s, end: e, text: '' });
+          record(out, 'loader-option', link.access.name.getStart(facts.sf), what, { start: s, end: e, text: '', independent: true });
         } else {
-          record(out, 'loader-option', link.access.name.getStart(facts.sf), detail, { start: link.access.expression.end, end: link.call.end, text: '' });
+          record(out, 'loader-option', link.access.name.getStart(facts.sf), detail, { start: link.access.expression.end, end: link.call.end, text: '', independent: true });
         }
       }
     });

@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from '../analyzer/chains.js';
-import { bare, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
+import { bare, enclosingFunction, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { importedHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
@@ -19,6 +19,11 @@ const MANUAL_REASONS: Record<string, string> = {
   from_self: 'ROME has no from_self()',
   union: 'ROME has no union()',
   any: 'ROME runs .any() on relationships unreliably: use an explicit join or a two-step in_()',
+  // lib/rome/core/expression/expression.py: the `%` are removed and LIKE becomes `left in right or right in left`
+  like: "ROME's LIKE drops the % wildcards and tests containment both ways ('a#%' also matches 'a'): filter the rows in code",
+  ilike: "ROME's LIKE drops the % wildcards and tests containment both ways, and is case-sensitive: filter the rows in code",
+  notlike: "ROME's LIKE drops the % wildcards and tests containment both ways: filter the rows in code",
+  op: 'ROME has no custom SQL operators (`.op(...)`); a LIKE through it has ROME\'s two-way containment meaning: filter the rows in code',
   has: 'ROME runs .has() on relationships unreliably: use an explicit join or a two-step in_()',
 };
 
@@ -26,6 +31,9 @@ function reasonFor(name: string): string {
   const snake = name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
   return `\`${name}()\`: ${MANUAL_REASONS[snake] ?? MANUAL_REASONS[name] ?? 'no ROME equivalent'}`;
 }
+
+/** Column operators whose meaning ROME changes (checked on any receiver: columns are often held in variables). */
+const COLUMN_OPERATORS = ['like', 'ilike', 'notlike', 'op'];
 
 /** `(x)` unless the value sits where no parentheses are needed. */
 function needsParens(node: ts.Node): boolean {
@@ -41,11 +49,7 @@ function needsParens(node: ts.Node): boolean {
 }
 
 function isSingleEntity(facts: ModuleFacts, chain: Chain, start: number): boolean {
-  const root = bare(chain.root);
-  const args = start === 1 ? chain.links[0].call.arguments : ts.isCallExpression(root) ? root.arguments.slice(1, 2) : undefined;
-  if (!args || (start === 1 && args.length !== 1)) return false;
-  const entity = args[0];
-  return !!entity && ts.isPropertyAccessExpression(entity) && ts.isIdentifier(entity.expression) && entity.expression.text === facts.modelsNamespace;
+  return queriedModel(facts, chain, start) !== undefined;
 }
 
 /** A query on one column (`models.Instance.uuid`): ROME returns bare values, not rows. */
@@ -59,6 +63,64 @@ function isColumnQuery(facts: ModuleFacts, chain: Chain, start: number): boolean
       ts.isIdentifier(a.expression.expression) &&
       a.expression.expression.text === facts.modelsNamespace,
   );
+}
+
+/**
+ * What a query selects (`model_query(ctx, models.X, {...})` → [models.X]; `session.query(a, b)` →
+ * [a, b]), following a query held in a variable to the query it was first given. Undefined when
+ * port-db cannot tell.
+ */
+function queryTargets(facts: ModuleFacts, chain: Chain, start: number, depth = 0): ts.Expression[] | undefined {
+  const root = bare(chain.root);
+  if (ts.isIdentifier(root) && start === 0 && depth < 3) {
+    const fn = enclosingFunction(root);
+    let init: ts.Expression | undefined;
+    if (fn) {
+      walk(fn, (n) => {
+        if (!init && ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === root.text && n.initializer) init = n.initializer;
+      });
+    }
+    const call = init && bare(init);
+    if (!call || !ts.isCallExpression(call)) return undefined;
+    const inner = flattenChain(call);
+    const innerStart = queryStart(facts, inner, new Map());
+    // the variable's query joined before is no single-entity query any more
+    if (innerStart < 0 || inner.links.slice(innerStart).some((l) => l.name === 'join')) return undefined;
+    return queryTargets(facts, inner, innerStart, depth + 1);
+  }
+  const args = start === 1 ? chain.links[0].call.arguments : ts.isCallExpression(root) ? root.arguments.slice(1) : undefined;
+  return args?.filter((a) => !ts.isObjectLiteralExpression(a));
+}
+
+const isModelClass = (facts: ModuleFacts, e: ts.Expression) =>
+  ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === facts.modelsNamespace;
+
+/** The model a query is on, when it queries one entity of the models namespace. */
+function queriedModel(facts: ModuleFacts, chain: Chain, start: number): string | undefined {
+  const targets = queryTargets(facts, chain, start);
+  return targets?.length === 1 && isModelClass(facts, targets[0]) ? (targets[0] as ts.PropertyAccessExpression).name.text : undefined;
+}
+
+/**
+ * `filter_by({ key })` with a key that is no attribute of the model: SQL raised, ROME drops the key
+ * silently and returns rows the filter would have excluded (ROME.md). Marked, with the key.
+ */
+function unknownFilterKeys(facts: ModuleFacts, chain: Chain, start: number, links: ChainLink[], manual: (link: ChainLink, reason: string) => void): boolean {
+  const model = facts.models?.get(queriedModel(facts, chain, start) ?? '');
+  if (!model?.attributes) return false;
+  let flagged = false;
+  for (const link of links) {
+    if (!facts.rules.methods.filterBy.includes(link.name)) continue;
+    const [arg] = link.call.arguments;
+    if (!arg || !ts.isObjectLiteralExpression(arg)) continue;
+    for (const p of arg.properties) {
+      const key = (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+      if (key === undefined || model.attributes.has(key)) continue;
+      manual(link, `\`${link.name}({ ${key} })\`: ${model.className} has no column \`${key}\`; SQL raised, ROME ignores the key and returns rows the filter would have excluded`);
+      flagged = true;
+    }
+  }
+  return flagged;
 }
 
 /** `(await q.first())?.[0]` or `(await q.all()).map((row: any) => row[0])`: a port of a port. */
@@ -93,6 +155,7 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
       flagged = true;
     }
   }
+  flagged = unknownFilterKeys(facts, chain, start, links, manual) || flagged;
   if (isColumnQuery(facts, chain, start)) {
     const at = start === 1 ? chain.links[0] : undefined;
     out.manual.push({
@@ -154,7 +217,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
       });
     }
   } else if (join && !['count', 'update', 'delete', 'soft_delete', 'softDelete'].includes(terminal)) {
-    if (!isSingleEntity(facts, chain, start) && (terminal === 'first' || terminal === 'all')) {
+    const targets = queryTargets(facts, chain, start);
+    if (targets && targets.length > 1 && (terminal === 'first' || terminal === 'all')) {
       // a multi-entity query already returns tuples
     } else {
       manual(join, 'join() on a single-entity query: ROME returns [entity, joined] rows; unpack the first entity where the rows are read');
@@ -242,13 +306,20 @@ export async function f(context: any) {
       if (ts.isCallExpression(n) && isChainTop(n)) {
         const chain = flattenChain(n);
         const start = queryStart(facts, chain, envOf(n));
-        if (start >= 0) rewriteChain(facts, chain, start, out);
+        if (start >= 0) {
+          // a chain's own rewrites hold whatever else its statement needs a human for (a LIKE in a filter)
+          const from = out.edits.length;
+          rewriteChain(facts, chain, start, out);
+          for (const e of out.edits.slice(from)) e.independent = true;
+        }
       }
       // .any() / .has() / .label() on model columns and relationships
-      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['any', 'has', 'label'].includes(n.expression.name.text)) {
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['any', 'has', 'label', ...COLUMN_OPERATORS].includes(n.expression.name.text)) {
         let root: ts.Expression = n.expression.expression;
         while (ts.isPropertyAccessExpression(root)) root = root.expression;
-        if (ts.isIdentifier(root) && root.text === facts.modelsNamespace) {
+        // LIKE and custom operators also on a column held in a variable (`host_attr.op('LIKE')(...)`)
+        const onColumn = COLUMN_OPERATORS.includes(n.expression.name.text) && !ts.isStringLiteralLike(root);
+        if ((ts.isIdentifier(root) && root.text === facts.modelsNamespace) || onColumn) {
           out.manual.push({ node: enclosingStatement(n), pos: n.expression.name.getStart(facts.sf), reason: reasonFor(n.expression.name.text) });
         }
       }

@@ -30,6 +30,11 @@ export interface Edit {
    * `moved` deletion) rendered with the edits made inside them, so a rewrite inside moved text moves with it.
    */
   parts?: Array<string | { start: number; end: number }>;
+  /**
+   * Its meaning does not depend on the rest of the statement (a loader option dropped, `limit` as a
+   * slice): it is made inside code kept for a human too, so the marker is left with the one problem it names.
+   */
+  independent?: boolean;
   /** Edits that only make sense together (a create split into wrapper and body): when code kept for a human drops one, all go. */
   group?: object;
 }

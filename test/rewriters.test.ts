@@ -87,3 +87,20 @@ describe('every removal is named in its record', () => {
     expect(details).toContain('dropped `.options(joinedload(column))`: ROME loads relations lazily; the loop over `columns_to_join` that only added them is removed with it');
   });
 });
+
+describe('manual: member names are not references to an import', () => {
+  it('an interface member named like an SQL import is not flagged', () => {
+    const { output } = portText(`import * as session from 'oslo.db/sqlalchemy/session';
+
+interface Options {
+  session?: unknown;
+  session_of(): unknown;
+}
+
+export function f(o: Options) {
+  return o;
+}
+`);
+    expect(output).not.toContain('has no ROME equivalent');
+  });
+});

@@ -27,7 +27,8 @@ export function referencesTo(facts: ModuleFacts, names: Set<string>, visit: (id:
     const p = n.parent;
     if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return;
     if (ts.isPropertyAccessExpression(p) && p.name === n) return;
-    if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p)) && p.name === n) return;
+    // member names, in classes, object literals and interfaces (`session?: RomeSession` is no reference to an import)
+    if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p) || ts.isPropertySignature(p) || ts.isMethodSignature(p)) && p.name === n) return;
     if (ts.isQualifiedName(p) && p.right === n) return;
     if (!facts.importOf(n)) return;
     visit(n);

@@ -304,7 +304,7 @@ function bindUnboundChange(site: Site, n: ts.Node, load: ts.Expression): void {
   const startsWithLoad = load.getStart(facts.sf) === n.getStart(facts.sf);
   const isStatement = ts.isExpressionStatement(stmt) && stmt.expression === n;
   const isReturn = ts.isReturnStatement(stmt) && stmt.expression === n;
-  if (!startsWithLoad || !(isStatement || isReturn) || !ts.isBlock(stmt.parent)) {
+  if (!startsWithLoad || !(isStatement || isReturn)) {
     out.manual.push({
       node: enclosingStatement(n),
       pos: n.getStart(facts.sf),
@@ -316,18 +316,21 @@ function bindUnboundChange(site: Site, n: ts.Node, load: ts.Expression): void {
   const callee = ts.isCallExpression(call) && ts.isIdentifier(call.expression) ? /^_?([a-z][a-z0-9]*(?:_[a-z0-9]+)*?)_get(?:_|$)/.exec(call.expression.text) : null;
   const ref = site.names(n, callee ? `${callee[1]}_ref` : 'ref');
   const result = isReturn ? site.names(stmt, 'result') : '';
-  const indent = indentAt(facts.text, stmt.getStart(facts.sf));
+  // a body without braces (`if (c) return (await _get(...)).update(v);`) gets braces and stays on its line
+  const inBlock = ts.isBlock(stmt.parent);
+  const sep = inBlock ? `${facts.eol}${indentAt(facts.text, stmt.getStart(facts.sf))}` : ' ';
   const paren = ts.isParenthesizedExpression(load);
   const inner = paren ? load.expression.getStart(facts.sf) : load.getStart(facts.sf);
   const close = paren ? load.end - 1 : load.end;
-  out.edits.push({ start: stmt.getStart(facts.sf), end: inner, text: `const ${ref} = ` });
-  out.edits.push({ start: close, end: load.end, text: `;${facts.eol}${indent}${isReturn ? `const ${result} = ` : ''}${ref}` });
+  out.edits.push({ start: stmt.getStart(facts.sf), end: inner, text: `${inBlock ? '' : '{ '}const ${ref} = ` });
+  out.edits.push({ start: close, end: load.end, text: `;${sep}${isReturn ? `const ${result} = ` : ''}${ref}` });
   const loaded = load.getText(facts.sf).split('\n')[0].slice(0, 60);
   const change = n.getText(facts.sf).slice(load.end - n.getStart(facts.sf)).split('\n')[0].slice(0, 40);
   const detail =
     `binds \`${loaded}\` to \`${ref}\` and adds \`${session}.add(${ref})\` after \`${ref}${change}\` so the ROME session saves it (ROME has no dirty tracking)` +
     (isReturn ? `; the return returns the same value, kept in \`${result}\`` : '');
-  const tail = `${facts.eol}${indent}${session}.add(${ref});` + (isReturn ? `${facts.eol}${indent}return ${result};` : '');
+  const semi = inBlock || facts.text[stmt.end - 1] === ';' ? '' : ';';
+  const tail = `${semi}${sep}${session}.add(${ref});` + (isReturn ? `${sep}return ${result};` : '') + (inBlock ? '' : ' }');
   record(out, 'session-add', n.getStart(facts.sf), detail, { start: stmt.end, end: stmt.end, text: tail });
 }
 

@@ -1,8 +1,8 @@
 import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
 import { bare, isSessionExpr, kindOf, passesSession, queryStart, type ModuleFacts, type ValueKind, kindCache } from '../analyzer/module.js';
-import { indentAt, walk } from '../analyzer/parse.js';
-import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
+import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { emptyResult, record, type ChangeRecord, type Rewriter, type RewriteResult } from './types.js';
 
 /** A unit of work: the block whose session persists what it loaded. */
 interface Unit {
@@ -29,16 +29,50 @@ function unitsOfWork(facts: ModuleFacts): Unit[] {
   return units;
 }
 
-/** True when `expr` loads entities through the unit's session. */
-function loadsThroughSession(facts: ModuleFacts, expr: ts.Expression, session: string, env: Map<string, ValueKind>): boolean {
+/**
+ * True when `expr` loads entities through the unit's session: directly, or through a query
+ * variable built with it (`queries`: `const q = _get_query(ctx, { session }); await q.first()`).
+ */
+function loadsThroughSession(facts: ModuleFacts, expr: ts.Expression, session: string, env: Map<string, ValueKind>, queries: Set<string>): boolean {
   const e = bare(expr);
   if (!ts.isCallExpression(e)) return false;
   if (ts.isIdentifier(e.expression)) return passesSession(facts, e) === session;
   const chain = flattenChain(e);
   const start = queryStart(facts, chain, env);
-  if (start === 1) return ts.isIdentifier(bare(chain.root)) && (bare(chain.root) as ts.Identifier).text === session;
   const root = bare(chain.root);
+  if (start === 1) return ts.isIdentifier(root) && root.text === session;
+  if (start === 0 && ts.isIdentifier(root)) return queries.has(root.text);
   return start === 0 && ts.isCallExpression(root) && passesSession(facts, root) === session;
+}
+
+/** The top-level statement or class member holding `node`: the scope of names a rewrite may take. */
+function topLevelOf(node: ts.Node): ts.Node {
+  let n = node;
+  while (n.parent && !ts.isSourceFile(n.parent) && !ts.isClassDeclaration(n.parent)) n = n.parent;
+  return n;
+}
+
+/**
+ * Names of query variables built with the unit's session, in the function around the unit too
+ * (a query made before `session.begin(...)` and run inside it). They become queries in `env`.
+ */
+function sessionQueries(facts: ModuleFacts, unit: Unit, env: Map<string, ValueKind>): Set<string> {
+  const names = new Set<string>();
+  walk(topLevelOf(unit.body), (n) => {
+    const bound = bindingOf(n);
+    if (bound && kindOf(facts, bound.value, env) === 'query' && loadsThroughSession(facts, bound.value, unit.session, env, names)) {
+      names.add(bound.name);
+      env.set(bound.name, 'query');
+    }
+  });
+  return names;
+}
+
+/** `const name = value` or `name = value`. */
+function bindingOf(n: ts.Node): { name: string; value: ts.Expression } | undefined {
+  if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) return { name: n.name.text, value: n.initializer };
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) return { name: n.left.text, value: n.right };
+  return undefined;
 }
 
 /** Is `n` a change of the entity `name`? update(values), field writes, Object.assign. */
@@ -50,13 +84,27 @@ function isMutation(facts: ModuleFacts, n: ts.Node, name: string): boolean {
     if (ts.isPropertyAccessExpression(c) && c.getText() === 'Object.assign' && n.arguments[0] && isName(n.arguments[0])) return true;
   }
   if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
-    const l = n.left;
-    return (ts.isPropertyAccessExpression(l) || ts.isElementAccessExpression(l)) && isName(l.expression);
+    return writesField(n.left, isName);
   }
   if ((ts.isPostfixUnaryExpression(n) || ts.isPrefixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
     const o = n.operand;
     return (ts.isPropertyAccessExpression(o) || ts.isElementAccessExpression(o)) && isName(o.expression);
   }
+  return false;
+}
+
+/** Does an assignment target write a field of the entity? Destructuring too: `[a.host, b.host] = [x, y]`. */
+function writesField(target: ts.Expression, isName: (e: ts.Expression) => boolean): boolean {
+  const t = ts.isParenthesizedExpression(target) ? target.expression : target;
+  if (ts.isPropertyAccessExpression(t) || ts.isElementAccessExpression(t)) return isName(t.expression);
+  if (ts.isArrayLiteralExpression(t)) return t.elements.some((el) => writesField(ts.isSpreadElement(el) ? el.expression : el, isName));
+  if (ts.isObjectLiteralExpression(t)) {
+    return t.properties.some(
+      (p) => (ts.isPropertyAssignment(p) && writesField(p.initializer, isName)) || (ts.isSpreadAssignment(p) && writesField(p.expression, isName)),
+    );
+  }
+  // a default value: `[a.host = 'x'] = []`
+  if (ts.isBinaryExpression(t) && t.operatorToken.kind === ts.SyntaxKind.EqualsToken) return writesField(t.left, isName);
   return false;
 }
 
@@ -74,18 +122,105 @@ function isPersist(facts: ModuleFacts, n: ts.Node, name: string, session: string
   return false;
 }
 
-/** Inserts `session.add(name)` after the last statement of `block` that changes `name`, unless persisted. */
-function addAfterLastChange(facts: ModuleFacts, block: ts.Block | ts.Statement, name: string, session: string, out: RewriteResult): void {
-  const stmts = ts.isBlock(block) ? [...block.statements] : [block];
+/** Hands out names no code in the top-level function uses; one name per site, however often it is visited. */
+type Namer = (site: ts.Node, base: string) => string;
+
+function namer(): Namer {
+  const bySite = new Map<ts.Node, string>();
+  const used = new Map<ts.Node, Set<string>>();
+  return (site, base) => {
+    const given = bySite.get(site);
+    if (given) return given;
+    const scope = topLevelOf(site);
+    let names = used.get(scope);
+    if (!names) {
+      const found = new Set<string>();
+      walk(scope, (n) => void (ts.isIdentifier(n) && found.add(n.text)));
+      used.set(scope, (names = found));
+    }
+    let name = base;
+    for (let i = 2; names.has(name); i++) name = `${base}${i}`;
+    names.add(name);
+    bySite.set(site, name);
+    return name;
+  };
+}
+
+/** Everything one rewrite of a unit needs to place adds. */
+interface Site {
+  facts: ModuleFacts;
+  session: string;
+  out: RewriteResult;
+  names: Namer;
+}
+
+/** `name = ...` as a statement of its own: the name holds another value from here on. */
+function rebinds(st: ts.Statement, name: string): boolean {
+  if (!ts.isExpressionStatement(st)) return false;
+  const e = st.expression;
+  return ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(e.left) && e.left.text === name;
+}
+
+/** The return statement whose value holds `n`, up to `top`; none when a function lies between (its return is not this block's). */
+function returnHolding(n: ts.Node, top: ts.Node): ts.ReturnStatement | undefined {
+  let ret: ts.ReturnStatement | undefined;
+  for (let p = n.parent; p && p !== top.parent; p = p.parent) {
+    if (ts.isFunctionLike(p)) return undefined;
+    if (ts.isReturnStatement(p)) ret ??= p;
+  }
+  return ret;
+}
+
+/** Whether `name` is changed in `body` after offset `pos`, and the body never adds nor saves it. */
+function changedAfter(facts: ModuleFacts, body: ts.Node, name: string, session: string, pos: number): boolean {
+  let changed = false;
+  let persisted = false;
+  walk(body, (n) => {
+    if (n.pos >= pos && isMutation(facts, n, name)) changed = true;
+    if (isPersist(facts, n, name, session)) persisted = true;
+  });
+  return changed && !persisted;
+}
+
+/** Whether `st` can leave the block early (return, throw, break, continue outside nested functions). */
+function mayExit(st: ts.Node): boolean {
+  let exits = false;
+  const visit = (n: ts.Node) => {
+    if (exits || ts.isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isBreakOrContinueStatement(n)) exits = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(st);
+  return exits;
+}
+
+/**
+ * Inserts `session.add(name)` after the last statement of `block` that changes `name`, unless
+ * persisted. `from`: the statement that binds `name` when it is an assignment (the scan starts
+ * there); the scan ends where the block binds the name again (another value, with its own add).
+ * A change made in a return's value gets its add before that return. Answers whether `block`
+ * changes or persists `name` at all.
+ */
+function addAfterLastChange(site: Site, block: ts.Block | ts.Statement, name: string, from?: ts.Statement): boolean {
+  const { facts, session, out } = site;
+  let stmts = ts.isBlock(block) ? [...block.statements] : [block];
+  if (from) stmts = stmts.slice(stmts.indexOf(from));
+  const rebound = stmts.findIndex((st, i) => i > 0 && rebinds(st, name));
+  if (rebound > 0) stmts = stmts.slice(0, rebound);
   let last: ts.Statement | undefined;
   let persisted = false;
   let lastMutation: ts.Node | undefined;
+  const returns = new Map<ts.ReturnStatement, ts.Node>();
   for (const st of stmts) {
     let mutates = false;
     const visit = (n: ts.Node) => {
       if (isMutation(facts, n, name)) {
-        mutates = true;
-        lastMutation = n;
+        const ret = returnHolding(n, st);
+        if (ret) returns.set(ret, n);
+        else {
+          mutates = true;
+          lastMutation = n;
+        }
       }
       if (isPersist(facts, n, name, session)) persisted = true;
       ts.forEachChild(n, visit);
@@ -93,7 +228,14 @@ function addAfterLastChange(facts: ModuleFacts, block: ts.Block | ts.Statement, 
     visit(st);
     if (mutates) last = st;
   }
-  if (!last || persisted || !lastMutation) return;
+  if (persisted) return true;
+  for (const [ret, mutation] of returns) addBeforeReturn(site, ret, name, mutation);
+  if (!last || !lastMutation) return returns.size > 0;
+  // a return of the block that changes the entity again, and that every path from `last` reaches,
+  // has the add already: a second add of one object would make flush lock it twice
+  const i = stmts.indexOf(last);
+  const j = stmts.findIndex((st, k) => k > i && ts.isReturnStatement(st) && returns.has(st));
+  if (j > i && !stmts.slice(i + 1, j).some(mayExit)) return true;
   const change = lastMutation.getText(facts.sf).split('\n')[0].slice(0, 60);
   const detail = `adds \`${session}.add(${name})\` after \`${change}\` so the ROME session saves it (ROME has no dirty tracking)`;
   const indent = indentAt(facts.text, last.getStart(facts.sf));
@@ -109,6 +251,87 @@ function addAfterLastChange(facts: ModuleFacts, block: ts.Block | ts.Statement, 
   } else {
     record(out, 'session-add', lastMutation.getStart(facts.sf), detail, { start: last.end, end: last.end, text: `${facts.eol}${indent}${line}` });
   }
+  return true;
+}
+
+/**
+ * `return ref.update(v)` → `const result = ref.update(v); session.add(ref); return result;`.
+ * The add must follow the change, and the function must return what it returned: update()
+ * answers nothing and Object.assign its target, so the value is kept as it was, not replaced by `ref`.
+ */
+function addBeforeReturn(site: Site, ret: ts.ReturnStatement, name: string, mutation: ts.Node): void {
+  const { facts, session, out } = site;
+  const value = ret.expression!;
+  const result = site.names(ret, 'result');
+  const change = mutation.getText(facts.sf).split('\n')[0].slice(0, 60);
+  const detail = `adds \`${session}.add(${name})\` after \`${change}\`, before the return (which returns the same value, kept in \`${result}\`), so the ROME session saves it (ROME has no dirty tracking)`;
+  const start = ret.getStart(facts.sf);
+  const add = `${session}.add(${name});`;
+  if (ts.isBlock(ret.parent)) {
+    const indent = indentAt(facts.text, start);
+    out.edits.push({ start, end: value.getStart(facts.sf), text: `const ${result} = ` });
+    record(out, 'session-add', mutation.getStart(facts.sf), detail, { start: ret.end, end: ret.end, text: `${facts.eol}${indent}${add}${facts.eol}${indent}return ${result};` });
+  } else {
+    // `if (c) return ref.update(v);`: braces hold the three statements
+    const semi = facts.text[ret.end - 1] === ';' ? '' : ';';
+    out.edits.push({ start, end: value.getStart(facts.sf), text: `{ const ${result} = ` });
+    record(out, 'session-add', mutation.getStart(facts.sf), detail, { start: ret.end, end: ret.end, text: `${semi} ${add} return ${result}; }` });
+  }
+}
+
+/** The load an unbound change changes: `(await _get(...)).update(v)`, `(await q.first()).x = 1`. */
+function changedExpression(facts: ModuleFacts, n: ts.Node): ts.Expression | undefined {
+  if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && facts.rules.methods.update.includes(n.expression.name.text)) return n.expression.expression;
+  if (ts.isCallExpression(n) && n.expression.getText(facts.sf) === 'Object.assign') return n.arguments[0];
+  const target =
+    ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+      ? n.left
+      : (ts.isPostfixUnaryExpression(n) || ts.isPrefixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
+        ? n.operand
+        : undefined;
+  if (target && (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target))) return target.expression;
+  return undefined;
+}
+
+/**
+ * A change of an entity that has no name: bind it, change it, add it.
+ * `(await _get(ctx, id, { session })).update(v);` → `const ref = await _get(...); ref.update(v); session.add(ref);`
+ * Only the text around the load is replaced, so edits other rewriters make inside it still apply.
+ */
+function bindUnboundChange(site: Site, n: ts.Node, load: ts.Expression): void {
+  const { facts, session, out } = site;
+  const stmt = n.parent;
+  const startsWithLoad = load.getStart(facts.sf) === n.getStart(facts.sf);
+  const isStatement = ts.isExpressionStatement(stmt) && stmt.expression === n;
+  const isReturn = ts.isReturnStatement(stmt) && stmt.expression === n;
+  if (!startsWithLoad || !(isStatement || isReturn)) {
+    out.manual.push({
+      node: enclosingStatement(n),
+      pos: n.getStart(facts.sf),
+      reason: `an entity loaded through \`${session}\` is changed here without a name: bind it, change it and \`${session}.add\` it by hand (ROME has no dirty tracking)`,
+    });
+    return;
+  }
+  const call = bare(load);
+  const callee = ts.isCallExpression(call) && ts.isIdentifier(call.expression) ? /^_?([a-z][a-z0-9]*(?:_[a-z0-9]+)*?)_get(?:_|$)/.exec(call.expression.text) : null;
+  const ref = site.names(n, callee ? `${callee[1]}_ref` : 'ref');
+  const result = isReturn ? site.names(stmt, 'result') : '';
+  // a body without braces (`if (c) return (await _get(...)).update(v);`) gets braces and stays on its line
+  const inBlock = ts.isBlock(stmt.parent);
+  const sep = inBlock ? `${facts.eol}${indentAt(facts.text, stmt.getStart(facts.sf))}` : ' ';
+  const paren = ts.isParenthesizedExpression(load);
+  const inner = paren ? load.expression.getStart(facts.sf) : load.getStart(facts.sf);
+  const close = paren ? load.end - 1 : load.end;
+  out.edits.push({ start: stmt.getStart(facts.sf), end: inner, text: `${inBlock ? '' : '{ '}const ${ref} = ` });
+  out.edits.push({ start: close, end: load.end, text: `;${sep}${isReturn ? `const ${result} = ` : ''}${ref}` });
+  const loaded = load.getText(facts.sf).split('\n')[0].slice(0, 60);
+  const change = n.getText(facts.sf).slice(load.end - n.getStart(facts.sf)).split('\n')[0].slice(0, 40);
+  const detail =
+    `binds \`${loaded}\` to \`${ref}\` and adds \`${session}.add(${ref})\` after \`${ref}${change}\` so the ROME session saves it (ROME has no dirty tracking)` +
+    (isReturn ? `; the return returns the same value, kept in \`${result}\`` : '');
+  const semi = inBlock || facts.text[stmt.end - 1] === ';' ? '' : ';';
+  const tail = `${semi}${sep}${session}.add(${ref});` + (isReturn ? `${sep}return ${result};` : '') + (inBlock ? '' : ' }');
+  record(out, 'session-add', n.getStart(facts.sf), detail, { start: stmt.end, end: stmt.end, text: tail });
 }
 
 /**
@@ -143,7 +366,10 @@ export const sessionAddRewriter: Rewriter = {
   description:
     'A SQL session flushes every object it loaded and that changed; a RomeSession has no dirty tracking and writes only what was added. ' +
     'Every entity loaded through the session of a unit of work (a begin() callback, or a function that takes the session) and then ' +
-    'changed (update(values), field writes, Object.assign) gets session.add(obj) after its last change, unless it is already added or saved.',
+    'changed (update(values), field, element and destructuring writes, ++, Object.assign) gets session.add(obj) after its last change, unless it is already added or saved. ' +
+    'It follows the entity into variables declared before the unit (`let ref;`, `let r = null;`) and through query variables built with the session; ' +
+    'a change in a returned value gets its add before the return, which still returns the same value; an entity changed without a name is bound to one first. ' +
+    'Where it cannot tell which path to add on, it marks the code manual.',
   samples: [
     {
       before: `export async function service_update(session: any, id: number) {
@@ -168,34 +394,58 @@ declare const Service: any;
   rewrite(facts) {
     const out = emptyResult();
     const envOf = kindCache(facts, true);
+    const names = namer();
     for (const unit of unitsOfWork(facts)) {
       const env = envOf(unit.body.statements[0] ?? unit.body);
+      const queries = sessionQueries(facts, unit, env);
+      const site: Site = { facts, session: unit.session, out, names };
+      const loads = (e: ts.Expression) => loadsThroughSession(facts, e, unit.session, env, queries);
       walk(unit.body, (n) => {
         // stay in this unit: nested begin() callbacks are units of their own
         if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && ts.isVariableDeclarationList(n.parent)) {
           const kind = kindOf(facts, n.initializer, env);
           const declBlock = n.parent.parent.parent;
-          if (kind === 'entity' && ts.isBlock(declBlock) && loadsThroughSession(facts, n.initializer, unit.session, env)) {
-            addAfterLastChange(facts, declBlock, n.name.text, unit.session, out);
-          }
-          if (kind === 'list' && loadsThroughSession(facts, n.initializer, unit.session, env)) env.set(n.name.text, 'list');
+          if (kind === 'entity' && ts.isBlock(declBlock) && loads(n.initializer)) addAfterLastChange(site, declBlock, n.name.text);
+          if (kind === 'list' && loads(n.initializer)) env.set(n.name.text, 'list');
         }
-        if ((ts.isForOfStatement(n)) && ts.isVariableDeclarationList(n.initializer)) {
+        // `ref = await _get(ctx, id, { session })` into a `let` declared before (outside a begin() callback, or `= null`)
+        if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && ts.isExpressionStatement(n.parent)) {
+          const kind = kindOf(facts, n.right, env);
+          const name = n.left.text;
+          if (kind === 'list' && loads(n.right)) env.set(name, 'list');
+          if (kind === 'entity' && loads(n.right)) {
+            const block = n.parent.parent;
+            const covered = ts.isBlock(block) && addAfterLastChange(site, block, name, n.parent);
+            // changed only past the block that loads it (`if (c) { r = ... } r.update(v)`): which path adds it is not clear
+            if (!covered && changedAfter(facts, unit.body, name, unit.session, n.end)) {
+              out.manual.push({
+                node: n.parent,
+                pos: n.getStart(facts.sf),
+                reason: `\`${name}\` is loaded through \`${unit.session}\` here and changed outside this block: \`${unit.session}.add(${name})\` it after its last change by hand (ROME has no dirty tracking)`,
+              });
+            }
+          }
+        }
+        if (ts.isForOfStatement(n) && ts.isVariableDeclarationList(n.initializer)) {
           const decl = n.initializer.declarations[0];
           if (!decl || !ts.isIdentifier(decl.name)) return;
           const iter = n.expression;
           const isList =
             (ts.isIdentifier(iter) && env.get(iter.text) === 'list') ||
-            ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loadsThroughSession(facts, iter, unit.session, env));
-          if (isList) addAfterLastChange(facts, n.statement, decl.name.text, unit.session, out);
+            ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loads(iter));
+          if (isList) addAfterLastChange(site, n.statement, decl.name.text);
         }
+        const load = changedExpression(facts, n);
+        if (load && ts.isCallExpression(bare(load)) && kindOf(facts, load, env) === 'entity' && loads(load)) bindUnboundChange(site, n, load);
       });
     }
     // a unit nested in another is visited twice: keep one of each edit
     const seen = new Set<string>();
     out.edits = out.edits.filter((e) => !seen.has(`${e.start}:${e.text}`) && !!seen.add(`${e.start}:${e.text}`));
+    // one record per add: `[a.host, b.host] = ...` is one site with two adds, each recorded
     const seenRec = new Set<string>();
-    out.changes = out.changes.filter((c) => !seenRec.has(`${c.pos}`) && !!seenRec.add(`${c.pos}`));
+    const keyOf = (c: ChangeRecord) => (c.edit ? `${c.edit.start}:${c.edit.text}` : `${c.pos}`);
+    out.changes = out.changes.filter((c) => !seenRec.has(keyOf(c)) && !!seenRec.add(keyOf(c)));
     return out;
   },
 };

@@ -224,7 +224,7 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     out,
     'create-lock',
     c.decl.getStart(facts.sf),
-    `uniqueness on ${keysText} checked before the save; lock ${lockLabel(lock)}${keys.length ? '' : ' (per table: the key values are not known before the body runs)'}; body moved to ${inner}${isAsync ? '' : `; ${name} is now async (signature change)`}`,
+    `uniqueness on ${keysText} checked before the save; lock ${lockLabel(lock)}${keys.length ? '' : ' (per table: the wrapper cannot tell the key values, the body sets or changes them before the save)'}; body moved to ${inner}${isAsync ? '' : `; ${name} is now async (signature change)`}`,
     edit,
   );
   if (!isAsync) awaitCallers(facts, name, out);

@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
-import { flattenChain, isChainTop } from '../analyzer/chains.js';
-import { bare, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
+import { flattenChain, isChainTop, type Chain } from '../analyzer/chains.js';
+import { bare, passesSession, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, isAsyncFunction, walk } from '../analyzer/parse.js';
 import { isParameter, lockLabel, lockName, wrapInLock } from './locks.js';
 import { emptyResult, record, type Rewriter } from './types.js';
@@ -22,6 +22,29 @@ function protectedBlock(facts: ModuleFacts, node: ts.Node): ts.FunctionLikeDecla
     return n as ts.FunctionLikeDeclaration;
   }
   return undefined;
+}
+
+/**
+ * When the locking query runs on a session the function was given (not inside a unit of work of
+ * its own), the callers' units of work are what SQL's row lock covered: answers their names.
+ */
+function sessionFromCaller(facts: ModuleFacts, n: ts.Node, chain: Chain, start: number, fn: ts.FunctionLikeDeclaration): string | undefined {
+  for (let p: ts.Node | undefined = n.parent; p && p !== fn; p = p.parent) {
+    const call = p.parent;
+    if (ts.isFunctionLike(p) && ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && facts.rules.methods.begin.includes(call.expression.name.text)) return undefined;
+  }
+  const root = bare(chain.root);
+  const session = start === 1 && ts.isIdentifier(root) ? root.text : ts.isCallExpression(root) ? passesSession(facts, root) : undefined;
+  const names = new Set<string>();
+  const collect = (b: ts.BindingName) => {
+    if (ts.isIdentifier(b)) names.add(b.text);
+    else for (const el of b.elements) if (!ts.isOmittedExpression(el)) collect(el.name);
+  };
+  for (const param of fn.parameters) collect(param.name);
+  if (!session || !names.has(session)) return undefined;
+  const unit = facts.units.find((u) => u.fn === fn || (u.fn && fn.pos >= u.fn.pos && fn.end <= u.fn.end));
+  const callers = unit ? facts.units.filter((u) => u !== unit && u.fn?.body && new RegExp(`\\b${unit.name}\\(`).test(u.fn.body.getText(facts.sf))).map((u) => u.name) : [];
+  return callers.length ? callers.join(', ') : 'its callers';
 }
 
 /** The model of a query chain (`model_query(ctx, models.M)` or `session.query(models.M)`). */
@@ -107,6 +130,12 @@ export async function fixed_ip_associate(session: any, address: string, instance
       const fn = protectedBlock(facts, n);
       if (!fn || !fn.body || !ts.isBlock(fn.body) || !isAsyncFunction(fn)) {
         return manual(`row lock \`${link.name}()\` outside an async unit of work: ROME takes no row locks; wrap the read-modify-write in a distributed lock by hand`);
+      }
+      const callers = sessionFromCaller(facts, n, chain, start, fn);
+      if (callers) {
+        return manual(
+          `row lock \`${link.name}()\` in a helper that runs in its caller's unit of work (the session is a parameter): SQL held the row lock until the caller committed, a lock here would end before the caller writes; take a distributed lock around the callers' units of work (${callers}) by hand`,
+        );
       }
       if (wrapped.has(fn)) return manual(`second row lock \`${link.name}()\` in one unit of work: port-db takes one lock per unit; merge the lock names by hand`);
       wrapped.add(fn);

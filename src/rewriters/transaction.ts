@@ -30,7 +30,7 @@ export const transactionRewriter: Rewriter = {
       names: ['wrap_db_retry', 'wrapDbRetry'],
       helper: 'wrap_db_retry',
       to: 'wrap_db_retry',
-      why: "retries on ROME's DBDeadlock (a lock held elsewhere) with the same options",
+      why: "retries on ROME's DBDeadlock (a lock held elsewhere) as oslo.db did, with the same options (retry_on_disconnect and retry_on_request have nothing to retry on ROME)",
     };
     mapLibraryCalls(facts, out, 'transaction', [retry], (name) => facts.rules.constructs[name] === 'map');
     const flags = new Set(facts.rules.transaction.droppedFlags);

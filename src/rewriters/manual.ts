@@ -15,6 +15,9 @@ const SESSION_REASONS: Record<string, string> = {
   expunge: '`expunge()`: RomeSession has no expunge',
 };
 
+/** Pagination helpers: SQL whatever module they come from. */
+const PAGINATION = new Set(['paginate_query', 'paginateQuery']);
+
 /** True when [pos, end) lies inside one of the ranges. */
 export function inside(ranges: Array<[number, number]>, pos: number, end = pos): boolean {
   return ranges.some(([s, e]) => pos >= s && end <= e);
@@ -85,6 +88,15 @@ export async function f(session: any) {
       if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
         const method = n.expression.name.text;
         if (method in SESSION_REASONS && isSessionExpr(facts, n.expression.expression)) flag(n.expression.name, SESSION_REASONS[method]);
+      }
+      // SQL pagination (oslo.db's paginate_query, or a project's copy of it, as Cinder's
+      // cinder.common.sqlalchemyutils): ROME has no markers, and ignores limit
+      const callee = ts.isCallExpression(n) ? (ts.isIdentifier(n.expression) ? n.expression : ts.isPropertyAccessExpression(n.expression) ? n.expression.name : undefined) : undefined;
+      let root: ts.Expression | undefined = callee && ts.isCallExpression(n) ? n.expression : undefined;
+      while (root && ts.isPropertyAccessExpression(root)) root = root.expression;
+      const fromSql = root !== undefined && ts.isIdentifier(root) && facts.importOf(root)?.isSql === true;
+      if (callee && !fromSql && PAGINATION.has(callee.text) && facts.rules.constructs[callee.text] === 'manual') {
+        flag(callee, `\`${callee.text}()\`: SQL pagination (markers, limit, sort keys): ROME has no markers and ignores limit; page the rows of all() by hand`);
       }
       if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && facts.rules.constructs[n.expression.text] === 'manual') {
         const imp = facts.imports.find((i) => i.bindings.has((n.expression as ts.Identifier).text));

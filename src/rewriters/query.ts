@@ -55,7 +55,8 @@ function isSingleEntity(facts: ModuleFacts, chain: Chain, start: number): boolea
 /** A query on one column (`models.Instance.uuid`): ROME returns bare values, not rows. */
 function isColumnQuery(facts: ModuleFacts, chain: Chain, start: number): boolean {
   const root = bare(chain.root);
-  const args = start === 1 ? chain.links[0].call.arguments : ts.isCallExpression(root) ? root.arguments.slice(1, 2) : [];
+  // every target, not only the first: Manila's model_query(ctx, M, M.resource, M.hard_limit) queries the columns
+  const args = start === 1 ? chain.links[0].call.arguments : ts.isCallExpression(root) ? root.arguments.slice(1) : [];
   return args.some(
     (a) =>
       ts.isPropertyAccessExpression(a) &&
@@ -161,7 +162,10 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
     out.manual.push({
       node: stmt,
       pos: (at ? at.access.name : chain.root).getStart(facts.sf),
-      reason: 'query on a single column: ROME returns bare values, not one-element rows (drop the [0] where the rows are read)',
+      reason:
+        (queryTargets(facts, chain, start)?.length ?? 1) > 1
+          ? "query on columns: ROME's rows are plain arrays, not SQL's named rows (read them by position, not as row.column)"
+          : 'query on a single column: ROME returns bare values, not one-element rows (drop the [0] where the rows are read)',
     });
     flagged = true;
   }

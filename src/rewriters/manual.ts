@@ -15,6 +15,15 @@ const SESSION_REASONS: Record<string, string> = {
   expunge: '`expunge()`: RomeSession has no expunge',
 };
 
+/** What a reviewer needs to know of SQL names that real modules use most (the default says only that ROME lacks the name). */
+const SQL_NAME_REASONS: Record<string, string> = {
+  func: 'SQL functions run in the database and ROME has none: a count is count(), a sum adds up the rows of all(), min/max/coalesce are computed in code',
+  literal_column:
+    'SQL text ROME would store as a value; where it kept a column as it was (`updated_at`), ROME cannot: its save() always sets updated_at',
+  RelationshipProperty: "mapper introspection: ROME has no SQLAlchemy mapper; check the relationship by the model's declared attributes",
+  Subquery: 'ROME has no subqueries: run the inner query first and filter with in_() on its values',
+};
+
 /** Pagination helpers: SQL whatever module they come from. */
 const PAGINATION = new Set(['paginate_query', 'paginateQuery']);
 
@@ -81,7 +90,13 @@ export async function f(session: any) {
       // `orm.relationship`: a name the target has, reached through the namespace (the import rewriter maps it)
       if (mappedChain(facts, id)) return;
       const imported = facts.sqlBindings.get(id.text)!;
-      const what = id.text === 'text' ? 'raw SQL `text(...)`: ROME has no SQL engine' : `\`${id.text}\` from ${imported.specifier} has no ROME equivalent`;
+      const name = imported.bindings.get(id.text) ?? id.text;
+      const what =
+        id.text === 'text'
+          ? 'raw SQL `text(...)`: ROME has no SQL engine'
+          : name in SQL_NAME_REASONS
+            ? `\`${id.text}\` (${imported.specifier}): ${SQL_NAME_REASONS[name]}`
+            : `\`${id.text}\` from ${imported.specifier} has no ROME equivalent`;
       flag(id, what);
     });
     walk(facts.sf, (n) => {

@@ -1,15 +1,60 @@
 import ts from '../ts.cjs';
-import { isSessionExpr } from '../analyzer/module.js';
-import { walk } from '../analyzer/parse.js';
-import { emptyResult, record, type Rewriter } from './types.js';
+import { isSessionExpr, passesSession, type ModuleFacts } from '../analyzer/module.js';
+import { isAsyncFunction, walk } from '../analyzer/parse.js';
+import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 import { mapLibraryCalls } from './library.js';
+
+/**
+ * SQL's session flushes what was added before it runs a query (autoflush); ROME's does not, so
+ * `session.add(ref)` followed, in the same unit of work, by a read through that session would
+ * not find `ref` (Cinder's snapshot_create reads its snapshot back and raised SnapshotNotFound).
+ * There the add of a new object becomes `await ref.save(session)`: add and flush, what autoflush did.
+ */
+function autoflush(facts: ModuleFacts, out: RewriteResult, unit: ts.Block, session: string): void {
+  const statements = unit.statements;
+  statements.forEach((st, i) => {
+    if (!ts.isExpressionStatement(st) || !ts.isCallExpression(st.expression)) return;
+    const call = st.expression;
+    if (!ts.isPropertyAccessExpression(call.expression) || !ts.isIdentifier(call.expression.expression) || call.expression.expression.text !== session) return;
+    if (!facts.rules.methods.add.includes(call.expression.name.text) || call.arguments.length !== 1 || !ts.isIdentifier(call.arguments[0])) return;
+    const ref = call.arguments[0].text;
+    // a new object: one loaded and changed is session-add's (and a read of it is rarer)
+    const isNew = statements.slice(0, i).some(
+      (d) => ts.isVariableStatement(d) && d.declarationList.declarations.some((v) => ts.isIdentifier(v.name) && v.name.text === ref && v.initializer && ts.isNewExpression(v.initializer)),
+    );
+    if (!isNew) return;
+    const readsLater = statements.slice(i + 1).some((later) => readsThrough(facts, later, session));
+    if (!readsLater) return;
+    const save = facts.rules.methods.save[0];
+    record(out, 'transaction', call.getStart(facts.sf), `\`${call.getText(facts.sf)}\` → \`await ${ref}.${save}(${session})\`: SQL flushed it before the read that follows in this unit of work (autoflush); ROME does not, so the read would miss it`, {
+      start: call.getStart(facts.sf),
+      end: call.end,
+      text: `await ${ref}.${save}(${session})`,
+    });
+  });
+}
+
+/** Whether a statement queries through `session`: `session.query(...)`, or a call handed the session. */
+function readsThrough(facts: ModuleFacts, node: ts.Node, session: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || !ts.isCallExpression(n)) return ts.forEachChild(n, visit);
+    const e = n.expression;
+    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === session && e.name.text === 'query') found = true;
+    else if (passesSession(facts, n) === session) found = true;
+    if (!found) ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
 
 export const transactionRewriter: Rewriter = {
   id: 'transaction',
   title: "Units of work stay on RomeSession's begin, without SQL-only flags",
   description:
     "session.begin(...) is kept: RomeSession has begin. Its subtransactions and nested flags are dropped and recorded: ROME has no " +
-    'savepoints and no rollback, so what a callback saved before an error stays saved. oslo.db\'s retry decorator ' +
+    'savepoints and no rollback, so what a callback saved before an error stays saved. An add read back in the same unit of ' +
+    'work becomes save(session) (SQL flushed it before the read; ROME has no autoflush). oslo.db\'s retry decorator ' +
     '(wrap_db_retry) becomes a generated helper of the same name that retries on ROME\'s DBDeadlock with the same options.',
   samples: [
     {
@@ -37,6 +82,10 @@ export const transactionRewriter: Rewriter = {
     walk(facts.sf, (n) => {
       if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;
       if (n.expression.name.text !== facts.rules.transaction.method || !isSessionExpr(facts, n.expression.expression)) return;
+      const target = n.expression.expression;
+      for (const arg of n.arguments) {
+        if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && ts.isBlock(arg.body) && ts.isIdentifier(target) && isAsyncFunction(arg)) autoflush(facts, out, arg.body, target.text);
+      }
       const isFlags = (arg: ts.Expression) =>
         ts.isObjectLiteralExpression(arg) && arg.properties.length > 0 && arg.properties.every((p) => flags.has(p.name?.getText(facts.sf) ?? ''));
       const detail = (arg: ts.Expression) =>

@@ -3,6 +3,7 @@ import ts from '../ts.cjs';
 import { mappedChain, type ImportInfo, type ModuleFacts } from '../analyzer/module.js';
 import { ownLines } from '../analyzer/edits.js';
 import { HELPERS } from './helpers.js';
+import { walk } from '../analyzer/parse.js';
 import { inside, referencesTo } from './manual.js';
 import { importedHelpers } from './session.js';
 import { emptyResult, record, type RewriteContext, type Rewriter, type RewriteResult } from './types.js';
@@ -57,6 +58,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
     const out = emptyResult();
     const manualRanges: Array<[number, number]> = ctx.manual.map((m) => [m.node.getStart(facts.sf), m.node.end]);
     const reemitted = new Set([...importedHelpers(facts, 'session'), ...importedHelpers(facts, 'query')]);
+    const rewrittenAway = unusedAfterRewrites(facts, ctx.deleted);
     const mapped: string[] = [];
     const renames = new Map<string, string>();
     let targetImport: ImportInfo | undefined;
@@ -125,8 +127,17 @@ export const q = (a: any, b: any) => or_(a, b, models);
       }
       if (!imp.specifier.startsWith('.')) continue;
       const names = [...imp.bindings.keys()];
-      const gone = names.filter((n) => reemitted.has(n));
-      const kept = names.filter((n) => !reemitted.has(n));
+      // a name whose every use was rewritten away (`db_api.get_session()` → `get_session()`) goes like a re-emitted one
+      const unused = new Set(names.filter((n) => rewrittenAway.has(n)));
+      const gone = names.filter((n) => reemitted.has(n) || unused.has(n));
+      const goneWhy = (list: string[]) =>
+        [
+          list.some((n) => reemitted.has(n)) ? `${list.filter((n) => reemitted.has(n)).join(', ')} re-emitted in this module` : '',
+          list.some((n) => !reemitted.has(n)) ? `${list.filter((n) => !reemitted.has(n)).join(', ')} no longer used (its uses were rewritten)` : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
+      const kept = names.filter((n) => !gone.includes(n));
       if (ctx.portedModels && gone.length === 0 && resolve(ctx.sourceDir, imp.specifier).replace(/\.[cm]?[jt]sx?$/, '') === ctx.portedModels) {
         // the same specifier now names the models port beside the output: ROME entities
         record(out, 'import', at, `\`${imp.specifier}\` now imports the ported models (ROME entities, written beside this module by the models port)`);
@@ -135,14 +146,14 @@ export const q = (a: any, b: any) => or_(a, b, models);
       const target = repoint(imp.specifier, ctx.sourceDir, ctx.outputDir);
       if (kept.length === 0 && gone.length > 0) {
         const [s, e] = ownLines(facts.text, at, imp.decl.end);
-        record(out, 'import', at, `\`${imp.specifier}\` import removed: ${gone.join(', ')} re-emitted in this module`, { start: s, end: e, text: '' });
+        record(out, 'import', at, `\`${imp.specifier}\` import removed: ${goneWhy(gone)}`, { start: s, end: e, text: '' });
         continue;
       }
       if (gone.length > 0) {
         const named = imp.decl.importClause?.namedBindings;
         if (named && ts.isNamedImports(named)) {
-          const els = named.elements.filter((el) => !reemitted.has(el.name.text)).map((el) => el.getText(facts.sf));
-          record(out, 'import', at, `${gone.join(', ')} no longer imported from \`${imp.specifier}\`: re-emitted in this module`, {
+          const els = named.elements.filter((el) => !reemitted.has(el.name.text) && !unused.has(el.name.text)).map((el) => el.getText(facts.sf));
+          record(out, 'import', at, `${gone.join(', ')} no longer imported from \`${imp.specifier}\`: ${goneWhy(gone)}`, {
             start: named.getStart(facts.sf),
             end: named.end,
             text: `{ ${els.join(', ')} }`,
@@ -202,6 +213,25 @@ export const q = (a: any, b: any) => or_(a, b, models);
     return out;
   },
 };
+
+/**
+ * The names of relative imports whose every use was rewritten away (`db_api.get_session()` →
+ * `get_session()`): used before, used nowhere outside the deleted ranges now. One walk for all.
+ */
+function unusedAfterRewrites(facts: ModuleFacts, deleted: Array<[number, number]>): Set<string> {
+  const names = new Set(facts.imports.filter((i) => i.specifier.startsWith('.')).flatMap((i) => [...i.bindings.keys()]));
+  const seen = new Set<string>();
+  const used = new Set<string>();
+  walk(facts.sf, (n) => {
+    if (!ts.isIdentifier(n) || !names.has(n.text)) return;
+    const p = n.parent;
+    if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return;
+    if ((ts.isPropertyAccessExpression(p) && p.name === n) || (!ts.isShorthandPropertyAssignment(p) && (p as { name?: ts.Node }).name === n)) return;
+    seen.add(n.text);
+    if (!inside(deleted, n.getStart(facts.sf), n.end)) used.add(n.text);
+  });
+  return new Set([...seen].filter((n) => !used.has(n)));
+}
 
 /** The start of pos's line when only whitespace stands before pos on it; else pos. */
 function lineStartIfBlank(text: string, pos: number): number {

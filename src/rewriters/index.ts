@@ -27,7 +27,8 @@ export const REWRITERS: Rewriter[] = [
 ];
 
 /** The pipeline of the models module (db/sqlalchemy/models.ts → db/discovery/models.ts). */
-export const MODELS_REWRITERS: Rewriter[] = [modelsRewriter, manualRewriter, importRewriter];
+// the session rewriter too: a model method that opens a session (Glance's save()) gets the same helper
+export const MODELS_REWRITERS: Rewriter[] = [modelsRewriter, sessionRewriter, manualRewriter, importRewriter];
 
 /** Every change kind, once, in pipeline order: what `port-db rules` and docs/RULES.md list. */
 export const ALL_REWRITERS: Rewriter[] = [...new Set([...REWRITERS.slice(0, -2), modelsRewriter, ...REWRITERS.slice(-2)])];

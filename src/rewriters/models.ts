@@ -4,7 +4,6 @@ import { ownLines } from '../analyzer/edits.js';
 import { calleeName } from '../analyzer/chains.js';
 import { indentAt, walk } from '../analyzer/parse.js';
 import { emptyResult, record, type RewriteResult, type Rewriter } from './types.js';
-import { entitySessionArguments } from './session.js';
 
 /** Static members that only describe SQL DDL (ROME creates no tables). */
 const TABLE_ARGS = new Set(['__table_args__']);
@@ -316,7 +315,6 @@ export class Service extends Entity {
         dropTableArgs(facts, out, st, m);
       }
     }
-    entitySessionArguments(facts, out, 'models');
     return out;
   },
 };

@@ -13,6 +13,21 @@ export function importedHelpers(facts: ModuleFacts, kind: 'session' | 'query'): 
     if (imp.specifier === facts.rules.target.module) continue;
     for (const local of imp.bindings.keys()) if (wanted.has(local)) out.push(local);
   }
+  // reached through a namespace of the module's own package (`db_api.get_session()` in Glance's models)
+  for (const call of namespacedHelperCalls(facts, kind)) if (!out.includes(call.name.text)) out.push(call.name.text);
+  return out;
+}
+
+/** `ns.get_session(...)` where `ns` is a namespace import of a relative module (the api, a session module). */
+export function namespacedHelperCalls(facts: ModuleFacts, kind: 'session' | 'query'): ts.PropertyAccessExpression[] {
+  const names = kind === 'session' ? facts.rules.sessionFactories : facts.rules.queryHelpers;
+  const out: ts.PropertyAccessExpression[] = [];
+  walk(facts.sf, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !ts.isIdentifier(n.expression.expression)) return;
+    if (!names.includes(n.expression.name.text)) return;
+    const imp = facts.importOf(n.expression.expression);
+    if (imp && imp.specifier.startsWith('.') && imp.bindings.get(n.expression.expression.text) === '*') out.push(n.expression);
+  });
   return out;
 }
 
@@ -66,12 +81,18 @@ export function f() {
   rewrite(facts) {
     const out = emptyResult();
     const names = importedHelpers(facts, 'session');
+    for (const access of namespacedHelperCalls(facts, 'session')) {
+      // the call keeps its arguments; the namespace goes (the helper is emitted in this module)
+      const start = access.getStart(facts.sf);
+      out.edits.push({ start, end: access.name.getStart(facts.sf), text: '' });
+      record(out, 'session', start, `\`${access.getText(facts.sf)}()\` → \`${access.name.text}()\`: the session factory is re-emitted in this module and returns a RomeSession`);
+    }
     if (names.length > 0) {
       out.needs.push({ kind: 'helper', id: 'get_session' });
       record(out, 'session', importPos(facts, names[0]), `${names.join(', ')} re-emitted in this module: returns a new RomeSession instead of an SQL session`);
     }
     for (const name of handWrittenHelpers(facts, 'session')) portSessionFactory(facts, out, name);
-    entitySessionArguments(facts, out, 'session');
+    entitySessionArguments(facts, out);
     return out;
   },
 };
@@ -180,13 +201,14 @@ function removalRange(facts: ModuleFacts, st: ts.Statement): [number, number] {
  * object would be taken for a session. Only an object that holds the session option alone is
  * rewritten; a query's `delete({ synchronize_session })` has no such option.
  */
-export function entitySessionArguments(facts: ModuleFacts, out: RewriteResult, kind: 'session' | 'models'): void {
+export function entitySessionArguments(facts: ModuleFacts, out: RewriteResult): void {
   const methods = new Set([...facts.rules.methods.save, ...facts.rules.methods.softDelete, ...facts.rules.methods.delete]);
   // a method the models define themselves keeps the signature they gave it (Cinder's delete({ session }))
   const overridden = new Set([...(facts.models?.values() ?? [])].flatMap((m) => [...(m.methods ?? [])]));
   walk(facts.sf, (n) => {
     if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !methods.has(n.expression.name.text)) return;
-    if (overridden.has(n.expression.name.text) && !(kind === 'models' && n.expression.expression.kind === ts.SyntaxKind.SuperKeyword)) return;
+    // `super.save({ session })` inside such an override is ROME's own method
+    if (overridden.has(n.expression.name.text) && n.expression.expression.kind !== ts.SyntaxKind.SuperKeyword) return;
     const [arg, ...more] = n.arguments;
     if (!arg || more.length > 0 || !ts.isObjectLiteralExpression(arg) || arg.properties.length !== 1) return;
     const p = arg.properties[0];
@@ -194,7 +216,7 @@ export function entitySessionArguments(facts: ModuleFacts, out: RewriteResult, k
     const value = ts.isShorthandPropertyAssignment(p) ? p.name.getText(facts.sf) : ts.isPropertyAssignment(p) ? p.initializer.getText(facts.sf) : undefined;
     if (value === undefined) return;
     const call = `${n.expression.getText(facts.sf)}()`;
-    record(out, kind, arg.getStart(facts.sf), `\`${call.replace('()', `(${arg.getText(facts.sf)})`)}\` → \`${call.replace('()', `(${value})`)}\`: ROME's entity methods take the session itself, not an options object`, {
+    record(out, 'session', arg.getStart(facts.sf), `\`${call.replace('()', `(${arg.getText(facts.sf)})`)}\` → \`${call.replace('()', `(${value})`)}\`: ROME's entity methods take the session itself, not an options object`, {
       start: arg.getStart(facts.sf),
       end: arg.end,
       text: value,

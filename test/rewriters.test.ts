@@ -93,3 +93,38 @@ describe('every removal is named in its record', () => {
     expect(details).toContain('dropped `.options(joinedload(column))`: ROME loads relations lazily; the loop over `columns_to_join` that only added them is removed with it');
   });
 });
+
+describe('every change is named in its record, under its own kind', () => {
+  const details = (file: string, kind = 'transaction') => {
+    const { report } = portText(readFileSync(join(FIXTURES, kind, file), 'utf8'));
+    return [...report.module.changes, ...report.functions.flatMap((f) => f.changes)].filter((c) => c.kind === kind).map((c) => c.detail);
+  };
+
+  it('transaction: a flag object, on one line even when the source spreads it over several', () => {
+    expect(details('flag-before-callback.input.ts')).toEqual([
+      'dropped `{ subtransactions: true }` from begin(): ROME has no subtransactions or savepoints (and no rollback)',
+      'dropped `{ subtransactions: true, nested: true, }` from begin(): ROME has no subtransactions or savepoints (and no rollback)',
+    ]);
+  });
+
+  it('transaction: the retry decorator, as the source spelled it', () => {
+    expect(details('wrap-db-retry.input.ts')).toEqual([
+      "`oslo_db_api.wrap_db_retry` → generated `wrap_db_retry`: retries on ROME's DBDeadlock (a lock held elsewhere) with the same options",
+      "`wrapDbRetry` → generated `wrap_db_retry`: retries on ROME's DBDeadlock (a lock held elsewhere) with the same options",
+    ]);
+  });
+
+  it('loader-option: each removal, the options on one line even when the source spreads them over several', () => {
+    expect(details('self-assign.input.ts', 'loader-option')).toEqual(Array(3).fill("dropped `.options(joinedload('info_cache'))`: ROME loads relations lazily"));
+    expect(details('multiline-and-values.input.ts', 'loader-option')).toEqual([
+      "dropped `.options( joinedload('info_cache'), undefer('user_data'), )`: ROME loads relations lazily",
+    ]);
+  });
+
+  it('row-lock: the lock, named after the table and key, and a second lock call on the same query', () => {
+    expect(details('lock-asked-twice.input.ts', 'row-lock')).toEqual([
+      '`with_lockmode()` removed (ROME takes no row locks); the unit of work runs under lock fixed_ips:{address}, released in finally',
+      '`with_for_update()` removed too (a second row lock on the same query)',
+    ]);
+  });
+});

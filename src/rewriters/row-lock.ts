@@ -26,7 +26,8 @@ function protectedBlock(facts: ModuleFacts, node: ts.Node): ts.FunctionLikeDecla
 
 /**
  * When the locking query runs on a session the function was given (not inside a unit of work of
- * its own), the callers' units of work are what SQL's row lock covered: answers their names.
+ * its own) and the function writes nothing itself, the callers' units of work are what SQL's row
+ * lock covered: answers their names.
  */
 function sessionFromCaller(facts: ModuleFacts, n: ts.Node, chain: Chain, start: number, fn: ts.FunctionLikeDeclaration): string | undefined {
   for (let p: ts.Node | undefined = n.parent; p && p !== fn; p = p.parent) {
@@ -42,9 +43,35 @@ function sessionFromCaller(facts: ModuleFacts, n: ts.Node, chain: Chain, start: 
   };
   for (const param of fn.parameters) collect(param.name);
   if (!session || !names.has(session)) return undefined;
+  // a function that writes what it locked (save flushes) is covered by a lock around its body
+  const writes = new Set([...facts.rules.methods.save, ...facts.rules.methods.add, ...facts.rules.methods.update, ...facts.rules.methods.softDelete, ...facts.rules.methods.delete, 'flush']);
+  let writesItself = false;
+  walk(fn, (w) => {
+    if (ts.isCallExpression(w) && ts.isPropertyAccessExpression(w.expression) && writes.has(w.expression.name.text)) writesItself = true;
+    // a field written (`ref.x = 1`, `[a.x, b.x] = ...`): session-add persists it in this function
+    const assigned = ts.isBinaryExpression(w) && w.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && w.operatorToken.kind <= ts.SyntaxKind.LastAssignment ? w.left : undefined;
+    if (assigned && (ts.isPropertyAccessExpression(assigned) || ts.isElementAccessExpression(assigned) || ts.isArrayLiteralExpression(assigned) || ts.isObjectLiteralExpression(assigned))) writesItself = true;
+  });
+  if (writesItself) return undefined;
   const unit = facts.units.find((u) => u.fn === fn || (u.fn && fn.pos >= u.fn.pos && fn.end <= u.fn.end));
   const callers = unit ? facts.units.filter((u) => u !== unit && u.fn?.body && new RegExp(`\\b${unit.name}\\(`).test(u.fn.body.getText(facts.sf))).map((u) => u.name) : [];
   return callers.length ? callers.join(', ') : 'its callers';
+}
+
+/**
+ * The body already runs under the lock an earlier port put it in (`const lock_name = ...;
+ * await acquire_lock(lock_name);`): a row lock left in it is a second one, kept for a human, so
+ * porting a port changes nothing.
+ */
+function isLockedByPortDb(facts: ModuleFacts, body: ts.Block): boolean {
+  const [decl, acquire] = body.statements;
+  return (
+    decl !== undefined &&
+    ts.isVariableStatement(decl) &&
+    decl.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === 'lock_name') &&
+    acquire !== undefined &&
+    /^await acquire_lock\(lock_name\);$/.test(acquire.getText(facts.sf))
+  );
 }
 
 /** The model of a query chain (`model_query(ctx, models.M)` or `session.query(models.M)`). */
@@ -137,8 +164,15 @@ export async function fixed_ip_associate(session: any, address: string, instance
           `row lock \`${link.name}()\` in a helper that runs in its caller's unit of work (the session is a parameter): SQL held the row lock until the caller committed, a lock here would end before the caller writes; take a distributed lock around the callers' units of work (${callers}) by hand`,
         );
       }
-      if (wrapped.has(fn)) return manual(`second row lock \`${link.name}()\` in one unit of work: port-db takes one lock per unit; merge the lock names by hand`);
+      if (wrapped.has(fn) || isLockedByPortDb(facts, fn.body)) return manual(`second row lock \`${link.name}()\` in one unit of work: port-db takes one lock per unit; merge the lock names by hand`);
       wrapped.add(fn);
+      // the lock is all or nothing: code kept for a human that drops one of its edits drops them all
+      const [from, needsFrom] = [out.edits.length, out.needs.length];
+      const group = {};
+      const seal = () => {
+        for (const e of out.edits.slice(from)) e.group = group;
+        for (const need of out.needs.slice(needsFrom)) need.edit ??= out.edits[from];
+      };
       const modelName = modelOf(facts, chain.root, start === 1 ? chain.links[0].call : undefined);
       const model = modelName ? facts.models?.get(modelName) : undefined;
       const table = model?.table ?? (modelName ? modelName.toLowerCase() : 'rows');
@@ -178,6 +212,7 @@ export async function fixed_ip_associate(session: any, address: string, instance
         `\`${link.name}()\` removed (ROME takes no row locks); the unit of work runs under lock ${lockLabel(name)}, released in finally`,
         edit,
       );
+      seal();
     });
     return out;
   },

@@ -11,7 +11,7 @@ interface Unit {
   session: string;
 }
 
-/** `session.begin(async () => {...})` callbacks, and bodies of functions that take a required `session`. */
+/** `session.begin(async () => {...})` callbacks, and bodies of functions that take a required `session` (or `{ session }`). */
 function unitsOfWork(facts: ModuleFacts): Unit[] {
   const units: Unit[] = [];
   walk(facts.sf, (n) => {
@@ -23,7 +23,12 @@ function unitsOfWork(facts: ModuleFacts): Unit[] {
       }
     }
     if (ts.isFunctionLike(n) && 'body' in n && n.body && ts.isBlock(n.body)) {
-      const p = n.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === 'session' && !p.questionToken && !p.initializer);
+      // `session: Session`, or a required options object `{ session }: { session: Session }`
+      const named = (b: ts.BindingName) =>
+        ts.isIdentifier(b)
+          ? b.text === 'session'
+          : ts.isObjectBindingPattern(b) && b.elements.some((el) => !el.propertyName && !el.initializer && !el.dotDotDotToken && ts.isIdentifier(el.name) && el.name.text === 'session');
+      const p = n.parameters.find((p) => named(p.name) && !p.questionToken && !p.initializer);
       if (p) units.push({ body: n.body, session: 'session' });
     }
   });

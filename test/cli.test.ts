@@ -25,7 +25,7 @@ describe('port-db port', () => {
     const r = run(['port', dir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ported 1 module/);
-    expect(r.stdout).toMatch(/functions 63 · unchanged \d+ · ported \d+ · manual \d+/);
+    expect(r.stdout).toMatch(/functions 66 · unchanged \d+ · ported \d+ · manual \d+/);
     for (const f of ['api.ts', 'PORT-REPORT.md', 'port-report.json']) {
       const written = readFileSync(join(dir, 'nova', 'db', 'discovery', f), 'utf8');
       expect(written).toBe(readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'discovery', f), 'utf8'));

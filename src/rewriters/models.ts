@@ -173,26 +173,32 @@ function dropColumnOptions(facts: ModuleFacts, out: RewriteResult, member: ts.Pr
   if (!call || !ts.isCallExpression(call) || calleeName(call) !== 'Column') return;
   const column = ts.isIdentifier(member.name) ? member.name.text : member.name.getText(facts.sf);
   const args = call.arguments;
+  const detailOf = (p: ts.ObjectLiteralElementLike) =>
+    `column \`${column}\`: option \`${clip(p.getText(facts.sf), 40)}\` dropped: ${DDL_COLUMN_OPTIONS[(p as ts.PropertyAssignment).name.getText(facts.sf)]}`;
   args.forEach((arg, i) => {
     if (!ts.isObjectLiteralExpression(arg)) return;
     const props = arg.properties;
     const dropped = props.filter((p) => ts.isPropertyAssignment(p) && p.name.getText(facts.sf) in DDL_COLUMN_OPTIONS);
     if (dropped.length === 0) return;
     const keep = props.filter((p) => !dropped.includes(p));
-    let edit;
     if (keep.length === 0) {
       // the whole options argument goes, with the comma before it
       const start = i > 0 ? args[i - 1].end : arg.getStart(facts.sf);
-      edit = { start, end: i > 0 ? arg.end : args[i + 1]?.getStart(facts.sf) ?? arg.end, text: '' };
-    } else {
-      edit = { start: props[0].getStart(facts.sf), end: props[props.length - 1].end, text: keep.map((p) => p.getText(facts.sf)).join(', ') };
+      const edit = { start, end: i > 0 ? arg.end : args[i + 1]?.getStart(facts.sf) ?? arg.end, text: '' };
+      dropped.forEach((p, k) => {
+        if (k === 0) record(out, 'models', p.getStart(facts.sf), detailOf(p), edit);
+        else out.changes.push({ kind: 'models', pos: p.getStart(facts.sf), detail: detailOf(p), edit });
+      });
+      return;
     }
-    dropped.forEach((p, k) => {
-      const key = (p as ts.PropertyAssignment).name.getText(facts.sf);
-      const detail = `column \`${column}\`: option \`${clip(p.getText(facts.sf), 40)}\` dropped: ${DDL_COLUMN_OPTIONS[key]}`;
-      if (k === 0) record(out, 'models', p.getStart(facts.sf), detail, edit);
-      else out.changes.push({ kind: 'models', pos: p.getStart(facts.sf), detail, edit });
-    });
+    // each option is deleted with its comma, so what it held (`server_default: false_()`) goes
+    // with it: no SQL is left to mark
+    for (const p of dropped) {
+      const j = props.indexOf(p);
+      const keptBefore = props.slice(0, j).some((q) => !dropped.includes(q));
+      const edit = keptBefore ? { start: props[j - 1].end, end: p.end, text: '' } : { start: p.getStart(facts.sf), end: props[j + 1].getStart(facts.sf), text: '' };
+      record(out, 'models', p.getStart(facts.sf), detailOf(p), edit);
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
 import { bare, isSessionExpr, kindOf, passesSession, queryStart, type ModuleFacts, type ValueKind, kindCache } from '../analyzer/module.js';
+import { entityDictHelpers } from '../analyzer/dicts.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
 import { emptyResult, record, type ChangeRecord, type Rewriter, type RewriteResult } from './types.js';
 
@@ -10,7 +11,7 @@ interface Unit {
   session: string;
 }
 
-/** `session.begin(async () => {...})` callbacks, and bodies of functions that take a required `session`. */
+/** `session.begin(async () => {...})` callbacks, and bodies of functions that take a required `session` (or `{ session }`). */
 function unitsOfWork(facts: ModuleFacts): Unit[] {
   const units: Unit[] = [];
   walk(facts.sf, (n) => {
@@ -22,7 +23,12 @@ function unitsOfWork(facts: ModuleFacts): Unit[] {
       }
     }
     if (ts.isFunctionLike(n) && 'body' in n && n.body && ts.isBlock(n.body)) {
-      const p = n.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === 'session' && !p.questionToken && !p.initializer);
+      // `session: Session`, or a required options object `{ session }: { session: Session }`
+      const named = (b: ts.BindingName) =>
+        ts.isIdentifier(b)
+          ? b.text === 'session'
+          : ts.isObjectBindingPattern(b) && b.elements.some((el) => !el.propertyName && !el.initializer && !el.dotDotDotToken && ts.isIdentifier(el.name) && el.name.text === 'session');
+      const p = n.parameters.find((p) => named(p.name) && !p.questionToken && !p.initializer);
       if (p) units.push({ body: n.body, session: 'session' });
     }
   });
@@ -75,9 +81,28 @@ function bindingOf(n: ts.Node): { name: string; value: ts.Expression } | undefin
   return undefined;
 }
 
+/**
+ * Whether `e` is the entity `name`: a variable, or an element of a dict of entities written as
+ * `usages[resource]` (`name` is then that text without spaces).
+ */
+function isRef(e: ts.Expression, name: string): boolean {
+  if (ts.isIdentifier(e)) return e.text === name;
+  return (ts.isElementAccessExpression(e) || ts.isPropertyAccessExpression(e)) && isElementName(name) && refText(e) === name;
+}
+
+/** Whether an entity's name is an element of a dict (`usages[res]`, `usages.volumes`), not a variable. */
+function isElementName(name: string): boolean {
+  return /[[.]/.test(name);
+}
+
+/** The text naming an entity reached through a dict: `usages[resource]`, spaces dropped. */
+function refText(e: ts.Expression): string {
+  return e.getText().replace(/\s+/g, '');
+}
+
 /** Is `n` a change of the entity `name`? update(values), field writes, Object.assign. */
 function isMutation(facts: ModuleFacts, n: ts.Node, name: string): boolean {
-  const isName = (e: ts.Expression) => ts.isIdentifier(e) && e.text === name;
+  const isName = (e: ts.Expression) => isRef(e, name);
   if (ts.isCallExpression(n)) {
     const c = n.expression;
     if (ts.isPropertyAccessExpression(c) && isName(c.expression) && facts.rules.methods.update.includes(c.name.text)) return true;
@@ -114,9 +139,9 @@ function isPersist(facts: ModuleFacts, n: ts.Node, name: string, session: string
   const target = n.expression.expression;
   const method = n.expression.name.text;
   if (ts.isIdentifier(target) && target.text === session && facts.rules.methods.add.includes(method)) {
-    return n.arguments.some((a) => a.getText().split(/\W+/).includes(name));
+    return n.arguments.some((a) => (isElementName(name) ? refText(a).includes(name) : a.getText().split(/\W+/).includes(name)));
   }
-  if (ts.isIdentifier(target) && target.text === name) {
+  if (isRef(target, name)) {
     return facts.rules.methods.save.includes(method) || facts.rules.methods.softDelete.includes(method) || method === 'delete';
   }
   return false;
@@ -158,7 +183,7 @@ interface Site {
 function rebinds(st: ts.Statement, name: string): boolean {
   if (!ts.isExpressionStatement(st)) return false;
   const e = st.expression;
-  return ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(e.left) && e.left.text === name;
+  return ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isRef(e.left, name);
 }
 
 /** The return statement whose value holds `n`, up to `top`; none when a function lies between (its return is not this block's). */
@@ -205,7 +230,9 @@ function addAfterLastChange(site: Site, block: ts.Block | ts.Statement, name: st
   const { facts, session, out } = site;
   let stmts = ts.isBlock(block) ? [...block.statements] : [block];
   if (from) stmts = stmts.slice(stmts.indexOf(from));
-  const rebound = stmts.findIndex((st, i) => i > 0 && rebinds(st, name));
+  // an element of a dict written again (`usages[r] = await create(...)`) is changed after it as
+  // the same slot: the add after the last change persists what the slot holds
+  const rebound = isElementName(name) ? -1 : stmts.findIndex((st, i) => i > 0 && rebinds(st, name));
   if (rebound > 0) stmts = stmts.slice(0, rebound);
   let last: ts.Statement | undefined;
   let persisted = false;
@@ -277,6 +304,113 @@ function addBeforeReturn(site: Site, ret: ts.ReturnStatement, name: string, muta
     out.edits.push({ start, end: value.getStart(facts.sf), text: `{ const ${result} = ` });
     record(out, 'session-add', mutation.getStart(facts.sf), detail, { start: ret.end, end: ret.end, text: `${semi} ${add} return ${result}; }` });
   }
+}
+
+/** A key that names the same entity wherever it is read in the unit: a name, a field of a name, a literal. */
+function isPlainKey(e: ts.Expression): boolean {
+  if (ts.isIdentifier(e) || ts.isStringLiteral(e) || ts.isNumericLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return true;
+  return ts.isPropertyAccessExpression(e) && isPlainKey(e.expression);
+}
+
+function rootName(e: ts.Expression): string | undefined {
+  if (ts.isIdentifier(e)) return e.text;
+  return ts.isPropertyAccessExpression(e) ? rootName(e.expression) : undefined;
+}
+
+/** Whether `name` is declared (a variable, a parameter, a loop variable) anywhere in `node`. */
+function declares(node: ts.Node, name: string): boolean {
+  let found = false;
+  const check = (n: ts.Node) => {
+    if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name) && n.name.text === name) found = true;
+  };
+  check(node);
+  walk(node, check);
+  return found;
+}
+
+/** Whether `name` is written anywhere in `node` after its declaration (`=`, `+=`, `++`). */
+function reassigned(node: ts.Node, name: string): boolean {
+  let found = false;
+  walk(node, (n) => {
+    const isName = (e: ts.Expression) => ts.isIdentifier(e) && e.text === name;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && isName(n.left)) found = true;
+    if ((ts.isPostfixUnaryExpression(n) || ts.isPrefixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && isName(n.operand)) found = true;
+  });
+  return found;
+}
+
+/**
+ * `usages[res].in_use = x`: the entity is an element of a dict loaded through the unit's session.
+ * Its add goes after the last change of the same element (same text) in the innermost block that
+ * holds every change of it made under the same key variable. Marked manual when the key may name
+ * another entity at the add than at the change, or the change is made in a nested function.
+ */
+function addAfterElementChange(site: Site, unit: Unit, n: ts.Node, element: ts.ElementAccessExpression | ts.PropertyAccessExpression): void {
+  const { facts, session, out } = site;
+  const name = refText(element);
+  const key = ts.isElementAccessExpression(element) ? element.argumentExpression : element.name;
+  const root = ts.isElementAccessExpression(element) ? rootName(key as ts.Expression) : undefined;
+  const manual = (why: string): void => {
+    out.manual.push({
+      node: enclosingStatement(n),
+      pos: n.getStart(facts.sf),
+      reason: `\`${name}\` is an entity loaded through \`${session}\` and changed here, but ${why}: \`${session}.add\` it after its last change by hand (ROME has no dirty tracking)`,
+    });
+  };
+  if (ts.isIdentifier(element.expression) && addsEveryValue(facts, unit, element.expression.text)) return;
+  let persisted = false;
+  walk(unit.body, (m) => void (persisted ||= isPersist(facts, m, name, session)));
+  if (persisted) return;
+  for (let p: ts.Node | undefined = n.parent; p && p !== unit.body; p = p.parent) {
+    if (ts.isFunctionLike(p)) return manual('it is changed inside a nested function');
+  }
+  // the statement holding the change, in a block or as the body of an if or a loop
+  let st: ts.Node = n;
+  while (st.parent && !ts.isBlock(st.parent) && !isBody(st)) {
+    if (ts.isFunctionLike(st.parent)) return manual('it is changed inside a nested function');
+    st = st.parent;
+  }
+  if (ts.isExpression(key) && !isPlainKey(key)) return manual('its key is computed, so port-db cannot tell which entity a later add would name');
+  if (root && reassigned(unit.body, root)) return manual(`its key \`${root}\` is reassigned in the unit of work, so port-db cannot tell which entity a later add would name`);
+  let container: ts.Block | ts.Statement = ts.isBlock(st.parent) ? st.parent : (st as ts.Statement);
+  // climb while an enclosing block changes the same element elsewhere, under the same key variable
+  for (let p: ts.Node = container.parent; p && p !== unit.body.parent && !ts.isFunctionLike(p); p = p.parent) {
+    if (!ts.isBlock(p)) continue;
+    const inner = p.statements.find((s) => s.pos <= container.pos && container.end <= s.end);
+    if (!inner || (root && declares(inner, root))) break;
+    if (p.statements.some((s) => s !== inner && containsMutation(facts, s, name))) container = p;
+  }
+  addAfterLastChange(site, container, name);
+}
+
+/** `for (const u of Object.values(usages)) session.add(u)`: the unit adds every entity of the dict already. */
+function addsEveryValue(facts: ModuleFacts, unit: Unit, dict: string): boolean {
+  let adds = false;
+  walk(unit.body, (n) => {
+    if (!ts.isForOfStatement(n) || !ts.isVariableDeclarationList(n.initializer)) return;
+    const v = n.initializer.declarations[0]?.name;
+    const it = bare(n.expression);
+    if (!v || !ts.isIdentifier(v) || !ts.isCallExpression(it) || it.expression.getText(facts.sf) !== 'Object.values') return;
+    const arg = it.arguments[0];
+    if (!arg || !ts.isIdentifier(arg) || arg.text !== dict) return;
+    walk(n.statement, (m) => void (adds ||= isPersist(facts, m, v.text, unit.session)));
+    adds ||= isPersist(facts, n.statement, v.text, unit.session);
+  });
+  return adds;
+}
+
+function isBody(n: ts.Node): boolean {
+  const p = n.parent;
+  return (
+    (ts.isIfStatement(p) && (p.thenStatement === n || p.elseStatement === n)) ||
+    ((ts.isForStatement(p) || ts.isForOfStatement(p) || ts.isForInStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.statement === n)
+  );
+}
+
+function containsMutation(facts: ModuleFacts, node: ts.Node, name: string): boolean {
+  let found = isMutation(facts, node, name);
+  walk(node, (m) => void (found ||= isMutation(facts, m, name)));
+  return found;
 }
 
 /** The load an unbound change changes: `(await _get(...)).update(v)`, `(await q.first()).x = 1`. */
@@ -369,6 +503,8 @@ export const sessionAddRewriter: Rewriter = {
     'changed (update(values), field, element and destructuring writes, ++, Object.assign) gets session.add(obj) after its last change, unless it is already added or saved. ' +
     'It follows the entity into variables declared before the unit (`let ref;`, `let r = null;`) and through query variables built with the session; ' +
     'a change in a returned value gets its add before the return, which still returns the same value; an entity changed without a name is bound to one first. ' +
+    'Entities reached through a dict that a helper loads through the session and returns keyed (`usages[res].in_use = x`, `const usage = usages[r]`, a loop over `Object.values(usages)`) get their add too; ' +
+    'a computed or reassigned key, or a change inside a callback, is marked manual. ' +
     'Where it cannot tell which path to add on, it marks the code manual.',
   samples: [
     {
@@ -395,12 +531,32 @@ declare const Service: any;
     const out = emptyResult();
     const envOf = kindCache(facts, true);
     const names = namer();
+    const dictHelpers = entityDictHelpers(facts);
     for (const unit of unitsOfWork(facts)) {
       const env = envOf(unit.body.statements[0] ?? unit.body);
       const queries = sessionQueries(facts, unit, env);
       const site: Site = { facts, session: unit.session, out, names };
       const loads = (e: ts.Expression) => loadsThroughSession(facts, e, unit.session, env, queries);
+      // dicts of entities of this unit: `usages = await _get_quota_usages(context, session, project_id)`
+      const dicts = new Set<string>();
+      const loadsDict = (e: ts.Expression) => {
+        const call = bare(e);
+        return ts.isCallExpression(call) && ts.isIdentifier(call.expression) && dictHelpers.has(call.expression.text) && passesSession(facts, call) === unit.session;
+      };
+      const dictElement = (e: ts.Expression | undefined) => {
+        const b = e && bare(e);
+        return b && (ts.isElementAccessExpression(b) || ts.isPropertyAccessExpression(b)) && ts.isIdentifier(b.expression) && dicts.has(b.expression.text) ? b : undefined;
+      };
       walk(unit.body, (n) => {
+        const bound = bindingOf(n);
+        // and names given to such a dict: `usages = user_usages`
+        if (bound && (loadsDict(bound.value) || (ts.isIdentifier(bound.value) && dicts.has(bound.value.text)))) dicts.add(bound.name);
+        // `const usage = usages[reservation.resource]`: an entity of the unit under a name
+        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && dictElement(n.initializer) && ts.isVariableDeclarationList(n.parent) && ts.isBlock(n.parent.parent.parent)) {
+          addAfterLastChange(site, n.parent.parent.parent, n.name.text);
+        }
+        const element = dictElement(changedExpression(facts, n) ?? undefined);
+        if (element) addAfterElementChange(site, unit, n, element);
         // stay in this unit: nested begin() callbacks are units of their own
         if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && ts.isVariableDeclarationList(n.parent)) {
           const kind = kindOf(facts, n.initializer, env);
@@ -430,6 +586,12 @@ declare const Service: any;
           const decl = n.initializer.declarations[0];
           if (!decl || !ts.isIdentifier(decl.name)) return;
           const iter = n.expression;
+          // `for (const usage of Object.values(usages))`
+          const values = bare(iter);
+          if (ts.isCallExpression(values) && values.expression.getText(facts.sf) === 'Object.values' && values.arguments[0] && ts.isIdentifier(values.arguments[0]) && dicts.has(values.arguments[0].text)) {
+            addAfterLastChange(site, n.statement, decl.name.text);
+            return;
+          }
           const isList =
             (ts.isIdentifier(iter) && env.get(iter.text) === 'list') ||
             ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loads(iter));

@@ -50,8 +50,10 @@ describe('the models port on disk', () => {
     const dir = glanceTree();
     runPort([dir]);
     const line = "static status = Column(String(20), { nullable: false, default: 'pending' });";
+    // the source also has the DDL-only `server_default`, which the port drops
+    const source = "static status = Column(String(20), { nullable: false, default: 'pending', server_default: 'pending' });";
     const edited = edit(GLANCE.disc(dir, 'models.ts'), line, line.replace("'pending'", "'mine'"));
-    edit(MODELS(dir), line, line.replace("'pending'", "'theirs'"));
+    edit(MODELS(dir), source, source.replace("'pending'", "'theirs'"));
     const m = runPort([dir]).modules[0];
     expect(m.modelsMerge?.status).toBe('conflict');
     expect(m.merge.status).toBe('unchanged');
@@ -65,7 +67,7 @@ describe('the models port on disk', () => {
     runPort([dir]);
     edit(GLANCE.disc(dir, 'api.ts'), 'force_show_deleted = false', 'force_show_deleted = false /* mine */');
     edit(GLANCE.source(dir), 'force_show_deleted = false', 'force_show_deleted = true');
-    edit(MODELS(dir), "default: 'pending' });", "default: 'invited' });");
+    edit(MODELS(dir), "default: 'pending', server_default", "default: 'invited', server_default");
     const before = read(GLANCE.disc(dir, 'models.ts'));
     const m = runPort([dir]).modules[0];
     expect(m.merge.status).toBe('conflict');

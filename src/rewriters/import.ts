@@ -168,7 +168,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
         const reason = /\/models$/.test(target)
           ? `imports the SQL models module ${target}: ROME needs ROME entities (port the models module)`
           : kept.length === 0
-            ? `imports the SQL module ${target} for its side effects (e.g. a Query class installed into the SQL library): ROME does not use it; port that module or drop the import`
+            ? `imports the SQL module ${target} for its side effects (e.g. a Query class installed into the SQL library): ROME does not use it, port that module or drop the import`
             : `imports ${kept.join(', ')} from the SQL module ${target}: port-db re-emits only the session factory and query helper; port the rest`;
         out.manual.push({ node: imp.decl, pos: at, reason });
       }

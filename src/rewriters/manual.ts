@@ -19,8 +19,8 @@ const SESSION_REASONS: Record<string, string> = {
 const SQL_NAME_REASONS: Record<string, string> = {
   func: 'SQL functions run in the database and ROME has none: a count is count(), a sum adds up the rows of all(), min/max/coalesce are computed in code',
   literal_column:
-    'SQL text ROME would store as a value; where it kept a column as it was (`updated_at`), ROME cannot: its save() always sets updated_at',
-  RelationshipProperty: "mapper introspection: ROME has no SQLAlchemy mapper; check the relationship by the model's declared attributes",
+    'SQL text ROME would store as a value, and where it kept a column as it was (`updated_at`), ROME cannot: its save() always sets updated_at',
+  RelationshipProperty: "mapper introspection: ROME has no SQLAlchemy mapper, check the relationship by the model's declared attributes",
   Subquery: 'ROME has no subqueries: run the inner query first and filter with in_() on its values',
 };
 
@@ -111,7 +111,7 @@ export async function f(session: any) {
       while (root && ts.isPropertyAccessExpression(root)) root = root.expression;
       const fromSql = root !== undefined && ts.isIdentifier(root) && facts.importOf(root)?.isSql === true;
       if (callee && !fromSql && PAGINATION.has(callee.text) && facts.rules.constructs[callee.text] === 'manual') {
-        flag(callee, `\`${callee.text}()\`: SQL pagination (markers, limit, sort keys): ROME has no markers and ignores limit; page the rows of all() by hand`);
+        flag(callee, `\`${callee.text}()\`: SQL pagination (markers, limit, sort keys): ROME has no markers and ignores limit, page the rows of all() by hand`);
       }
       if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && facts.rules.constructs[n.expression.text] === 'manual') {
         const imp = facts.imports.find((i) => i.bindings.has((n.expression as ts.Identifier).text));

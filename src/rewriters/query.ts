@@ -23,7 +23,7 @@ const MANUAL_REASONS: Record<string, string> = {
   like: "ROME's LIKE drops the % wildcards and tests containment both ways ('a#%' also matches 'a'): filter the rows in code",
   ilike: "ROME's LIKE drops the % wildcards and tests containment both ways, and is case-sensitive: filter the rows in code",
   notlike: "ROME's LIKE drops the % wildcards and tests containment both ways: filter the rows in code",
-  op: 'ROME has no custom SQL operators (`.op(...)`); a LIKE through it has ROME\'s two-way containment meaning: filter the rows in code',
+  op: 'ROME has no custom SQL operators (`.op(...)`), and a LIKE through it has ROME\'s two-way containment meaning: filter the rows in code',
   has: 'ROME runs .has() on relationships unreliably: use an explicit join or a two-step in_()',
 };
 
@@ -117,7 +117,7 @@ function unknownFilterKeys(facts: ModuleFacts, chain: Chain, start: number, link
     for (const p of arg.properties) {
       const key = (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
       if (key === undefined || model.attributes.has(key)) continue;
-      manual(link, `\`${link.name}({ ${key} })\`: ${model.className} has no column \`${key}\`; SQL raised, ROME ignores the key and returns rows the filter would have excluded`);
+      manual(link, `\`${link.name}({ ${key} })\`: ${model.className} has no column \`${key}\`: SQL raised, ROME ignores the key and returns rows the filter would have excluded`);
       flagged = true;
     }
   }

@@ -161,7 +161,7 @@ export async function fixed_ip_associate(session: any, address: string, instance
       const callers = sessionFromCaller(facts, n, chain, start, fn);
       if (callers) {
         return manual(
-          `row lock \`${link.name}()\` in a helper that runs in its caller's unit of work (the session is a parameter): SQL held the row lock until the caller committed, a lock here would end before the caller writes; take a distributed lock around the callers' units of work (${callers}) by hand`,
+          `row lock \`${link.name}()\` in a helper that runs in its caller's unit of work (the session is a parameter): SQL held the row lock until the caller committed, a lock here would end before the caller writes, so take a distributed lock around the callers' units of work (${callers}) by hand`,
         );
       }
       if (wrapped.has(fn) || isLockedByPortDb(facts, fn.body)) return manual(`second row lock \`${link.name}()\` in one unit of work: port-db takes one lock per unit; merge the lock names by hand`);

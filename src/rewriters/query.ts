@@ -225,7 +225,12 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
     if (targets && targets.length > 1 && (terminal === 'first' || terminal === 'all')) {
       // a multi-entity query already returns tuples
     } else {
-      manual(join, 'join() on a single-entity query: ROME returns [entity, joined] rows; unpack the first entity where the rows are read');
+      manual(
+        join,
+        targets
+          ? 'join() on a single-entity query: ROME returns [entity, joined] rows, unpack the first entity where the rows are read'
+          : 'join() on a query port-db cannot see into: ROME returns [entity, joined] rows where SQL returned the entity alone, read the rows accordingly',
+      );
       return;
     }
   }

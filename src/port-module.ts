@@ -62,7 +62,8 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
       manual = mergeManual(sf, manual);
       const isKept = keptTest(manual.map((m) => [m.node.getStart(sf), m.node.end]));
       const kept = (e: Edit) => !e.independent && isKept(e.start, e.end);
-      const broken = new Set(edits.filter((e) => e.group && kept(e)).map((e) => e.group));
+      // a re-indentation (soft) given up inside kept code breaks nothing
+      const broken = new Set(edits.filter((e) => e.group && !e.soft && kept(e)).map((e) => e.group));
       // a split the kept code stopped is work left for the reviewer: the marker says which
       for (const c of changes) {
         if (!c.edit?.group || !broken.has(c.edit.group) || c.edit.end !== c.edit.start || c.edit.text !== '') continue;

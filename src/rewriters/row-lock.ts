@@ -197,7 +197,8 @@ export async function fixed_ip_associate(session: any, address: string, instance
       const unique = model?.uniqueKeys.find((k) => k.columns.filter((c) => c !== model.softDelete).every((c) => filters.some(([f]) => f === c)));
       const chosen = unique ? filters.filter(([c]) => unique.columns.includes(c)) : filters;
       const name = lockName(facts.rules.lock.rowNameTemplate ?? '{table}:{key}', table, chosen.map(([, v]) => v));
-      out.edits.push({ start: link.access.expression.end, end: link.call.end, text: '' });
+      // the lock call goes even from a statement kept for another reason (a filter_by key): the lock is what replaces it
+      out.edits.push({ start: link.access.expression.end, end: link.call.end, text: '', independent: true });
       // the same lock asked twice in one chain (`.with_lockmode('update').with_for_update()`) goes too
       for (const extra of locks.slice(1)) {
         record(out, 'row-lock', extra.access.name.getStart(facts.sf), `\`${extra.name}()\` removed too (a second row lock on the same query)`, { start: extra.access.expression.end, end: extra.call.end, text: '' });

@@ -18,10 +18,18 @@ export function importedHelpers(facts: ModuleFacts, kind: 'session' | 'query'): 
   return out;
 }
 
+const namespacedCalls = new WeakMap<ModuleFacts, Map<string, ts.PropertyAccessExpression[]>>();
+
 /** `ns.get_session(...)` where `ns` is a namespace import of a relative module (the api, a session module). */
 export function namespacedHelperCalls(facts: ModuleFacts, kind: 'session' | 'query'): ts.PropertyAccessExpression[] {
+  // asked for by every create and every helper render: one walk per module and kind
+  let cached = namespacedCalls.get(facts);
+  if (!cached) namespacedCalls.set(facts, (cached = new Map()));
+  const hit = cached.get(kind);
+  if (hit) return hit;
   const names = kind === 'session' ? facts.rules.sessionFactories : facts.rules.queryHelpers;
   const out: ts.PropertyAccessExpression[] = [];
+  cached.set(kind, out);
   walk(facts.sf, (n) => {
     if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !ts.isIdentifier(n.expression.expression)) return;
     if (!names.includes(n.expression.name.text)) return;

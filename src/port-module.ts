@@ -73,7 +73,8 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
       edits = edits.filter((e) => !kept(e) && !(e.group && broken.has(e.group)));
       const survived = new Set(edits);
       // a reference inside kept code is not deleted after all: the import rewriter must keep its name
-      ctx.deleted = ctx.deleted.filter(([start, end]) => !isKept(start, end) || edits.some((e) => e.independent && e.start === start && e.end === end && e.text === ''));
+      const independentDeletions = new Set(edits.filter((e) => e.independent && e.text === '').map((e) => `${e.start}:${e.end}`));
+      ctx.deleted = ctx.deleted.filter(([start, end]) => !isKept(start, end) || independentDeletions.has(`${start}:${end}`));
       changes = changes.filter(
         (c) => !(c.edit ? kept(c.edit) || (c.edit.group && !survived.has(c.edit)) : false) && !(c.pos > 0 && !c.edit && isKept(c.pos, c.pos)),
       );

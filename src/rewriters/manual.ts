@@ -29,7 +29,33 @@ const PAGINATION = new Set(['paginate_query', 'paginateQuery']);
 
 /** True when [pos, end) lies inside one of the ranges. */
 export function inside(ranges: Array<[number, number]>, pos: number, end = pos): boolean {
-  return ranges.some(([s, e]) => pos >= s && end <= e);
+  return containment(ranges)(pos, end);
+}
+
+/**
+ * A lookup over ranges sorted by start with the running maximum of their ends (asked once per
+ * reference, over thousands of deleted ranges in a big module): rebuilt when the array grows.
+ */
+const lookups = new WeakMap<Array<[number, number]>, { length: number; test: (pos: number, end: number) => boolean }>();
+function containment(ranges: Array<[number, number]>): (pos: number, end: number) => boolean {
+  const hit = lookups.get(ranges);
+  if (hit && hit.length === ranges.length) return hit.test;
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const maxEnd: number[] = [];
+  for (const [, e] of sorted) maxEnd.push(Math.max(e, maxEnd.length ? maxEnd[maxEnd.length - 1] : -1));
+  const test = (pos: number, end: number): boolean => {
+    // ranges starting at or before pos: any of them reaching `end` holds [pos, end)
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid][0] <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && maxEnd[lo - 1] >= end;
+  };
+  lookups.set(ranges, { length: ranges.length, test });
+  return test;
 }
 
 /** References (not declarations, not property names) to imported names: by scope, so a local of the same name is not one. */

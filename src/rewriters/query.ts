@@ -32,8 +32,8 @@ function reasonFor(name: string): string {
   return `\`${name}()\`: ${MANUAL_REASONS[snake] ?? MANUAL_REASONS[name] ?? 'no ROME equivalent'}`;
 }
 
-/** Column operators whose meaning ROME changes (checked on any receiver: columns are often held in variables). */
-const COLUMN_OPERATORS = ['like', 'ilike', 'notlike', 'op'];
+/** Column operators whose meaning ROME changes (checked on any receiver: columns are often held in variables; JavaScript has no `.any()`). */
+const COLUMN_OPERATORS = ['like', 'ilike', 'notlike', 'op', 'any'];
 
 /** `(x)` unless the value sits where no parentheses are needed. */
 function needsParens(node: ts.Node): boolean {

@@ -125,8 +125,15 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     const name = ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) ? n.expression.name.text : undefined;
     if (name && facts.rules.constructs[name] === 'manual') return manual(`create of models.${c.model} saved inside \`${name}()\`, which ROME lacks: add the lock and the uniqueness check by hand`);
   }
-  const params = c.fn.parameters.map((p) => (ts.isIdentifier(p.name) ? (p.dotDotDotToken ? '...' : '') + p.name.text : undefined));
-  if (params.some((p) => p === undefined)) return manual(`create of models.${c.model} in a function with destructured parameters: split it by hand`);
+  // a destructured parameter (`{ session = null }: Opts = {}`) is forwarded whole under a name of
+  // its own: the body, which destructures it, gets what the caller passed
+  const taken = new Set(c.fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  const forwardName = (i: number) => {
+    let n = `arg${i}`;
+    while (taken.has(n)) n = `_${n}`;
+    return n;
+  };
+  const params = c.fn.parameters.map((p, i) => (p.dotDotDotToken ? '...' : '') + (ts.isIdentifier(p.name) ? p.name.text : forwardName(i)));
   let usesThis = false;
   walk(c.fn.body, (n) => (usesThis ||= n.kind === ts.SyntaxKind.ThisKeyword));
   const node = c.unit.node;
@@ -154,7 +161,15 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     return to && to !== local ? [[local, to] as const] : [];
   });
   const rename = (text: string) => renames.reduce((t, [from, to]) => t.replace(new RegExp(`\\b${from}\\b`, 'g'), to), text);
-  const paramsText = rename(c.fn.parameters.map((p) => p.getText(facts.sf)).join(', '));
+  const paramsText = rename(
+    c.fn.parameters
+      .map((p, i) =>
+        ts.isIdentifier(p.name)
+          ? p.getText(facts.sf)
+          : `${p.dotDotDotToken ? '...' : ''}${forwardName(i)}${p.questionToken ? '?' : ''}${p.type ? `: ${p.type.getText(facts.sf)}` : ''}${p.initializer ? ` = ${p.initializer.getText(facts.sf)}` : ''}`,
+      )
+      .join(', '),
+  );
   const returnType = c.fn.type ? `: ${rename(isAsync ? c.fn.type.getText(facts.sf) : `Promise<${c.fn.type.getText(facts.sf)}>`)}` : '';
   const wrapperBody = (ind: string) =>
     [

@@ -97,6 +97,8 @@ export const service_create = db_utils.guarded(async (context: any, values: Reco
     expect(output).toContain('export const service_create = db_utils.guarded(async (context: any, values: Record<string, any>) => {');
     expect(output).not.toContain('acquire_lock');
     expect(output).not.toContain('ClusterLock');
+    expect(output).not.toContain('DBDuplicateEntry');
+    expect(output).not.toContain('RomeSession');
   });
 });
 

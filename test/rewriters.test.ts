@@ -97,6 +97,8 @@ export const service_create = db_utils.guarded(async (context: any, values: Reco
     expect(output).toContain('export const service_create = db_utils.guarded(async (context: any, values: Record<string, any>) => {');
     expect(output).not.toContain('acquire_lock');
     expect(output).not.toContain('ClusterLock');
+    expect(output).not.toContain('DBDuplicateEntry');
+    expect(output).not.toContain('RomeSession');
   });
 });
 
@@ -165,6 +167,20 @@ describe('every change is named in its record, under its own kind', () => {
     expect(details('multiline-and-values.input.ts', 'loader-option')).toEqual([
       "dropped `.options( joinedload('info_cache'), undefer('user_data'), )`: ROME loads relations lazily",
     ]);
+  });
+
+  it('create-lock: the split, the awaits it adds, a lock per table, a model without a unique key', () => {
+    expect(details('sync-create.input.ts', 'create-lock')).toEqual([
+      'uniqueness on (project_id, resource, deleted) checked before the save; lock quotas:create:{project_id}:{resource}; body moved to quota_create_; quota_create is now async (signature change)',
+      'awaits `quota_ref.save()`: ROME saves asynchronously, and the lock must be held until the save is done',
+      'awaits quota_create(), which is now async',
+    ]);
+    expect(details('lock-key-sources.input.ts', 'create-lock').slice(0, 2)).toEqual([
+      'uniqueness on (address, deleted) checked before the save; lock fixed_ips:create:{address}; body moved to fixed_ip_create_param_',
+      'uniqueness on (address, deleted) checked before the save; lock fixed_ips:create (per table: the wrapper cannot tell the key values, the body sets or changes them before the save); body moved to fixed_ip_create_param_changed_',
+    ]);
+    expect(details('two-unique-keys.input.ts', 'create-lock')[0]).toMatch(/^uniqueness on \(host, topic, deleted\) and \(host, binary, deleted\) checked before the save;/);
+    expect(details('no-unique-key.input.ts', 'create-lock')).toEqual(['models.Migration (migrations) has no unique key: no lock or uniqueness check needed']);
   });
 
   it('row-lock: the lock, named after the table and key, and a second lock call on the same query', () => {

@@ -74,3 +74,16 @@ function isLoopOrIfBody(n: ts.Node): boolean {
 export function isAsyncFunction(fn: ts.Node): boolean {
   return ts.canHaveModifiers(fn) && (ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false);
 }
+
+/**
+ * Whether an identifier reads a binding: not the name a declaration, an import, a property, a
+ * member or a destructured key gives (`{ session }` shorthand is a read; `x.session` is not).
+ */
+export function isReference(n: ts.Identifier): boolean {
+  const p = n.parent;
+  if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return false;
+  if (ts.isPropertyAccessExpression(p)) return p.name !== n;
+  if (ts.isQualifiedName(p)) return p.right !== n;
+  if (ts.isBindingElement(p) && p.propertyName === n) return false;
+  return ts.isShorthandPropertyAssignment(p) || (p as { name?: ts.Node }).name !== n;
+}

@@ -3,7 +3,7 @@ import ts from '../ts.cjs';
 import { mappedChain, type ImportInfo, type ModuleFacts } from '../analyzer/module.js';
 import { ownLines } from '../analyzer/edits.js';
 import { HELPERS } from './helpers.js';
-import { walk } from '../analyzer/parse.js';
+import { isReference, walk } from '../analyzer/parse.js';
 import { inside, referencesTo } from './manual.js';
 import { importedHelpers } from './session.js';
 import { emptyResult, record, type RewriteContext, type Rewriter, type RewriteResult } from './types.js';
@@ -224,9 +224,7 @@ function unusedAfterRewrites(facts: ModuleFacts, deleted: Array<[number, number]
   const used = new Set<string>();
   walk(facts.sf, (n) => {
     if (!ts.isIdentifier(n) || !names.has(n.text)) return;
-    const p = n.parent;
-    if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return;
-    if ((ts.isPropertyAccessExpression(p) && p.name === n) || (!ts.isShorthandPropertyAssignment(p) && (p as { name?: ts.Node }).name === n)) return;
+    if (!isReference(n)) return;
     seen.add(n.text);
     if (!inside(deleted, n.getStart(facts.sf), n.end)) used.add(n.text);
   });

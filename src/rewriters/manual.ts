@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import { isSessionExpr, mappedChain, type ModuleFacts } from '../analyzer/module.js';
-import { enclosingStatement, walk } from '../analyzer/parse.js';
+import { enclosingStatement, isReference, walk } from '../analyzer/parse.js';
 import { isSqlStatement, SUBSTITUTION } from '../check/sql-classifier.js';
 import { emptyResult, type RewriteContext, type Rewriter } from './types.js';
 
@@ -62,14 +62,7 @@ function containment(ranges: Array<[number, number]>): (pos: number, end: number
 export function referencesTo(facts: ModuleFacts, names: Set<string>, visit: (id: ts.Identifier) => void): void {
   walk(facts.sf, (n) => {
     if (!ts.isIdentifier(n) || !names.has(n.text)) return;
-    const p = n.parent;
-    if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return;
-    if (ts.isPropertyAccessExpression(p) && p.name === n) return;
-    // the name a declaration gives (a property, a member of an interface, a variable): not a use
-    if (!ts.isShorthandPropertyAssignment(p) && (p as { name?: ts.Node }).name === n) return;
-    if (ts.isBindingElement(p) && p.propertyName === n) return;
-    if (ts.isQualifiedName(p) && p.right === n) return;
-    if (!facts.importOf(n)) return;
+    if (!isReference(n) || !facts.importOf(n)) return;
     visit(n);
   });
 }

@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
-import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { enclosingStatement, indentAt, isReference, walk } from '../analyzer/parse.js';
 import { ownLines } from '../analyzer/edits.js';
 import { HELPER_MARK, isGeneratedHelper } from './helpers.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
@@ -162,9 +162,7 @@ function deadPlumbing(facts: ModuleFacts, removed: [number, number]): TopLevel[]
   const owner = (pos: number) => decls.find((d) => pos >= d.statement.getStart(facts.sf) && pos < d.statement.end);
   walk(facts.sf, (n) => {
     if (!ts.isIdentifier(n) || !byName.has(n.text)) return;
-    const p = n.parent;
-    if ((ts.isFunctionDeclaration(p) || ts.isVariableDeclaration(p)) && p.name === n) return;
-    if ((ts.isPropertyAccessExpression(p) || ts.isPropertyAssignment(p)) && p.name === n) return;
+    if (!isReference(n)) return;
     const pos = n.getStart(facts.sf);
     uses.get(n.text)!.push({ pos, inside: owner(pos) });
   });

@@ -172,21 +172,29 @@ declare module 'rome-orm' {
     readonly __rome_type__?: V;
   }
 
-  export const Integer: RomeType<number>;
-  export const BigInteger: RomeType<number>;
-  export const SmallInteger: RomeType<number>;
-  export const Float: RomeType<number>;
-  export const Boolean: RomeType<boolean>;
-  export const DateTime: RomeType<Date>;
-  export const Text: RomeType<string>;
-  export function String(length?: number): RomeType<string>;
-  export function Enum(...values: string[]): RomeType<string>;
+  /**
+   * A column type, usable alone (`Integer`, `String`) or called (`Integer()`, `String(255)`), as
+   * the SQLAlchemy type classes ROME maps with are (lib/rome/core/models.py imports SQLAlchemy's
+   * `Column` and `declarative_base`: the column metadata is SQLAlchemy's).
+   */
+  type RomeTypeFactory<V, A extends unknown[] = []> = RomeType<V> & ((...args: A) => RomeType<V>);
+
+  export const Integer: RomeTypeFactory<number>;
+  export const BigInteger: RomeTypeFactory<number>;
+  export const SmallInteger: RomeTypeFactory<number>;
+  export const Float: RomeTypeFactory<number, [precision?: number]>;
+  export const Boolean: RomeTypeFactory<boolean>;
+  export const DateTime: RomeTypeFactory<Date, [timezone?: boolean]>;
+  export const Text: RomeTypeFactory<string, [length?: number]>;
+  export const String: RomeTypeFactory<string, [length?: number]>;
+  export const Enum: RomeTypeFactory<string, unknown[]>;
 
   /** A reference to another entity's column (`'services.id'`): how relationships find rows. */
   export interface RomeForeignKey {
     readonly column: string;
   }
-  export function ForeignKey(column: string, opts?: Record<string, unknown>): RomeForeignKey;
+  /** The column by name (`'services.id'`) or as the column itself (`Service.id`), as SQLAlchemy's `ForeignKey` takes it. */
+  export function ForeignKey(column: string | RomeColumn, opts?: Record<string, unknown>): RomeForeignKey;
 
   /** Mapping options of a column (no `unique`, no `index`: ROME has neither). */
   export interface RomeColumnOptions {
@@ -206,27 +214,39 @@ declare module 'rome-orm' {
    * `session.query(M.col)` rows stay `any` (ROME answers bare values; see RomeQuery).
    */
   export function Column(type: RomeType, ...args: Array<RomeForeignKey | RomeColumnOptions>): RomeColumn<any>;
+  /** A column whose stored name differs from its attribute (`key = Column('spec_key', String(255))`). */
+  export function Column(name: string, type: RomeType, ...args: Array<RomeForeignKey | RomeColumnOptions>): RomeColumn<any>;
 
   /**
-   * A relationship to another entity class, by name; ROME loads it lazily (loader options are
-   * ignored). The join options (`primaryjoin`, `foreign_keys`, `backref`, ...) keep the SQL
-   * spelling.
+   * A relationship to another entity class, by name or as the class itself (SQLAlchemy's
+   * `relationship` takes either, and ROME maps with SQLAlchemy's); ROME loads it lazily (loader
+   * options are ignored). The join options (`primaryjoin`, `foreign_keys`, `backref`, ...) keep
+   * the SQL spelling.
    */
-  export function relationship(target: string, opts?: Record<string, unknown>): RomeColumn<any>;
+  export function relationship(target: string | RomeEntityClass, opts?: Record<string, unknown>): RomeColumn<any>;
   export function backref(name: string, opts?: Record<string, unknown>): unknown;
+
+  /**
+   * The session an entity method takes: positional, or by keyword as the source dialect writes
+   * Python's `save(session=session)` (ROME's `save(self, session=None, ...)`, `delete(self,
+   * session=None)` and `soft_delete(self, session=None)`, lib/rome/core/models.py, take either).
+   */
+  type RomeSessionArgument = RomeSession | { session?: RomeSession | null } | null;
 
   /** Base class of ROME entities (model objects). Fields are the entity's columns. */
   export class Entity {
     static __tablename__: string;
     [field: string]: any;
+    /** No arguments: ROME's `Entity.__init__(self)` (lib/rome/core/models.py); set fields after. */
+    constructor();
     /** Sets fields without saving. */
     update(values: Record<string, unknown>): void;
     /** With a session: add + flush. Without: writes immediately. */
-    save(session?: RomeSession): Promise<void>;
+    save(session?: RomeSessionArgument): Promise<void>;
     /** Sets `deleted` and `deleted_at`, then saves. */
-    soft_delete(session?: RomeSession): Promise<void>;
-    softDelete(session?: RomeSession): Promise<void>;
-    delete(session?: RomeSession): Promise<void>;
+    soft_delete(session?: RomeSessionArgument): Promise<void>;
+    softDelete(session?: RomeSessionArgument): Promise<void>;
+    delete(session?: RomeSessionArgument): Promise<void>;
   }
 
   /** The distributed lock manager. */

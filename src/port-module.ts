@@ -1,3 +1,4 @@
+import { isPinLine } from './verify/pins.js';
 import { basename, dirname } from 'node:path';
 import ts from './ts.cjs';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
@@ -176,9 +177,14 @@ function keptTest(ranges: [number, number][]): (s: number, e: number) => boolean
 function hasMarker(text: string, pos: number): boolean {
   const lineStart = text.lastIndexOf('\n', pos - 1) + 1;
   if (text.slice(lineStart, pos).trim() !== '') return false;
-  const prevEnd = lineStart - 1;
-  const prevStart = text.lastIndexOf('\n', prevEnd - 1) + 1;
-  return text.slice(prevStart, prevEnd).trim().startsWith(MANUAL_MARK);
+  // a pin (`// @ts-expect-error port-db: manual`) may sit between the marker and its statement
+  let prevEnd = lineStart - 1;
+  for (;;) {
+    const prevStart = text.lastIndexOf('\n', prevEnd - 1) + 1;
+    const prev = text.slice(prevStart, prevEnd);
+    if (prevEnd <= 0 || !isPinLine(prev)) return prev.trim().startsWith(MANUAL_MARK);
+    prevEnd = prevStart - 1;
+  }
 }
 
 function markerEdits(facts: ModuleFacts, manual: ManualItem[], others: Edit[]): Edit[] {

@@ -9,6 +9,7 @@ import { portModels } from './port-models.js';
 import { toPosix } from './check/specifiers.js';
 import { walkTree } from './tree.js';
 import { verifyModules } from './verify/index.js';
+import { pinPort } from './verify/pins.js';
 import { combineWiring, planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from './report/model.js';
 import { renderJson, renderMarkdown } from './report/markdown.js';
@@ -289,7 +290,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
   const modelsHome = join(home, 'models.ts');
   const modelsDisplay = { source: toPosix(join(dirname(rel), 'models.ts')), output: `${shownHome}/models.ts` };
   const models = modelsSource ? portModelsOf(modelsSource, modelsHome, modelsDisplay, rules) : undefined;
-  const { output, report } = portModule({
+  let { output, report } = portModule({
     sourcePath,
     outputPath: join(home, 'api.ts'),
     text,
@@ -299,7 +300,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     models: modelsSource && { ...modelsSource, display: modelsDisplay.source, catalog: models?.catalog },
     modelsPorted: models?.output !== undefined,
   });
-  const modelsOutput = models?.output;
+  let modelsOutput = models?.output;
   if (options.verify !== false) {
     // type-check the port against the ROME contract, with the user's own tsconfig (issue 5)
     const companions = modelsOutput !== undefined ? [{ path: modelsHome, text: modelsOutput }] : [];
@@ -308,6 +309,9 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     const [verify, modelsVerify] = verifyModules({ sourcePath, sourceText: text, outputPath: join(home, 'api.ts'), outputText: output, targetModule: rules.target.module, companions }, also);
     report.verify = verify;
     if (models && modelsVerify) models.report.verify = modelsVerify;
+    // each error inside a manual item pinned on its line: the port compiles as written
+    output = pinPort(output, eolOf(output), verify, report);
+    if (models && modelsVerify && modelsOutput !== undefined) modelsOutput = pinPort(modelsOutput, eolOf(modelsOutput), modelsVerify, models.report);
   }
   report.outputSha256 = sha256(output);
   if (models) {
@@ -360,6 +364,12 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     result.modelsMerge = mplan.merge;
   }
   return result;
+}
+
+/** The line ending a text uses (its first one). */
+function eolOf(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
 }
 
 /** port-db's own files beside the port: the previous generated text (the base of the next merge). */

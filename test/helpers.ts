@@ -7,6 +7,8 @@ import { loadRulePack } from '../src/rules.js';
 export const ROOT = resolve(__dirname, '..');
 export const FIXTURES = join(ROOT, 'fixtures');
 export const UPDATE = process.env.UPDATE_FIXTURES === '1';
+/** The native TypeScript compiler's CLI (typescript@7, the `typescript-native` alias): an independent check of ports. */
+export const NATIVE_TSC = join(ROOT, 'node_modules', 'typescript-native', 'bin', 'tsc');
 /** Per-rewriter fixtures use the Nova-like models (Service, FixedIp, ...). */
 const NOVA_MODELS = join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts');
 

@@ -87,13 +87,16 @@ export class A extends Entity {
   static n = Column(Integer, { index: true });
 }
 `;
-    const codes = checkSnippet(text).map((d) => [d.line, d.code]);
-    expect(codes).toEqual([
+    const found = checkSnippet(text);
+    // no overload of Column takes `unique` or `index`
+    expect(found.map((d) => [d.line, d.code])).toEqual([
       [2, 2305],
       [2, 2305],
-      [4, 2353],
-      [5, 2353],
+      [4, 2769],
+      [5, 2769],
     ]);
+    expect(found[2].message).toMatch(/'unique' does not exist/);
+    expect(found[3].message).toMatch(/'index' does not exist/);
   });
 });
 

@@ -164,7 +164,7 @@ function wrap_db_retry(options: RomeRetryOptions = {}) {
           return await f(...args);
         } catch (e) {
           if (remaining <= 0 || !expected(e)) throw e;
-          await new Promise<void>((resolve) => setTimeout(resolve, next_interval * 1000));
+          await new Promise<void>((resolve) => setTimeout(() => resolve(), next_interval * 1000));
           if (inc_retry_interval) next_interval = Math.min(next_interval * 2, max_retry_interval);
         }
       }
@@ -181,7 +181,7 @@ const cluster_lock = new ClusterLock();
 async function acquire_lock(name: string): Promise<void> {
   for (let attempt = 0; attempt <= ${facts.rules.lock.retries}; attempt++) {
     if (await cluster_lock.lock(name, ${facts.rules.lock.ttlMs})) return;
-    await new Promise<void>((resolve) => setTimeout(resolve, ${facts.rules.lock.backoffMs} * 2 ** Math.min(attempt, 5)));
+    await new Promise<void>((resolve) => setTimeout(() => resolve(), ${facts.rules.lock.backoffMs} * 2 ** Math.min(attempt, 5)));
   }
   throw new DBDeadlock(\`lock \${name} not acquired after ${facts.rules.lock.retries} retries\`);
 }

@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from '../analyzer/chains.js';
-import { bare, enclosingFunction, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
+import { bare, enclosingFunction, kindOf, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { importedHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
@@ -25,6 +25,8 @@ const MANUAL_REASONS: Record<string, string> = {
   notlike: "ROME's LIKE drops the % wildcards and tests containment both ways: filter the rows in code",
   op: 'ROME has no custom SQL operators (`.op(...)`), and a LIKE through it has ROME\'s two-way containment meaning: filter the rows in code',
   has: 'ROME runs .has() on relationships unreliably: use an explicit join or a two-step in_()',
+  in_: 'a query as the list of values is an SQL subquery; ROME has none and its in_() tests membership in a list: pass the values (`(await q.all()).map(...)`)',
+  notin_: 'a query as the list of values is an SQL subquery; ROME has none and its notin_() tests membership in a list: pass the values (`(await q.all()).map(...)`)',
 };
 
 function reasonFor(name: string): string {
@@ -330,6 +332,13 @@ export async function f(context: any) {
           const from = out.edits.length;
           rewriteChain(facts, chain, start, out);
           for (const e of out.edits.slice(from)) e.independent = true;
+        }
+      }
+      // `col.in_(query)`: an SQL subquery (Manila's availability zones)
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['in_', 'notin_'].includes(n.expression.name.text)) {
+        const [arg] = n.arguments;
+        if (n.arguments.length === 1 && kindOf(facts, arg, envOf(n)) === 'query') {
+          out.manual.push({ node: enclosingStatement(n), pos: n.expression.name.getStart(facts.sf), reason: reasonFor(n.expression.name.text) });
         }
       }
       // .any() / .has() / .label() on model columns and relationships

@@ -112,7 +112,7 @@ const cluster_lock = new ClusterLock();
 async function acquire_lock(name: string): Promise<void> {
   for (let attempt = 0; attempt <= 20; attempt++) {
     if (await cluster_lock.lock(name, 100)) return;
-    await new Promise<void>((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 5)));
+    await new Promise<void>((resolve) => setTimeout(() => resolve(), 10 * 2 ** Math.min(attempt, 5)));
   }
   throw new DBDeadlock(\`lock \${name} not acquired after 20 retries\`);
 }

@@ -5,6 +5,7 @@ import ts from '../ts.cjs';
 import { collectDirectives } from '../check/directives.js';
 import { toPosix } from '../check/specifiers.js';
 import { rulesDir } from '../rules.js';
+import { unpinned } from './pins.js';
 
 /** One diagnostic of the emitted module that the source module has no counterpart for. */
 export interface VerifyItem {
@@ -21,6 +22,11 @@ export interface VerifyItem {
    * compiles once the manual items are done.
    */
   manual: boolean;
+  /**
+   * True when a `// @ts-expect-error port-db: manual` pin on the line above silences it (port-db
+   * pins the lines whose diagnostics are all manual): `tsc` on the port does not report it.
+   */
+  pinned?: boolean;
 }
 
 export interface VerifyResult {
@@ -35,6 +41,8 @@ export interface VerifyResult {
   newDiagnostics: number;
   /** New diagnostics that belong to manual items (`items[].manual`). */
   manualDiagnostics: number;
+  /** Manual diagnostics silenced by a pin (`items[].pinned`): what `tsc` on the port no longer reports. */
+  pinned?: number;
   /** Every new diagnostic, by line, then code, then message. */
   items: VerifyItem[];
   /** The tsconfig.json used, relative to the source module's folder (absent: defaults). */
@@ -189,10 +197,11 @@ function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | Verify
   function check(): VerifyResult[] {
   try {
     // Both modules in one program; the source module is checked only if the output has errors.
-    const output = checker.put(outputPath, opts.outputText);
+    // pins silence the errors they stand for: the check sees them (same lines), to count them
+    const output = checker.put(outputPath, unpinned(opts.outputText));
     const source = checker.put(sourcePath, opts.sourceText);
     const companionFiles = new Map<string, { path: string; text: string }>();
-    for (const c of opts.companions ?? []) companionFiles.set(checker.put(resolve(c.path), c.text), c);
+    for (const c of opts.companions ?? []) companionFiles.set(checker.put(resolve(c.path), unpinned(c.text)), c);
     const alsoFiles = (also ?? []).map((a) => ({ a, output: checker.nameOf(resolve(a.outputPath)), source: checker.put(resolve(a.sourcePath), a.sourceText) }));
     let program = checker.build(declarations);
     // a file that is not a module would declare globals the other modules' checks would see
@@ -202,8 +211,8 @@ function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | Verify
     }
 
     const targets = [
-      { outputFile: output, sourceFile: source, outputPath, sourcePath, outputText: opts.outputText },
-      ...alsoFiles.map((f) => ({ outputFile: f.output, sourceFile: f.source, outputPath: resolve(f.a.outputPath), sourcePath: resolve(f.a.sourcePath), outputText: companionFiles.get(f.output)!.text })),
+      { outputFile: output, sourceFile: source, outputPath, sourcePath, outputText: unpinned(opts.outputText) },
+      ...alsoFiles.map((f) => ({ outputFile: f.output, sourceFile: f.source, outputPath: resolve(f.a.outputPath), sourcePath: resolve(f.a.sourcePath), outputText: unpinned(companionFiles.get(f.output)!.text) })),
     ];
     const analyses = targets.map((t) => {
       const outputSf = program.getSourceFile(t.outputFile)!;

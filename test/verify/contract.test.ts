@@ -146,6 +146,9 @@ session.expunge(new Service());
     expect(used).toEqual(expect.arrayContaining(['get_session', 'model_query', 'modelQuery', '_one']));
     expect(checkSnippet(text)).toEqual([]);
     expect(checkSnippet(text, { strict: true })).toEqual([]);
+    // a project with its own typed timer (a callback of no arguments), not Node's
+    const ownTimer = `${text}\ndeclare global {\n  function setTimeout(handler: () => void, timeout?: number): number;\n}\n`;
+    expect(checkSnippet(ownTimer, { strict: true, node: false })).toEqual([]);
   });
 
   it('makes terminals asynchronous: a sync call site that reads the row does not compile', () => {

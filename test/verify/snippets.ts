@@ -16,10 +16,11 @@ const projects = new Map<string, Project>();
 
 /**
  * Type-checks a module against the contract alone (plus @types/node for host globals such as
- * setTimeout). `strict` picks the compiler's strict family; lines are 1-based.
+ * setTimeout, unless `node` is false: then the snippet declares its own). `strict` picks the
+ * compiler's strict family; lines are 1-based.
  */
-export function checkSnippet(code: string, { strict = false }: { strict?: boolean } = {}): SnippetDiagnostic[] {
-  const key = String(strict);
+export function checkSnippet(code: string, { strict = false, node: withNode = true }: { strict?: boolean; node?: boolean } = {}): SnippetDiagnostic[] {
+  const key = `${strict} ${withNode}`;
   let project = projects.get(key);
   if (!project) {
     project = new Project({
@@ -31,7 +32,7 @@ export function checkSnippet(code: string, { strict = false }: { strict?: boolea
         strict,
         noEmit: true,
         skipLibCheck: true,
-        types: ['node'],
+        types: withNode ? ['node'] : [],
         typeRoots: [join(ROOT, 'node_modules', '@types')],
       },
       skipAddingFilesFromTsConfig: true,

@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { ts } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
+import { runCheck } from '../src/check/index.js';
+import { defaultPack } from './check/helpers.js';
 import { port } from '../src/run.js';
 import { expectFile, FIXTURES, NATIVE_TSC } from './helpers.js';
 
@@ -112,11 +114,32 @@ for (const tree of ['nova', 'glance', 'cinder', 'manila']) {
       expect(api.content.split('\n').filter((l) => /^\s*[\w.]+\.save\([^)]*\);/.test(l))).toEqual([]);
     });
 
-    it('compiles: tsc over the written port and the ROME contract, with the sample\'s own tsconfig, reports nothing', () => {
-      // an independent check (the native compiler's CLI, not verify's own count): pins included
-      const tmp = mkdtempSync(join(tmpdir(), 'port-db-tsc-'));
+    // the sample with its port written, as a user's tree is after `port-db port`
+    let writtenTree: string | undefined;
+    const written = (): string => {
+      if (writtenTree) return writtenTree;
+      const tmp = mkdtempSync(join(tmpdir(), 'port-db-written-'));
       cpSync(root, tmp, { recursive: true });
       for (const f of result.modules[0].files.filter((f) => f.path.endsWith('.ts'))) writeFileSync(join(tmp, relative(root, f.path)), f.content);
+      return (writtenTree = tmp);
+    };
+
+    it('check on the written port finds exactly its manual items, where the report puts them', async () => {
+      const tmp = written();
+      const report = result.modules[0].report;
+      const found = await runCheck({ paths: [join(tree, 'db', 'discovery')], cwd: tmp, rules: defaultPack });
+      expect(found.findings.filter((f) => f.rule !== 'manual-marker')).toEqual([]);
+      const at = (file: string, items: { outputLine: number }[]) => items.map((m) => `${file}:${m.outputLine}`);
+      const items = [
+        ...at('api.ts', [...report.module.manual, ...report.functions.flatMap((f) => f.manual)]),
+        ...at('models.ts', [...report.models!.module.manual, ...report.models!.classes.flatMap((c) => c.manual)]),
+      ];
+      expect(found.findings.map((f) => `${f.file.split('/').pop()}:${f.line}`).sort()).toEqual(items.sort());
+    });
+
+    it('compiles: tsc over the written port and the ROME contract, with the sample\'s own tsconfig, reports nothing', () => {
+      // an independent check (the native compiler's CLI, not verify's own count): pins included
+      const tmp = written();
       const contract = join(tmp, 'rome-orm.d.ts');
       cpSync(join(FIXTURES, '..', 'rules', 'rome-orm.d.ts'), contract);
       writeFileSync(join(tmp, 'tsconfig.port.json'), JSON.stringify({ extends: './tsconfig.json', include: [`${tree}/**/*.ts`, 'types/**/*.d.ts', 'rome-orm.d.ts'], exclude: [] }));

@@ -33,6 +33,8 @@ export interface Directives {
 }
 
 const MARKER = /^port-db:\s*manual(?:\s+([^]*))?$/;
+/** A pin: `// @ts-expect-error port-db: manual <reason>` above a type error of a manual item. */
+const PIN = /^@ts-expect-error\s+port-db:\s*manual(?:\s+([^]*))?$/;
 const IGNORE = /^port-db-ignore-(next-line|file)\b([^]*)$/;
 
 /**
@@ -45,11 +47,21 @@ export function collectDirectives(sf: ts.SourceFile, boundaries: number[]): Dire
   const result: Directives = { markers: [], suppressions: [] };
   const sorted = [...new Set(boundaries)].sort((a, b) => a - b);
   const seen = new Set<number>();
+  const pins: ManualMarker[] = [];
   for (let at = text.indexOf('port-db'); at >= 0; at = text.indexOf('port-db', at + 7)) {
     const range = commentAt(text, sorted, at);
     if (!range || seen.has(range.pos)) continue;
     seen.add(range.pos);
     const body = commentBody(text.slice(range.pos, range.end), range.kind);
+    const pin = range.kind === ts.SyntaxKind.SingleLineCommentTrivia ? PIN.exec(body) : null;
+    if (pin) {
+      // like the compiler's own directive, a pin governs the next line
+      const from = text.indexOf('\n', range.end);
+      const to = from < 0 ? text.length : text.indexOf('\n', from + 1);
+      const reason = (pin[1] ?? '').replace(/\s+/g, ' ').trim();
+      pins.push({ pos: range.pos, reason: reason || 'manual item', start: range.pos, end: to < 0 ? text.length : to });
+      continue;
+    }
     const marker = MARKER.exec(body);
     if (marker) {
       const [start, end] = markedRange(sf, range.pos, range.end);
@@ -60,6 +72,9 @@ export function collectDirectives(sf: ts.SourceFile, boundaries: number[]): Dire
     const ignore = IGNORE.exec(body);
     if (ignore) result.suppressions.push(parseSuppression(sf, range, ignore[1] as 'next-line' | 'file', ignore[2]));
   }
+  // a pin inside a marked statement is part of that item; one on its own is an item
+  const outside = pins.filter((p) => !result.markers.some((m) => m.pos <= p.pos && p.pos < m.end));
+  if (outside.length > 0) result.markers = [...result.markers, ...outside].sort((a, b) => a.pos - b.pos);
   return result;
 }
 

@@ -2,6 +2,7 @@ import ts from '../ts.cjs';
 import { isSessionExpr, mappedChain, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, isReference, walk } from '../analyzer/parse.js';
 import { isSqlStatement, SUBSTITUTION } from '../check/sql-classifier.js';
+import { DEFAULT_ENGINE_FACTORIES } from '../check/types.js';
 import { emptyResult, type RewriteContext, type Rewriter } from './types.js';
 
 const SESSION_REASONS: Record<string, string> = {
@@ -118,10 +119,21 @@ export async function f(session: any) {
             : `\`${id.text}\` from ${imported.specifier} has no ROME equivalent`;
       flag(id, what);
     });
+    const engineFactories = new Set(facts.rules.engineFactories ?? DEFAULT_ENGINE_FACTORIES);
     walk(facts.sf, (n) => {
       if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
         const method = n.expression.name.text;
         if (method in SESSION_REASONS && isSessionExpr(facts, n.expression.expression)) flag(n.expression.name, SESSION_REASONS[method]);
+      }
+      // an SQL engine, however reached (`get_engine()` kept for its callers, `facade.get_engine()`):
+      // what uses it is SQL too, marked where it stands, as `port-db check` would find it
+      if (ts.isCallExpression(n) && !inside(ctx.deleted, n.getStart(facts.sf), n.end)) {
+        const name = ts.isIdentifier(n.expression) ? n.expression : ts.isPropertyAccessExpression(n.expression) ? n.expression.name : undefined;
+        let root: ts.Expression = n.expression;
+        while (ts.isPropertyAccessExpression(root)) root = root.expression;
+        // an SQL import's own factory (`create_engine`) is marked as that import already
+        const fromSql = ts.isIdentifier(root) && facts.importOf(root)?.isSql === true;
+        if (name && engineFactories.has(name.text) && !fromSql) flag(name, `\`${name.text}()\`: an SQL engine (connections, dispose, raw SQL); ROME has none`);
       }
       // SQL pagination (oslo.db's paginate_query, or a project's copy of it, as Cinder's
       // cinder.common.sqlalchemyutils): ROME has no markers, and ignores limit

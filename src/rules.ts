@@ -24,7 +24,8 @@ export const CONSTRUCT_SUPPORT: Readonly<Record<Exclude<ConstructAction, 'manual
 export interface RulePack {
   name: string;
   description?: string;
-  target: { module: string; session: string; query: string; lock: string; names: string[] };
+  /** `lacks`: what the target does not have or ignores (`check`'s rome-unsupported rule). */
+  target: { module: string; session: string; query: string; lock: string; names: string[]; lacks?: string[] };
   sessionFactories: string[];
   queryHelpers: string[];
   queryOptions: { session: string[]; readDeleted: string[]; projectOnly: string[]; useSlave: string[] };

@@ -37,7 +37,7 @@ export interface Verdict {
 export type Binding =
   | { kind: 'import'; binding: ImportBinding }
   | { kind: 'decl'; node: ts.Node }
-  | { kind: 'param' }
+  | { kind: 'param'; node?: ts.ParameterDeclaration }
   | { kind: 'none' };
 
 const MAX_DEPTH = 8;

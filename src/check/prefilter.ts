@@ -39,6 +39,12 @@ export function buildPrefilter(config: ScanConfig): (text: string) => boolean {
     ...config.sessionFactories,
     ...config.engineFactories,
     ...config.rowLocks,
+    // what the target lacks, as called (`.limit(`) or read (`.__mapper__`), and the SQL-only uses of its own members
+    ...config.targetLacks.map((n) => (n.startsWith('__') ? n : `.${n}(`)),
+    '.in_(',
+    '.notin_(',
+    '.session',
+    '.property.columns',
   ];
   return (text) => words.some((w) => text.includes(w)) || SQL_OPENINGS.test(text);
 }

@@ -62,6 +62,19 @@ export const CHECK_RULES: readonly CheckRuleMeta[] = [
     example: "model_query(context, models.FixedIp).filter_by({ address }).with_lockmode('update').first();",
   },
   {
+    id: 'rome-unsupported',
+    title: 'Construct ROME lacks or ignores',
+    description:
+      'In a discovery module only: a call of a query or session method the target lacks or silently ignores ' +
+      '(the rule pack\'s `target.lacks`: `limit`, `offset`, `one`, `exists`, `options`, `group_by`, `subquery`, ' +
+      '`execute`, `rollback`, `begin_nested`, ...), `in_()` given a query (an SQL subquery), `query.session`, and mapper ' +
+      'introspection (`__mapper__`, `.property.columns`). `port-db port` rewrites or marks what it sees; one it could ' +
+      'not see (a query held in a variable, a hand edit) would run on ROME without its SQL meaning.',
+    help: 'Rewrite it for ROME (slice the rows of all(), pass the values of a query to in_(), ...), or mark it `// port-db: manual <reason>`.',
+    level: 'error',
+    example: 'return await query.limit(limit).all();',
+  },
+  {
     id: 'manual-marker',
     title: 'Unresolved manual marker',
     description:

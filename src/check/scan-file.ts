@@ -10,6 +10,9 @@ const SQL_TEXT_CALLEES = new Set(['text', 'execute', 'exec', 'executemany', 'exe
 
 const SNIPPET_LENGTH = 60;
 
+/** Query methods that answer rows or a count, not a query. */
+const QUERY_TERMINALS = new Set(['first', 'all', 'count', 'one', 'one_or_none', 'oneOrNone', 'scalar', 'distinct', 'update', 'delete', 'soft_delete', 'softDelete', 'exists']);
+
 /**
  * Checks one file: parses it once, runs every rule in one walk, then applies manual markers
  * (folding) and suppressions. `file` is the absolute path (for import resolution), `rel` the
@@ -83,6 +86,9 @@ class FileRules {
       case ts.SyntaxKind.CallExpression:
         this.checkCall(node as ts.CallExpression);
         return true;
+      case ts.SyntaxKind.PropertyAccessExpression:
+        if (this.discovery) this.checkAttribute(node as ts.PropertyAccessExpression);
+        return true;
       case ts.SyntaxKind.NewExpression:
         this.checkFactoryCall(node as ts.NewExpression);
         return true;
@@ -133,6 +139,7 @@ class FileRules {
       this.report(at, 'row-lock', `row lock ${name}(): a key/value store has no SELECT ... FOR UPDATE; take a DLM lock instead`);
     }
     this.checkFactoryCall(call);
+    if (this.discovery) this.checkUnsupported(call, name);
     if (first && SQL_TEXT_CALLEES.has(name)) {
       if (ts.isBinaryExpression(first)) this.checkConcatenation(first, true);
       else this.checkLiteral(first, true);
@@ -158,6 +165,64 @@ class FileRules {
     const what = isSession ? 'SQL session factory' : 'SQL engine factory';
     const shown = ts.isNewExpression(call) ? `new ${name}()` : `${name}()`;
     this.report(call, 'sql-session', `${what} ${shown} ${verdict.why}`);
+  }
+
+  /**
+   * In a discovery module, what ROME lacks or silently ignores (the pack's `target.lacks`): a
+   * `limit()` on a query held in a variable, `one()`, `execute()`, ... Port-db marks what it
+   * sees; what it could not see runs on ROME without the SQL meaning, so it is reported.
+   */
+  private checkUnsupported(call: ts.CallExpression, name: string): void {
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee)) return;
+    if (this.config.targetLacks.includes(name)) {
+      this.report(callee.name, 'rome-unsupported', `\`${name}()\`: ROME lacks it or ignores it; the code runs on ROME without what SQL did`);
+    } else if ((name === 'in_' || name === 'notin_') && call.arguments.length === 1 && this.isQuery(call.arguments[0], 0)) {
+      this.report(callee.name, 'rome-unsupported', `\`${name}(<query>)\`: an SQL subquery; ROME has none and tests membership in a list: pass the values`);
+    }
+  }
+
+  /** `M.__mapper__`, `M.attr.property.columns` (mapper introspection), `query.session`. */
+  private checkAttribute(access: ts.PropertyAccessExpression): void {
+    const name = access.name.text;
+    if (name === '__mapper__' && this.config.targetLacks.includes(name)) {
+      this.report(access.name, 'rome-unsupported', '`__mapper__`: mapper introspection; ROME has no SQLAlchemy mapper');
+    } else if (name === 'columns' && ts.isPropertyAccessExpression(access.expression) && access.expression.name.text === 'property') {
+      this.report(access.expression.name, 'rome-unsupported', '`.property.columns`: mapper introspection; ROME has no SQLAlchemy mapper');
+    } else if (name === 'session' && this.isQuery(access.expression, 0)) {
+      this.report(access.name, 'rome-unsupported', '`query.session`: a RomeQuery carries no session');
+    }
+  }
+
+  /** Whether an expression is a query, as far as the text tells: a query chain, or a name bound to one or typed as one. */
+  private isQuery(expr: ts.Expression, depth: number): boolean {
+    let e = expr;
+    while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e)) e = e.expression;
+    if (ts.isIdentifier(e) && depth < 3) {
+      const binding = lookupBinding(e.text, this.ancestors, this.info);
+      if (binding.kind === 'param') {
+        const type = binding.node?.type?.getText(this.sf) ?? '';
+        return type.includes(this.config.targetQuery) || /\bQuery\b/.test(type);
+      }
+      if (binding.kind === 'decl' && ts.isVariableDeclaration(binding.node) && binding.node.initializer) return this.isQuery(binding.node.initializer, depth + 1);
+      return false;
+    }
+    if (!ts.isCallExpression(e)) return false;
+    // the last call decides: a terminal answers rows, not a query
+    const last = calleeName(e.expression);
+    if (last === undefined || QUERY_TERMINALS.has(last)) return false;
+    for (let n: ts.Expression = e; ; ) {
+      if (ts.isCallExpression(n)) {
+        const callee = n.expression;
+        if (ts.isIdentifier(callee)) return this.config.queryHelpers.includes(callee.text);
+        if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'query') return true;
+        n = callee;
+      } else if (ts.isPropertyAccessExpression(n)) {
+        n = n.expression;
+      } else {
+        return ts.isIdentifier(n) && this.isQuery(n, depth + 1);
+      }
+    }
   }
 
   /** What an identifier refers to, from the innermost scope that binds it out to the module. */
@@ -249,7 +314,7 @@ function lookupBinding(name: string, ancestors: readonly ts.Node[], info: Module
     }
     if (ts.isFunctionLike(node)) {
       for (const param of node.parameters) {
-        if (boundNames(param.name).includes(name)) return { kind: 'param' };
+        if (boundNames(param.name).includes(name)) return { kind: 'param', node: param };
       }
       if ((ts.isFunctionExpression(node) || ts.isClassExpression(node)) && node.name?.text === name) return { kind: 'decl', node };
     }

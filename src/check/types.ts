@@ -4,13 +4,14 @@ export type CheckRuleId =
   | 'sql-session'
   | 'raw-sql'
   | 'row-lock'
+  | 'rome-unsupported'
   | 'manual-marker'
   | 'unused-suppression';
 
 /** The part of a rule pack (rules/<pack>.json) that `check` reads. */
 export interface RulePack {
   name?: string;
-  target: { module: string; session: string };
+  target: { module: string; session: string; query?: string; lacks?: string[] };
   sessionFactories: string[];
   sqlModules: string[];
   rowLocks: string[];
@@ -19,6 +20,7 @@ export interface RulePack {
    * `check` uses {@link DEFAULT_ENGINE_FACTORIES}.
    */
   engineFactories?: string[];
+  queryHelpers?: string[];
 }
 
 /** One leftover SQL reference (or manual marker, or dead suppression). */
@@ -82,6 +84,13 @@ export const DEFAULT_ENGINE_FACTORIES = [
   'scopedSession',
 ];
 
+/** What the target lacks or ignores when a complete pack does not say (rules/default.json lists the same). */
+export const DEFAULT_TARGET_LACKS = [
+  'limit', 'offset', 'one', 'one_or_none', 'oneOrNone', 'exists', 'options', 'group_by', 'groupBy', 'having', 'subquery',
+  'scalar', 'label', 'with_entities', 'withEntities', 'from_self', 'fromSelf', 'union', 'outerjoin', 'outer_join',
+  'outerJoin', 'execute', 'rollback', 'begin_nested', 'beginNested', 'merge', 'expire', 'refresh', 'expunge', '__mapper__',
+];
+
 /** The data a file scan needs; plain JSON so it can be sent to a worker thread. */
 export interface ScanConfig {
   targetModule: string;
@@ -90,6 +99,12 @@ export interface ScanConfig {
   engineFactories: string[];
   sqlModules: string[];
   rowLocks: string[];
+  /** Members the target lacks or ignores: reported in discovery modules (rome-unsupported). */
+  targetLacks: string[];
+  /** The target's query class name (a parameter typed with it is a query). */
+  targetQuery: string;
+  /** Query helpers (`model_query`): a call of one is a query. */
+  queryHelpers: string[];
 }
 
 /** A finding before it is placed: `pos` is a UTF-16 offset into the file text. */
@@ -115,5 +130,8 @@ export function toScanConfig(pack: RulePack): ScanConfig {
     engineFactories: [...(pack.engineFactories ?? DEFAULT_ENGINE_FACTORIES)],
     sqlModules: [...pack.sqlModules],
     rowLocks: [...pack.rowLocks],
+    targetLacks: [...(pack.target.lacks ?? DEFAULT_TARGET_LACKS)],
+    targetQuery: pack.target.query ?? 'RomeQuery',
+    queryHelpers: [...(pack.queryHelpers ?? ['model_query', 'modelQuery'])],
   };
 }

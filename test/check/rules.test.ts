@@ -321,3 +321,60 @@ describe('manual-marker syntax', () => {
     expect(scan('/**\n * port-db: manual\n *   multi-line reason\n */\nconst x = 1;\n')[0].message).toBe('multi-line reason');
   });
 });
+
+describe('rome-unsupported', () => {
+  const text = [
+    "import { RomeQuery } from 'rome-orm';",
+    'export async function page(query: RomeQuery<any>, limit: number) {',
+    '  return await query.limit(limit).all();',
+    '}',
+    'export async function one(context: any) {',
+    '  const q = model_query(context, models.Instance).filter_by({ host: "h" });',
+    '  const rows = await model_query(context, models.Network).filter(models.Network.id.in_(q)).all();',
+    '  const owner = q.session;',
+    '  const cols = models.Instance.host.property.columns;',
+    '  const mapper = models.Instance.__mapper__;',
+    '  return [rows, owner, cols, mapper, await q.one()];',
+    '}',
+    'export async function fine(context: any, ids: number[], options: { session?: any }) {',
+    '  const rows = await model_query(context, models.Network).filter(models.Network.id.in_(ids)).all();',
+    '  const listed = await model_query(context, models.Network).all();',
+    '  return [rows, listed, options.session, models.Network.id.in_(listed.map((r: any) => r.id))];',
+    '}',
+  ].join('\n');
+
+  it('reports, in a discovery module, what ROME lacks or ignores, however the query is held', () => {
+    expect(brief(scan(text, PORT_API)).filter((f) => f.endsWith('rome-unsupported'))).toEqual([
+      '3:22 rome-unsupported',
+      '7:84 rome-unsupported',
+      '8:19 rome-unsupported',
+      '9:37 rome-unsupported',
+      '10:34 rome-unsupported',
+      '11:46 rome-unsupported',
+    ]);
+  });
+
+  it('says what each one is', () => {
+    const messages = scan(text, PORT_API).map((f) => f.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        '`limit()`: ROME lacks it or ignores it; the code runs on ROME without what SQL did',
+        '`in_(<query>)`: an SQL subquery; ROME has none and tests membership in a list: pass the values',
+        '`query.session`: a RomeQuery carries no session',
+        '`.property.columns`: mapper introspection; ROME has no SQLAlchemy mapper',
+        '`__mapper__`: mapper introspection; ROME has no SQLAlchemy mapper',
+      ]),
+    );
+  });
+
+  it('does not report them in the SQL module (it may use them) or under a marker (they fold into it)', () => {
+    expect(rulesOf(scan(text, SQL_API))).not.toContain('rome-unsupported');
+    const marked = ['export async function page(query: any, limit: number) {', '  // port-db: manual `limit()` on a stored query', '  return await query.limit(limit).all();', '}'].join('\n');
+    expect(brief(scan(marked, PORT_API))).toEqual(['2:3 manual-marker']);
+  });
+
+  it('follows the pack: a target that has limit() does not get it reported', () => {
+    const pack = { ...defaultPack, target: { ...defaultPack.target, lacks: ['one'] } };
+    expect(brief(scan(text, PORT_API, pack)).filter((f) => f.endsWith('rome-unsupported'))).toEqual(['7:84 rome-unsupported', '8:19 rome-unsupported', '9:37 rome-unsupported', '11:46 rome-unsupported']);
+  });
+});

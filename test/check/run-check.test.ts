@@ -104,7 +104,7 @@ describe('runCheck', () => {
       files: 3,
       scanned: 2,
       findings: 4,
-      byRule: { 'sql-import': 1, 'sql-session': 1, 'raw-sql': 1, 'row-lock': 1, 'manual-marker': 0, 'unused-suppression': 0 },
+      byRule: { 'sql-import': 1, 'sql-session': 1, 'raw-sql': 1, 'row-lock': 1, 'rome-unsupported': 0, 'manual-marker': 0, 'unused-suppression': 0 },
       suppressed: 0,
       baselined: 0,
     });

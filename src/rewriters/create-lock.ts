@@ -33,6 +33,29 @@ function findCreates(facts: ModuleFacts, unit: FunctionUnit): Create[] {
   return out;
 }
 
+/**
+ * `new models.M()` not bound to a name (`Object.assign(new models.M(), v)` in a `map`, an
+ * argument, a property): port-db cannot follow it to its save, so a model with unique keys gets
+ * no check and no lock; marked, never left as if it were safe.
+ */
+function unboundCreates(facts: ModuleFacts, unit: FunctionUnit, out: RewriteResult): void {
+  const body = unit.fn?.body;
+  if (!body || body.getText(facts.sf).includes(UNIQUENESS_MARK)) return;
+  walk(body, (n) => {
+    if (!ts.isNewExpression(n) || (ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name))) return;
+    const e = n.expression;
+    if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== facts.modelsNamespace) return;
+    // a model of the catalog with a key to check (a class the models module does not map is not one)
+    const keys = facts.models?.get(e.name.text)?.uniqueKeys;
+    if (!keys || keys.length === 0) return;
+    out.manual.push({
+      node: enclosingStatement(n),
+      pos: n.getStart(facts.sf),
+      reason: `create of models.${e.name.text} not bound to a name: port-db cannot follow it to its save, so the uniqueness check on ${keys.map(keyLabel).join(' and ')} and its lock are left to do by hand`,
+    });
+  });
+}
+
 /** Where each field of the new object comes from, as an expression valid at the function's start. */
 function fieldSources(facts: ModuleFacts, c: Create): (field: string) => string | null {
   const params = new Set(c.fn.parameters.filter((p) => ts.isIdentifier(p.name)).map((p) => (p.name as ts.Identifier).text));
@@ -73,7 +96,9 @@ function saveStatement(facts: ModuleFacts, c: Create): ts.Statement | undefined 
     if (found || !ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;
     const method = n.expression.name.text;
     const target = n.expression.expression.getText(facts.sf);
-    if ((target === c.ref && facts.rules.methods.save.includes(method)) || (facts.rules.methods.add.includes(method) && n.arguments.some((a) => a.getText(facts.sf) === c.ref))) {
+    // `session.add(ref)`, or `session.add_all([ref, ...])`
+    const added = n.arguments.flatMap((a) => (ts.isArrayLiteralExpression(a) ? [...a.elements] : [a]));
+    if ((target === c.ref && facts.rules.methods.save.includes(method)) || (facts.rules.methods.add.includes(method) && added.some((a) => a.getText(facts.sf) === c.ref))) {
       found = enclosingStatement(n);
     }
   });
@@ -341,6 +366,7 @@ async function service_create_(values: Record<string, any>) {
   rewrite(facts) {
     const out = emptyResult();
     for (const unit of facts.units) {
+      unboundCreates(facts, unit, out);
       const creates = findCreates(facts, unit);
       if (creates.length === 1) {
         // the split is all or nothing: a wrapper without its body (or the reverse) is no port

@@ -1,5 +1,5 @@
 import ts from '../ts.cjs';
-import type { ModuleFacts } from '../analyzer/module.js';
+import { isSessionExpr, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, isReference, walk } from '../analyzer/parse.js';
 import { ownLines } from '../analyzer/edits.js';
 import { HELPER_MARK, isGeneratedHelper } from './helpers.js';
@@ -62,7 +62,8 @@ export const sessionRewriter: Rewriter = {
     'The SQL session factory (get_session(), getSession()) is replaced by a module-level helper of the same name that returns a new RomeSession, ' +
     'so every call site keeps its text. The import of the SQL factory goes away (see the import rewriter). A factory the module ' +
     'defines itself keeps its name, signature and export and returns a new RomeSession; the engine plumbing only it used ' +
-    '(EngineFacade, _create_facade_lazily, their module variables) is removed, each removal recorded.',
+    '(EngineFacade, _create_facade_lazily, their module variables) is removed, each removal recorded. ' +
+    '`session.add_all(list)` becomes `session.add(...)`: ROME\'s session has no add_all.',
   samples: [
     {
       before: `import { get_session } from './session';
@@ -101,9 +102,32 @@ export function f() {
     }
     for (const name of handWrittenHelpers(facts, 'session')) portSessionFactory(facts, out, name);
     entitySessionArguments(facts, out);
+    addAll(facts, out);
     return out;
   },
 };
+
+/**
+ * `session.add_all([a, b])` → `session.add(a, b)`: ROME's session has no add_all, and its
+ * `add(*objs)` takes the entities themselves (lib/rome/core/session/session.py, `add`). A list
+ * held elsewhere is spread: `session.add(...refs)`.
+ */
+function addAll(facts: ModuleFacts, out: RewriteResult): void {
+  walk(facts.sf, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || n.arguments.length !== 1) return;
+    const name = n.expression.name;
+    if ((name.text !== 'add_all' && name.text !== 'addAll') || !isSessionExpr(facts, n.expression.expression)) return;
+    const [list] = n.arguments;
+    const edit = { start: name.getStart(facts.sf), end: name.end, text: 'add' };
+    if (ts.isArrayLiteralExpression(list) && !list.elements.some(ts.isSpreadElement)) {
+      // the brackets go, the elements stay as they are written
+      out.edits.push({ start: list.getStart(facts.sf), end: list.getStart(facts.sf) + 1, text: '' }, { start: list.end - 1, end: list.end, text: '' });
+    } else {
+      out.edits.push({ start: list.getStart(facts.sf), end: list.getStart(facts.sf), text: '...' });
+    }
+    record(out, 'session', name.getStart(facts.sf), `\`${name.text}(list)\` → \`add(...)\`: ROME's session adds the entities themselves, it has no ${name.text}`, edit);
+  });
+}
 
 /**
  * A session factory the module defines itself (`get_session()` over an EngineFacade) keeps its

@@ -30,6 +30,8 @@ export interface SqlEngine {
   begin(): void;
   commit(): void;
   rollback(): void;
+  /** Whether a transaction is open (one connection: a session joins the one another opened). */
+  readonly inTransaction: boolean;
   /** SAVEPOINT (SQLAlchemy's begin_nested). */
   savepoint(name: string): void;
   release(name: string): void;
@@ -90,16 +92,21 @@ class SqlJsEngine implements SqlEngine {
     return Number(this.all('SELECT last_insert_rowid() AS id')[0].id);
   }
 
+  inTransaction = false;
+
   begin(): void {
     this.run('BEGIN');
+    this.inTransaction = true;
   }
 
   commit(): void {
     this.run('COMMIT');
+    this.inTransaction = false;
   }
 
   rollback(): void {
     this.run('ROLLBACK');
+    this.inTransaction = false;
   }
 
   savepoint(name: string): void {
@@ -119,6 +126,7 @@ class SqlJsEngine implements SqlEngine {
   }
 
   restore(bytes: Uint8Array): void {
+    this.inTransaction = false;
     this.db.close();
     this.db = new this.SQL.Database(bytes);
     this.configure();

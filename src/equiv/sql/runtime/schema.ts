@@ -168,7 +168,10 @@ export function membersOf(model: ModelClass): { columns: Map<string, ColumnDef>;
   for (const c of chain.reverse()) {
     for (const key of Object.getOwnPropertyNames(c)) {
       const value = (c as Record<string, unknown>)[key];
+      // a mapped base class holds its columns as attributes (mapper.ts): their definitions count
+      const held = value !== null && typeof value === 'object' ? (value as { column?: unknown }).column : undefined;
       if (value instanceof ColumnDef) columns.set(key, value);
+      else if (held instanceof ColumnDef) columns.set(key, held);
       else if (value instanceof RelationshipDef) relationships.set(key, value);
     }
   }

@@ -1,0 +1,174 @@
+// SQL expressions of the reference's sqlalchemy: what `M.col.eq(v)`, `or_(...)`, `M.col.desc()`
+// build, compiled to parameterised SQLite text. Comparisons with null become IS / IS NOT NULL as
+// SQLAlchemy compiles them; values are bound, never spliced.
+import { quoteName, type Value } from '../engine.js';
+import { UnsupportedInReference, type ColumnDef, type ModelClass } from './schema.js';
+
+export interface Compiled {
+  text: string;
+  params: Value[];
+}
+
+/** Anything that compiles to SQL text (with its bound values appended to `params`). */
+export interface Clause {
+  compile(params: Value[]): string;
+}
+
+/** A value as SQLite stores it: booleans as 0/1, datetimes as ISO-8601 text (they sort as dates). */
+export function toSql(value: unknown): Value {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'string' || value instanceof Uint8Array) return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new UnsupportedInReference(`a value of type ${value?.constructor?.name ?? typeof value} in a query`);
+}
+
+class Bound implements Clause {
+  constructor(readonly value: unknown) {}
+  compile(params: Value[]): string {
+    params.push(toSql(this.value));
+    return '?';
+  }
+}
+
+/** A clause given where SQL expects one, or a plain value (bound). */
+export function clauseOf(value: unknown): Clause {
+  return isClause(value) ? value : new Bound(value);
+}
+
+export function isClause(value: unknown): value is Clause {
+  return value !== null && typeof value === 'object' && typeof (value as Clause).compile === 'function';
+}
+
+class Raw implements Clause {
+  constructor(
+    private readonly sql: string,
+    private readonly parts: Clause[] = [],
+  ) {}
+  compile(params: Value[]): string {
+    // `$1`, `$2`, ... are the parts in order (compiled left to right, so the params line up)
+    let i = 0;
+    return this.sql.replace(/\$\d+/g, () => this.parts[i++].compile(params));
+  }
+}
+
+/** `a AND b`, `a OR b`; nothing to join is TRUE (AND) or FALSE (OR), as SQLAlchemy answers. */
+class BooleanList implements Clause {
+  constructor(
+    readonly op: 'AND' | 'OR',
+    readonly clauses: Clause[],
+  ) {}
+  compile(params: Value[]): string {
+    if (this.clauses.length === 0) return this.op === 'AND' ? '1' : '0';
+    return `(${this.clauses.map((c) => c.compile(params)).join(` ${this.op} `)})`;
+  }
+}
+
+export function and_(...clauses: unknown[]): Clause {
+  return new BooleanList('AND', clauses.map(clauseOf));
+}
+
+export function or_(...clauses: unknown[]): Clause {
+  return new BooleanList('OR', clauses.map(clauseOf));
+}
+
+export function not_(clause: unknown): Clause {
+  return new Raw('(NOT $1)', [clauseOf(clause)]);
+}
+
+/** `ORDER BY` terms. */
+export class Ordering implements Clause {
+  constructor(
+    readonly on: Clause,
+    readonly direction: 'ASC' | 'DESC',
+  ) {}
+  compile(params: Value[]): string {
+    return `${this.on.compile(params)} ${this.direction}`;
+  }
+}
+
+/** A column of a model class: the expression every comparison starts from (`models.Service.host`). */
+export class ColumnAttribute implements Clause {
+  constructor(
+    readonly class_: ModelClass,
+    readonly key: string,
+    readonly column: ColumnDef,
+    readonly table: string,
+  ) {}
+
+  /** The stored column's name. */
+  get name(): string {
+    return this.column.dbName ?? this.key;
+  }
+
+  get default(): unknown {
+    return this.column.options.default;
+  }
+
+  compile(): string {
+    return `${quoteName(this.table)}.${quoteName(this.name)}`;
+  }
+
+  private binary(op: string, other: unknown): Clause {
+    return new Raw(`($1 ${op} $2)`, [this, clauseOf(other)]);
+  }
+
+  eq(other: unknown): Clause {
+    return other === null || other === undefined ? new Raw('($1 IS NULL)', [this]) : this.binary('=', other);
+  }
+  ne(other: unknown): Clause {
+    return other === null || other === undefined ? new Raw('($1 IS NOT NULL)', [this]) : this.binary('!=', other);
+  }
+  lt(other: unknown): Clause {
+    return this.binary('<', other);
+  }
+  le(other: unknown): Clause {
+    return this.binary('<=', other);
+  }
+  gt(other: unknown): Clause {
+    return this.binary('>', other);
+  }
+  ge(other: unknown): Clause {
+    return this.binary('>=', other);
+  }
+  is(other: null | boolean): Clause {
+    return other === null ? new Raw('($1 IS NULL)', [this]) : this.binary('IS', other);
+  }
+  isnot(other: null | boolean): Clause {
+    return other === null ? new Raw('($1 IS NOT NULL)', [this]) : this.binary('IS NOT', other);
+  }
+  in_(values: unknown): Clause {
+    return this.membership('IN', values);
+  }
+  notin_(values: unknown): Clause {
+    return this.membership('NOT IN', values);
+  }
+  like(pattern: string): Clause {
+    // MySQL's LIKE follows the column's collation: case-insensitive by default, as SQLite's LIKE
+    return this.binary('LIKE', pattern);
+  }
+  ilike(pattern: string): Clause {
+    return new Raw('(lower($1) LIKE lower($2))', [this, clauseOf(pattern)]);
+  }
+  asc(): Ordering {
+    return new Ordering(this, 'ASC');
+  }
+  desc(): Ordering {
+    return new Ordering(this, 'DESC');
+  }
+
+  private membership(op: 'IN' | 'NOT IN', values: unknown): Clause {
+    if (isClause(values)) return new Raw(`($1 ${op} ($2))`, [this, values]);
+    const list = [...(values as Iterable<unknown>)];
+    // SQLAlchemy compiles an empty IN to a false test (and NOT IN to a true one)
+    if (list.length === 0) return new Raw(op === 'IN' ? '(1 != 1)' : '(1 = 1)');
+    return new Raw(`($1 ${op} (${list.map((_, i) => `$${i + 2}`).join(', ')}))`, [this, ...list.map(clauseOf)]);
+  }
+}
+
+/** Compiles a clause on its own (tests, and the WHERE of a statement). */
+export function compile(clause: Clause): Compiled {
+  const params: Value[] = [];
+  return { text: clause.compile(params), params };
+}

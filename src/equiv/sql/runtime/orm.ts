@@ -1,0 +1,550 @@
+// `sqlalchemy/orm` for the SQL reference: a Session with an identity map, dirty tracking and
+// autoflush, transactions that commit on success and roll back on a throw, and the Query chain
+// compiled to SELECT / UPDATE / DELETE on the engine. Terminals are synchronous and answer plain
+// values, so the dialect's sync call sites work and `await q.first()` works too.
+import { ConstraintError, quoteName, type Row, type SqlEngine, type Value } from '../engine.js';
+import { and_, clauseOf, ColumnAttribute, isClause, Ordering, toSql, type Clause } from './expressions.js';
+import { isModelClass, mapperOf, type Mapper } from './mapper.js';
+import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
+import { UnsupportedInReference, type ModelClass } from './schema.js';
+
+/** The database the loaded SQL module runs on (set by the equiv harness for each scenario). */
+let current: SqlEngine | undefined;
+
+export function useEngine(engine: SqlEngine | undefined): void {
+  current = engine;
+}
+
+export function currentEngine(): SqlEngine {
+  if (!current) throw new UnsupportedInReference('no reference database is open (the equiv harness opens one per scenario)');
+  return current;
+}
+
+export class NoResultFound extends Error {
+  constructor(message = 'No row was found for one()') {
+    super(message);
+    this.name = 'NoResultFound';
+  }
+}
+
+export class MultipleResultsFound extends Error {
+  constructor(message = 'Multiple rows were found for one()') {
+    super(message);
+    this.name = 'MultipleResultsFound';
+  }
+}
+
+export class InvalidRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+type Instance = Record<string, unknown>;
+
+/** The values of an instance's columns, as stored. */
+function columnValues(mapper: Mapper, obj: Instance): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const [key, attr] of mapper.columns) out[attr.name] = toSql(obj[key]);
+  return out;
+}
+
+function identityKey(mapper: Mapper, values: Record<string, unknown>): string {
+  return `${mapper.table}:${JSON.stringify(mapper.primaryKey.map((k) => values[k] ?? null))}`;
+}
+
+/** SQLite's constraint error as oslo.db raises it (oslo_db/sqlalchemy/exc_filters.py). */
+function translate(e: unknown): unknown {
+  if (!(e instanceof ConstraintError)) return e;
+  const v = e.violation;
+  if (v.kind === 'unique') return new DBDuplicateEntry(v.columns, e);
+  if (v.kind === 'foreign-key') return new DBReferenceError(e.message);
+  return new DBError(e.message);
+}
+
+export interface SessionOptions {
+  bind?: unknown;
+  autocommit?: boolean;
+  expire_on_commit?: boolean;
+}
+
+export class Session {
+  private readonly identity = new Map<string, Instance>();
+  /** Column values as last loaded or flushed: what dirty tracking compares with. */
+  private readonly loaded = new WeakMap<Instance, Record<string, Value>>();
+  private pending: Instance[] = [];
+  private deleted: Instance[] = [];
+  private transaction = 0;
+
+  constructor(
+    readonly engine: SqlEngine = currentEngine(),
+    readonly options: SessionOptions = {},
+  ) {}
+
+  query(...targets: unknown[]): Query {
+    return new Query(this, targets);
+  }
+
+  add(...objs: unknown[]): void {
+    for (const o of objs) {
+      const obj = o as Instance;
+      mapperOf(obj.constructor as ModelClass);
+      if (!this.loaded.has(obj) && !this.pending.includes(obj)) this.pending.push(obj);
+    }
+  }
+
+  add_all(objs: Iterable<unknown>): void {
+    this.add(...objs);
+  }
+
+  delete(...objs: unknown[]): void {
+    for (const o of objs) if (!this.deleted.includes(o as Instance)) this.deleted.push(o as Instance);
+  }
+
+  /**
+   * Runs `work` in a transaction: flushes and commits when it resolves, rolls back when it throws
+   * (and the instances show the database again). Inside another transaction it is a
+   * subtransaction only when asked (SQLAlchemy 1.x raises otherwise); `nested` is a savepoint.
+   */
+  async begin<R>(work?: () => R | PromiseLike<R>, opts: { subtransactions?: boolean; nested?: boolean } = {}): Promise<R | undefined> {
+    if (opts.nested) return this.begin_nested(work);
+    if (this.transaction > 0) {
+      if (!opts.subtransactions) throw new InvalidRequestError('A transaction is already begun. Use subtransactions=True to allow subtransactions.');
+      return work ? await work() : undefined;
+    }
+    const owns = !this.engine.inTransaction;
+    if (owns) this.engine.begin();
+    this.transaction++;
+    try {
+      const result = work ? await work() : undefined;
+      this.flush();
+      if (owns) this.engine.commit();
+      return result;
+    } catch (e) {
+      if (owns) this.engine.rollback();
+      this.afterRollback();
+      throw e;
+    } finally {
+      this.transaction--;
+    }
+  }
+
+  async begin_nested<R>(work?: () => R | PromiseLike<R>): Promise<R | undefined> {
+    this.flush();
+    const name = `sa_savepoint_${++savepoints}`;
+    this.engine.savepoint(name);
+    try {
+      const result = work ? await work() : undefined;
+      this.flush();
+      this.engine.release(name);
+      return result;
+    } catch (e) {
+      this.engine.rollbackTo(name);
+      this.engine.release(name);
+      this.afterRollback();
+      throw e;
+    }
+  }
+
+  /** Writes pending, changed and deleted instances (in their own transaction when none is open). */
+  flush(): void {
+    if (this.pending.length === 0 && this.deleted.length === 0 && !this.anyDirty()) return;
+    const owns = !this.engine.inTransaction;
+    if (owns) this.engine.begin();
+    try {
+      for (const obj of this.pending.splice(0)) this.insert(obj);
+      for (const obj of [...this.identity.values()]) this.updateIfDirty(obj);
+      for (const obj of this.deleted.splice(0)) this.remove(obj);
+      if (owns) this.engine.commit();
+    } catch (e) {
+      if (owns) this.engine.rollback();
+      throw translate(e);
+    }
+  }
+
+  private anyDirty(): boolean {
+    for (const obj of this.identity.values()) if (this.changes(obj).length > 0) return true;
+    return false;
+  }
+
+  private changes(obj: Instance): string[] {
+    const mapper = mapperOf(obj.constructor as ModelClass);
+    const before = this.loaded.get(obj);
+    if (!before) return [];
+    const now = columnValues(mapper, obj);
+    return [...mapper.columns.values()].filter((a) => now[a.name] !== before[a.name]).map((a) => a.key);
+  }
+
+  private insert(obj: Instance): void {
+    const mapper = mapperOf(obj.constructor as ModelClass);
+    // client-side defaults, as SQLAlchemy applies them at INSERT
+    for (const [key, attr] of mapper.columns) {
+      if (obj[key] !== undefined && obj[key] !== null) continue;
+      const d = attr.column.options.default;
+      if (d !== undefined) obj[key] = typeof d === 'function' ? (d as () => unknown)() : d;
+    }
+    const values = columnValues(mapper, obj);
+    const names = Object.keys(values).filter((n) => values[n] !== null);
+    const sql = names.length
+      ? `INSERT INTO ${quoteName(mapper.table)} (${names.map(quoteName).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`
+      : `INSERT INTO ${quoteName(mapper.table)} DEFAULT VALUES`;
+    this.engine.run(sql, names.map((n) => values[n]));
+    const [pk] = mapper.primaryKey;
+    if (mapper.primaryKey.length === 1 && (obj[pk] === undefined || obj[pk] === null)) obj[pk] = this.engine.lastInsertId();
+    this.track(mapper, obj);
+  }
+
+  private updateIfDirty(obj: Instance): void {
+    const changed = this.changes(obj);
+    if (changed.length === 0) return;
+    const mapper = mapperOf(obj.constructor as ModelClass);
+    for (const [key, attr] of mapper.columns) {
+      const on = attr.column.options.onupdate;
+      if (on !== undefined && !changed.includes(key)) {
+        obj[key] = typeof on === 'function' ? (on as () => unknown)() : on;
+        changed.push(key);
+      }
+    }
+    const cols = changed.map((k) => mapper.columns.get(k)!);
+    const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
+    this.engine.run(`UPDATE ${quoteName(mapper.table)} SET ${cols.map((c) => `${quoteName(c.name)} = ?`).join(', ')} WHERE ${where}`, [
+      ...changed.map((k) => toSql(obj[k])),
+      ...mapper.primaryKey.map((k) => toSql(obj[k])),
+    ]);
+    this.loaded.set(obj, columnValues(mapper, obj));
+  }
+
+  private remove(obj: Instance): void {
+    const mapper = mapperOf(obj.constructor as ModelClass);
+    const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
+    this.engine.run(`DELETE FROM ${quoteName(mapper.table)} WHERE ${where}`, mapper.primaryKey.map((k) => toSql(obj[k])));
+    this.identity.delete(identityKey(mapper, obj));
+    this.loaded.delete(obj);
+  }
+
+  private track(mapper: Mapper, obj: Instance): void {
+    this.identity.set(identityKey(mapper, obj), obj);
+    this.loaded.set(obj, columnValues(mapper, obj));
+  }
+
+  /** The instance of a row: the one already in the identity map (its unflushed changes kept), or a new one. */
+  instanceOf(mapper: Mapper, row: Row, prefix: string): Instance | null {
+    const values: Record<string, unknown> = {};
+    for (const [key, attr] of mapper.columns) values[key] = fromSql(attr, row[`${prefix}${attr.name}`]);
+    if (mapper.primaryKey.every((k) => values[k] === null)) return null;
+    const key = identityKey(mapper, values);
+    const known = this.identity.get(key);
+    if (known) return known;
+    const obj = Object.create(mapper.class_.prototype) as Instance;
+    Object.assign(obj, values);
+    this.track(mapper, obj);
+    return obj;
+  }
+
+  /** After a rollback: what was added is transient again; what was loaded shows the database. */
+  private afterRollback(): void {
+    this.pending = [];
+    this.deleted = [];
+    for (const [key, obj] of [...this.identity]) {
+      const mapper = mapperOf(obj.constructor as ModelClass);
+      const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
+      const [row] = this.engine.all(`SELECT * FROM ${quoteName(mapper.table)} WHERE ${where}`, mapper.primaryKey.map((k) => toSql(obj[k])));
+      if (!row) {
+        this.identity.delete(key);
+        this.loaded.delete(obj);
+        continue;
+      }
+      for (const [k, attr] of mapper.columns) obj[k] = fromSql(attr, row[attr.name]);
+      this.loaded.set(obj, columnValues(mapper, obj));
+    }
+  }
+
+  /** Forgets an instance's tracked values after a bulk statement changed its row. */
+  refresh(obj: Instance): void {
+    const mapper = mapperOf(obj.constructor as ModelClass);
+    const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
+    const [row] = this.engine.all(`SELECT * FROM ${quoteName(mapper.table)} WHERE ${where}`, mapper.primaryKey.map((k) => toSql(obj[k])));
+    if (!row) return;
+    for (const [k, attr] of mapper.columns) obj[k] = fromSql(attr, row[attr.name]);
+    this.loaded.set(obj, columnValues(mapper, obj));
+  }
+
+  /** Every instance the session tracks (for bulk statements that must keep them in step). */
+  tracked(): Instance[] {
+    return [...this.identity.values()];
+  }
+}
+
+let savepoints = 0;
+
+/** A stored value as the model's field holds it. */
+function fromSql(attr: ColumnAttribute, value: Value): unknown {
+  if (value === null || value === undefined) return null;
+  if (attr.column.type.kind === 'boolean') return value === 1 || value === '1';
+  if (attr.column.type.kind === 'datetime' && typeof value === 'string') return new Date(value);
+  return value;
+}
+
+/** `sessionmaker({ bind, autocommit, expire_on_commit })`: a factory of sessions on the reference database. */
+export function sessionmaker(options: SessionOptions = {}): () => Session {
+  return () => new Session(currentEngine(), options);
+}
+
+interface QueryState {
+  where: Clause[];
+  order: Clause[];
+  joins: { target: ModelClass; on?: Clause; outer: boolean }[];
+  limit?: number;
+  offset?: number;
+  distinct: boolean;
+}
+
+/** A generative query: each chain method answers a new query, as SQLAlchemy's does. */
+export class Query {
+  private readonly state: QueryState;
+
+  constructor(
+    readonly session: Session,
+    private readonly targets: unknown[],
+    state?: QueryState,
+  ) {
+    if (targets.length === 0) throw new UnsupportedInReference('a query without a target');
+    for (const t of targets) {
+      if (isModelClass(t)) mapperOf(t);
+      else if (!(t instanceof ColumnAttribute)) throw new UnsupportedInReference('a query on something that is neither a model nor one of its columns');
+    }
+    this.state = state ?? { where: [], order: [], joins: [], distinct: false };
+  }
+
+  private next(patch: Partial<QueryState>): Query {
+    return new Query(this.session, this.targets, { ...this.state, ...patch });
+  }
+
+  /** The model the query is on (its first target's). */
+  private get primary(): Mapper {
+    const t = this.targets[0];
+    return mapperOf(isModelClass(t) ? t : (t as ColumnAttribute).class_);
+  }
+
+  filter(...criteria: unknown[]): Query {
+    return this.next({ where: [...this.state.where, ...criteria.map(clauseOf)] });
+  }
+
+  /** Equality on the columns of the last joined entity (or the queried one), as SQLAlchemy. */
+  filter_by(values: Record<string, unknown>): Query {
+    const last = this.state.joins.length ? mapperOf(this.state.joins[this.state.joins.length - 1].target) : this.primary;
+    const criteria = Object.entries(values).map(([key, value]) => {
+      const attr = last.columns.get(key);
+      // SQLAlchemy raises for a key that is no attribute of the entity
+      if (!attr) throw new InvalidRequestError(`Entity namespace for "${last.table}" has no property "${key}"`);
+      return attr.eq(value);
+    });
+    return this.filter(...criteria);
+  }
+
+  filterBy(values: Record<string, unknown>): Query {
+    return this.filter_by(values);
+  }
+
+  order_by(...clauses: unknown[]): Query {
+    return this.next({ order: [...this.state.order, ...clauses.filter((c) => c !== null).map(clauseOf)] });
+  }
+
+  orderBy(...clauses: unknown[]): Query {
+    return this.order_by(...clauses);
+  }
+
+  limit(n: number | null): Query {
+    return this.next({ limit: n ?? undefined });
+  }
+
+  offset(n: number | null): Query {
+    return this.next({ offset: n ?? undefined });
+  }
+
+  join(target: unknown, onclause?: unknown): Query {
+    return this.joined(target, onclause, false);
+  }
+
+  outerjoin(target: unknown, onclause?: unknown): Query {
+    return this.joined(target, onclause, true);
+  }
+
+  private joined(target: unknown, onclause: unknown, outer: boolean): Query {
+    if (!isModelClass(target)) throw new UnsupportedInReference('a join on something other than a model class');
+    return this.next({ joins: [...this.state.joins, { target, on: onclause === undefined ? undefined : clauseOf(onclause), outer }] });
+  }
+
+  /** Loader options change how relations load, not which rows: the same query. */
+  options(..._options: unknown[]): Query {
+    return this;
+  }
+
+  /** Row locks: the reference runs one call at a time, so a lock changes nothing it can see. */
+  with_lockmode(_mode?: string): Query {
+    return this;
+  }
+
+  withLockmode(mode?: string): Query {
+    return this.with_lockmode(mode);
+  }
+
+  with_for_update(_opts?: unknown): Query {
+    return this;
+  }
+
+  withForUpdate(opts?: unknown): Query {
+    return this.with_for_update(opts);
+  }
+
+  distinct(): Query {
+    return this.next({ distinct: true });
+  }
+
+  // -- terminals ----------------------------------------------------------------
+
+  all(): unknown[] {
+    this.session.flush();
+    const { text, params, readers } = this.select();
+    return this.session.engine.all(text, params).map((row) => {
+      const items = readers.map((read) => read(row));
+      return items.length === 1 ? items[0] : items;
+    });
+  }
+
+  first(): unknown {
+    const rows = this.next({ limit: 1 }).all();
+    return rows.length ? rows[0] : null;
+  }
+
+  one(): unknown {
+    const rows = this.next({ limit: 2 }).all();
+    if (rows.length === 0) throw new NoResultFound();
+    if (rows.length > 1) throw new MultipleResultsFound();
+    return rows[0];
+  }
+
+  one_or_none(): unknown {
+    const rows = this.next({ limit: 2 }).all();
+    if (rows.length > 1) throw new MultipleResultsFound();
+    return rows[0] ?? null;
+  }
+
+  count(): number {
+    this.session.flush();
+    const { text, params } = this.select();
+    return Number(this.session.engine.all(`SELECT count(*) AS n FROM (${text})`, params)[0].n);
+  }
+
+  /** UPDATE of the matching rows; answers how many; loaded instances follow. */
+  update(values: Record<string, unknown>, _flags?: unknown): number {
+    return this.bulk((where, params) => {
+      const mapper = this.primary;
+      const sets = Object.entries(values).map(([key, value]) => {
+        const attr = mapper.columns.get(key) ?? [...mapper.columns.values()].find((a) => a.name === key);
+        if (!attr) throw new InvalidRequestError(`${mapper.table} has no column ${key}`);
+        return [attr, value] as const;
+      });
+      const setParams: Value[] = [];
+      const assignments = sets.map(([attr, value]) => `${quoteName(attr.name)} = ${clauseOf(value).compile(setParams)}`);
+      return { text: `UPDATE ${quoteName(mapper.table)} SET ${assignments.join(', ')} WHERE ${where}`, params: [...setParams, ...params] };
+    });
+  }
+
+  /** DELETE of the matching rows; answers how many. */
+  delete(_flags?: unknown): number {
+    return this.bulk((where, params) => ({ text: `DELETE FROM ${quoteName(this.primary.table)} WHERE ${where}`, params }));
+  }
+
+  /** oslo.db's Query.soft_delete: `deleted = id`, `deleted_at = now`, updated_at kept; answers how many. */
+  soft_delete(_flags?: unknown): number {
+    const m = this.primary;
+    const id = m.columns.get('id') ?? m.columns.get(m.primaryKey[0])!;
+    return this.bulk((where, params) => ({
+      text: `UPDATE ${quoteName(m.table)} SET ${quoteName('deleted')} = ${quoteName(id.name)}, ${quoteName('deleted_at')} = ? WHERE ${where}`,
+      params: [toSql(new Date()), ...params],
+    }));
+  }
+
+  softDelete(flags?: unknown): number {
+    return this.soft_delete(flags);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<unknown> {
+    yield* this.all();
+  }
+
+  /** A bulk statement on the rows this query selects (by primary key), then the session in step. */
+  private bulk(statement: (where: string, params: Value[]) => { text: string; params: Value[] }): number {
+    this.session.flush();
+    const m = this.primary;
+    const pk = m.primaryKey.map((k) => m.columns.get(k)!);
+    const keyed = new Query(this.session, pk, { ...this.state, order: [], limit: undefined, offset: undefined });
+    const inner = keyed.select();
+    const where = pk.length === 1 ? `${quoteName(pk[0].name)} IN (${inner.text})` : `(${pk.map((c) => quoteName(c.name)).join(', ')}) IN (${inner.text})`;
+    const { text, params } = statement(where, inner.params);
+    let count: number;
+    try {
+      count = this.session.engine.run(text, params);
+    } catch (e) {
+      throw translate(e);
+    }
+    for (const obj of this.session.tracked()) if (obj.constructor === m.class_) this.session.refresh(obj);
+    return count;
+  }
+
+  /** SELECT text, its params, and how each target is read back from a row. */
+  private select(): { text: string; params: Value[]; readers: ((row: Row) => unknown)[] } {
+    const params: Value[] = [];
+    const columns: string[] = [];
+    const readers: ((row: Row) => unknown)[] = [];
+    this.targets.forEach((t, i) => {
+      if (isModelClass(t)) {
+        const m = mapperOf(t);
+        const prefix = `t${i}__`;
+        for (const attr of m.columns.values()) columns.push(`${attr.compile()} AS ${quoteName(prefix + attr.name)}`);
+        readers.push((row) => this.session.instanceOf(m, row, prefix));
+      } else {
+        const attr = t as ColumnAttribute;
+        const alias = `c${i}`;
+        columns.push(`${attr.compile()} AS ${quoteName(alias)}`);
+        readers.push((row) => fromSql(attr, row[alias]));
+      }
+    });
+    const tables = [this.primary, ...this.state.joins.map((j) => mapperOf(j.target))];
+    let from = quoteName(this.primary.table);
+    this.state.joins.forEach((j, k) => {
+      const to = mapperOf(j.target);
+      const on = j.on ?? inferJoin(tables.slice(0, k + 1), to);
+      from += ` ${j.outer ? 'LEFT OUTER JOIN' : 'JOIN'} ${quoteName(to.table)} ON ${on.compile(params)}`;
+    });
+    let text = `SELECT ${this.state.distinct ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${from}`;
+    if (this.state.where.length) text += ` WHERE ${and_(...this.state.where).compile(params)}`;
+    if (this.state.order.length) text += ` ORDER BY ${this.state.order.map((o) => o.compile(params)).join(', ')}`;
+    if (this.state.limit !== undefined || this.state.offset !== undefined) {
+      text += ' LIMIT ? OFFSET ?';
+      params.push(this.state.limit ?? -1, this.state.offset ?? 0);
+    }
+    return { text, params, readers };
+  }
+}
+
+/** The join condition from the foreign keys between a joined table and the ones before it. */
+function inferJoin(from: Mapper[], to: Mapper): Clause {
+  for (const m of from) {
+    for (const [a, b] of [
+      [to, m],
+      [m, to],
+    ] as const) {
+      for (const attr of a.columns.values()) {
+        const ref = attr.column.foreignKeys.map((fk) => fk.reference()).find((r) => r?.table === b.table);
+        const target = ref && [...b.columns.values()].find((c) => c.name === ref.column);
+        if (target) return attr.eq(target);
+      }
+    }
+  }
+  throw new UnsupportedInReference(`a join to ${to.table} without a foreign key to follow: give the condition`);
+}
+
+export { isClause, Ordering };

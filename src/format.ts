@@ -151,8 +151,10 @@ function lineOf(text: string): (pos: number) => number {
   return (pos) => text.slice(0, pos).split('\n').length;
 }
 
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+/** The first line of an error's message; its name when the message is empty (errors from the worker may lose it). */
+export function firstLine(e: unknown): string {
+  const line = (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim() !== '');
+  return line ?? (e instanceof Error ? e.name : 'unknown error');
 }
 
 type SyncPrettier = {

@@ -3,7 +3,7 @@ import ts from './ts.cjs';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
 import { catalogOf, readModels, type ModelCatalog } from './analyzer/models.js';
 import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
-import { formatWritten, type FormatCode, type FormatFailure } from './format.js';
+import { firstLine, formatWritten, type FormatCode, type FormatFailure } from './format.js';
 import { indentAt, parseModule } from './analyzer/parse.js';
 import type { RulePack } from './rules.js';
 import { HELPERS, type HelperNames } from './rewriters/helpers.js';
@@ -121,7 +121,7 @@ function formatOutput(facts: ModuleFacts, output: string, get: () => FormatCode 
   try {
     format = get();
   } catch (e) {
-    return { output, mapOffset: (pos) => pos, failures: [{ message: `prettier: ${(e as Error).message.split('\n')[0]}` }] };
+    return { output, mapOffset: (pos) => pos, failures: [{ message: `prettier or its config for this file could not be loaded: ${firstLine(e)}` }] };
   }
   return format && formatWritten(facts.sf, output, facts.eol, format);
 }

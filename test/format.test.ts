@@ -139,7 +139,7 @@ describe('formatting the code port-db writes', () => {
       throw new Error('Cannot parse .prettierrc.json: Unexpected token');
     });
     expect(result.output).toBe(plain.output);
-    expect(result.report.formatting!.failed).toEqual([{ message: 'prettier: Cannot parse .prettierrc.json: Unexpected token' }]);
+    expect(result.report.formatting!.failed).toEqual([{ message: 'prettier or its config for this file could not be loaded: Cannot parse .prettierrc.json: Unexpected token' }]);
   });
 });
 
@@ -222,9 +222,9 @@ describe('the project’s prettier config, as prettier resolves it for the outpu
     const root = service({ '.prettierrc.json': '{ not json' });
     const result = runPort([root], { dryRun: true });
     expect(result.modules[0].files[0].content).toBe(plainAt(root));
-    expect(result.modules[0].report.formatting!.failed[0].message).toMatch(/^prettier: /);
+    expect(result.modules[0].report.formatting!.failed[0].message).toMatch(/^prettier or its config for this file could not be loaded: \w/);
     const summary = renderSummary(result, { yellow: (s: string) => s, green: (s: string) => s, red: (s: string) => s, bold: (s: string) => s } as never);
-    expect(summary).toMatch(/formatting: not formatted \(prettier: /);
+    expect(summary).toMatch(/formatting: not formatted \(prettier or its config for this file could not be loaded/);
   });
 
   /** The port of the service's module as `port` makes it, without formatting. */

@@ -3,7 +3,7 @@ import ts from './ts.cjs';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
 import { catalogOf, readModels, type ModelCatalog } from './analyzer/models.js';
 import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
-import { firstLine, formatWritten, type FormatCode, type FormatFailure } from './format.js';
+import { firstLine, formatWritten, type FormatCode, type FormattedOutput } from './format.js';
 import { indentAt, parseModule } from './analyzer/parse.js';
 import type { RulePack } from './rules.js';
 import { HELPERS, type HelperNames } from './rewriters/helpers.js';
@@ -116,7 +116,7 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
 }
 
 /** The written code in the project's style; a formatter that cannot be had leaves it all as written. */
-function formatOutput(facts: ModuleFacts, output: string, get: () => FormatCode | undefined): { output: string; mapOffset: (pos: number) => number; failures: FormatFailure[] } | undefined {
+function formatOutput(facts: ModuleFacts, output: string, get: () => FormatCode | undefined): FormattedOutput | undefined {
   let format: FormatCode | undefined;
   try {
     format = get();

@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ts from './ts.cjs';
 
 /** Formats one top-level statement of TypeScript; throws when it cannot. */
@@ -170,10 +172,40 @@ let prettier: SyncPrettier | undefined;
  * Synchronous through @prettier/sync (prettier 3's API is async; port() is not).
  */
 export function projectFormatter(file: string): FormatCode | undefined {
+  if (!mayHaveConfig(file)) return undefined;
   prettier ??= createRequire(import.meta.url)('@prettier/sync') as SyncPrettier;
   const p = prettier;
   const config = p.resolveConfig(file, { editorconfig: true });
   if (!config) return undefined;
   // line breaks are the file's own (formatWritten): a formatted statement must not bring others
   return (code) => p.format(code, { ...config, filepath: file, endOfLine: 'lf' });
+}
+
+/**
+ * Whether a folder on the way up from `file` holds a file prettier reads its config from
+ * (`.prettierrc*`, `prettier.config.*`, `package.json` with a `prettier` key, `package.yaml`)
+ * or an `.editorconfig`. Without one, loading prettier (about 0.2 s) would only answer "none".
+ * It errs on the side of loading: prettier then decides.
+ */
+export function mayHaveConfig(file: string): boolean {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      // a folder not written yet (db/discovery), or unreadable: look further up
+    }
+    if (names.some((n) => n.startsWith('.prettierrc') || n.startsWith('prettier.config.') || n === '.editorconfig' || n === 'package.yaml')) return true;
+    if (names.includes('package.json') && hasPrettierKey(join(dir, 'package.json'))) return true;
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+function hasPrettierKey(path: string): boolean {
+  try {
+    const json = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    return typeof json === 'object' && json !== null && 'prettier' in json;
+  } catch {
+    return true;
+  }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import ts from '../src/ts.cjs';
-import { formatWritten, projectFormatter, type FormatCode } from '../src/format.js';
+import { formatWritten, mayHaveConfig, projectFormatter, type FormatCode } from '../src/format.js';
 import { portModule } from '../src/port-module.js';
 import { loadRulePack } from '../src/rules.js';
 import { renderSummary } from '../src/report/summary.js';
@@ -193,6 +193,23 @@ describe('the project’s prettier config, as prettier resolves it for the outpu
     expect(projectFormatter('/nonexistent/db/discovery/api.ts')).toBeUndefined();
     const root = service({});
     expect(api(root).files[0].content).toBe(plainAt(root));
+  });
+
+  it('prettier is not loaded to learn there is no config: a folder on the way up must hold one', () => {
+    const none = tree({ 'package.json': JSON.stringify({ name: 'svc', devDependencies: { prettier: '^3' } }) });
+    const file = join(none, 'svc', 'db', 'discovery', 'api.ts');
+    expect(mayHaveConfig(file)).toBe(false);
+    const resolve = createRequire(import.meta.url)('@prettier/sync').resolveConfig as (f: string, o: object) => unknown;
+    expect(resolve(file, { editorconfig: true })).toBeNull();
+    for (const [name, text] of [
+      ['.prettierrc', 'semi: false'],
+      ['prettier.config.mjs', 'export default {};'],
+      ['.editorconfig', 'root = true'],
+      ['package.json', JSON.stringify({ prettier: { semi: false } })],
+    ]) {
+      const root = tree({ [name]: text });
+      expect(mayHaveConfig(join(root, 'svc', 'db', 'discovery', 'api.ts')), name).toBe(true);
+    }
   });
 
   it('a .prettierrc.json above the service is honoured', () => {

@@ -96,6 +96,12 @@ describe('formatting the code port-db writes', () => {
     for (const c of add) expect(lines[c.outputLine - 1]).toMatch(/session\.add\(/);
   });
 
+  it('keeps every comment port-db wrote or kept (the markers among them), in order', () => {
+    const comments = (text: string) => text.split('\n').filter((l) => l.trim().startsWith('//')).map((l) => l.trim());
+    expect(comments(plain.output).length).toBeGreaterThan(3);
+    expect(comments(formatted.output)).toEqual(comments(plain.output));
+  });
+
   it('reports the same changes as the unformatted port (only output lines move)', () => {
     const strip = (r: typeof plain.report) => JSON.stringify(r, (k, v) => (k === 'outputLine' ? undefined : v));
     expect(strip(formatted.report)).toBe(strip(plain.report));

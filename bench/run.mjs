@@ -14,9 +14,11 @@
 //   BENCH_SIZES=a,b,c   functions per single module (default 250,1000,4000)
 //   BENCH_TREE=M        modules in the tree (default 200; 0 skips it)
 //   BENCH_KEEP=1        keep the generated inputs (the folder is printed)
+//   BENCH_PRETTIER=1    give every input the samples' .prettierrc.json: the ports are formatted
+//                       with it (without it no config applies and nothing is formatted)
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +37,7 @@ const runsFor = (input) => (input.lines >= 50_000 ? HEAVY_RUNS : RUNS);
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '250,1000' : '250,1000,4000')).split(',').map(Number);
 const TREE_MODULES = Number(process.env.BENCH_TREE ?? (QUICK ? 20 : 200));
 const TREE_FUNCTIONS = 25;
+const PRETTIER = process.env.BENCH_PRETTIER === '1';
 /** The goal size: `port` of a 10,000-line module (about 420 generated functions). */
 const GOAL_FUNCTIONS = 420;
 
@@ -146,7 +149,7 @@ async function main() {
   const feat = features();
   const started = new Date();
   const load0 = loadavg()[0];
-  process.stderr.write(`bench: inputs in ${work}; ${RUNS} runs each${QUICK ? ' (quick)' : ''}\n`);
+  process.stderr.write(`bench: inputs in ${work}; ${RUNS} runs each${QUICK ? ' (quick)' : ''}${PRETTIER ? '; ports formatted with the samples\' .prettierrc.json' : ''}\n`);
 
   const inputs = [];
   for (const n of SIZES) {
@@ -164,6 +167,8 @@ async function main() {
     const { paths, lines } = writeMultiTree(root, TREE_MODULES, TREE_FUNCTIONS);
     inputs.push({ name: `tree: ${TREE_MODULES} modules × ${TREE_FUNCTIONS} functions`, root, files: paths, lines, series: false });
   }
+
+  if (PRETTIER) for (const input of inputs) copyFileSync(join(REPO, 'fixtures', 'nova', '.prettierrc.json'), join(input.root, '.prettierrc.json'));
 
   const startup = [];
   for (const flag of ['--help', '--version']) {
@@ -197,6 +202,7 @@ async function main() {
     `Machine: ${cpu.length} cores (${cpu[0]?.model?.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} free), Node ${process.version}, ${process.platform}; ` +
       `load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end. Runs per row in the table, round-robin over the commands of an input.`,
   );
+  out.push(`Formatting: ${PRETTIER ? "every input has the samples' .prettierrc.json: the code port-db writes is formatted with prettier" : 'no prettier config in the inputs: nothing is formatted'}.`);
   out.push(`port-db features: --no-verify ${feat.noVerify ? 'yes' : 'n/a (no verify step yet: `port` has nothing to skip)'}; check ${feat.check ? 'yes' : 'n/a'}.`);
   out.push('');
   out.push('| input | lines | runs | command | median s | min–max s | CPU s | peak RSS MiB | × floor | × floor (CPU) | growth |');

@@ -35,6 +35,7 @@ export function portModels(input: PortModelsInput): PortModelsResult {
       rules: input.rules,
       displaySource: input.displaySource,
       displayOutput: input.displayOutput,
+      format: input.format,
       // the models module is its own catalog: the rewriter names the unique keys create-lock checks
       models: { path: input.sourcePath, text: input.text },
     },
@@ -51,6 +52,7 @@ export function portModels(input: PortModelsInput): PortModelsResult {
       module: report.module,
       summary: { classes: s.functions, unchanged: s.unchanged, ported: s.ported, manual: s.manual, manualItems: s.manualItems, byKind: s.byKind },
       classes,
+      ...(report.formatting && { formatting: report.formatting }),
     },
   };
 }

@@ -4,6 +4,7 @@ import ts from './ts.cjs';
 import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
 import { catalogOf, readModels, type ModelCatalog } from './analyzer/models.js';
 import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
+import { firstLine, formatWritten, type FormatCode, type FormattedOutput } from './format.js';
 import { indentAt, parseModule } from './analyzer/parse.js';
 import type { RulePack } from './rules.js';
 import { HELPERS, type HelperNames } from './rewriters/helpers.js';
@@ -27,6 +28,11 @@ export interface PortModuleInput {
   models?: { path: string; text: string; display?: string; catalog?: ModelCatalog };
   /** The models module is ported beside the output (db/discovery/models.ts): imports of it are kept. */
   modelsPorted?: boolean;
+  /**
+   * The project's formatter for the output, asked for only when the port writes code (it may load
+   * prettier); undefined from it, or no `format`: the code stays as port-db writes it.
+   */
+  format?: () => FormatCode | undefined;
 }
 
 /** Which rewriters run, and which units the report attributes changes to (default: the api pipeline, functions). */
@@ -100,9 +106,25 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
     for (const c of changes) if (!c.edit && (c.kind === 'session' || c.kind === 'query')) c.edit = helperEdit;
   }
 
-  const { output, offsets, mapOffset } = applyEdits(input.text, edits);
-  const report = buildReport(input, facts, output, offsets, mapOffset, changes, manual);
+  const applied = applyEdits(input.text, edits);
+  const formatted = edits.length > 0 && input.format ? formatOutput(facts, applied.output, input.format) : undefined;
+  const output = formatted?.output ?? applied.output;
+  // the report's positions are found in the text as edited, then followed through the formatting
+  const place = (pos: number) => (formatted ? formatted.mapOffset(Math.min(pos, applied.output.length)) : Math.min(pos, output.length));
+  const report = buildReport(input, facts, output, applied.offsets, applied.mapOffset, place, changes, manual);
+  if (formatted?.failures.length) report.formatting = { failed: formatted.failures };
   return { output, report, catalog: facts.models };
+}
+
+/** The written code in the project's style; a formatter that cannot be had leaves it all as written. */
+function formatOutput(facts: ModuleFacts, output: string, get: () => FormatCode | undefined): FormattedOutput | undefined {
+  let format: FormatCode | undefined;
+  try {
+    format = get();
+  } catch (e) {
+    return { output, mapOffset: (pos) => pos, failures: [{ message: `prettier or its config for this file could not be loaded: ${firstLine(e)}` }] };
+  }
+  return format && formatWritten(facts.sf, output, facts.eol, format);
 }
 
 /** The models catalog; a models module that cannot be read does not stop the port (creates get flagged). */
@@ -250,6 +272,7 @@ function buildReport(
   output: string,
   offsets: Map<Edit, number>,
   mapPos: (pos: number) => number,
+  place: (pos: number) => number,
   changes: ChangeRecord[],
   manual: ManualItem[],
 ): PortReport {
@@ -260,9 +283,9 @@ function buildReport(
     if (c.edit && offsets.has(c.edit)) {
       const at = offsets.get(c.edit)!;
       const lead = c.edit.text.length - c.edit.text.replace(/^[\r\n]+/, '').length;
-      return outLine(Math.min(output.length, at + lead));
+      return outLine(place(at + lead));
     }
-    return outLine(mapPos(c.pos));
+    return outLine(place(mapPos(c.pos)));
   };
   // units are in source order and disjoint, except the declarations of one statement, which
   // share its range (the first one owns it): binary search instead of a scan per change
@@ -291,7 +314,7 @@ function buildReport(
   }
   for (const m of manual) {
     const at = m.node.getStart(sf);
-    const rm: ReportManual = { line: srcLine(m.pos), outputLine: outLine(mapPos(at)) - 1, reason: m.reason };
+    const rm: ReportManual = { line: srcLine(m.pos), outputLine: outLine(place(mapPos(at))) - 1, reason: m.reason };
     const o = owner(m.pos) ?? owner(at);
     (o !== undefined ? functions[o].manual : module.manual).push(rm);
     const rc: ReportChange = { kind: 'manual', line: rm.line, outputLine: rm.outputLine, detail: m.reason };

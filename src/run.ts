@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './errors.js';
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
 import type { ModelCatalog } from './analyzer/models.js';
+import { projectFormatter } from './format.js';
 import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
 import { toPosix } from './check/specifiers.js';
@@ -299,6 +300,8 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     displayOutput: `${shownHome}/api.ts`,
     models: modelsSource && { ...modelsSource, display: modelsDisplay.source, catalog: models?.catalog },
     modelsPorted: models?.output !== undefined,
+    // the project's style where the port lives in it (the same port with --out)
+    format: () => projectFormatter(join(home, 'api.ts')),
   });
   let modelsOutput = models?.output;
   if (options.verify !== false) {
@@ -394,7 +397,7 @@ function portModelsOf(
 ): { output?: string; catalog?: ModelCatalog; report: NonNullable<PortReport['models']> } {
   const displaySource = shown.source;
   try {
-    return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput: shown.output });
+    return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput: shown.output, format: () => projectFormatter(outputPath) });
   } catch (e) {
     if (!(e instanceof PortDbError)) throw e;
     const error = e.message;

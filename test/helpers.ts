@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { portModule, type PortModuleResult } from '../src/port-module.js';
+import { portModule, type PortModuleInput, type PortModuleResult } from '../src/port-module.js';
 import { portModels } from '../src/port-models.js';
 import { loadRulePack } from '../src/rules.js';
 
@@ -12,9 +12,10 @@ export const NATIVE_TSC = join(ROOT, 'node_modules', 'typescript-native', 'bin',
 /** Per-rewriter fixtures use the Nova-like models (Service, FixedIp, ...). */
 const NOVA_MODELS = join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts');
 
-/** Ports a module text as if it were `<svc>/db/sqlalchemy/api.ts`. */
-export function portText(text: string): PortModuleResult {
+/** Ports a module text as if it were `<svc>/db/sqlalchemy/api.ts` (with `format`: the project's formatter, as run.ts passes it). */
+export function portText(text: string, format?: PortModuleInput['format']): PortModuleResult {
   return portModule({
+    format,
     sourcePath: '/svc/db/sqlalchemy/api.ts',
     outputPath: '/svc/db/discovery/api.ts',
     text,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ts from '../src/ts.cjs';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +78,20 @@ describe('report line pointers', () => {
     const { output, report } = portText(source);
     expect(report.functions.filter((f) => f.changes.length > 0).length).toBeGreaterThan(100);
     expect(misplaced(report, source, output)).toEqual([]);
+  });
+
+  it('the same module formatted with a prettier config: the pointers follow the code', () => {
+    const source: string = generateModule(250);
+    const prettier = createRequire(import.meta.url)('@prettier/sync') as { format(code: string, options: object): string };
+    const format = (code: string) => prettier.format(code, { parser: 'typescript', printWidth: 60, tabWidth: 4 });
+    const { output, report } = portText(source, () => format);
+    expect(output).not.toBe(portText(source).output);
+    expect(report.formatting).toBeUndefined();
+    expect(misplaced(report, source, output)).toEqual([]);
+    const lines = output.split('\n');
+    for (const m of [...report.module.manual, ...report.functions.flatMap((f) => f.manual)]) expect(lines[m.outputLine - 1]).toContain('// port-db: manual');
+    const adds = report.functions.flatMap((f) => f.changes).filter((c) => c.kind === 'session-add');
+    expect(adds.length).toBeGreaterThan(0);
+    for (const c of adds) expect(lines[c.outputLine - 1]).toMatch(/session\.add\(/);
   });
 });

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { WiringReport } from '../wire.js';
-import type { ModelsReport, PortReport } from './model.js';
+import type { FormattingReport, ModelsReport, PortReport } from './model.js';
 
 const KIND_TITLES: Record<string, string> = {
   session: 'session factory',
@@ -85,6 +85,7 @@ export function renderMarkdown(report: PortReport): string {
       out.push(...diagnosticsTable(v.items, link));
     }
   }
+  if (report.formatting) out.push('## Formatting', '', ...formattingList(report.formatting, link));
   const unchanged = report.functions.filter((f) => f.status === 'unchanged');
   if (unchanged.length > 0) {
     out.push('## Unchanged', '', 'Copied byte for byte: ' + unchanged.map((f) => `\`${f.name}\``).join(', ') + '.', '');
@@ -145,9 +146,17 @@ function renderModels(m: ModelsReport): string[] {
       out.push(...diagnosticsTable(v.items, link));
     }
   }
+  if (m.formatting) out.push('Formatting of the models:', '', ...formattingList(m.formatting, link));
   const unchanged = m.classes.filter((c) => c.status === 'unchanged');
   if (unchanged.length > 0) out.push('Classes copied byte for byte: ' + unchanged.map((c) => `\`${c.name}\``).join(', ') + '.', '');
   return out;
+}
+
+/** Code the project's prettier did not format: kept as port-db wrote it, with prettier's reason. */
+function formattingList(f: FormattingReport, link: (line: number) => string): string[] {
+  const out = ["The project's prettier did not format this code port-db wrote; it is kept as written (the port is complete):", ''];
+  for (const x of f.failed) out.push(`- ${x.outputLine !== undefined ? `line ${link(x.outputLine)}: ` : ''}${x.message}`);
+  return [...out, ''];
 }
 
 /** port-report.json text: stable key order, two-space indent, final newline. */

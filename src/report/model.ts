@@ -49,6 +49,12 @@ export interface PortReport {
   outputSha256?: string;
   /** The port of the sibling models module (absent when there is none). */
   models?: ModelsReport;
+  /** Code port-db wrote that the project's formatter (prettier) left as written, and why; absent when all went well. */
+  formatting?: FormattingReport;
+}
+
+export interface FormattingReport {
+  failed: import('../format.js').FormatFailure[];
 }
 
 /**
@@ -67,4 +73,6 @@ export interface ModelsReport {
   verify?: import('../verify/index.js').VerifyResult;
   /** sha256 of the models.ts port-db wrote (hand-edit detection, as for api.ts). */
   outputSha256?: string;
+  /** As for api.ts. */
+  formatting?: FormattingReport;
 }

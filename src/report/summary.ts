@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { PortResult } from '../run.js';
 import type { VerifyResult } from '../verify/index.js';
+import type { FormattingReport } from './model.js';
 
 /** A ported module's lines: its units by status, its changes by kind, its type check. */
 function moduleLines(
@@ -9,13 +10,22 @@ function moduleLines(
   units: number,
   s: { unchanged: number; ported: number; manual: number; manualItems: number; byKind: Record<string, number> },
   v: VerifyResult | undefined,
+  f: FormattingReport | undefined,
 ): string[] {
   const lines = [`    ${unit} ${units} · unchanged ${s.unchanged} · ported ${c.green(String(s.ported))} · manual ${s.manual ? c.yellow(String(s.manual)) : '0'} (${s.manualItems} manual item${s.manualItems === 1 ? '' : 's'})`];
   const kinds = Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
   if (kinds) lines.push(`    changes: ${kinds}`);
   if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
   else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items` : ''}`);
+  if (f) lines.push(c.yellow(`    formatting: ${formattingNote(f)}`));
   return lines;
+}
+
+/** What the project's formatter left as port-db wrote it (the port is complete either way). */
+function formattingNote(f: FormattingReport): string {
+  const n = f.failed.filter((x) => x.outputLine !== undefined).length;
+  const what = n ? `${n} statement${n === 1 ? '' : 's'} kept as port-db wrote ${n === 1 ? 'it' : 'them'}` : 'not formatted';
+  return `${what} (${f.failed[0].message})`;
 }
 
 /** The one-screen summary printed after a port. Pure. */
@@ -27,14 +37,14 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     const s = m.report.summary;
     const [api, md] = m.files;
     lines.push(`  ${m.sourceDisplay} → ${api.display}`);
-    lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify));
+    lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify, m.report.formatting));
     const models = m.report.models;
     const modelsFile = m.files.find((f) => f.from);
     if (models?.error) lines.push(c.yellow(`  ${models.source}: not ported (${models.error}); api.ts keeps importing the SQL models (manual)`));
     else if (models && modelsFile) {
       const ms = models.summary;
       lines.push(`  ${models.source} → ${modelsFile.display}`);
-      lines.push(...moduleLines(c, 'classes', ms.classes, ms, models.verify));
+      lines.push(...moduleLines(c, 'classes', ms.classes, ms, models.verify, models.formatting));
     }
     const w = m.report.wiring;
     if (w) {

@@ -140,7 +140,8 @@ function alreadyUnpacked(value: ts.Expression): boolean {
   if (!ts.isParenthesizedExpression(p)) return false;
   const q = p.parent;
   if (ts.isElementAccessExpression(q) && q.questionDotToken && q.argumentExpression.getText() === '0') return true;
-  return ts.isPropertyAccessExpression(q) && q.name.text === 'map' && /row\[0\]\s*\)$/.test(q.parent.getText());
+  // prettier may break the call and add a trailing comma: `.map(\n  (row: any) => row[0],\n)`
+  return ts.isPropertyAccessExpression(q) && q.name.text === 'map' && /row\[0\]\s*,?\s*\)$/.test(q.parent.getText());
 }
 
 const SYNC_TERMINALS = new Set(['first', 'one', 'all', 'count', 'exists', 'update', 'delete', 'soft_delete', 'softDelete', 'one_or_none', 'oneOrNone']);

@@ -2,7 +2,7 @@
 // them, `save` writes the row, `soft_delete` and `delete` as ROME has them.
 import { pyEquals, simplify, simplifyDatetime } from './codec.js';
 import { getRow, nextKey, putRow, removeRow, type StoredRow } from './driver.js';
-import { mappingOf, type EntityClass, type Mapping } from './mapping.js';
+import { classNameOf, mappingOf, type EntityClass, type Mapping } from './mapping.js';
 import { currentClock } from './runtime.js';
 import type { RomeSession } from './session.js';
 
@@ -132,7 +132,7 @@ function setDefaultValues(self: Entity, mapping: Mapping): void {
 function complexObject(self: Entity, mapping: Mapping): StoredRow {
   const row: StoredRow = {};
   for (const key of mapping.columns.keys()) row[key] = simplify(self[key] ?? null);
-  row._metadata_novabase_classname = self.constructor.name;
+  row._metadata_novabase_classname = classNameOf(self.constructor as EntityClass);
   row._nova_classname = mapping.table;
   return row;
 }

@@ -4,7 +4,7 @@
 // `A.deleted == 0` filters. Without a primaryjoin, SQLAlchemy's default: the foreign key
 // between the two tables (the `foreign_keys` column when named).
 import { expression, type Criterion } from './expression.js';
-import { findClass, mappingOf, type ColumnAttribute, type EntityClass, type RelationshipAttribute } from './mapping.js';
+import { classNameOf, findClass, mappingOf, type ColumnAttribute, type EntityClass, type RelationshipAttribute } from './mapping.js';
 import { UnsupportedInRomeMemory } from './errors.js';
 
 export function joinCriteria(joined: EntityClass, selected: readonly EntityClass[]): Criterion[] {
@@ -18,7 +18,7 @@ export function joinCriteria(joined: EntityClass, selected: readonly EntityClass
       if (!tables.includes(table)) continue;
       const other = tables.find((t) => t !== table);
       if (other === undefined || !selectedTables.has(other)) continue;
-      if (relation.options.secondary) throw new UnsupportedInRomeMemory(`join through the secondary table of ${cls.name}.${relation.key}`);
+      if (relation.options.secondary) throw new UnsupportedInRomeMemory(`join through the secondary table of ${classNameOf(cls)}.${relation.key}`);
       return typeof relation.options.primaryjoin === 'string' ? parsePrimaryJoin(relation.options.primaryjoin) : foreignKeyCriteria(cls, remote, relation);
     }
   }
@@ -49,10 +49,10 @@ function foreignKeyCriteria(local: EntityClass, remote: EntityClass, relation: R
   ]) {
     for (const [key, column] of mappingOf(from).columns) {
       const fk = column.foreignKeys.find((f) => f.column.split('.')[0] === mappingOf(to).table);
-      if (fk && (named === undefined || named === key)) return [expression({ kind: 'join', left: column, right: columnOf(to.name, fk.column.split('.')[1]) })];
+      if (fk && (named === undefined || named === key)) return [expression({ kind: 'join', left: column, right: columnOf(classNameOf(to), fk.column.split('.')[1]) })];
     }
   }
-  throw new UnsupportedInRomeMemory(`no foreign key between ${local.name} and ${remote.name}`);
+  throw new UnsupportedInRomeMemory(`no foreign key between ${classNameOf(local)} and ${classNameOf(remote)}`);
 }
 
 function columnOf(className: string, key: string): ColumnAttribute {

@@ -150,7 +150,7 @@ export function backref(name: string, opts: Record<string, unknown> = {}): { nam
 }
 
 /** What an entity class is to the mapping: a constructor with static columns and a table. */
-export type EntityClass = (abstract new (...args: never[]) => object) & { __tablename__?: string; name: string };
+export type EntityClass = (abstract new (...args: never[]) => object) & { __tablename__?: string };
 
 export interface Mapping {
   readonly table: string;
@@ -166,7 +166,7 @@ export function mappingOf(cls: EntityClass): Mapping {
   const known = mappings.get(cls);
   if (known) return known;
   const table = cls.__tablename__;
-  if (!table) throw new Error(`rome-memory: ${cls.name} has no __tablename__`);
+  if (!table) throw new Error(`rome-memory: ${classNameOf(cls)} has no __tablename__`);
   const columns = new Map<string, ColumnAttribute>();
   const relationships: RelationshipAttribute[] = [];
   for (const owner of classChain(cls)) {
@@ -191,8 +191,18 @@ export function mappingOf(cls: EntityClass): Mapping {
 
 /** The mapped class of a table or class name (models.py:42-57); null when none is mapped yet. */
 export function findClass(nameOrTable: string): EntityClass | null {
-  for (const cls of registry) if (cls.name === nameOrTable || cls.__tablename__ === nameOrTable) return cls;
+  for (const cls of registry) if (classNameOf(cls) === nameOrTable || cls.__tablename__ === nameOrTable) return cls;
   return null;
+}
+
+/**
+ * The class's name. `cls.name` will not do: a column named `name` (a static member) hides it,
+ * so the name is read from the class's source text then.
+ */
+export function classNameOf(cls: EntityClass): string {
+  const name: unknown = cls.name;
+  if (typeof name === 'string') return name;
+  return /^class\s+([\w$]+)/.exec(Function.prototype.toString.call(cls))?.[1] ?? '';
 }
 
 /** From the topmost base to `cls`, so that a subclass's own columns win. */

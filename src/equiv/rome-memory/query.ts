@@ -7,7 +7,7 @@ import { MultipleResultsFound, NoResultFound, UnsupportedInRomeMemory } from './
 import { evaluate, idHints, isCriterion, isOrdering, type Criterion, type Ordering } from './expression.js';
 import { joinCriteria } from './join.js';
 import { entityOf, loadRow } from './loaded-row.js';
-import { ColumnAttribute, RelationshipAttribute, findClass, mappingOf, type EntityClass } from './mapping.js';
+import { ColumnAttribute, RelationshipAttribute, classNameOf, findClass, mappingOf, type EntityClass } from './mapping.js';
 import type { RomeSession } from './session.js';
 
 /** query.py / terms.py Selection: an entity (`*`) or one of its columns; hidden ones only join. */
@@ -95,7 +95,7 @@ export class RomeQuery<T = any> implements AsyncIterable<T> {
         next.state.criteria.push(arg);
       } else if (typeof arg === 'string' && next.state.selections.length > 0) {
         const relation = mappingOf(next.state.selections[0].cls).relationships.find((r) => r.key === arg);
-        if (!relation) throw new TypeError(`${next.state.selections[0].cls.name} has no relationship ${arg}`);
+        if (!relation) throw new TypeError(`${classNameOf(next.state.selections[0].cls)} has no relationship ${arg}`);
         const target = typeof relation.target === 'string' ? findClass(relation.target) : relation.target;
         if (!target) throw new UnsupportedInRomeMemory(`the class ${String(relation.target)} is not mapped yet`);
         return this.join(target);
@@ -241,7 +241,8 @@ function selectionOf(target: unknown): Selection {
     const cls = target.class_;
     if (!cls) throw new UnsupportedInRomeMemory('a column of an unmapped class');
     // query.py:59: a target whose text holds "count" or "sum" is taken for an aggregate function
-    if (/count|sum/.test(`${cls.name}.${target.key}`)) throw new UnsupportedInRomeMemory(`query(${cls.name}.${target.key}): ROME takes a column named like count/sum for an aggregate (query.py:59-62)`);
+    const text = `${classNameOf(cls)}.${target.key}`;
+    if (/count|sum/.test(text)) throw new UnsupportedInRomeMemory(`query(${text}): ROME takes a column named like count/sum for an aggregate (query.py:59-62)`);
     mappingOf(cls);
     return { cls, attribute: target.key, hidden: false };
   }

@@ -1,9 +1,10 @@
-// The ported nova sample (fixtures/nova/nova/db/discovery) run on the in-memory ROME: its
-// `import ... from 'rome-orm'` resolves to the runtime, as a user's test would alias it.
+// The ported nova sample (fixtures/nova/nova/db/discovery) run on the in-memory ROME as a user
+// runs their port's tests (README): `rome-orm` resolves to the package export
+// `port-db/rome-memory` (the build that test/global-setup.ts makes).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryStore, useClock, useStore, type MemoryStore } from '../../src/equiv/rome-memory/index.js';
+import { createMemoryStore, useClock, useStore, type MemoryStore } from 'port-db/rome-memory';
 
-vi.mock('rome-orm', () => import('../../src/equiv/rome-memory/index.js'));
+vi.mock('rome-orm', () => import('port-db/rome-memory'));
 // the port keeps two SQL names for code it marks manual; the functions run here never call them
 vi.mock('sqlalchemy', () => ({ func: {}, text: () => undefined }));
 

@@ -10,9 +10,10 @@ vi.mock('sqlalchemy', () => ({ func: {}, text: () => undefined }));
 
 const api = await import('../../fixtures/nova/nova/db/discovery/api.js');
 const { get_admin_context } = await import('../../fixtures/nova/nova/context.js');
+const exception = await import('../../fixtures/nova/nova/exception.js');
 
 let store: MemoryStore;
-let now = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+let now: number;
 
 function storedRows(table: string): Record<string, any>[] {
   return Object.values(store.dump().hashes[table] ?? {}).map((json) => JSON.parse(json));
@@ -21,6 +22,7 @@ function storedRows(table: string): Record<string, any>[] {
 beforeEach(() => {
   store = createMemoryStore();
   useStore(store);
+  now = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
   useClock({ now: () => now, sleep: async (ms) => void (now += ms) });
 });
 
@@ -34,19 +36,30 @@ describe('the ported nova sample on the in-memory ROME', () => {
     expect([read.host, read.binary, read.report_count, read.disabled]).toEqual(['h1', 'nova-compute', 0, false]);
 
     now += 2000;
-    await api.service_update(admin, created.id, { disabled: true, disabled_reason: 'maintenance' });
+    const returned = await api.service_update(admin, created.id, { disabled: true, disabled_reason: 'maintenance' });
     const [updated] = storedRows('services');
     expect([updated.disabled, updated.disabled_reason]).toEqual([true, 'maintenance']);
-    expect(updated.updated_at.value).toBe('2026-01-02 03:04:07');
-    expect(updated.created_at.value).toBe('2026-01-02 03:04:05');
+    expect([updated.created_at.value, updated.updated_at.value]).toEqual(['2026-01-02 03:04:05', '2026-01-02 03:04:07']);
+    // ROME's rows read their fields as loaded (lib/rome/core/lazy.py:183-194): what service_update
+    // returns still says enabled, where the SQL module's row says disabled — for equiv to show
+    expect(returned.disabled).toBe(false);
 
-    await expect(api.service_create(admin, { host: 'h1', binary: 'nova-compute', topic: 'other' })).rejects.toThrow(/ServiceBinaryExists|exists/i);
+    await expect(api.service_create(admin, { host: 'h1', binary: 'nova-compute', topic: 'other' })).rejects.toBeInstanceOf(exception.ServiceBinaryExists);
+    expect(storedRows('services')).toHaveLength(1);
 
     await api.service_destroy(admin, created.id);
     const [deleted] = storedRows('services');
     expect(deleted.deleted).toBe(1);
-    expect(deleted.deleted_at).toMatchObject({ simplify_strategy: 'datetime' });
-    await expect(api.service_get(admin, created.id)).rejects.toThrow();
-    expect(Object.keys(store.dump().hashes.lock ?? {})).toEqual([]);
+    expect(deleted.deleted_at.value).toBe('2026-01-02 03:04:07');
+    await expect(api.service_get(admin, created.id)).rejects.toBeInstanceOf(exception.ServiceNotFound);
+    expect(store.dump().hashes.lock ?? {}).toEqual({});
+  });
+
+  it('counts heartbeats: report_count++ on a loaded row, then session.add, is written at the end of begin()', async () => {
+    const admin = get_admin_context();
+    const { id } = await api.service_create(admin, { host: 'h2', binary: 'nova-scheduler', topic: 'scheduler' });
+    expect(await api.service_report_state(admin, id)).toBe(1);
+    expect(await api.service_report_state(admin, id)).toBe(2);
+    expect(storedRows('services').map((r) => r.report_count)).toEqual([2]);
   });
 });

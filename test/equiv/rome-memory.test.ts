@@ -21,6 +21,7 @@ class Host extends Base {
   static zone = Column(String(255));
   static weight = Column(Integer);
   static public = Column(Boolean, { default: true });
+  static seen = Column(DateTime);
 }
 
 class Vm extends Base {
@@ -277,6 +278,21 @@ describe('criteria (core/expression/expression.py, rows/tuples.py)', () => {
     expect(await query(Host).filter(Host.created_at.gt(new Date(T0 - 1000))).count()).toBe(1);
   });
 
+  it('a stored datetime compares only in a column named *_at: last seen = its own value finds nothing (tuples.py:385-403)', async () => {
+    const seen = new Date(T0);
+    await seed(Host, { name: 'a', seen });
+    expect(await query(Host).filter(Host.seen.eq(seen)).count()).toBe(0);
+    expect(await query(Host).filter(Host.created_at.eq(seen)).count()).toBe(1);
+  });
+
+  it('a value compared with an Integer column goes through int(): eq("2") and eq(2.7) match 2 (expression.py:198-201)', async () => {
+    await seed(Host, { name: 'a', weight: 2 });
+    await seed(Host, { name: 'b', weight: 3 });
+    expect(await query(Host).filter(Host.weight.eq('2')).count()).toBe(1);
+    expect(await query(Host).filter(Host.weight.eq(2.7)).count()).toBe(1);
+    expect(await query(Host).filter(Host.name.eq(2)).count()).toBe(0);
+  });
+
   it('or_ / and_ (terms.py:17-22), not_, in_ and notin_', async () => {
     await seed(Host, { name: 'a', zone: 'x' });
     await seed(Host, { name: 'b', zone: 'y' });
@@ -503,5 +519,12 @@ describe('what the runtime does not model', () => {
       static report_count = Column(Integer);
     }
     expect(() => query(Counter.report_count)).toThrow(UnsupportedInRomeMemory);
+  });
+
+  it('raises UnsupportedInRomeMemory on reading a relationship of a loaded row (ROME loads it lazily, core/utils.py:460-519)', async () => {
+    await seed(Vm, { name: 'v' });
+    const vm = await query(Vm).first();
+    expect(vm.name).toBe('v');
+    expect(() => vm.host).toThrow(UnsupportedInRomeMemory);
   });
 });

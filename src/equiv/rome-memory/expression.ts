@@ -8,7 +8,10 @@
 //   `col.is(null)` match null and 0, `col.ne(v)` matches null rows, `col.isnot(null)` drops 0.
 // - LIKE drops every `%` of the pattern (expression.py:187-189) and tests containment both ways,
 //   `(left in right) or (right in left)` (expression.py:261-264), case-sensitively.
-// - datetimes compare at second precision (tuples.py:385-403, expression.py:202-203).
+// - datetimes compare at second precision, and a stored one only in a column named `*_at`
+//   (tuples.py:385-403 converts those columns; expression.py:202-203 the criterion's value).
+// - a value compared with an `Integer` or `Float` column goes through int() / float()
+//   (expression.py:198-201): `eq('5')` matches 5, `eq(5.7)` matches 5 on an Integer column.
 // - a comparison of `id` with a value is also a *hint* that narrows which rows are loaded at all
 //   (query.py:185-190, expression.py:90-110, rows.py:207-209, driver.py:184-188): see idHints.
 import { desimplify, pyEquals } from './codec.js';
@@ -78,7 +81,7 @@ export function evaluate(criterion: Criterion, rows: RowsByTable): boolean {
     case 'join':
       return compare('eq', read(criterion.left, rows), read(criterion.right, rows));
     case 'compare':
-      return compare(criterion.op, read(criterion.column, rows), literal(criterion.value));
+      return compare(criterion.op, read(criterion.column, rows), literal(coerce(criterion.column, criterion.value)));
     case 'in': {
       const value = read(criterion.column, rows);
       const found = criterion.values.some((v) => compare('eq', value, literal(v)));
@@ -101,7 +104,7 @@ export function idHints(criterion: Criterion, table: string): unknown[] {
     case 'not':
       return idHints(criterion.item, table);
     case 'compare':
-      return criterion.column.key === 'id' && criterion.column.table === table && criterion.value != null ? [hintValue(criterion.value)] : [];
+      return criterion.column.key === 'id' && criterion.column.table === table && criterion.value != null ? [coerce(criterion.column, criterion.value)] : [];
     case 'like':
       return criterion.column.key === 'id' && criterion.column.table === table ? [criterion.pattern] : [];
     default:
@@ -124,18 +127,23 @@ export function tablesOf(criterion: Criterion): string[] {
   }
 }
 
-// expression.py:102-105: an Integer column's hint value goes through int().
-function hintValue(value: unknown): unknown {
-  return typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+// expression.py:198-201 (criteria) and 102-105 (hints): the exact type names Integer and Float.
+// Booleans and None are SQL constants there, not bound values, and stay as they are.
+function coerce(column: ColumnAttribute, value: unknown): unknown {
+  if (value === null || typeof value === 'boolean') return value;
+  if (column.type.typeName === 'Integer') return Math.trunc(Number(value));
+  if (column.type.typeName === 'Float') return Number(value);
+  return value;
 }
 
 function read(column: ColumnAttribute, rows: RowsByTable): unknown {
   const row = rows.get(column.table);
   if (!row) throw new Error(`ROME: a criterion reads ${column.table}.${column.key}, a table this query does not load (pandas raises: lib/rome/core/rows/tuples.py:413)`);
-  return literal(row[column.key]);
+  const value = row[column.key];
+  return column.key.endsWith('_at') ? literal(value) : value == null ? 0 : value;
 }
 
-// NULL is 0 (tuples.py:412, 380-381); datetimes are compared as whole seconds.
+// NULL is 0 (tuples.py:412, 380-381); a datetime is its whole seconds.
 function literal(value: unknown): unknown {
   if (value === null || value === undefined) return 0;
   const v = desimplify(value);

@@ -6,7 +6,8 @@
 import { desimplify } from './codec.js';
 import type { StoredRow } from './driver.js';
 import type { Entity } from './entity.js';
-import type { EntityClass } from './mapping.js';
+import { UnsupportedInRomeMemory } from './errors.js';
+import { mappingOf, type EntityClass } from './mapping.js';
 
 interface Loaded {
   readonly entity: Entity;
@@ -24,9 +25,12 @@ export function loadRow(cls: EntityClass, stored: StoredRow): Entity {
   entity.deleted = false;
   for (const [key, value] of Object.entries(stored)) entity[key] = desimplify(value);
   const wrapped = stored;
+  const relationships = new Set(mappingOf(cls).relationships.map((r) => r.key));
   const row = new Proxy(entity, {
     get(target, key, receiver) {
       if (typeof key === 'string' && Object.hasOwn(wrapped, key)) return desimplify(wrapped[key]);
+      // ROME loads a relationship lazily (lib/rome/core/utils.py:460-519, LazyRelationship): not modelled
+      if (typeof key === 'string' && relationships.has(key) && !Object.hasOwn(target, key)) throw new UnsupportedInRomeMemory(`reading the relationship ${key}`);
       const value = Reflect.get(target, key, receiver);
       return typeof value === 'function' && key !== 'constructor' ? value.bind(target) : value;
     },

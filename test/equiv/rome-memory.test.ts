@@ -285,12 +285,13 @@ describe('criteria (core/expression/expression.py, rows/tuples.py)', () => {
     expect(await query(Host).filter(Host.created_at.eq(seen)).count()).toBe(1);
   });
 
-  it('a value compared with an Integer column goes through int(): eq("2") and eq(2.7) match 2 (expression.py:198-201)', async () => {
+  it('a value compared with an Integer column goes through int(): eq("2") and eq(2.7) match 2, eq("two") raises (expression.py:198-201)', async () => {
     await seed(Host, { name: 'a', weight: 2 });
     await seed(Host, { name: 'b', weight: 3 });
     expect(await query(Host).filter(Host.weight.eq('2')).count()).toBe(1);
     expect(await query(Host).filter(Host.weight.eq(2.7)).count()).toBe(1);
     expect(await query(Host).filter(Host.name.eq(2)).count()).toBe(0);
+    await expect(query(Host).filter(Host.weight.eq('two')).all()).rejects.toThrow(/ValueError/);
   });
 
   it('or_ / and_ (terms.py:17-22), not_, in_ and notin_', async () => {

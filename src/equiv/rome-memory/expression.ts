@@ -106,7 +106,8 @@ export function idHints(criterion: Criterion, table: string): unknown[] {
     case 'compare':
       return criterion.column.key === 'id' && criterion.column.table === table && criterion.value != null ? [coerce(criterion.column, criterion.value)] : [];
     case 'like':
-      return criterion.column.key === 'id' && criterion.column.table === table ? [criterion.pattern] : [];
+      // the pattern keeps its % here; int('%5%') fails and extract_hint swallows it (expression.py:107-109)
+      return criterion.column.key === 'id' && criterion.column.table === table && /^-?\d+$/.test(criterion.pattern) ? [Number(criterion.pattern)] : [];
     default:
       return [];
   }
@@ -129,11 +130,14 @@ export function tablesOf(criterion: Criterion): string[] {
 
 // expression.py:198-201 (criteria) and 102-105 (hints): the exact type names Integer and Float.
 // Booleans and None are SQL constants there, not bound values, and stay as they are.
+// A value int() or float() rejects raises, as ROME's does (ValueError), when the query runs.
 function coerce(column: ColumnAttribute, value: unknown): unknown {
   if (value === null || typeof value === 'boolean') return value;
-  if (column.type.typeName === 'Integer') return Math.trunc(Number(value));
-  if (column.type.typeName === 'Float') return Number(value);
-  return value;
+  const typeName = column.type.typeName;
+  if (typeName !== 'Integer' && typeName !== 'Float') return value;
+  const number = typeof value === 'string' && typeName === 'Integer' && !/^\s*[-+]?\d+\s*$/.test(value) ? NaN : Number(value);
+  if (Number.isNaN(number)) throw new TypeError(`ValueError: ${typeName === 'Integer' ? 'int' : 'float'}() of ${JSON.stringify(value)} (expression.py:198-201)`);
+  return typeName === 'Integer' ? Math.trunc(number) : number;
 }
 
 function read(column: ColumnAttribute, rows: RowsByTable): unknown {

@@ -223,16 +223,12 @@ export class RomeQuery<T = any> implements AsyncIterable<T> {
     return next;
   }
 
-  /** @internal */
-  static bindSession<Q extends RomeQuery>(query: Q, session: RomeSession): Q {
+  /** @internal A query made by a session (query.py:30-47, the `session` keyword). */
+  static ofSession(session: RomeSession, targets: unknown[]): RomeQuery {
+    const query = new RomeQuery(...targets);
     query.state.session = session;
     return query;
   }
-}
-
-/** A query made by a session (query.py:30-47, the `session` keyword). */
-export function bindSession<Q extends RomeQuery>(query: Q, session: RomeSession): Q {
-  return RomeQuery.bindSession(query, session);
 }
 
 /** query.py:58-75: an entity class, or a column of one. */

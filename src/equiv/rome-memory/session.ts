@@ -6,7 +6,7 @@ import { ClusterLock } from './lock.js';
 import { DBDeadlock } from './errors.js';
 import { saveEntity, type Entity, type SavingSession } from './entity.js';
 import { entityOf, signatureOf } from './loaded-row.js';
-import { RomeQuery, bindSession } from './query.js';
+import { RomeQuery } from './query.js';
 
 export class RomeSession implements SavingSession {
   readonly session_id = randomUUID();
@@ -35,7 +35,7 @@ export class RomeSession implements SavingSession {
   }
 
   query(...targets: unknown[]): RomeQuery {
-    return bindSession(new RomeQuery(...targets), this);
+    return RomeQuery.ofSession(this, targets);
   }
 
   /**

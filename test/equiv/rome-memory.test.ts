@@ -78,12 +78,15 @@ describe('store layout (driver/redis/driver.py)', () => {
     expect(JSON.parse(hashes.vms['vms:id:1'])).toMatchObject({ id: 1, name: 'v', _nova_classname: 'vms', _metadata_novabase_classname: 'Vm' });
   });
 
-  it('every store operation goes through the Store: an insert is INCR, HGET, HSET (models.py:339, 402, 438)', async () => {
+  it('every store operation goes through the Store: an insert is INCR, HGET, HSET (models.py:339, 402, 438), a lock HMGET, HSETNX (lock.py:279, 261)', async () => {
     const calls: string[] = [];
     const inner = createMemoryStore();
     useStore(new Proxy(inner, { get: (t, k) => (typeof k === 'string' && k !== 'dump' ? (calls.push(k), (t as any)[k].bind(t)) : (t as any)[k]) }) as Store);
     await seed(Host, { name: 'a' });
     expect(calls).toEqual(['incr', 'hget', 'hset']);
+    calls.length = 0;
+    await new ClusterLock().lock('x', 100);
+    expect(calls).toEqual(['hmget', 'hsetnx']);
   });
 });
 

@@ -100,6 +100,9 @@ export async function saveEntity(self: Entity, sessionSaving?: SavingSession): P
   const existing = await getRow(mapping.table, current.id);
   // 404-407: an unchanged row is not written at all (no updated_at either)
   if (sameVersion(existing, current, mapping)) return fillNoneFields(self, current, mapping);
+  // 405: the stored row is merged under the entity's — but the entity's holds every column (None
+  // when unset), so only ROME's own keys survive: a client-chosen id overwrites the row (EQUIV.md
+  // §2's "save() merges into the stored row" is true of those keys only)
   const row: StoredRow = { ...(existing ?? {}), ...current };
   const now = new Date(currentClock().now());
   if (row.created_at == null) row.created_at = simplifyDatetime(now);

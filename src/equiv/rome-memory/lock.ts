@@ -1,7 +1,6 @@
 // ROME's DLM (lib/rome/driver/redis/lock.py, ClusterLock): locks are fields of the hash `lock`,
 // each a JSON {host, start_date, ttl, request_uuid, key}. The owner is the ClusterLock instance
 // (its uuid, lock.py:241 and 252): a lock object shared by several requests is one owner.
-import { randomUUID } from 'node:crypto';
 import { currentClock, currentStore } from './runtime.js';
 
 const LOCK_HASH = 'lock';
@@ -15,12 +14,13 @@ interface LockValue {
 }
 
 export class ClusterLock {
-  /** lock.py:241 — uuid1 per instance. */
-  readonly uuid = randomUUID();
+  /** lock.py:241 — uuid1 per instance (the global crypto and Math.random, so a harness can seed them). */
+  readonly uuid = crypto.randomUUID();
 
   /**
    * lock.py:249-273: clears this lock if it expired, then ONE HSETNX (retry_count = 1). On
    * failure it deletes the keys it took (none, with one label), sleeps 5-10 ms and answers false.
+   * (EQUIV.md §2 says "clear expired locks": lock.py:250 clears only the lock of this name.)
    */
   async lock(name: string, ttl: number): Promise<boolean> {
     await this.unlock(name, true);

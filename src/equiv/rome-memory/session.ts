@@ -1,6 +1,5 @@
 // ROME's Session (lib/rome/core/session/session.py:32-135). No identity map, no dirty tracking:
 // only what was added is written, at flush. No rollback.
-import { randomUUID } from 'node:crypto';
 import { mappingOf, type EntityClass } from './mapping.js';
 import { ClusterLock } from './lock.js';
 import { DBDeadlock } from './errors.js';
@@ -9,7 +8,7 @@ import { entityOf, signatureOf } from './loaded-row.js';
 import { RomeQuery } from './query.js';
 
 export class RomeSession implements SavingSession {
-  readonly session_id = randomUUID();
+  readonly session_id = crypto.randomUUID();
   readonly alreadySaved = new Set<string>();
   private objectsAdd: object[] = [];
   private objectsDelete: object[] = [];

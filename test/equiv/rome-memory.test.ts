@@ -256,6 +256,19 @@ describe('criteria (core/expression/expression.py, rows/tuples.py)', () => {
     expect(await names(Host.weight.lt(1))).toEqual(['null', 'zero']);
   });
 
+  it('a boolean compares as 0/1, NULL as 0: filter_by({ public: false }) matches false and null (SQLAlchemy 1.0 renders `= 0`; tuples.py:412)', async () => {
+    await seed(Host, { name: 'private' });
+    await seed(Host, { name: 'unset' });
+    await seed(Host, { name: 'public' });
+    await query(Host).filter_by({ name: 'private' }).update({ public: false });
+    await query(Host).filter_by({ name: 'unset' }).update({ public: null });
+    expect(stored('hosts').map((r) => r.public)).toEqual([true, true, true]);
+    await store.hset('hosts', 'hosts:id:1', JSON.stringify({ ...storedRow('hosts', 1), public: false }));
+    await store.hset('hosts', 'hosts:id:2', JSON.stringify({ ...storedRow('hosts', 2), public: null }));
+    const names = (await query(Host).filter_by({ public: false }).all()).map((h: any) => h.name).sort();
+    expect(names).toEqual(['private', 'unset']);
+  });
+
   it('LIKE drops every % and tests containment both ways (expression.py:187-189, 261-264)', async () => {
     await seed(Host, { name: 'web-1' });
     await seed(Host, { name: 'w' });

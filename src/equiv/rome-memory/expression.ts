@@ -6,6 +6,8 @@
 // - NULL is 0: the frame is `fillna(value=0)` before the query (tuples.py:412), and `IS NULL` /
 //   `IS NOT NULL` are rewritten `== 0` / `!= 0` (tuples.py:380-381). So `col.eq(null)` and
 //   `col.is(null)` match null and 0, `col.ne(v)` matches null rows, `col.isnot(null)` drops 0.
+//   `col == False` is SQLAlchemy 1.0's `col = 0` (a constant, compiled by the default dialect,
+//   which has no native boolean), so `eq(false)` also matches null.
 // - LIKE drops every `%` of the pattern (expression.py:187-189) and tests containment both ways,
 //   `(left in right) or (right in left)` (expression.py:261-264), case-sensitively.
 // - datetimes compare at second precision, and a stored one only in a column named `*_at`

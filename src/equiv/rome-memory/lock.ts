@@ -1,0 +1,56 @@
+// ROME's DLM (lib/rome/driver/redis/lock.py, ClusterLock): locks are fields of the hash `lock`,
+// each a JSON {host, start_date, ttl, request_uuid, key}. The owner is the ClusterLock instance
+// (its uuid, lock.py:241 and 252): a lock object shared by several requests is one owner.
+import { currentClock, currentStore } from './runtime.js';
+
+const LOCK_HASH = 'lock';
+
+interface LockValue {
+  host: string;
+  start_date: number;
+  ttl: number;
+  request_uuid: string;
+  key: string;
+}
+
+export class ClusterLock {
+  /** lock.py:241 — uuid1 per instance (the global crypto and Math.random, so a harness can seed them). */
+  readonly uuid = crypto.randomUUID();
+
+  /**
+   * lock.py:249-273: clears this lock if it expired, then ONE HSETNX (retry_count = 1). On
+   * failure it deletes the keys it took (none, with one label), sleeps 5-10 ms and answers false.
+   * (EQUIV.md §2 says "clear expired locks": lock.py:250 clears only the lock of this name.)
+   */
+  async lock(name: string, ttl: number): Promise<boolean> {
+    await this.unlock(name, true);
+    const key = `0_${name}`;
+    const value: LockValue = { host: this.uuid, start_date: currentClock().now() / 1000, ttl, request_uuid: this.requestUuid(name), key };
+    if (await currentStore().hsetnx(LOCK_HASH, key, JSON.stringify(value))) return true;
+    await currentStore().hdel(LOCK_HASH, []);
+    await currentClock().sleep(5 + Math.random() * 5);
+    return false;
+  }
+
+  /**
+   * lock.py:275-295: deletes the lock if this instance owns it (unless only_expired) or if it
+   * expired (`start_date + ttl/1000 < now`), one HDEL per reason (twice when both hold).
+   */
+  async unlock(name: string, only_expired = false): Promise<boolean> {
+    const now = currentClock().now() / 1000;
+    const [data] = await currentStore().hmget(LOCK_HASH, [`0_${name}`]);
+    const toDelete: string[] = [];
+    if (data) {
+      const held = JSON.parse(data) as LockValue;
+      if (!only_expired && held.request_uuid === this.requestUuid(name)) toDelete.push(held.key);
+      if (held.start_date + held.ttl / 1000 < now) toDelete.push(held.key);
+    }
+    for (const key of toDelete) await currentStore().hdel(LOCK_HASH, [key]);
+    return true;
+  }
+
+  // lock.py:252 hashes "<uuid>_<name>"; the string itself identifies the same owner.
+  private requestUuid(name: string): string {
+    return `${this.uuid}_${name}`;
+  }
+}

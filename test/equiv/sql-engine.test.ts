@@ -48,6 +48,13 @@ describe('the SQL reference engine (sql.js)', () => {
     expect(violation(() => service('h1', 'compute'))).toMatchObject({ kind: 'unique', table: 'services', columns: ['host', 'topic', 'deleted'] });
   });
 
+  it('reports the unique key declared first when a row breaks two, as MySQL does', async () => {
+    const two = await openEngine();
+    two.run(createTable({ ...services, uniqueKeys: [['host', 'topic'], ['host', 'disabled']] }));
+    two.run("INSERT INTO services (host, topic, disabled) VALUES ('h1', 'a', 0)");
+    expect(violation(() => two.run("INSERT INTO services (host, topic, disabled) VALUES ('h1', 'a', 0)")).columns).toEqual(['host', 'topic']);
+  });
+
   it('keeps NULLs distinct in a unique key, and a soft-deleted row outside the live rows\' key', () => {
     service(null, 'compute');
     service(null, 'compute');

@@ -58,7 +58,9 @@ export function createTable(table: TableSpec, options: SchemaOptions = { collati
     return parts.join(' ');
   });
   if (pk.length > 0 && !autoincrement) lines.push(`PRIMARY KEY (${pk.map((c) => quoteName(c.name)).join(', ')})`);
-  for (const key of table.uniqueKeys) lines.push(`UNIQUE (${key.map(quoteName).join(', ')})`);
+  // a row that breaks two keys: MySQL (InnoDB) reports the key declared first, SQLite the one
+  // declared last, so they are declared last to first
+  for (const key of [...table.uniqueKeys].reverse()) lines.push(`UNIQUE (${key.map(quoteName).join(', ')})`);
   return `CREATE TABLE ${quoteName(table.name)} (\n  ${lines.join(',\n  ')}\n)`;
 }
 

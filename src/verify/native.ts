@@ -12,9 +12,13 @@ import type { Diag, Diagnose } from './index.js';
 function nativeTsc(): string {
   if (process.env.PORT_DB_NATIVE_TSC) return process.env.PORT_DB_NATIVE_TSC;
   // the binary ships in a package per platform, an optional dependency of typescript-native
-  const fromNative = createRequire(createRequire(import.meta.url).resolve('typescript-native/package.json'));
-  const pkg = fromNative.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`);
-  return join(dirname(pkg), 'lib', process.platform === 'win32' ? 'tsc.exe' : 'tsc');
+  try {
+    const fromNative = createRequire(createRequire(import.meta.url).resolve('typescript-native/package.json'));
+    const pkg = fromNative.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`);
+    return join(dirname(pkg), 'lib', process.platform === 'win32' ? 'tsc.exe' : 'tsc');
+  } catch {
+    throw new NativeFailed(`the native compiler (typescript-native) is not installed for ${process.platform}-${process.arch}`);
+  }
 }
 
 /** Why the native compiler could not check: the caller falls back to the JS checker. */
@@ -65,9 +69,12 @@ export const nativeDiagnose: Diagnose = (program) => {
     try {
       out = execFileSync(nativeTsc(), ['-p', tsconfig, '--pretty', 'false'], { cwd: tmp, encoding: 'utf8', maxBuffer: 256 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
-      const err = e as { status?: number | null; stdout?: string; code?: string; message: string };
+      const err = e as { status?: number | null; signal?: string | null; stdout?: string; stderr?: string; code?: string };
       // exit 1 or 2: diagnostics were found; anything else: tsc did not run
-      if (typeof err.stdout !== 'string' || (err.status !== 1 && err.status !== 2)) throw new NativeFailed(err.code === 'ENOENT' ? 'the native compiler (typescript-native) is not installed' : `the native compiler failed: ${oneLine(err.message)}`);
+      if (typeof err.stdout !== 'string' || (err.status !== 1 && err.status !== 2)) {
+        if (err.code === 'ENOENT' || err.code === 'EACCES') throw new NativeFailed('the native compiler (typescript-native) is not installed');
+        throw new NativeFailed(`the native compiler failed (${err.signal ?? `exit ${err.status ?? err.code}`}${err.stderr ? `: ${oneLine(err.stderr).slice(0, 200)}` : ''})`);
+      }
       out = err.stdout;
     }
     const byFile = new Map<string, Diag[]>();
@@ -83,17 +90,19 @@ export const nativeDiagnose: Diagnose = (program) => {
         continue;
       }
       last = undefined;
-      const m = /^(.*)\((\d+),(\d+)\): error TS(\d+): (.*)$/.exec(line);
-      if (!m) {
-        // an error of the configuration (no file): tsc may not check as the user's tsconfig says
-        const global = /^error TS(\d+): (.*)$/.exec(line);
-        if (global && /^[56]\d{3}$/.test(global[1])) throw new NativeFailed(`the native compiler rejected the configuration: TS${global[1]}: ${global[2]}`);
-        continue;
+      const m = /^(?:(.*)\((\d+),(\d+)\): )?error TS(\d+): (.*)$/.exec(line);
+      if (!m) continue;
+      // an error of the configuration (an option tsc 7 removed, a file it cannot find): it would
+      // not check as the user's tsconfig says
+      const code = Number(m[4]);
+      if ((code >= 5000 && code < 6000) || m[1]?.endsWith('.json') || (!m[1] && code >= 6000 && code < 7000)) {
+        throw new NativeFailed(`the native compiler rejected the configuration: TS${code}: ${m[5]}`);
       }
+      if (!m[1]) continue;
       const path = back(m[1]);
       const source = text.get(path);
       if (source === undefined) continue;
-      last = { start: offsetOf(source, Number(m[2]), Number(m[3])), code: Number(m[4]), text: m[5] };
+      last = { start: offsetOf(source, Number(m[2]), Number(m[3])), code, text: m[5] };
       byFile.set(path, [...(byFile.get(path) ?? []), last]);
     }
     // messages name the mirrored files by their temporary paths: named as the files they stand for

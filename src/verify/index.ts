@@ -289,7 +289,7 @@ function analyse(t: Target, of: (path: string) => Diag[], base: string): VerifyR
     const key = keyOf(d, t.sourcePath, own, base);
     keys.set(key, (keys.get(key) ?? 0) + 1);
   }
-  const manual = manualAttribution(t.outputPath, t.outputText);
+  const manual = manualAttribution(t.outputText);
   const lineStarts = [0];
   for (let i = t.outputText.indexOf('\n'); i >= 0; i = t.outputText.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const lineOf = (at: number) => {

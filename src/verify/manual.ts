@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import { isReference } from '../analyzer/parse.js';
-import { collectDirectives } from '../check/directives.js';
+import { portSyntax } from './syntax.js';
 
 /**
  * Which diagnostics of a port belong to manual items, from the port's text alone (no second
@@ -10,16 +10,11 @@ import { collectDirectives } from '../check/directives.js';
  * directly or through a variable or parameter declared from one, or when its message names a
  * binding of such an import. The code compiles once the manual items are done.
  */
-export function manualAttribution(fileName: string, text: string): (start: number, message: string) => boolean {
+export function manualAttribution(text: string): (start: number, message: string) => boolean {
   if (!text.includes('port-db')) return () => false;
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const boundaries: number[] = [];
-  const visit = (node: ts.Node): void => {
-    boundaries.push(node.pos, node.end);
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  const markers = collectDirectives(sf, boundaries).markers.map((m): [number, number] => [m.start, m.end]);
+  const syntax = portSyntax(text);
+  const sf = syntax.sf;
+  const markers = syntax.markers.map((m): [number, number] => [m.start, m.end]);
   const marked = (at: number) => markers.some(([from, to]) => from <= at && at < to);
   const tainted = taintedDeclarations(sf, marked);
   // the bindings of the marked imports, as the compiler names them in messages

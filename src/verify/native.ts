@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -37,7 +37,8 @@ const DEFAULTS = { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundle
  * if they stood in place. A given file whose text is on disk already is checked in place.
  */
 export const nativeDiagnose: Diagnose = (program) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'port-db-tsc-'));
+  // its real path: tsc names files by it (a temporary folder behind a symbolic link, as on macOS)
+  const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'port-db-tsc-')));
   try {
     const onDisk = (f: { path: string; text: string }) => {
       try {

@@ -7,8 +7,8 @@ import { portSyntax } from './syntax.js';
  * program, whichever compiler checked it): a diagnostic is manual when it starts inside a
  * statement under a `// port-db: manual` marker, or when the statement it starts in uses a
  * name that comes from a manual-marked import (the SQL models, SQL names kept for manual code),
- * directly or through a variable or parameter declared from one, or when its message names a
- * binding of such an import. The code compiles once the manual items are done.
+ * directly or through a variable or parameter declared from one, or when a type its message
+ * quotes names a binding of such an import. The code compiles once the manual items are done.
  */
 export function manualAttribution(text: string): (start: number, message: string) => boolean {
   if (!text.includes('port-db')) return () => false;
@@ -19,7 +19,8 @@ export function manualAttribution(text: string): (start: number, message: string
   const tainted = taintedDeclarations(sf, marked);
   // the bindings of the marked imports, as the compiler names them in messages
   const importedNames = new Set([...tainted.imports].map((d) => d.text));
-  const quoted = (message: string) => [...message.matchAll(/[A-Za-z_$][\w$]*/g)].some((m) => importedNames.has(m[0]) && inQuotes(message, m.index!));
+  // a type the message quotes (`type 'typeof Instance'`), not a member name (`Property 'text'`)
+  const quoted = (message: string) => [...message.matchAll(/\btype '([^']*)'/g)].some((m) => (m[1].match(/[A-Za-z_$][\w$]*/g) ?? []).some((name) => importedNames.has(name)));
   return (start, message) => {
     if (marked(start)) return true;
     if (tainted.all.size === 0) return false;
@@ -133,11 +134,4 @@ function usesTainted(statement: ts.Node, { all, resolve }: Tainted): boolean {
     return ts.forEachChild(n, visit) === true;
   };
   return visit(statement);
-}
-
-/** True when the offset sits inside a quoted part of a message (`'typeof Instance'`). */
-function inQuotes(message: string, at: number): boolean {
-  let quotes = 0;
-  for (let i = 0; i < at; i++) if (message[i] === "'" || message[i] === '"') quotes++;
-  return quotes % 2 === 1;
 }

@@ -145,12 +145,14 @@ export interface VerifyJob {
  * Answers, per job, the main module's result then those of `also`. Never throws.
  */
 export function verifyAll(jobs: VerifyJob[], checker: CheckerKind = 'native'): VerifyResult[][] {
-  const results = jobs.map((j) => [j.opts, ...(j.also ?? [])].map(() => notChecked('the type check did not run')));
+  const pending = notChecked('the type check did not run');
+  const results = jobs.map((j) => [j.opts, ...(j.also ?? [])].map(() => pending));
   try {
     verifyInto(jobs, checker, results);
   } catch (e) {
+    // the programs checked before keep their results
     const reason = `the type check failed: ${e instanceof Error ? e.message : String(e)}`;
-    for (const r of results) for (const [i, x] of r.entries()) if (!x.checked || x.reason === undefined) r[i] = notChecked(reason);
+    for (const r of results) for (const [i, x] of r.entries()) if (x === pending) r[i] = notChecked(reason);
   }
   return results;
 }

@@ -291,7 +291,8 @@ function analyse(t: Target, of: (path: string) => Diag[], base: string): VerifyR
     const key = keyOf(d, t.sourcePath, own, base);
     keys.set(key, (keys.get(key) ?? 0) + 1);
   }
-  const manual = manualAttribution(t.outputText);
+  // parsed only when a diagnostic is left once the source's are taken away
+  let manual: ReturnType<typeof manualAttribution> | undefined;
   const lineStarts = [0];
   for (let i = t.outputText.indexOf('\n'); i >= 0; i = t.outputText.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const lineOf = (at: number) => {
@@ -311,7 +312,7 @@ function analyse(t: Target, of: (path: string) => Diag[], base: string): VerifyR
       keys.set(key, left - 1);
       continue;
     }
-    result.items.push({ line: lineOf(d.start), code: d.code, message: oneLine(relativizePaths(d.text, base)), manual: manual(d.start, d.text) });
+    result.items.push({ line: lineOf(d.start), code: d.code, message: oneLine(relativizePaths(d.text, base)), manual: (manual ??= manualAttribution(t.outputText))(d.start, d.text) });
   }
   result.items.sort((a, b) => a.line - b.line || a.code - b.code || compare(a.message, b.message));
   result.manualDiagnostics = result.items.filter((i) => i.manual).length;

@@ -16,17 +16,25 @@ export function manualAttribution(text: string): (start: number, message: string
   const sf = syntax.sf;
   const markers = syntax.markers.map((m): [number, number] => [m.start, m.end]);
   const marked = (at: number) => markers.some(([from, to]) => from <= at && at < to);
-  const tainted = taintedDeclarations(sf, marked);
-  // the bindings of the marked imports, as the compiler names them in messages
-  const importedNames = new Set([...tainted.imports].map((d) => d.text));
-  // a type the message quotes (`type 'typeof Instance'`), not a member name (`Property 'text'`)
-  const quoted = (message: string) => [...message.matchAll(/\btype '([^']*)'/g)].some((m) => (m[1].match(/[A-Za-z_$][\w$]*/g) ?? []).some((name) => importedNames.has(name)));
+  // what the manual imports taint is worked out only when a diagnostic outside markers asks
+  let tainted: Tainted | undefined;
+  let quoted: (message: string) => boolean = () => false;
+  const taint = () => {
+    if (tainted) return tainted;
+    tainted = taintedDeclarations(sf, marked);
+    // the bindings of the marked imports, as the compiler names them in messages; a type the
+    // message quotes (`type 'typeof Instance'`), not a member name (`Property 'text'`)
+    const importedNames = new Set([...tainted.imports].map((d) => d.text));
+    quoted = (message) => [...message.matchAll(/\btype '([^']*)'/g)].some((m) => (m[1].match(/[A-Za-z_$][\w$]*/g) ?? []).some((name) => importedNames.has(name)));
+    return tainted;
+  };
   return (start, message) => {
     if (marked(start)) return true;
-    if (tainted.all.size === 0) return false;
+    const t = taint();
+    if (t.all.size === 0) return false;
     if (quoted(message)) return true;
     const statement = statementAt(sf, start);
-    return statement !== undefined && usesTainted(statement, tainted);
+    return statement !== undefined && usesTainted(statement, t);
   };
 }
 

@@ -84,6 +84,8 @@ export const nativeDiagnose: Diagnose = (program) => {
       return abs.startsWith(mirror + sep) ? join(anchor, relative(mirror, abs)) : abs;
     };
     const text = new Map(program.files.map((f) => [f.path, f.text]));
+    // each file's line starts, computed once: a 100k-line port has thousands of diagnostics
+    const starts = new Map<string, number[]>();
     let last: Diag | undefined;
     for (const line of out.split(/\r?\n/)) {
       if (/^\s/.test(line) && last) {
@@ -103,7 +105,9 @@ export const nativeDiagnose: Diagnose = (program) => {
       const path = back(m[1]);
       const source = text.get(path);
       if (source === undefined) continue;
-      last = { start: offsetOf(source, Number(m[2]), Number(m[3])), code, text: m[5] };
+      if (!starts.has(path)) starts.set(path, lineStarts(source));
+      const lines = starts.get(path)!;
+      last = { start: (lines[Number(m[2]) - 1] ?? source.length) + Number(m[3]) - 1, code, text: m[5] };
       byFile.set(path, [...(byFile.get(path) ?? []), last]);
     }
     // messages name the mirrored files by their temporary paths: named as the files they stand for
@@ -114,15 +118,11 @@ export const nativeDiagnose: Diagnose = (program) => {
   }
 };
 
-/** The offset of a 1-based line and column. */
-function offsetOf(text: string, line: number, column: number): number {
-  let at = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf('\n', at);
-    if (nl < 0) break;
-    at = nl + 1;
-  }
-  return at + column - 1;
+/** The offsets where the lines of a text start. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
 
 const toPosixPath = (p: string) => p.split(sep).join('/');

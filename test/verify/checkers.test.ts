@@ -1,11 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { port } from '../../src/run.js';
 import { verifyAll, verifyModule, type CheckerKind, type VerifyResult } from '../../src/verify/index.js';
 import { PIN_MARK } from '../../src/verify/pins.js';
-import { FIXTURES } from '../helpers.js';
+import { FIXTURES, ROOT } from '../helpers.js';
 
 // The native compiler (TypeScript 7's tsc) and the JS checker (TypeScript 6) give the same
 // verdicts: which lines have new diagnostics, which are manual, which are pinned. Their wording
@@ -47,6 +47,36 @@ describe('both checkers give the same verdicts on the samples', () => {
       expect(verdicts[0]).toEqual(verdicts[1]);
     });
   }
+});
+
+describe('both checkers give the same verdicts on a tree in one strict project', () => {
+  it('the fuzz corpus and the create-lock inputs, each a service beside the Nova models', () => {
+    const nova = join(FIXTURES, 'nova');
+    const dir = tree({});
+    const tsconfig = JSON.parse(readFileSync(join(nova, 'tsconfig.json'), 'utf8'));
+    tsconfig.compilerOptions.strict = true;
+    tsconfig.include = ['services/**/*.ts', 'types/**/*.d.ts'];
+    tsconfig.exclude = ['services/**/db/discovery/**'];
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    cpSync(join(nova, 'types'), join(dir, 'types'), { recursive: true });
+    const inputs = [
+      ...readdirSync(join(ROOT, 'fuzz', 'corpus')).map((f) => join(ROOT, 'fuzz', 'corpus', f)),
+      ...readdirSync(join(FIXTURES, 'create-lock')).filter((f) => f.endsWith('.input.ts')).map((f) => join(FIXTURES, 'create-lock', f)),
+    ];
+    for (const [i, input] of inputs.entries()) {
+      const svc = join(dir, 'services', `s${i}`);
+      mkdirSync(join(svc, 'db', 'sqlalchemy'), { recursive: true });
+      cpSync(input, join(svc, 'db', 'sqlalchemy', 'api.ts'));
+      for (const f of ['models.ts', 'session.ts']) cpSync(join(nova, 'nova', 'db', 'sqlalchemy', f), join(svc, 'db', 'sqlalchemy', f));
+      for (const f of ['context.ts', 'exception.ts', 'utils.ts']) cpSync(join(nova, 'nova', f), join(svc, f));
+    }
+    const verdicts = (['native', 'js'] as CheckerKind[]).map((checker) =>
+      port({ roots: [dir], dryRun: true, checker }).modules.map((m) => [m.sourceDisplay, verdict(m.report.verify), verdict(m.report.models?.verify)]),
+    );
+    expect(verdicts[0]).toHaveLength(inputs.length);
+    expect(verdicts[0].every(([, v]) => (v as { checked: boolean }).checked)).toBe(true);
+    expect(verdicts[0]).toEqual(verdicts[1]);
+  }, 240_000);
 });
 
 const STRICT = JSON.stringify({

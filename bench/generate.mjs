@@ -14,7 +14,7 @@
 // context, exception and utils modules beside it (copied from fixtures/nova).
 
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -840,22 +840,27 @@ export function generateModule(functions, seed = 1) {
   return parts.join('\n');
 }
 
-/**
- * Writes `<svcDir>/db/sqlalchemy/api.ts` and the support modules it imports; beside `svcDir`,
- * the sample's tsconfig.json (its `include` naming this service) and its declarations of the SQL
- * libraries (types/): the service compiles as the sample does, and verify checks it the same way.
- */
+/** Writes `<svcDir>/db/sqlalchemy/api.ts` and the support modules it imports. */
 function writeService(svcDir, text) {
   const db = join(svcDir, 'db', 'sqlalchemy');
   mkdirSync(db, { recursive: true });
   writeFileSync(join(db, 'api.ts'), text);
   for (const f of ['models.ts', 'session.ts']) cpSync(join(NOVA, 'db', 'sqlalchemy', f), join(db, f));
   for (const f of ['context.ts', 'exception.ts', 'utils.ts']) cpSync(join(NOVA, f), join(svcDir, f));
-  const project = dirname(svcDir);
-  const name = basename(svcDir);
+}
+
+/**
+ * The project's tsconfig.json (the sample's, made `strict` as a new service's would be, including
+ * the services under `dir`) and its declarations of the SQL libraries (types/): the services
+ * compile as the sample does, and verify checks them the same way. Under `strict` the generated
+ * modules have type errors of their own, outside any manual code, that verify must tell from the
+ * port's.
+ */
+function writeProject(project, dir) {
   const tsconfig = JSON.parse(readFileSync(join(SAMPLE, 'tsconfig.json'), 'utf8'));
-  tsconfig.include = [`${name}/**/*.ts`, 'types/**/*.d.ts'];
-  tsconfig.exclude = [`${name}/db/discovery/**`];
+  tsconfig.compilerOptions.strict = true;
+  tsconfig.include = [`${dir}/**/*.ts`, 'types/**/*.d.ts'];
+  tsconfig.exclude = [`${dir}/**/db/discovery/**`];
   writeFileSync(join(project, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
   cpSync(join(SAMPLE, 'types'), join(project, 'types'), { recursive: true });
 }
@@ -864,20 +869,25 @@ function writeService(svcDir, text) {
 export function writeModuleTree(root, functions) {
   const text = generateModule(functions);
   writeService(join(root, 'nova'), text);
+  writeProject(root, 'nova');
   return { path: join(root, 'nova', 'db', 'sqlalchemy', 'api.ts'), lines: text.split('\n').length - 1 };
 }
 
-/** `modules` services `<root>/svcNNN/svcNNN/db/sqlalchemy/api.ts`, each of `functions` functions. */
+/**
+ * `modules` services `<root>/services/svcNNN/db/sqlalchemy/api.ts`, each of `functions`
+ * functions, in one project (one tsconfig.json at the root, as in a monorepo).
+ */
 export function writeMultiTree(root, modules, functions) {
   const paths = [];
   let lines = 0;
   for (let m = 0; m < modules; m++) {
     const name = `svc${String(m).padStart(3, '0')}`;
     const text = generateModule(functions, m + 1);
-    writeService(join(root, name, name), text);
-    paths.push(join(root, name, name, 'db', 'sqlalchemy', 'api.ts'));
+    writeService(join(root, 'services', name), text);
+    paths.push(join(root, 'services', name, 'db', 'sqlalchemy', 'api.ts'));
     lines += text.split('\n').length - 1;
   }
+  writeProject(root, 'services');
   return { paths, lines };
 }
 

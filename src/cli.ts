@@ -36,10 +36,12 @@ function program(writeOut?: (text: string) => void): Command {
     .option('--wire', "add the discovery backend beside the SQL one in the service's dispatcher (db/api.ts) and select it in its config")
     .option('--force', 'overwrite a discovery module that was edited by hand (by default hand edits are merged with the new port)')
     .option('--strict', 'exit 1 when manual items or new type errors remain')
+    .addOption(new Option('--verify <checker>', 'the compiler that type-checks the port: native (TypeScript 7, the default; TypeScript 6 when it cannot run) or js (TypeScript 6)').choices(['native', 'js']))
     .option('--no-verify', 'skip the type check of the port against the ROME contract')
     .action(async (roots: string[], opts) => {
       const { port } = await import('./run.js');
-      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify, wire: opts.wire });
+      const checker = typeof opts.verify === 'string' ? opts.verify : undefined;
+      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire });
       const c = await colors(process.stdout);
       if (opts.dryRun) {
         // with --format json or md stdout is that report alone (a program reads it, or it is saved

@@ -9,7 +9,7 @@ import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
 import { toPosix } from './check/specifiers.js';
 import { walkTree } from './tree.js';
-import { verifyModules } from './verify/index.js';
+import { verifyAll, type CheckerKind, type VerifyJob, type VerifyResult } from './verify/index.js';
 import { pinPort } from './verify/pins.js';
 import { combineWiring, planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from './report/model.js';
@@ -23,6 +23,8 @@ export interface PortOptions {
   roots: string[];
   /** Type-check each port against the ROME contract (default true). */
   verify?: boolean;
+  /** The compiler that checks: TypeScript 7's native `tsc` (default; falls back to `js` when it cannot run) or TypeScript 6's. */
+  checker?: CheckerKind;
   out?: string;
   rules?: string;
   dryRun?: boolean;
@@ -222,7 +224,7 @@ export function port(options: PortOptions): PortResult {
     return pack;
   };
   let rules: RulePack | undefined;
-  const modules: ModuleResult[] = [];
+  const ported: PortedModule[] = [];
   const configs: WiringCache = new Map();
   for (const rootArg of options.roots) {
     const root = rootFolder(resolve(cwd, rootArg), rootArg);
@@ -234,8 +236,12 @@ export function port(options: PortOptions): PortResult {
         'port-db expects the layout <service>/db/sqlalchemy/api.ts (with models.ts beside it); pass the folder that holds it',
       );
     }
-    for (const sourcePath of sources) modules.push(portOne(root, sourcePath, rules, options, cwd, configs));
+    for (const sourcePath of sources) ported.push(portOne(root, sourcePath, rules, options, cwd, configs));
   }
+  // every port of the run type-checked at once: one program (one compiler run) for the whole tree
+  const jobs = ported.flatMap((p) => (p.job ? [p.job] : []));
+  const verdicts = jobs.length > 0 ? verifyAll(jobs, options.checker) : [];
+  const modules = ported.map((p) => p.finish(p.job && verdicts[jobs.indexOf(p.job)]));
   shareWiring(modules);
   const seen = new Set<string>();
   for (const m of modules) {
@@ -275,7 +281,13 @@ function rootFolder(root: string, rootArg: string): string {
   return root;
 }
 
-function portOne(root: string, sourcePath: string, rules: RulePack, options: PortOptions, cwd: string, configs: WiringCache): ModuleResult {
+/** A module ported in memory: what to type-check (absent with --no-verify), and the rest of its port once checked. */
+interface PortedModule {
+  job?: VerifyJob;
+  finish: (verdicts?: VerifyResult[]) => ModuleResult;
+}
+
+function portOne(root: string, sourcePath: string, rules: RulePack, options: PortOptions, cwd: string, configs: WiringCache): PortedModule {
   const rel = relative(root, sourcePath);
   const relOut = join(dirname(dirname(rel)), 'discovery');
   const outDir = options.out ? join(resolve(cwd, options.out), relOut) : join(root, relOut);
@@ -304,69 +316,77 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     format: () => projectFormatter(join(home, 'api.ts')),
   });
   let modelsOutput = models?.output;
+  let job: VerifyJob | undefined;
   if (options.verify !== false) {
     // type-check the port against the ROME contract, with the user's own tsconfig (issue 5)
     const companions = modelsOutput !== undefined ? [{ path: modelsHome, text: modelsOutput }] : [];
-    // the models port in the same program as the api port: one program and one checker for both
+    // the models port in the same program as the api port
     const also = models && modelsSource && modelsOutput !== undefined ? [{ sourcePath: modelsSource.path, sourceText: modelsSource.text, outputPath: modelsHome }] : [];
-    const [verify, modelsVerify] = verifyModules({ sourcePath, sourceText: text, outputPath: join(home, 'api.ts'), outputText: output, targetModule: rules.target.module, companions }, also);
-    report.verify = verify;
-    if (models && modelsVerify) models.report.verify = modelsVerify;
-    // each error inside a manual item pinned on its line: the port compiles as written
-    output = pinPort(output, eolOf(output), verify, report);
-    if (models && modelsVerify && modelsOutput !== undefined) modelsOutput = pinPort(modelsOutput, eolOf(modelsOutput), modelsVerify, models.report);
+    job = { opts: { sourcePath, sourceText: text, outputPath: join(home, 'api.ts'), outputText: output, targetModule: rules.target.module, companions }, also };
   }
-  report.outputSha256 = sha256(output);
-  if (models) {
-    if (modelsOutput !== undefined) models.report.outputSha256 = sha256(modelsOutput);
-    report.models = models.report;
+  return { job, finish };
+
+  function finish(verdicts?: VerifyResult[]): ModuleResult {
+    if (verdicts) {
+      const [verify, modelsVerify] = verdicts;
+      report.verify = verify;
+      if (models && modelsVerify) models.report.verify = modelsVerify;
+      // each error inside a manual item pinned on its line: the port compiles as written
+      output = pinPort(output, eolOf(output), verify, report);
+      if (models && modelsVerify && modelsOutput !== undefined) modelsOutput = pinPort(modelsOutput, eolOf(modelsOutput), modelsVerify, models.report);
+    }
+    report.outputSha256 = sha256(output);
+    if (models) {
+      if (modelsOutput !== undefined) models.report.outputSha256 = sha256(modelsOutput);
+      report.models = models.report;
+    }
+    const wiring = planWiring(root, sourcePath, !!options.wire && !options.dryRun, configs);
+    report.wiring = wiring.report;
+    const files: OutputFile[] = [
+      { path: outputPath, display: display(outputPath), content: output },
+      { path: join(outDir, 'PORT-REPORT.md'), display: display(join(outDir, 'PORT-REPORT.md')), content: renderMarkdown(report) },
+      { path: join(outDir, 'port-report.json'), display: display(join(outDir, 'port-report.json')), content: renderJson(report) },
+    ];
+    const stateFile = (p: string): OutputFile => ({ path: p, display: display(p), content: '' });
+    const ownOf = (name: string) => ({
+      base: stateFile(join(outDir, STATE_DIR, `${name}.base.ts`)),
+      pending: stateFile(join(outDir, STATE_DIR, `${name}.pending.ts`)),
+      conflict: stateFile(join(outDir, `${name}.conflict.ts`)),
+    });
+    const own = ownOf('api');
+    const modelsOwn = ownOf('models');
+    let modelsFile: OutputFile | undefined;
+    if (modelsSource && modelsOutput !== undefined) {
+      const path = join(outDir, 'models.ts');
+      modelsFile = { path, display: display(path), content: modelsOutput, from: { display: modelsDisplay.source, text: modelsSource.text } };
+      files.push(modelsFile);
+    }
+    const outRoot = options.out ? resolve(cwd, options.out) : root;
+    for (const f of [...files, own.base, own.pending, own.conflict, ...(modelsFile ? [modelsOwn.base, modelsOwn.pending, modelsOwn.conflict] : [])]) {
+      checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
+      // what is merged must be UTF-8; the reports are port-db's own (rewritten whole), and --force overwrites
+      f.previous = readOutput(f.path, f.display, !options.force && !f.path.endsWith('.md') && !f.path.endsWith('.json'));
+    }
+    const plan = planModule(files, own, options.force ?? false, sourceDisplay);
+    // the service's own files: with --out they are written under DIR like the port, never in place
+    const wired: OutputFile[] = (options.wire ? wiring.files : []).map((w) => {
+      const path = options.out ? join(outRoot, w.rel) : w.path;
+      const f: OutputFile = { path, display: display(path), content: w.content, hold: files[0].hold, wiring: { text: w.previous, edits: w.edits } };
+      checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
+      f.previous = options.out ? readOutput(f.path, f.display, false) : w.previous;
+      return f;
+    });
+    const result: ModuleResult = { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan, wiring: wired };
+    // models.ts: merged on its own base; held with everything else when api.ts is held by a conflict
+    if (modelsFile && !modelsFile.hold && models) {
+      const recorded = recordedHash(files[2].previous, 'models');
+      const mplan = planModule(files, modelsOwn, options.force ?? false, models.report.source, { target: modelsFile, recorded, held: [modelsFile] });
+      result.state.push(...mplan.state);
+      result.remove.push(...mplan.remove);
+      result.modelsMerge = mplan.merge;
+    }
+    return result;
   }
-  const wiring = planWiring(root, sourcePath, !!options.wire && !options.dryRun, configs);
-  report.wiring = wiring.report;
-  const files: OutputFile[] = [
-    { path: outputPath, display: display(outputPath), content: output },
-    { path: join(outDir, 'PORT-REPORT.md'), display: display(join(outDir, 'PORT-REPORT.md')), content: renderMarkdown(report) },
-    { path: join(outDir, 'port-report.json'), display: display(join(outDir, 'port-report.json')), content: renderJson(report) },
-  ];
-  const stateFile = (p: string): OutputFile => ({ path: p, display: display(p), content: '' });
-  const ownOf = (name: string) => ({
-    base: stateFile(join(outDir, STATE_DIR, `${name}.base.ts`)),
-    pending: stateFile(join(outDir, STATE_DIR, `${name}.pending.ts`)),
-    conflict: stateFile(join(outDir, `${name}.conflict.ts`)),
-  });
-  const own = ownOf('api');
-  const modelsOwn = ownOf('models');
-  let modelsFile: OutputFile | undefined;
-  if (modelsSource && modelsOutput !== undefined) {
-    const path = join(outDir, 'models.ts');
-    modelsFile = { path, display: display(path), content: modelsOutput, from: { display: modelsDisplay.source, text: modelsSource.text } };
-    files.push(modelsFile);
-  }
-  const outRoot = options.out ? resolve(cwd, options.out) : root;
-  for (const f of [...files, own.base, own.pending, own.conflict, ...(modelsFile ? [modelsOwn.base, modelsOwn.pending, modelsOwn.conflict] : [])]) {
-    checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
-    // what is merged must be UTF-8; the reports are port-db's own (rewritten whole), and --force overwrites
-    f.previous = readOutput(f.path, f.display, !options.force && !f.path.endsWith('.md') && !f.path.endsWith('.json'));
-  }
-  const plan = planModule(files, own, options.force ?? false, sourceDisplay);
-  // the service's own files: with --out they are written under DIR like the port, never in place
-  const wired: OutputFile[] = (options.wire ? wiring.files : []).map((w) => {
-    const path = options.out ? join(outRoot, w.rel) : w.path;
-    const f: OutputFile = { path, display: display(path), content: w.content, hold: files[0].hold, wiring: { text: w.previous, edits: w.edits } };
-    checkOutputPath(outRoot, f.path, f.display, options.out ? '--out' : 'the root');
-    f.previous = options.out ? readOutput(f.path, f.display, false) : w.previous;
-    return f;
-  });
-  const result: ModuleResult = { root, sourcePath, sourceDisplay, sourceText: text, report, files, ...plan, wiring: wired };
-  // models.ts: merged on its own base; held with everything else when api.ts is held by a conflict
-  if (modelsFile && !modelsFile.hold && models) {
-    const recorded = recordedHash(files[2].previous, 'models');
-    const mplan = planModule(files, modelsOwn, options.force ?? false, models.report.source, { target: modelsFile, recorded, held: [modelsFile] });
-    result.state.push(...mplan.state);
-    result.remove.push(...mplan.remove);
-    result.modelsMerge = mplan.merge;
-  }
-  return result;
 }
 
 /** The line ending a text uses (its first one). */

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from '../ts.cjs';
-import { collectDirectives } from '../check/directives.js';
 import { toPosix } from '../check/specifiers.js';
 import { rulesDir } from '../rules.js';
+import { jsDiagnose } from './js.js';
+import { manualAttribution } from './manual.js';
+import { NativeFailed, nativeDiagnose } from './native.js';
 import { unpinned } from './pins.js';
 
 /** One diagnostic of the emitted module that the source module has no counterpart for. */
@@ -17,9 +18,9 @@ export interface VerifyItem {
   message: string;
   /**
    * True when the diagnostic belongs to a manual item: it sits in a statement under a
-   * `// port-db: manual` marker, or it goes away once the bindings of manual-marked imports
-   * (the SQL models module, SQL names kept for manual code) are typed `any` — the code
-   * compiles once the manual items are done.
+   * `// port-db: manual` marker, or its statement uses (or its message names) a binding of a
+   * manual-marked import (the SQL models module, SQL names kept for manual code), directly or
+   * through a variable declared from one — the code compiles once the manual items are done.
    */
   manual: boolean;
   /**
@@ -49,6 +50,8 @@ export interface VerifyResult {
   tsconfig?: string;
   /** Why the check did not run. */
   reason?: string;
+  /** Set when the native compiler could not check and TypeScript 6's checker did: why. */
+  note?: string;
 }
 
 export interface VerifyOptions {
@@ -91,20 +94,11 @@ const DEFAULT_OPTIONS: ts.CompilerOptions = {
   types: [],
 };
 
-/** Options forced on top of the user's: check only, never emit, never check libraries. */
-const FORCED_OPTIONS: ts.CompilerOptions = {
-  noEmit: true,
-  skipLibCheck: true,
-  skipDefaultLibCheck: true,
-  incremental: false,
-  composite: false,
-  tsBuildInfoFile: undefined,
-  declaration: false,
-  declarationMap: false,
-  emitDeclarationOnly: false,
-  sourceMap: false,
-  inlineSourceMap: false,
-};
+/**
+ * Which compiler checks: `native` is TypeScript 7's `tsc` (one process per program; falls back
+ * to `js` when it cannot run, and says so in `note`), `js` is TypeScript 6's checker in process.
+ */
+export type CheckerKind = 'native' | 'js';
 
 /**
  * Type-checks the emitted module against the ROME contract with the compiler options of the
@@ -113,12 +107,8 @@ const FORCED_OPTIONS: ts.CompilerOptions = {
  * and message (line numbers and the modules' own paths aside; compared as multisets). Never
  * throws: a check that cannot run answers `checked: false` and a reason.
  */
-export function verifyModule(opts: VerifyOptions): VerifyResult {
-  try {
-    return verify(opts);
-  } catch (e) {
-    return notChecked(`the type check failed: ${e instanceof Error ? e.message : String(e)}`);
-  }
+export function verifyModule(opts: VerifyOptions, checker: CheckerKind = 'native'): VerifyResult {
+  return verifyAll([{ opts }], checker)[0][0];
 }
 
 function notChecked(reason: string): VerifyResult {
@@ -136,159 +126,204 @@ export interface VerifyAlso {
   outputPath: string;
 }
 
-/**
- * `verifyModule` for the main module and, in the same program (one program build and one
- * checker instead of one per module), each of `also`: the results in that order. Each result is
- * what `verifyModule` answers for that module alone; when the modules cannot share a program
- * without possibly changing each other's diagnostics (a file that is not a module declares
- * globals), each is checked on its own.
- */
-export function verifyModules(opts: VerifyOptions, also: VerifyAlso[]): VerifyResult[] {
-  try {
-    return verify(opts, also);
-  } catch (e) {
-    const failed = notChecked(`the type check failed: ${e instanceof Error ? e.message : String(e)}`);
-    return [failed, ...also.map(() => ({ ...failed, items: [] }))];
-  }
+/** `verifyModule` for the main module and each of `also`, in one program: the results in that order. */
+export function verifyModules(opts: VerifyOptions, also: VerifyAlso[], checker: CheckerKind = 'native'): VerifyResult[] {
+  return verifyAll([{ opts, also }], checker)[0];
 }
 
-function verify(opts: VerifyOptions): VerifyResult;
-function verify(opts: VerifyOptions, also: VerifyAlso[]): VerifyResult[];
-function verify(opts: VerifyOptions, also?: VerifyAlso[]): VerifyResult | VerifyResult[] {
-  const separately = (): VerifyResult[] => {
-    const companions = opts.companions ?? [];
-    const results = [verifyModule(opts)];
-    for (const a of also!) {
-      const text = companions.find((c) => resolve(c.path) === resolve(a.outputPath))?.text ?? '';
-      results.push(verifyModule({ sourcePath: a.sourcePath, sourceText: a.sourceText, outputPath: a.outputPath, outputText: text, targetModule: opts.targetModule }));
-    }
-    return results;
-  };
-  const sourcePath = resolve(opts.sourcePath);
-  const outputPath = resolve(opts.outputPath);
-  let contract = contractText();
+/** One port to check: the api module and the further modules checked with it (its models). */
+export interface VerifyJob {
+  opts: VerifyOptions;
+  also?: VerifyAlso[];
+}
+
+/**
+ * Checks every job, all modules that see the same tsconfig.json (and target module) in one
+ * program: one compiler run for a whole tree. Each result is what `verifyModule` answers for
+ * that module alone; when modules cannot share a program without possibly changing each other's
+ * diagnostics (a file that is not a module declares globals), each is checked in its own.
+ * Answers, per job, the main module's result then those of `also`. Never throws.
+ */
+export function verifyAll(jobs: VerifyJob[], checker: CheckerKind = 'native'): VerifyResult[][] {
+  const pending = notChecked('the type check did not run');
+  const results = jobs.map((j) => [j.opts, ...(j.also ?? [])].map(() => pending));
+  try {
+    verifyInto(jobs, checker, results);
+  } catch (e) {
+    // the programs checked before keep their results
+    const reason = `the type check failed: ${e instanceof Error ? e.message : String(e)}`;
+    for (const r of results) for (const [i, x] of r.entries()) if (x === pending) r[i] = notChecked(reason);
+  }
+  return results;
+}
+
+/** One module of a program: its port (unpinned) and its SQL module, and where its result goes. */
+interface Target {
+  sourcePath: string;
+  sourceText: string;
+  outputPath: string;
+  outputText: string;
+  job: number;
+  index: number;
+}
+
+/** What a checker is given: one program's files and settings. */
+export interface ProgramInput {
+  configPath?: string;
+  options: ts.CompilerOptions;
+  /** The tsconfig's folder (or the source module's): messages' paths are relative to it. */
+  base: string;
+  /** The ROME contract, declared under the pack's target module. */
+  contract: string;
+  /** The project's declaration files: ambient modules and globals no import reaches. */
+  declarations: string[];
+  /** The ports, their companions and the SQL modules, as text (absolute paths). */
+  files: { path: string; text: string }[];
+}
+
+/** One error: offset in its file, code, message (chained parts on indented lines). */
+export interface Diag {
+  start: number;
+  code: number;
+  text: string;
+}
+
+/** A checker: the errors of each file of one program (asked file by file), then `done`. */
+export type Diagnose = (program: ProgramInput) => { of: (path: string) => Diag[]; done?: () => void };
+
+function verifyInto(jobs: VerifyJob[], checker: CheckerKind, results: VerifyResult[][]): void {
+  const contract = contractText();
   if (contract === undefined) {
     const reason = `the ROME contract rules/${CONTRACT_FILE} is missing from port-db`;
-    return also ? [notChecked(reason), ...also.map(() => notChecked(reason))] : notChecked(reason);
+    for (const r of results) r.fill(notChecked(reason));
+    return;
   }
-  if (opts.targetModule !== CONTRACT_MODULE) {
-    contract = contract.replace(`declare module '${CONTRACT_MODULE}'`, `declare module ${JSON.stringify(opts.targetModule)}`);
-  }
-  const config = loadConfig(dirname(sourcePath));
-  if ('error' in config) return also ? [notChecked(config.error), ...also.map(() => notChecked(config.error))] : notChecked(config.error);
-  const base = config.path ? dirname(config.path) : dirname(sourcePath);
-  // The further modules share the program only when they see the same configuration.
-  if (also && also.length > 0) {
-    const companions = new Set((opts.companions ?? []).map((c) => resolve(c.path)));
-    const same = also.every((a) => companions.has(resolve(a.outputPath)) && ts.findConfigFile(dirname(resolve(a.sourcePath)), ts.sys.fileExists, 'tsconfig.json') === config.path && (config.path !== undefined || dirname(resolve(a.sourcePath)) === dirname(sourcePath)));
-    if (!same) return separately();
-  }
-  // Declaration files of the project hold the ambient modules and globals no import reaches;
-  // the rest of the project is loaded through the imports of the two modules.
-  const declarations = config.fileNames.filter((f) => /\.d\.[cm]?ts$/.test(f) && resolve(f) !== sourcePath && resolve(f) !== outputPath);
-  const checker = new Checker({ ...config.options, ...FORCED_OPTIONS });
-  const contractFile = checker.put(join(base, '.port-db', CONTRACT_FILE), contract);
-  const tsconfig = config.path ? { tsconfig: toPosix(relative(dirname(sourcePath), config.path)) } : {};
-  const configPath = config.path;
-  let fallback = false;
-  const results = check();
-  return fallback ? separately() : also ? results : results[0];
-
-  function check(): VerifyResult[] {
-  try {
-    // Both modules in one program; the source module is checked only if the output has errors.
-    // pins silence the errors they stand for: the check sees them (same lines), to count them
-    const output = checker.put(outputPath, unpinned(opts.outputText));
-    const source = checker.put(sourcePath, opts.sourceText);
-    const companionFiles = new Map<string, { path: string; text: string }>();
-    for (const c of opts.companions ?? []) companionFiles.set(checker.put(resolve(c.path), unpinned(c.text)), c);
-    const alsoFiles = (also ?? []).map((a) => ({ a, output: checker.nameOf(resolve(a.outputPath)), source: checker.put(resolve(a.sourcePath), a.sourceText) }));
-    let program = checker.build(declarations);
-    // a file that is not a module would declare globals the other modules' checks would see
-    if (also && also.length > 0 && checker.given().some((path) => path !== contractFile && !ts.isExternalModule(program.getSourceFile(path)!))) {
-      fallback = true;
-      return [];
-    }
-
-    const targets = [
-      { outputFile: output, sourceFile: source, outputPath, sourcePath, outputText: unpinned(opts.outputText) },
-      ...alsoFiles.map((f) => ({ outputFile: f.output, sourceFile: f.source, outputPath: resolve(f.a.outputPath), sourcePath: resolve(f.a.sourcePath), outputText: unpinned(companionFiles.get(f.output)!.text) })),
+  const configs = new Map<string, LoadedConfig>();
+  const configOf = (dir: string) => {
+    if (!configs.has(dir)) configs.set(dir, loadConfig(dir));
+    return configs.get(dir)!;
+  };
+  // modules that see the same configuration and target module share a program
+  const groups = new Map<string, { config: Config; targetModule: string; targets: Target[]; companions: Map<string, string> }>();
+  for (const [job, { opts, also = [] }] of jobs.entries()) {
+    const companions = new Map((opts.companions ?? []).map((c) => [resolve(c.path), unpinned(c.text)]));
+    const targets: Target[] = [
+      { sourcePath: resolve(opts.sourcePath), sourceText: opts.sourceText, outputPath: resolve(opts.outputPath), outputText: unpinned(opts.outputText), job, index: 0 },
+      ...also.map((a, i) => ({ sourcePath: resolve(a.sourcePath), sourceText: a.sourceText, outputPath: resolve(a.outputPath), outputText: companions.get(resolve(a.outputPath)) ?? '', job, index: i + 1 })),
     ];
-    const analyses = targets.map((t) => {
-      const outputSf = program.getSourceFile(t.outputFile)!;
-      const outputDiagnostics = diagnosticsOf(program, outputSf);
-      const result: VerifyResult = {
-        checked: true,
-        diagnostics: outputDiagnostics.length,
-        newDiagnostics: 0,
-        manualDiagnostics: 0,
-        items: [],
-        ...(t === targets[0] ? tsconfig : configPath ? { tsconfig: toPosix(relative(dirname(t.sourcePath), configPath)) } : {}),
-      };
-      const fresh: { d: ts.Diagnostic; line: number; marked: boolean }[] = [];
-      if (outputDiagnostics.length === 0) return { t, result, fresh, outputSf, markers: [] as [number, number][] };
-      const sourceSf = program.getSourceFile(t.sourceFile)!;
-      const keys = new Map<string, number>();
-      for (const d of diagnosticsOf(program, sourceSf)) {
-        const key = keyOf(d, t.sourcePath, [t.sourcePath, t.outputPath], base);
-        keys.set(key, (keys.get(key) ?? 0) + 1);
+    for (const t of targets) {
+      const dir = dirname(t.sourcePath);
+      const config = configOf(dir);
+      if ('error' in config) {
+        results[job][t.index] = notChecked(config.error);
+        continue;
       }
-      const markers = markedRanges(outputSf);
-      for (const d of outputDiagnostics) {
-        const key = keyOf(d, t.outputPath, [t.sourcePath, t.outputPath], base);
-        const left = keys.get(key) ?? 0;
-        if (left > 0) {
-          keys.set(key, left - 1);
-          continue;
-        }
-        const start = d.start ?? 0;
-        fresh.push({
-          d,
-          line: outputSf.getLineAndCharacterOfPosition(start).line + 1,
-          marked: markers.some(([from, to]) => from <= start && start < to),
-        });
-      }
-      return { t, result, fresh, outputSf, markers };
-    });
-
-    // Diagnostics outside marked statements may still come from a manual item: a binding of a
-    // manual-marked import (the SQL models, SQL names kept for manual code) used in ported code.
-    // Check once more with those imports typed `any` (same lines): what goes away was theirs.
-    // One module at a time: its own text is put back before the next one is redirected.
-    let redirectedBefore: { path: string; text: string } | undefined;
-    for (const { t, result, fresh, outputSf, markers } of analyses) {
-      let remaining: Set<string> | undefined;
-      if (fresh.some((f) => !f.marked)) {
-        const redirected = redirectMarkedImports(outputSf, markers);
-        if (redirected) {
-          // the module redirected before this one is put back as emitted
-          if (redirectedBefore) checker.put(redirectedBefore.path, redirectedBefore.text);
-          checker.put(join(base, '.port-db', 'manual-imports.d.ts'), redirected.declarations);
-          const second = checker.put(t.outputPath, redirected.text);
-          redirectedBefore = { path: t.outputPath, text: t.outputText };
-          program = checker.build(declarations);
-          const secondSf = program.getSourceFile(second)!;
-          remaining = new Set(diagnosticsOf(program, secondSf).map((d) => `${secondSf.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}:${d.code}`));
-        }
-      }
-      for (const f of fresh) {
-        const manual = f.marked || (remaining !== undefined && !remaining.has(`${f.line}:${f.d.code}`));
-        result.items.push({ line: f.line, code: f.d.code, message: oneLine(displayOf(f.d, base)), manual });
-      }
-      result.items.sort((a, b) => a.line - b.line || a.code - b.code || compare(a.message, b.message));
-      result.manualDiagnostics = result.items.filter((i) => i.manual).length;
-      result.newDiagnostics = result.items.length - result.manualDiagnostics;
+      const key = JSON.stringify([config.path ?? dir, opts.targetModule]);
+      const group = groups.get(key) ?? { config, targetModule: opts.targetModule, targets: [] as Target[], companions: new Map<string, string>() };
+      groups.set(key, group);
+      group.targets.push(t);
+      for (const [path, text] of companions) group.companions.set(path, text);
     }
-    return analyses.map((a) => a.result);
-  } finally {
-    checker.done();
   }
+  for (const group of groups.values()) {
+    // a file that is not a module would declare globals the other modules' checks would see
+    const script = (text: string) => !/^[ \t]*(import|export)\b/m.test(text);
+    const shared = group.targets.length === 1 || !group.targets.some((t) => script(t.sourceText) || script(t.outputText));
+    const programs = shared ? [group.targets] : group.targets.map((t) => [t]);
+    for (const targets of programs) {
+      const companions = shared ? group.companions : new Map(jobs[targets[0].job].opts.companions?.map((c) => [resolve(c.path), unpinned(c.text)]) ?? []);
+      checkProgram(group.config, group.targetModule, contract, targets, companions, checker, results);
+    }
   }
 }
 
-// -- the program --------------------------------------------------------------
+function checkProgram(
+  config: Config,
+  targetModule: string,
+  contract: string,
+  targets: Target[],
+  companions: Map<string, string>,
+  checker: CheckerKind,
+  results: VerifyResult[][],
+): void {
+  const base = config.path ? dirname(config.path) : dirname(targets[0].sourcePath);
+  const files = new Map<string, string>();
+  for (const t of targets) files.set(t.outputPath, t.outputText);
+  for (const [path, text] of companions) files.set(path, text);
+  for (const t of targets) files.set(t.sourcePath, t.sourceText);
+  const program: ProgramInput = {
+    configPath: config.path,
+    options: config.options,
+    base,
+    contract: targetModule === CONTRACT_MODULE ? contract : contract.replace(`declare module '${CONTRACT_MODULE}'`, `declare module ${JSON.stringify(targetModule)}`),
+    declarations: config.fileNames.filter((f) => /\.d\.[cm]?ts$/.test(f) && !files.has(resolve(f))),
+    files: [...files].map(([path, text]) => ({ path, text })),
+  };
+  let note: string | undefined;
+  let diagnostics: ReturnType<Diagnose>;
+  try {
+    diagnostics = (checker === 'native' ? nativeDiagnose : jsDiagnose)(program);
+  } catch (e) {
+    if (!(e instanceof NativeFailed)) throw e;
+    note = `${e.message}; checked with TypeScript 6's checker instead`;
+    diagnostics = jsDiagnose(program);
+  }
+  try {
+    for (const t of targets) {
+      const result = analyse(t, diagnostics.of, base);
+      if (config.path) result.tsconfig = toPosix(relative(dirname(t.sourcePath), config.path));
+      if (note) result.note = note;
+      results[t.job][t.index] = result;
+    }
+  } finally {
+    diagnostics.done?.();
+  }
+}
 
-type LoadedConfig = { path?: string; options: ts.CompilerOptions; fileNames: string[] } | { error: string };
+/** The new diagnostics of one port: its errors less the source module's, each manual or not. */
+function analyse(t: Target, of: (path: string) => Diag[], base: string): VerifyResult {
+  const outputDiagnostics = of(t.outputPath);
+  const result: VerifyResult = { checked: true, diagnostics: outputDiagnostics.length, newDiagnostics: 0, manualDiagnostics: 0, items: [] };
+  if (outputDiagnostics.length === 0) return result;
+  const own = [t.sourcePath, t.outputPath];
+  const keys = new Map<string, number>();
+  for (const d of of(t.sourcePath)) {
+    const key = keyOf(d, t.sourcePath, own, base);
+    keys.set(key, (keys.get(key) ?? 0) + 1);
+  }
+  // parsed only when a diagnostic is left once the source's are taken away
+  let manual: ReturnType<typeof manualAttribution> | undefined;
+  const lineStarts = [0];
+  for (let i = t.outputText.indexOf('\n'); i >= 0; i = t.outputText.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const lineOf = (at: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  for (const d of outputDiagnostics) {
+    const key = keyOf(d, t.outputPath, own, base);
+    const left = keys.get(key) ?? 0;
+    if (left > 0) {
+      keys.set(key, left - 1);
+      continue;
+    }
+    result.items.push({ line: lineOf(d.start), code: d.code, message: oneLine(relativizePaths(d.text, base)), manual: (manual ??= manualAttribution(t.outputText))(d.start, d.text) });
+  }
+  result.items.sort((a, b) => a.line - b.line || a.code - b.code || compare(a.message, b.message));
+  result.manualDiagnostics = result.items.filter((i) => i.manual).length;
+  result.newDiagnostics = result.items.length - result.manualDiagnostics;
+  return result;
+}
+
+// -- the configuration --------------------------------------------------------
+
+type Config = { path?: string; options: ts.CompilerOptions; fileNames: string[] };
+type LoadedConfig = Config | { error: string };
 
 /** The nearest tsconfig.json at or above `dir`, parsed (with `extends`), or the defaults. */
 function loadConfig(dir: string): LoadedConfig {
@@ -306,170 +341,15 @@ function loadConfig(dir: string): LoadedConfig {
   return { path, options: parsed.options, fileNames: parsed.fileNames };
 }
 
-/** Where ts-morph's compiler finds its lib files (`libFolderInMemoryPath` of @ts-morph/common): in memory. */
-const LIB_FOLDER = '/node_modules/typescript/lib';
-
-/** The compiler's lib files, as ts-morph ships them for the compiler it bundles (read once). */
-let libTexts: Map<string, string> | undefined;
-function libText(fileName: string): string | undefined {
-  if (!libTexts) {
-    // required, not imported: see ts.cjs (Node would scan this 3 MB CommonJS bundle for ES syntax)
-    const { getLibFiles } = createRequire(import.meta.url)('@ts-morph/common') as typeof import('@ts-morph/common');
-    libTexts = new Map(getLibFiles().map((f) => [`${LIB_FOLDER}/${f.fileName}`, f.text]));
-  }
-  return libTexts.get(fileName);
-}
-
-/**
- * Parsed files kept between checks of one run, by path, with the text and the parse settings
- * they were parsed from: the lib files, libraries and the project's declarations are parsed
- * once per run (a tree of modules shares them), and a file that changed is parsed again.
- */
-const parsed = new Map<string, { text: string; settings: string; sf: ts.SourceFile }>();
-
-/** Files kept after a check: the ones the next module's check is likely to read again. */
-function keepAfterCheck(path: string, declarations: Set<string>): boolean {
-  return path.startsWith(`${LIB_FOLDER}/`) || path.includes('/node_modules/') || declarations.has(path);
-}
-
-/**
- * A compiler host over the file system with some files given as text (the port, not written
- * yet): each program of one check is built from it, the next reusing the last one's files.
- */
-class Checker {
-  private readonly memory = new Map<string, string>();
-  private readonly settings: string;
-  private readonly host: ts.CompilerHost;
-  private program: ts.Program | undefined;
-  private declarations = new Set<string>();
-
-  constructor(private readonly options: ts.CompilerOptions) {
-    const settingsOf = (lv: ts.ScriptTarget | ts.CreateSourceFileOptions) => JSON.stringify(typeof lv === 'object' ? { ...lv, setExternalModuleIndicator: undefined } : lv);
-    // the options that change a parsed and bound file (TypeScript's own list, as its document
-    // registry uses it): a file is reused only by a check with the same ones
-    // (computed: `alwaysStrict` follows `strict`, `target` has a default)
-    const internal = ts as unknown as {
-      sourceFileAffectingCompilerOptions?: { name: string }[];
-      computedOptions?: Record<string, { computeValue(o: ts.CompilerOptions): unknown } | undefined>;
-    };
-    const names = internal.sourceFileAffectingCompilerOptions?.map((o) => o.name) ?? ['target', 'module', 'moduleDetection', 'moduleResolution', 'alwaysStrict', 'jsx'];
-    this.settings = JSON.stringify(names.map((name) => internal.computedOptions?.[name]?.computeValue(options) ?? options[name]));
-    const sys = ts.createCompilerHost(options, true);
-    const read = (path: string) => this.memory.get(path) ?? libText(path) ?? sys.readFile(path);
-    this.host = {
-      ...sys,
-      fileExists: (path) => this.memory.has(path) || libText(path) !== undefined || sys.fileExists(path),
-      readFile: read,
-      // the port's folder may not exist yet: module resolution looks for it before its files
-      directoryExists: (dir) => sys.directoryExists?.(dir) !== false || this.given().some((path) => path.startsWith(`${dir.replace(/\/$/, '')}/`)),
-      getDefaultLibLocation: () => LIB_FOLDER,
-      getDefaultLibFileName: (o) => `${LIB_FOLDER}/${ts.getDefaultLibFileName(o)}`,
-      // the compiler checks JSDoc only where it can be a type error (what tsc does)
-      jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors,
-      writeFile: () => undefined,
-      getSourceFile: (path, languageVersion, onError) => {
-        const text = read(path);
-        if (text === undefined) {
-          onError?.(`cannot read ${path}`);
-          return undefined;
-        }
-        const settings = this.settings + settingsOf(languageVersion);
-        const known = parsed.get(path);
-        if (known && known.settings === settings && known.text === text) return known.sf;
-        const sf = ts.createSourceFile(path, text, languageVersion, false);
-        parsed.set(path, { text, settings, sf });
-        return sf;
-      },
-    };
-  }
-
-  /** The compiler's name of a file. */
-  nameOf(path: string): string {
-    return toPosix(path);
-  }
-
-  /** Gives (or replaces) a file's text, in memory only; answers the compiler's name of it. */
-  put(path: string, text: string): string {
-    const name = this.nameOf(path);
-    this.memory.set(name, text);
-    return name;
-  }
-
-  /** The files given as text. */
-  given(): string[] {
-    return [...this.memory.keys()];
-  }
-
-  /** A program of the given files and the project's declarations (from the last one, when there is one). */
-  build(declarations: string[]): ts.Program {
-    this.declarations = new Set(declarations.map((d) => this.nameOf(d)));
-    const rootNames = [...this.declarations, ...this.memory.keys()];
-    this.program = ts.createProgram({ rootNames, options: this.options, host: this.host, oldProgram: this.program });
-    return this.program;
-  }
-
-  /** Forgets the files given as text and the user's files read from disk: the next check reads them again. */
-  done(): void {
-    for (const path of [...parsed.keys()]) if (!keepAfterCheck(path, this.declarations)) parsed.delete(path);
-    this.memory.clear();
-    this.program = undefined;
-  }
-}
-
-/** Syntactic and semantic errors of one file (suggestions are never computed). */
-function diagnosticsOf(program: ts.Program, sf: ts.SourceFile): ts.Diagnostic[] {
-  const all = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-  return all.filter((d) => d.category === ts.DiagnosticCategory.Error);
-}
-
-// -- manual items -------------------------------------------------------------
-
-/** The statements under `// port-db: manual` markers, as [start, end) offsets. */
-function markedRanges(sf: ts.SourceFile): [number, number][] {
-  if (!sf.text.includes('port-db')) return [];
-  const boundaries: number[] = [];
-  const visit = (node: ts.Node): void => {
-    boundaries.push(node.pos, node.end);
-    ts.forEachChild(node, visit);
-  };
-  visit(sf);
-  return collectDirectives(sf, boundaries).markers.map((m) => [m.start, m.end]);
-}
-
-/**
- * The output with the specifier of every manual-marked import replaced by a module declared
- * without a body (everything it exports is `any`), on the same lines; undefined when none.
- */
-function redirectMarkedImports(sf: ts.SourceFile, markers: [number, number][]): { text: string; declarations: string } | undefined {
-  const edits: { start: number; end: number; name: string }[] = [];
-  for (const statement of sf.statements) {
-    if (!ts.isImportDeclaration(statement) || !statement.importClause || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
-    const start = statement.getStart(sf);
-    if (!markers.some(([from, to]) => from <= start && start < to)) continue;
-    const spec = statement.moduleSpecifier;
-    edits.push({ start: spec.getStart(sf), end: spec.end, name: `port-db-manual:${edits.length}` });
-  }
-  if (edits.length === 0) return undefined;
-  let text = sf.text;
-  for (const edit of [...edits].reverse()) text = text.slice(0, edit.start) + JSON.stringify(edit.name) + text.slice(edit.end);
-  const declarations = edits.map((e) => `declare module ${JSON.stringify(e.name)};\n`).join('');
-  return { text, declarations };
-}
-
 // -- messages -----------------------------------------------------------------
 
 /** What makes two diagnostics counterparts: the code and the message, lines and own paths aside. */
-function keyOf(d: ts.Diagnostic, file: string, own: string[], base: string): string {
-  let text = absoluteSpecifiers(ts.flattenDiagnosticMessageText(d.messageText, '\n'), file);
+function keyOf(d: Diag, file: string, own: string[], base: string): string {
+  let text = absoluteSpecifiers(d.text, file);
   for (const path of own) {
     for (const form of pathForms(path)) text = text.split(form).join('<module>');
   }
   return `${d.code} ${stripLines(relativizePaths(text, base))}`;
-}
-
-/** The message as shown: relative specifiers as written, absolute paths made relative. */
-function displayOf(d: ts.Diagnostic, base: string): string {
-  return relativizePaths(ts.flattenDiagnosticMessageText(d.messageText, '\n'), base);
 }
 
 /**

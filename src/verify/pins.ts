@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
-import { collectDirectives } from '../check/directives.js';
 import type { VerifyItem, VerifyResult } from './index.js';
+import { portSyntax } from './syntax.js';
 
 /**
  * A pin: `// @ts-expect-error port-db: manual <reason>` on the line above a type error inside a
@@ -38,11 +38,11 @@ export interface Pinned {
  * line that starts inside a template literal cannot carry a comment above it and stays unpinned.
  * Marks the items pinned. `reasonOf(line)` is the reason the pin repeats.
  */
-export function pinManual(text: string, eol: string, result: VerifyResult, reasonOf: (line: number) => string): Pinned {
+export function pinManual(text: string, eol: string, result: VerifyResult, reasonOf: (line: number) => string, sf?: ts.SourceFile): Pinned {
   const byLine = new Map<number, VerifyItem[]>();
   for (const item of result.items) byLine.set(item.line, [...(byLine.get(item.line) ?? []), item]);
   const lines = text.split('\n');
-  const inTemplate = templateLines(text);
+  const inTemplate = templateLines(text, sf);
   const inserted: number[] = [];
   for (const [line, items] of [...byLine].sort((a, b) => a[0] - b[0])) {
     if (!items.every((i) => i.manual)) continue;
@@ -69,10 +69,10 @@ export function pinManual(text: string, eol: string, result: VerifyResult, reaso
 }
 
 /** 1-based lines that begin inside a template literal (a comment line there would be text). */
-function templateLines(text: string): Set<number> {
+function templateLines(text: string, parsed?: ts.SourceFile): Set<number> {
   const lines = new Set<number>();
   if (!text.includes('`')) return lines;
-  const sf = ts.createSourceFile('pins.ts', text, ts.ScriptTarget.Latest, false);
+  const sf = parsed ?? ts.createSourceFile('pins.ts', text, ts.ScriptTarget.Latest, false);
   const visit = (n: ts.Node): void => {
     if (ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateExpression(n)) {
       const first = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line;
@@ -106,14 +106,8 @@ interface LinedReport {
  */
 export function pinPort(text: string, eol: string, verify: VerifyResult, report: LinedReport): string {
   if (!verify.checked || verify.manualDiagnostics === 0) return text;
-  const sf = ts.createSourceFile('port.ts', text, ts.ScriptTarget.Latest, false);
-  const boundaries: number[] = [];
-  const visit = (n: ts.Node): void => {
-    boundaries.push(n.pos, n.end);
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  const markers = collectDirectives(sf, boundaries).markers;
+  // the port as verify parsed it (the text it checked: no pins yet)
+  const { sf, markers } = portSyntax(text);
   const messages = new Map<number, string[]>();
   for (const i of verify.items) messages.set(i.line, [...(messages.get(i.line) ?? []), i.message]);
   const reasonOf = (line: number): string => {
@@ -129,7 +123,7 @@ export function pinPort(text: string, eol: string, verify: VerifyResult, report:
     });
     return named.length > 0 ? named.join('; ') : holding.reason;
   };
-  const { text: pinned, inserted } = pinManual(text, eol, verify, reasonOf);
+  const { text: pinned, inserted } = pinManual(text, eol, verify, reasonOf, sf);
   verify.pinned = verify.items.filter((i) => i.pinned).length;
   if (inserted.length === 0) return pinned;
   const move = (o: { outputLine: number }) => (o.outputLine = shiftedLine(inserted, o.outputLine));

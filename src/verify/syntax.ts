@@ -1,0 +1,32 @@
+import ts from '../ts.cjs';
+import { collectDirectives, type ManualMarker } from '../check/directives.js';
+
+/** A port parsed (with parent links) and its `// port-db: manual` markers. */
+export interface PortSyntax {
+  sf: ts.SourceFile;
+  markers: ManualMarker[];
+}
+
+/**
+ * The last ports parsed, by text: verify attributes a port's diagnostics and then pins them,
+ * both from the same parse (a 10k-line port takes about 0.1 s to parse and walk). Few are kept:
+ * a tree's ports are checked all before any is pinned, and each is parsed again then.
+ */
+const recent = new Map<string, PortSyntax>();
+const KEPT = 4;
+
+export function portSyntax(text: string): PortSyntax {
+  const known = recent.get(text);
+  if (known) return known;
+  const sf = ts.createSourceFile('port.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const boundaries: number[] = [];
+  const visit = (node: ts.Node): void => {
+    boundaries.push(node.pos, node.end);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  const syntax = { sf, markers: collectDirectives(sf, boundaries).markers };
+  recent.set(text, syntax);
+  if (recent.size > KEPT) recent.delete(recent.keys().next().value!);
+  return syntax;
+}

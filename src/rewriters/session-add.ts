@@ -565,6 +565,9 @@ declare const Service: any;
           const declBlock = n.parent.parent.parent;
           if (kind === 'entity' && ts.isBlock(declBlock) && loads(n.initializer)) addAfterLastChange(site, declBlock, n.name.text);
           if (kind === 'list' && loads(n.initializer)) lists.add(n.name.text);
+          // `const ref = rows[0]`: a row of such a list
+          const row = bare(n.initializer);
+          if (ts.isElementAccessExpression(row) && ts.isIdentifier(row.expression) && lists.has(row.expression.text) && ts.isBlock(declBlock)) addAfterLastChange(site, declBlock, n.name.text);
         }
         // `ref = await _get(ctx, id, { session })` into a `let` declared before (outside a begin() callback, or `= null`)
         if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && ts.isExpressionStatement(n.parent)) {

@@ -183,6 +183,23 @@ describe('every change is named in its record, under its own kind', () => {
     expect(details('no-unique-key.input.ts', 'create-lock')).toEqual(['models.Migration (migrations) has no unique key: no lock or uniqueness check needed']);
   });
 
+  it('session-add: the change named by its first line (60 characters at most; 40 after a bound load), the load and the value a return keeps', () => {
+    const returned = details('rebound-and-returned.input.ts', 'session-add');
+    expect(returned).toContain('adds `session.add(ref)` after `ref.host = b` so the ROME session saves it (ROME has no dirty tracking)');
+    expect(returned).toContain(
+      "adds `session.add(volume_ref)` after `volume_ref.attach_status = values.attach_status ?? 'attachin` so the ROME session saves it (ROME has no dirty tracking)",
+    );
+    expect(returned).toContain('adds `session.add(volume_ref)` after `volume_ref.update({` so the ROME session saves it (ROME has no dirty tracking)');
+    expect(returned).toContain(
+      'adds `session.add(volume_ref)` after `Object.assign(volume_ref, {`, before the return (which returns the same value, kept in `result`), so the ROME session saves it (ROME has no dirty tracking)',
+    );
+    expect(details('unbound-names.input.ts', 'session-add')).toEqual([
+      'binds `(await network_get(context, values.network_id, { session }))` to `network_ref` and adds `session.add(network_ref)` after `network_ref.update(values)` so the ROME session saves it (ROME has no dirty tracking)',
+      'binds `(await _fixed_ip_get_by_address(context, address, { session ` to `fixed_ip_ref3` and adds `session.add(fixed_ip_ref3)` after `fixed_ip_ref3.update(values)` so the ROME session saves it (ROME has no dirty tracking)',
+      'binds `(await _fixed_ip_get_by_address(context, address, { session ` to `fixed_ip_ref` and adds `session.add(fixed_ip_ref)` after `fixed_ip_ref.update({ leased: false, allocated: fals` so the ROME session saves it (ROME has no dirty tracking); the return returns the same value, kept in `result`',
+    ]);
+  });
+
   it('row-lock: the lock, named after the table and key, and a second lock call on the same query', () => {
     expect(details('lock-asked-twice.input.ts', 'row-lock')).toEqual([
       '`with_lockmode()` removed (ROME takes no row locks); the unit of work runs under lock fixed_ips:{address}, released in finally',

@@ -536,6 +536,8 @@ declare const Service: any;
       const env = envOf(unit.body.statements[0] ?? unit.body);
       const queries = sessionQueries(facts, unit, env);
       const site: Site = { facts, session: unit.session, out, names };
+      // lists loaded through this unit's session (`const rows = await q.all()`): their rows are the unit's
+      const lists = new Set<string>();
       const loads = (e: ts.Expression) => loadsThroughSession(facts, e, unit.session, env, queries);
       // dicts of entities of this unit: `usages = await _get_quota_usages(context, session, project_id)`
       const dicts = new Set<string>();
@@ -562,13 +564,16 @@ declare const Service: any;
           const kind = kindOf(facts, n.initializer, env);
           const declBlock = n.parent.parent.parent;
           if (kind === 'entity' && ts.isBlock(declBlock) && loads(n.initializer)) addAfterLastChange(site, declBlock, n.name.text);
-          if (kind === 'list' && loads(n.initializer)) env.set(n.name.text, 'list');
+          if (kind === 'list' && loads(n.initializer)) lists.add(n.name.text);
+          // `const ref = rows[0]`: a row of such a list
+          const row = bare(n.initializer);
+          if (ts.isElementAccessExpression(row) && ts.isIdentifier(row.expression) && lists.has(row.expression.text) && ts.isBlock(declBlock)) addAfterLastChange(site, declBlock, n.name.text);
         }
         // `ref = await _get(ctx, id, { session })` into a `let` declared before (outside a begin() callback, or `= null`)
         if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && ts.isExpressionStatement(n.parent)) {
           const kind = kindOf(facts, n.right, env);
           const name = n.left.text;
-          if (kind === 'list' && loads(n.right)) env.set(name, 'list');
+          if (kind === 'list' && loads(n.right)) lists.add(name);
           if (kind === 'entity' && loads(n.right)) {
             const block = n.parent.parent;
             const covered = ts.isBlock(block) && addAfterLastChange(site, block, name, n.parent);
@@ -593,7 +598,7 @@ declare const Service: any;
             return;
           }
           const isList =
-            (ts.isIdentifier(iter) && env.get(iter.text) === 'list') ||
+            (ts.isIdentifier(iter) && lists.has(iter.text)) ||
             ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loads(iter));
           if (isList) addAfterLastChange(site, n.statement, decl.name.text);
         }

@@ -79,9 +79,11 @@ export function renderMarkdown(report: PortReport): string {
     else {
       out.push(
         `${v.diagnostics} diagnostic${v.diagnostics === 1 ? '' : 's'} in the port; ${v.newDiagnostics} new in code port-db wrote, ` +
-          `${v.manualDiagnostics} in manual items (the source module compiled without them).`,
+          `${v.manualDiagnostics} in manual items (the source module compiled without them)` +
+          (v.pinned ? `, ${v.pinned} of them pinned with \`// @ts-expect-error port-db: manual\` so that the port compiles.` : '.'),
         '',
       );
+      if (v.note) out.push(`Note: ${v.note}.`, '');
       out.push(...diagnosticsTable(v.items, link));
     }
   }

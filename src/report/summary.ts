@@ -16,7 +16,8 @@ function moduleLines(
   const kinds = Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
   if (kinds) lines.push(`    changes: ${kinds}`);
   if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
-  else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items` : ''}`);
+  else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items${v.pinned ? ` (${v.pinned} pinned)` : ''}` : ''}`);
+  if (v?.note) lines.push(c.yellow(`    type check note: ${v.note}`));
   if (f) lines.push(c.yellow(`    formatting: ${formattingNote(f)}`));
   return lines;
 }

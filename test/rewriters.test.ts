@@ -192,6 +192,7 @@ describe('every change is named in its record, under its own kind', () => {
       'get_session, model_query, joinedload_all no longer imported from `./session`: get_session, model_query re-emitted in this module; joinedload_all no longer used (its uses were rewritten)',
       "`./session` re-pointed to `../sqlalchemy/session` for the module's new folder",
       '`./session_utils` import removed: get_session_ re-emitted in this module; joinedload no longer used (its uses were rewritten)',
+      '`./loaders` import removed: subqueryload, undefer no longer used (its uses were rewritten)',
       "`./models` re-pointed to `../sqlalchemy/models` for the module's new folder",
     ]);
     expect(details('name-kept-by-manual-code.input.ts', 'import')).toEqual([
@@ -202,14 +203,15 @@ describe('every change is named in its record, under its own kind', () => {
     expect(details('sql-import-narrowed.input.ts', 'import')).toEqual([
       'RomeSession, RomeQuery, or_ imported from rome-orm',
       '`sqlalchemy` import narrowed to sql, sa_func (used by manual code only): or_ now from rome-orm; text, literal_column removed (no longer used)',
+      '`sqlalchemy/sql/expression` import narrowed to sql_expression (used by manual code only): literal removed (no longer used)',
       '`sqlalchemy/orm` import narrowed to Mapper (used by manual code only): Session, Query now from rome-orm',
       "`./models` re-pointed to `../sqlalchemy/models` for the module's new folder",
       '`Session` → `RomeSession` (renamed with its import)',
     ]);
     expect(details('sql-imports.input.ts', 'import')).toContain('`oslo.db/exception` → `rome-orm` (rule pack import mapping)');
     expect(details('target-import-extended.input.ts', 'import')).toEqual([
-      'or_ imported from rome-orm',
-      '`sqlalchemy` import removed: or_ now from rome-orm; text removed (no longer used)',
+      'or_, not_ imported from rome-orm',
+      '`sqlalchemy` import removed: or_, not_ now from rome-orm; text removed (no longer used)',
       '`sqlalchemy/orm` import removed: Session now from rome-orm',
       '`Session` → `RomeSession` (renamed with its import)',
     ]);
@@ -242,10 +244,14 @@ describe('import: where a relative import points from the output folder', () => 
     const models = { path: '/svc/db/sqlalchemy/models.ts', text: readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'), 'utf8') };
     const text = `import * as models from './models';
 import { Instance } from './models.js';
+import type { Service } from './models.mjs';
+import { CONF } from '../../conf';
 
 export async function instance_get(session: any, id: number) {
-  return [await session.query(models.Instance).filter_by({ id }).first(), Instance];
+  return [await session.query(models.Instance).filter_by({ id }).first(), Instance, CONF];
 }
+
+export type S = Service;
 `;
     const { output, report } = portModule({
       sourcePath: '/svc/db/sqlalchemy/api.ts',
@@ -258,9 +264,10 @@ export async function instance_get(session: any, id: number) {
       modelsPorted: true,
     });
     expect(output).toBe(text);
-    expect(report.module.changes.map((c) => c.detail)).toEqual([
-      '`./models` now imports the ported models (ROME entities, written beside this module by the models port)',
-      '`./models.js` now imports the ported models (ROME entities, written beside this module by the models port)',
+    expect(report.module.changes.map((c) => `${c.kind}: ${c.detail}`)).toEqual([
+      'import: `./models` now imports the ported models (ROME entities, written beside this module by the models port)',
+      'import: `./models.js` now imports the ported models (ROME entities, written beside this module by the models port)',
+      'import: `./models.mjs` now imports the ported models (ROME entities, written beside this module by the models port)',
     ]);
   });
 });

@@ -2,6 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_REWRITERS } from '../src/rewriters/index.js';
+import { repoint } from '../src/rewriters/import.js';
+import { portModule } from '../src/port-module.js';
+import { loadRulePack } from '../src/rules.js';
 import { expectFile, FIXTURES, portModelsText, portText } from './helpers.js';
 
 /** The models rewriter runs on the models module (its own pipeline); the others on api.ts. */
@@ -200,10 +203,88 @@ describe('every change is named in its record, under its own kind', () => {
     ]);
   });
 
+  it('import: what left each import and why, what moved to the target module, one rename record per name and function', () => {
+    expect(details('relative-names-gone.input.ts', 'import')).toEqual([
+      'RomeSession, RomeQuery, or_ imported from rome-orm',
+      'get_session, model_query, joinedload_all no longer imported from `./session`: get_session, model_query re-emitted in this module; joinedload_all no longer used (its uses were rewritten)',
+      "`./session` re-pointed to `../sqlalchemy/session` for the module's new folder",
+      '`./session_utils` import removed: get_session_ re-emitted in this module; joinedload no longer used (its uses were rewritten)',
+      '`./loaders` import removed: subqueryload, undefer no longer used (its uses were rewritten)',
+      "`./models` re-pointed to `../sqlalchemy/models` for the module's new folder",
+    ]);
+    expect(details('name-kept-by-manual-code.input.ts', 'import')).toEqual([
+      '`./session` import removed: get_session, model_query re-emitted in this module',
+      "`./models` re-pointed to `../sqlalchemy/models` for the module's new folder",
+      'RomeSession, RomeQuery, or_ imported from rome-orm',
+    ]);
+    expect(details('sql-import-narrowed.input.ts', 'import')).toEqual([
+      'RomeSession, RomeQuery, or_ imported from rome-orm',
+      '`sqlalchemy` import narrowed to sql, sa_func (used by manual code only): or_ now from rome-orm; text, literal_column removed (no longer used)',
+      '`sqlalchemy/sql/expression` import narrowed to sql_expression (used by manual code only): literal removed (no longer used)',
+      '`sqlalchemy/orm` import narrowed to Mapper (used by manual code only): Session, Query now from rome-orm',
+      "`./models` re-pointed to `../sqlalchemy/models` for the module's new folder",
+      '`Session` → `RomeSession` (renamed with its import)',
+    ]);
+    expect(details('sql-imports.input.ts', 'import')).toContain('`oslo.db/exception` → `rome-orm` (rule pack import mapping)');
+    expect(details('target-import-extended.input.ts', 'import')).toEqual([
+      'or_, not_ imported from rome-orm',
+      '`sqlalchemy` import removed: or_, not_ now from rome-orm; text removed (no longer used)',
+      '`sqlalchemy/orm` import removed: Session now from rome-orm',
+      '`Session` → `RomeSession` (renamed with its import)',
+    ]);
+    expect(details('renamed-per-statement.input.ts', 'import')).toEqual([
+      'RomeSession, NoResultFound imported from rome-orm',
+      '`sqlalchemy/orm` import removed: Session now from rome-orm',
+      '`sqlalchemy/orm` import removed: sa_orm removed (no longer used)',
+      '`Session` → `RomeSession` (renamed with its import)',
+      '`sa_orm.exc.NoResultFound` → `NoResultFound` (rome-orm): the name the namespace reached',
+      '`Session` → `RomeSession` (renamed with its import)',
+      '`sa_orm.exc.NoResultFound` → `NoResultFound` (rome-orm): the name the namespace reached',
+    ]);
+  });
+
   it('row-lock: the lock, named after the table and key, and a second lock call on the same query', () => {
     expect(details('lock-asked-twice.input.ts', 'row-lock')).toEqual([
       '`with_lockmode()` removed (ROME takes no row locks); the unit of work runs under lock fixed_ips:{address}, released in finally',
       '`with_for_update()` removed too (a second row lock on the same query)',
+    ]);
+  });
+});
+
+describe('import: where a relative import points from the output folder', () => {
+  it('a module already beside the output is a sibling', () => {
+    expect(repoint('../discovery/fields', '/svc/db/sqlalchemy', '/svc/db/discovery')).toBe('./fields');
+    expect(repoint('./models', '/svc/db/sqlalchemy', '/svc/db/discovery')).toBe('../sqlalchemy/models');
+  });
+
+  it('the models module, ported beside the output, is imported as it was: its ROME entities', () => {
+    const models = { path: '/svc/db/sqlalchemy/models.ts', text: readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'), 'utf8') };
+    const text = `import * as models from './models';
+import { Instance } from './models.js';
+import type { Service } from './models.mjs';
+import { CONF } from '../../conf';
+
+export async function instance_get(session: any, id: number) {
+  return [await session.query(models.Instance).filter_by({ id }).first(), Instance, CONF];
+}
+
+export type S = Service;
+`;
+    const { output, report } = portModule({
+      sourcePath: '/svc/db/sqlalchemy/api.ts',
+      outputPath: '/svc/db/discovery/api.ts',
+      text,
+      rules: loadRulePack(),
+      displaySource: 'db/sqlalchemy/api.ts',
+      displayOutput: 'db/discovery/api.ts',
+      models,
+      modelsPorted: true,
+    });
+    expect(output).toBe(text);
+    expect(report.module.changes.map((c) => `${c.kind}: ${c.detail}`)).toEqual([
+      'import: `./models` now imports the ported models (ROME entities, written beside this module by the models port)',
+      'import: `./models.js` now imports the ported models (ROME entities, written beside this module by the models port)',
+      'import: `./models.mjs` now imports the ported models (ROME entities, written beside this module by the models port)',
     ]);
   });
 });

@@ -61,7 +61,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
     const rewrittenAway = unusedAfterRewrites(facts, ctx.deleted);
     const mapped: string[] = [];
     const renames = new Map<string, string>();
-    let targetImport: ImportInfo | undefined;
+    const targetImports: ImportInfo[] = [];
     let firstSql: ImportInfo | undefined;
 
     // which SQL names are still referenced, and where
@@ -81,7 +81,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
       const at = imp.decl.getStart(facts.sf);
       const q = quoteOf(facts, imp);
       if (imp.specifier === facts.rules.target.module) {
-        targetImport = imp;
+        targetImports.push(imp);
         continue;
       }
       if (imp.isSql) {
@@ -105,12 +105,12 @@ export const q = (a: any, b: any) => or_(a, b, models);
           record(out, 'import', at, `\`${imp.specifier}\` import removed: ${parts.join('; ')}`, { start: s, end: e, text: '' });
         } else {
           const same = keep.length === imp.bindings.size;
-          const named = imp.decl.importClause?.namedBindings;
-          const text = same
-            ? imp.decl.getText(facts.sf)
-            : named && ts.isNamedImports(named)
-              ? `import ${imp.typeOnly ? 'type ' : ''}{ ${keep.join(', ')} } from ${q}${imp.specifier}${q};`
-              : imp.decl.getText(facts.sf);
+          const clause = imp.decl.importClause;
+          const named = clause?.namedBindings;
+          // the kept names as the source wrote them: a default name, `func as sa_func`
+          const els = named && ts.isNamedImports(named) ? named.elements.filter((el) => keep.includes(el.name.text)).map((el) => el.getText(facts.sf)) : [];
+          const bound = [clause?.name && keep.includes(clause.name.text) ? clause.name.text : '', els.length ? `{ ${els.join(', ')} }` : ''].filter(Boolean);
+          const text = same || !named || !ts.isNamedImports(named) ? imp.decl.getText(facts.sf) : `import ${imp.typeOnly ? 'type ' : ''}${bound.join(', ')} from ${q}${imp.specifier}${q};`;
           out.manual.push({ node: imp.decl, pos: at, reason: `SQL import kept for manual code: ${keep.join(', ')}` });
           if (!same) record(out, 'import', at, `\`${imp.specifier}\` import narrowed to ${keep.join(', ')} (used by manual code only): ${parts.join('; ')}`, { start: at, end: imp.decl.end, text });
         }
@@ -209,7 +209,7 @@ export const q = (a: any, b: any) => or_(a, b, models);
       }
     }
 
-    addTargetImport(facts, out, targetNames(facts, ctx, mapped), targetImport, firstSql);
+    addTargetImport(facts, out, targetNames(facts, ctx, mapped), targetImports, firstSql);
     return out;
   },
 };
@@ -237,24 +237,25 @@ function lineStartIfBlank(text: string, pos: number): number {
   return text.slice(s, pos).trim() === '' ? s : pos;
 }
 
-function addTargetImport(facts: ModuleFacts, out: RewriteResult, names: string[], existing: ImportInfo | undefined, firstSql: ImportInfo | undefined): void {
-  if (names.length === 0) return;
+function addTargetImport(facts: ModuleFacts, out: RewriteResult, names: string[], existing: ImportInfo[], firstSql: ImportInfo | undefined): void {
   const module = facts.rules.target.module;
-  if (existing) {
-    const have = new Set(existing.bindings.keys());
-    const missing = names.filter((n) => !have.has(n));
-    const named = existing.decl.importClause?.namedBindings;
-    if (missing.length === 0 || !named || !ts.isNamedImports(named)) return;
+  const have = new Set(existing.flatMap((i) => [...i.bindings.keys()]));
+  const missing = names.filter((n) => !have.has(n));
+  if (missing.length === 0) return;
+  // the names go into a named import of values: a namespace, default or type-only import binds
+  // none of them (`or_` would dangle, or be a type only)
+  const named = existing.map((i) => !i.typeOnly && i.decl.importClause?.namedBindings).find((nb): nb is ts.NamedImports => !!nb && ts.isNamedImports(nb));
+  if (named) {
     const all = [...named.elements.map((e) => e.getText(facts.sf)), ...missing];
-    record(out, 'import', existing.decl.getStart(facts.sf), `${missing.join(', ')} imported from ${module}`, { start: named.getStart(facts.sf), end: named.end, text: `{ ${all.join(', ')} }` });
+    record(out, 'import', named.parent.parent.getStart(facts.sf), `${missing.join(', ')} imported from ${module}`, { start: named.getStart(facts.sf), end: named.end, text: `{ ${all.join(', ')} }` });
     return;
   }
   const q = firstSql ? quoteOf(facts, firstSql) : "'";
-  const line = `import { ${names.join(', ')} } from ${q}${module}${q};`;
+  const line = `import { ${missing.join(', ')} } from ${q}${module}${q};`;
   const anchor = firstSql?.decl ?? facts.imports[0]?.decl;
   // at the start of the anchor's line when only whitespace precedes it (indentation, a second
   // byte order mark): removing the anchor takes its whole line (ownLines), and an insertion at
   // the token would fall inside that removal
   const pos = anchor ? lineStartIfBlank(facts.text, anchor.getStart(facts.sf)) : 0;
-  record(out, 'import', pos, `${names.join(', ')} imported from ${module}`, { start: pos, end: pos, text: line + facts.eol });
+  record(out, 'import', pos, `${missing.join(', ')} imported from ${module}`, { start: pos, end: pos, text: line + facts.eol });
 }

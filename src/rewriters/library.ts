@@ -24,15 +24,14 @@ export function mapLibraryCalls(facts: ModuleFacts, out: RewriteResult, kind: Ch
   walk(facts.sf, (n) => {
     if (!ts.isCallExpression(n)) return;
     const callee = n.expression;
-    const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
-    const call = name && calls.find((c) => c.names.includes(name.text));
-    if (!name || !call || !isWanted(name.text)) return;
     let root: ts.Expression = callee;
     while (ts.isPropertyAccessExpression(root)) root = root.expression;
     const imp = ts.isIdentifier(root) ? facts.importOf(root) : undefined;
+    // a name imported goes by the name it imports (`import { wrap_db_retry as retry }` counts); a namespace's member by its own
+    const name = ts.isIdentifier(callee) ? imp?.bindings.get(callee.text) : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const call = name && calls.find((c) => c.names.includes(name));
+    if (!name || !call || !isWanted(name)) return;
     if (!imp?.isSql || (call.specifier && !call.specifier.test(imp.specifier))) return;
-    // the imported name must be this helper (`import { wrap_db_retry as retry }` counts; a namespace does too)
-    if (ts.isIdentifier(callee) && !call.names.includes(imp.bindings.get(callee.text) ?? '')) return;
     const start = callee.getStart(facts.sf);
     const edit = { start, end: start, text: call.to };
     out.edits.push({ start, end: callee.end, text: '' });

@@ -3,7 +3,7 @@
 // compiled to SELECT / UPDATE / DELETE on the engine. Terminals are synchronous and answer plain
 // values, so the dialect's sync call sites work and `await q.first()` works too.
 import { ConstraintError, quoteName, type Row, type SqlEngine, type Value } from '../engine.js';
-import { and_, clauseOf, ColumnAttribute, isClause, Ordering, toSql, type Clause } from './expressions.js';
+import { and_, clauseOf, ColumnAttribute, toSql, type Clause } from './expressions.js';
 import { isModelClass, mapperOf, type Mapper } from './mapper.js';
 import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
 import { UnsupportedInReference, type ModelClass } from './schema.js';
@@ -547,4 +547,3 @@ function inferJoin(from: Mapper[], to: Mapper): Clause {
   throw new UnsupportedInReference(`a join to ${to.table} without a foreign key to follow: give the condition`);
 }
 
-export { isClause, Ordering };

@@ -1,8 +1,7 @@
 // The `sqlalchemy` module the SQL reference runs the source on (the names the samples'
 // types/sqlalchemy.d.ts declare). What the reference does not run raises UnsupportedInReference:
 // the scenario is then `skipped`, never `equivalent`.
-import { Session } from './orm.js';
-import { currentEngine } from './orm.js';
+import { currentEngine, Session } from './orm.js';
 import { relationship, backref, Index, UniqueConstraint, UnsupportedInReference } from './schema.js';
 
 export { and_, or_, not_ } from './expressions.js';

@@ -18,7 +18,8 @@ const KEPT = 4;
 export function portSyntax(text: string): PortSyntax {
   const known = recent.get(text);
   if (known) return known;
-  const sf = ts.createSourceFile('port.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  // JSDoc is not read here (markers are plain comments): not parsing it halves a documented module's parse
+  const sf = ts.createSourceFile('port.ts', text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS);
   const boundaries: number[] = [];
   const visit = (node: ts.Node): void => {
     boundaries.push(node.pos, node.end);

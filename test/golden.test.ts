@@ -1,13 +1,24 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync as makeTemp, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { ts } from 'ts-morph';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check/index.js';
 import { defaultPack } from './check/helpers.js';
 import { port } from '../src/run.js';
 import { expectFile, FIXTURES, NATIVE_TSC } from './helpers.js';
+
+// the temporary trees of this file, removed when it is done
+const temps: string[] = [];
+const mkdtempSync = (prefix: string): string => {
+  const dir = makeTemp(prefix);
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * Whole-tree golden tests: the sample trees' db/discovery/* files are what

@@ -208,7 +208,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
     if (terminal === 'all') {
       const end = lim === undefined ? '' : off === undefined ? `0, ${lim}` : `${off}, ${isSimple(off) ? off : `(${off})`} + ${isSimple(lim) ? lim : `(${lim})`}`;
       const slice = `.slice(${off !== undefined && lim === undefined ? off : end})`;
-      for (const l of [limit, offset]) if (l) out.edits.push({ ...linkRange(l), text: '' });
+      // the arguments reappear in the slice: what they reference is still used (`moved`)
+      for (const l of [limit, offset]) if (l) out.edits.push({ ...linkRange(l), text: '', moved: true });
       const edit = { start: value.end, end: value.end, text: awaited ? `)${slice}` : slice };
       if (awaited) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
       record(out, 'query', where(limit ?? offset!), `\`${[offset, limit].filter(Boolean).map((l) => `${l!.name}(${argText(facts, l!)})`).join('.')}\` → \`${slice}\` on the result of all(): ROME ignores limit() and has no offset()`, edit);

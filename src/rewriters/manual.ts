@@ -125,22 +125,19 @@ export async function f(session: any) {
         const method = n.expression.name.text;
         if (method in SESSION_REASONS && isSessionExpr(facts, n.expression.expression)) flag(n.expression.name, SESSION_REASONS[method]);
       }
-      // an SQL engine, however reached (`get_engine()` kept for its callers, `facade.get_engine()`):
-      // what uses it is SQL too, marked where it stands, as `port-db check` would find it
-      if (ts.isCallExpression(n) && !inside(ctx.deleted, n.getStart(facts.sf), n.end)) {
-        const name = ts.isIdentifier(n.expression) ? n.expression : ts.isPropertyAccessExpression(n.expression) ? n.expression.name : undefined;
-        let root: ts.Expression = n.expression;
-        while (ts.isPropertyAccessExpression(root)) root = root.expression;
-        // an SQL import's own factory (`create_engine`) is marked as that import already
-        const fromSql = ts.isIdentifier(root) && facts.importOf(root)?.isSql === true;
-        if (name && engineFactories.has(name.text) && !fromSql) flag(name, `\`${name.text}()\`: an SQL engine (connections, dispose, raw SQL); ROME has none`);
-      }
-      // SQL pagination (oslo.db's paginate_query, or a project's copy of it, as Cinder's
-      // cinder.common.sqlalchemyutils): ROME has no markers, and ignores limit
+      // the name called (`f()`, `x.f()`) and whether the call goes through an SQL import
       const callee = ts.isCallExpression(n) ? (ts.isIdentifier(n.expression) ? n.expression : ts.isPropertyAccessExpression(n.expression) ? n.expression.name : undefined) : undefined;
       let root: ts.Expression | undefined = callee && ts.isCallExpression(n) ? n.expression : undefined;
       while (root && ts.isPropertyAccessExpression(root)) root = root.expression;
       const fromSql = root !== undefined && ts.isIdentifier(root) && facts.importOf(root)?.isSql === true;
+      // an SQL engine, however reached (`get_engine()` kept for its callers, `facade.get_engine()`):
+      // what uses it is SQL too, marked where it stands, as `port-db check` would find it; an SQL
+      // import's own factory (`create_engine`) is marked as that import already
+      if (callee && !fromSql && engineFactories.has(callee.text) && !inside(ctx.deleted, n.getStart(facts.sf), n.end)) {
+        flag(callee, `\`${callee.text}()\`: an SQL engine (connections, dispose, raw SQL); ROME has none`);
+      }
+      // SQL pagination (oslo.db's paginate_query, or a project's copy of it, as Cinder's
+      // cinder.common.sqlalchemyutils): ROME has no markers, and ignores limit
       if (callee && !fromSql && PAGINATION.has(callee.text) && facts.rules.constructs[callee.text] === 'manual') {
         flag(callee, `\`${callee.text}()\`: SQL pagination (markers, limit, sort keys): ROME has no markers and ignores limit, page the rows of all() by hand`);
       }

@@ -9,8 +9,10 @@ import { portSyntax } from './syntax.js';
  */
 export const PIN_MARK = '// @ts-expect-error port-db: manual';
 
-/** A pin's comment, whole line; its reason after the mark. */
-const PIN_LINE = /^[ \t]*\/\/[ \t]*@ts-expect-error[ \t]+port-db:[ \t]*manual\b/;
+/** A pin's comment at the start of a line: the `//` and its indent, then the directive. */
+const PIN_START = String.raw`^([ \t]*\/\/[ \t]*)@(ts-expect-error[ \t]+port-db:[ \t]*manual\b)`;
+const PIN_LINE = new RegExp(PIN_START);
+const PINS = new RegExp(PIN_START, 'gm');
 
 /** True when the line is a pin. */
 export function isPinLine(line: string): boolean {
@@ -23,7 +25,7 @@ export function isPinLine(line: string): boolean {
  */
 export function unpinned(text: string): string {
   if (!text.includes('@ts-expect-error')) return text;
-  return text.replace(/^([ \t]*\/\/[ \t]*)@(ts-expect-error[ \t]+port-db:[ \t]*manual\b)/gm, '$1_$2');
+  return text.replace(PINS, '$1_$2');
 }
 
 export interface Pinned {

@@ -1,12 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { readModels } from '../../src/analyzer/models.js';
-import { openEngine, type SqlEngine } from '../../src/equiv/sql/engine.js';
-import { createTable, creationOrder } from '../../src/equiv/sql/schema.js';
-import { mapperOf } from '../../src/equiv/sql/runtime/mapper.js';
-import { useEngine } from '../../src/equiv/sql/runtime/orm.js';
-import { tableOf, type ModelClass } from '../../src/equiv/sql/runtime/schema.js';
+import type { SqlEngine } from '../../src/equiv/sql/engine.js';
+import { openReference } from '../../src/equiv/sql/reference.js';
 import { FIXTURES } from '../helpers.js';
 
 // The Nova sample's SQL module, unchanged, on the reference's sqlalchemy / oslo.db over sql.js.
@@ -25,14 +20,7 @@ let admin: unknown;
 let exception: Record<string, new (...args: any[]) => Error>;
 
 beforeEach(async () => {
-  const models = (await import(MODELS)) as Record<string, unknown>;
-  const catalog = readModels(MODELS, readFileSync(MODELS, 'utf8'));
-  db = await openEngine();
-  const tables = [...catalog.values()].map((info) => tableOf(models[info.className] as ModelClass, info.uniqueKeys.map((k) => k.columns)));
-  for (const t of creationOrder(tables)) db.run(createTable(t));
-  // as declarative does when the classes are defined: each gets its own column attributes
-  for (const info of catalog.values()) mapperOf(models[info.className] as ModelClass);
-  useEngine(db);
+  db = await openReference(MODELS, (await import(MODELS)) as Record<string, unknown>);
   api = (await import(join(NOVA, 'db', 'sqlalchemy', 'api.ts'))) as Api;
   admin = ((await import(join(NOVA, 'context.ts'))) as { get_admin_context(): unknown }).get_admin_context();
   exception = (await import(join(NOVA, 'exception.ts'))) as typeof exception;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONSTRUCT_SUPPORT, loadRulePack, mergePacks, readPackSchema, rulesDir, validatePack, type JsonSchema, type RulePack } from '../../src/rules.js';
 import { configError, packDir } from './helpers.js';
-import { DEFAULT_ENGINE_FACTORIES, toScanConfig } from '../../src/check/types.js';
+import { DEFAULT_ENGINE_FACTORIES, DEFAULT_TARGET_LACKS, toScanConfig } from '../../src/check/types.js';
 
 const DEFAULT = JSON.parse(readFileSync(join(rulesDir(), 'default.json'), 'utf8')) as RulePack;
 
@@ -121,6 +121,12 @@ describe('extends', () => {
     expect(factories).toContain('acme_engine');
     expect(factories).toContain('create_engine');
     expect(factories).toEqual([...DEFAULT_ENGINE_FACTORIES, 'acme_engine']);
+  });
+
+  it("target.lacks: check's fallback is the default pack's list, and an extending pack adds to it", () => {
+    expect(DEFAULT.target.lacks).toEqual(DEFAULT_TARGET_LACKS);
+    const dir = packDir({ 'acme.json': { extends: 'default', target: { lacks: ['paginate'] } } });
+    expect(toScanConfig(loadRulePack('acme.json', dir)).targetLacks).toEqual([...DEFAULT_TARGET_LACKS, 'paginate']);
   });
 
   it('a pack without extends is used as it is (a complete pack)', () => {

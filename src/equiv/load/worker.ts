@@ -1,12 +1,10 @@
 // One side of a scenario in a worker of its own (a fresh module graph: the service's modules,
 // their state and the runtime's store are this run's alone). The SQL side runs db/sqlalchemy/api.ts
 // on the reference (sql.js); the ROME side runs db/discovery/api.ts on the in-memory ROME.
-import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readModels } from '../../analyzer/models.js';
 import type { SideRequest, SideResult } from './run.js';
 
 const here = dirname(new URL(import.meta.url).pathname);
@@ -32,19 +30,8 @@ const ALIASES: Record<SideRequest['side'], Record<string, string>> = {
 };
 
 async function prepareSql(models: string): Promise<void> {
-  const { openEngine } = await import('../sql/engine.js');
-  const { createTable, creationOrder } = await import('../sql/schema.js');
-  const { useEngine } = await import('../sql/runtime/orm.js');
-  const { mapperOf } = await import('../sql/runtime/mapper.js');
-  const { tableOf } = await import('../sql/runtime/schema.js');
-  const loaded = (await import(pathToFileURL(models).href)) as Record<string, never>;
-  // the keys create-lock checks, read as port-db reads them
-  const catalog = readModels(models, readFileSync(models, 'utf8'));
-  const engine = await openEngine();
-  const tables = [...catalog.values()].map((info) => tableOf(loaded[info.className], info.uniqueKeys.map((k) => k.columns)));
-  for (const t of creationOrder(tables)) engine.run(createTable(t));
-  for (const info of catalog.values()) mapperOf(loaded[info.className]);
-  useEngine(engine);
+  const { openReference } = await import('../sql/reference.js');
+  await openReference(models, (await import(pathToFileURL(models).href)) as Record<string, unknown>);
 }
 
 async function prepareRome(): Promise<void> {

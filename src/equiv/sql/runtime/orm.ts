@@ -50,6 +50,14 @@ function columnValues(mapper: Mapper, obj: Instance): Record<string, Value> {
   return out;
 }
 
+/** The WHERE of one instance's row, by its primary key. */
+function byKey(mapper: Mapper, obj: Instance): { where: string; params: Value[] } {
+  return {
+    where: mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND '),
+    params: mapper.primaryKey.map((k) => toSql(obj[k])),
+  };
+}
+
 function identityKey(mapper: Mapper, values: Record<string, unknown>): string {
   return `${mapper.table}:${JSON.stringify(mapper.primaryKey.map((k) => values[k] ?? null))}`;
 }
@@ -207,18 +215,18 @@ export class Session {
       }
     }
     const cols = changed.map((k) => mapper.columns.get(k)!);
-    const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
-    this.engine.run(`UPDATE ${quoteName(mapper.table)} SET ${cols.map((c) => `${quoteName(c.name)} = ?`).join(', ')} WHERE ${where}`, [
+    const key = byKey(mapper, obj);
+    this.engine.run(`UPDATE ${quoteName(mapper.table)} SET ${cols.map((c) => `${quoteName(c.name)} = ?`).join(', ')} WHERE ${key.where}`, [
       ...changed.map((k) => toSql(obj[k])),
-      ...mapper.primaryKey.map((k) => toSql(obj[k])),
+      ...key.params,
     ]);
     this.loaded.set(obj, columnValues(mapper, obj));
   }
 
   private remove(obj: Instance): void {
     const mapper = mapperOf(obj.constructor as ModelClass);
-    const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
-    this.engine.run(`DELETE FROM ${quoteName(mapper.table)} WHERE ${where}`, mapper.primaryKey.map((k) => toSql(obj[k])));
+    const key = byKey(mapper, obj);
+    this.engine.run(`DELETE FROM ${quoteName(mapper.table)} WHERE ${key.where}`, key.params);
     this.identity.delete(identityKey(mapper, obj));
     this.loaded.delete(obj);
   }
@@ -247,27 +255,21 @@ export class Session {
     this.pending = [];
     this.deleted = [];
     for (const [key, obj] of [...this.identity]) {
-      const mapper = mapperOf(obj.constructor as ModelClass);
-      const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
-      const [row] = this.engine.all(`SELECT * FROM ${quoteName(mapper.table)} WHERE ${where}`, mapper.primaryKey.map((k) => toSql(obj[k])));
-      if (!row) {
-        this.identity.delete(key);
-        this.loaded.delete(obj);
-        continue;
-      }
-      for (const [k, attr] of mapper.columns) obj[k] = fromSql(attr, row[attr.name]);
-      this.loaded.set(obj, columnValues(mapper, obj));
+      if (this.refresh(obj)) continue;
+      this.identity.delete(key);
+      this.loaded.delete(obj);
     }
   }
 
-  /** Forgets an instance's tracked values after a bulk statement changed its row. */
-  refresh(obj: Instance): void {
+  /** Reads an instance's row again (after a rollback or a bulk statement); false when the row is gone. */
+  refresh(obj: Instance): boolean {
     const mapper = mapperOf(obj.constructor as ModelClass);
-    const where = mapper.primaryKey.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ?`).join(' AND ');
-    const [row] = this.engine.all(`SELECT * FROM ${quoteName(mapper.table)} WHERE ${where}`, mapper.primaryKey.map((k) => toSql(obj[k])));
-    if (!row) return;
+    const key = byKey(mapper, obj);
+    const [row] = this.engine.all(`SELECT * FROM ${quoteName(mapper.table)} WHERE ${key.where}`, key.params);
+    if (!row) return false;
     for (const [k, attr] of mapper.columns) obj[k] = fromSql(attr, row[attr.name]);
     this.loaded.set(obj, columnValues(mapper, obj));
+    return true;
   }
 
   /** Every instance the session tracks (for bulk statements that must keep them in step). */

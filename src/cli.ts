@@ -101,6 +101,37 @@ function program(writeOut?: (text: string) => void): Command {
     });
 
   cmd
+    .command('equiv')
+    .description("run each scenario (db/equiv/*.equiv.ts) on the SQL module and on its port, and show where they behave differently (exit 1 on a divergence); runs the service's code, writes nothing")
+    .argument('<root...>', 'folders to search for ported modules (db/sqlalchemy/api.ts with db/discovery/api.ts)')
+    .option('--only <text>', 'only the scenarios whose name contains TEXT')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
+    .option('--strict', 'exit 1 also on order-dependent scenarios and changed functions without a scenario')
+    .option('--timeout <seconds>', 'per scenario and side: past it, the code is taken to await something that never comes', '30')
+    .option('--init', 'write a skeleton scenario for each changed function no scenario calls (db/equiv/<function>.equiv.ts); run nothing')
+    .action(async (roots: string[], opts) => {
+      const { equiv, equivExitCode, initScenarios, strictReasons } = await import('./equiv/run.js');
+      if (opts.init) {
+        const written = initScenarios(roots);
+        process.stdout.write(written.length ? written.map((f) => `wrote ${f}\n`).join('') : 'every changed function already has a scenario: nothing written\n');
+        return;
+      }
+      const timeout = Number(opts.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) {
+        const { UsageError } = await import('./errors.js');
+        throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
+      }
+      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000 });
+      if (opts.format === 'json') process.stdout.write(JSON.stringify({ tool: 'port-db', version: VERSION, equivalence: result }, null, 2) + '\n');
+      else if (opts.format === 'md') process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceMarkdown(result));
+      else process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceText(result, await colors(process.stdout)));
+      process.exitCode = equivExitCode(result, opts.strict);
+      if (opts.strict && process.exitCode === 1 && !result.modules.some((m) => m.summary.diverged > 0)) {
+        process.stderr.write(`port-db: --strict: ${strictReasons(result).join('; ')}\n`);
+      }
+    });
+
+  cmd
     .command('rules')
     .description('list every rewriter and check with its id, title, description and example, and the settings of the rule pack')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))

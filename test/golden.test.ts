@@ -153,7 +153,9 @@ for (const tree of ['nova', 'glance', 'cinder', 'manila']) {
       const tmp = written();
       const contract = join(tmp, 'rome-orm.d.ts');
       cpSync(join(FIXTURES, '..', 'rules', 'rome-orm.d.ts'), contract);
-      writeFileSync(join(tmp, 'tsconfig.port.json'), JSON.stringify({ extends: './tsconfig.json', include: [`${tree}/**/*.ts`, 'types/**/*.d.ts', 'rome-orm.d.ts'], exclude: [] }));
+      // the scenarios beside the port (db/equiv) are checked too, against port-db's scenario API
+      const paths = { 'port-db/equiv': [join(FIXTURES, '..', 'src', 'equiv', 'scenario.ts')] };
+      writeFileSync(join(tmp, 'tsconfig.port.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { paths }, include: [`${tree}/**/*.ts`, 'types/**/*.d.ts', 'rome-orm.d.ts'], exclude: [] }));
       const run = spawnSync(process.execPath, [NATIVE_TSC, '-p', join(tmp, 'tsconfig.port.json'), '--pretty', 'false'], { encoding: 'utf8' });
       expect(run.stdout + run.stderr).toBe('');
       expect(run.status).toBe(0);

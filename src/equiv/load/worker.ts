@@ -6,28 +6,10 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SideRequest, SideResult } from './run.js';
+import { aliasesFor, equivModule } from './aliases.js';
 
-const here = dirname(new URL(import.meta.url).pathname);
-const at = (path: string) => pathToFileURL(join(here, '..', path)).href;
-
-/** The dialect's SQL modules, as the reference implements them. */
-const SQL: Record<string, string> = {
-  sqlalchemy: at('sql/runtime/sqlalchemy.js'),
-  'sqlalchemy/orm': at('sql/runtime/sqlalchemy-orm.js'),
-  'oslo.db/sqlalchemy/models': at('sql/runtime/oslo-models.js'),
-  'oslo.db/exception': at('sql/runtime/oslo-exception.js'),
-};
-
-/**
- * What the service's SQL and ROME imports are on each side. A port keeps SQL imports for its
- * manual code: they load the reference's modules, whose constructs raise "unsupported" when
- * used (no reference database is open on the ROME side), so a scenario that reaches manual code
- * says so instead of failing to load.
- */
-const ALIASES: Record<SideRequest['side'], Record<string, string>> = {
-  sql: SQL,
-  rome: { ...SQL, 'rome-orm': at('rome-memory/index.js') },
-};
+const at = equivModule;
+const ALIASES: Record<SideRequest['side'], Record<string, string>> = { sql: aliasesFor('sql'), rome: aliasesFor('rome') };
 
 async function prepareSql(models: string): Promise<void> {
   const { openReference } = await import('../sql/reference.js');

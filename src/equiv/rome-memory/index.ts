@@ -7,6 +7,7 @@ export { RomeQuery } from './query.js';
 export { Entity } from './entity.js';
 export { ClusterLock } from './lock.js';
 export { or_, and_, not_ } from './expression.js';
+export { forgetMappedClasses } from './mapping.js';
 export { Column, ForeignKey, relationship, backref, Integer, BigInteger, SmallInteger, Float, Boolean, DateTime, Text, String, Enum } from './mapping.js';
 export { DBError, DBDuplicateEntry, DBDeadlock, NoResultFound, MultipleResultsFound, UnsupportedInRomeMemory } from './errors.js';
 export { createMemoryStore, MemoryStore, type Store } from './store.js';

@@ -189,6 +189,14 @@ export function mappingOf(cls: EntityClass): Mapping {
   return mapping;
 }
 
+/**
+ * Forgets every mapped class, so that classes loaded again (a fresh module graph: the next test,
+ * the next scenario) are found by name instead of the ones loaded before.
+ */
+export function forgetMappedClasses(): void {
+  registry.clear();
+}
+
 /** The mapped class of a table or class name (models.py:42-57); null when none is mapped yet. */
 export function findClass(nameOrTable: string): EntityClass | null {
   for (const cls of registry) if (classNameOf(cls) === nameOrTable || cls.__tablename__ === nameOrTable) return cls;

@@ -1,0 +1,122 @@
+// The ROME side of a scenario: the port on the in-memory ROME. Seed rows are saved as entities
+// (ROME's own primitive: defaults and timestamps as its save applies them); tables are dumped from
+// the store's hashes, every row; the lock hash's operations make the lock log.
+import { desimplify } from '../rome-memory/codec.js';
+import { forgetMappedClasses, mappingOf, type EntityClass } from '../rome-memory/mapping.js';
+import { useStore } from '../rome-memory/runtime.js';
+import { MemoryStore, type Store } from '../rome-memory/store.js';
+import type { ColumnKind, EntityView, Plain, TableDump } from '../outcome.js';
+import { encodeColumn } from '../outcome.js';
+import { SeedError, tablesOf, unknownTable, type Side } from './side.js';
+
+type Saveable = { update(values: Record<string, unknown>): unknown; save(): Promise<void> };
+
+export class RomeSide implements Side {
+  private tables = new Map<string, Function>();
+  private store = new MemoryStore();
+  private log: string[] = [];
+
+  async open(_modelsPath: string, models: Record<string, unknown>): Promise<void> {
+    // a fresh module graph maps its classes again: find those, not the last scenario's
+    forgetMappedClasses();
+    this.store = new MemoryStore();
+    this.log = [];
+    useStore(logLocks(this.store, this.log));
+    this.tables = tablesOf(models);
+    for (const model of this.tables.values()) mappingOf(model as EntityClass);
+  }
+
+  async seed(seed: Record<string, Array<Record<string, unknown>>>): Promise<void> {
+    for (const [table, rows] of Object.entries(seed)) {
+      const model = this.tables.get(table);
+      if (!model) throw unknownTable(table, this.tables);
+      for (const [i, row] of rows.entries()) {
+        try {
+          const entity = new (model as new () => Saveable)();
+          entity.update(row);
+          await entity.save();
+        } catch (e) {
+          throw new SeedError(table, i, e);
+        }
+      }
+    }
+    this.log.length = 0;
+  }
+
+  entity(obj: object): EntityView | undefined {
+    const model = obj.constructor as EntityClass | undefined;
+    if (typeof model !== 'function' || typeof model.__tablename__ !== 'string') return undefined;
+    const mapping = mappingOf(model);
+    const values: Record<string, unknown> = {};
+    // read as the caller reads them (a loaded row answers its fields as loaded)
+    for (const key of mapping.columns.keys()) values[key] = desimplify((obj as Record<string, unknown>)[key]);
+    return { table: mapping.table, values, kinds: kindsOf(model) };
+  }
+
+  async dump(): Promise<Record<string, TableDump>> {
+    const out: Record<string, TableDump> = {};
+    const { hashes } = this.store.dump();
+    for (const [table, model] of [...this.tables].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const mapping = mappingOf(model as EntityClass);
+      const kinds = kindsOf(model as EntityClass);
+      const stored = Object.values(hashes[table] ?? {}).map((json) => JSON.parse(json) as Record<string, unknown>);
+      stored.sort((a, b) => compareIds(a.id, b.id));
+      const columns: TableDump['columns'] = {};
+      for (const [key, column] of mapping.columns) {
+        const references = column.foreignKeys.map((fk) => fk.column.split('.')[0]).find(Boolean);
+        columns[key] = { kind: kinds[key], ...(references ? { references } : {}) };
+      }
+      out[table] = {
+        columns,
+        ...(mapping.columns.has('id') ? { primaryKey: 'id' } : {}),
+        rows: stored.map((row) => {
+          const values: Record<string, Plain> = {};
+          for (const key of mapping.columns.keys()) values[key] = encodeColumn(desimplify(row[key]), kinds[key]);
+          return values;
+        }),
+      };
+    }
+    return out;
+  }
+
+  locks(): string[] {
+    return [...this.log];
+  }
+}
+
+function kindsOf(model: EntityClass): Record<string, ColumnKind> {
+  const kinds: Record<string, ColumnKind> = {};
+  for (const [key, column] of mappingOf(model).columns) {
+    const name = column.type.typeName;
+    kinds[key] = name === 'Boolean' ? 'boolean' : name === 'DateTime' ? 'datetime' : 'other';
+  }
+  return kinds;
+}
+
+function compareIds(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** The store, with every operation on ROME's lock hash written to `log` (the outcome's lock log). */
+function logLocks(store: Store, log: string[]): Store {
+  const LOCKS = 'lock';
+  return {
+    hget: (h, f) => store.hget(h, f),
+    hmget: (h, fs) => store.hmget(h, fs),
+    hset: (h, f, v) => store.hset(h, f, v),
+    hkeys: (h) => store.hkeys(h),
+    hgetall: (h) => store.hgetall(h),
+    incr: (k) => store.incr(k),
+    async hsetnx(h, f, v) {
+      const taken = await store.hsetnx(h, f, v);
+      if (h === LOCKS) log.push(`${taken ? 'lock' : 'refused'} ${f.replace(/^0_/, '')}`);
+      return taken;
+    },
+    async hdel(h, fs) {
+      const removed = await store.hdel(h, fs);
+      if (h === LOCKS && removed > 0) for (const f of fs) log.push(`unlock ${f.replace(/^0_/, '')}`);
+      return removed;
+    },
+  };
+}

@@ -1,0 +1,251 @@
+// `port-db equiv`: every scenario of every ported module, run on both sides and compared
+// (EQUIV.md). Three workers live for the whole run: the SQL module on the reference, the same
+// with SQLite's unordered scans reversed (to see what depends on an order SQL does not promise),
+// and the port on the in-memory ROME. Each scenario gets a fresh module graph in each of them.
+// Nothing is written: the result is returned for the CLI and `port --equiv` to report.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Coverage, EquivalenceResult, ModuleEquivalence, ScenarioResult, Verdict } from '../report/equivalence-model.js';
+import { findConfig } from '../rules.js';
+import { walkTree } from '../tree.js';
+import { acceptedBy, compare } from './compare.js';
+import { writeSkeletons } from './init.js';
+import { BadScenario, SideWorker } from './load/pool.js';
+import type { ScenarioInfo } from './load/scenario-worker.js';
+import { canonical, enabledRules, normalise, RULES, unordered, type RuleSwitches } from './normalise.js';
+import type { RawOutcome } from './outcome.js';
+
+export interface EquivOptions {
+  roots: string[];
+  /** Only the scenarios whose name contains this text. */
+  only?: string;
+  /** Per scenario and side; past it the code is taken to await something that never comes. */
+  timeoutMs?: number;
+  /** Normaliser switches (config `equiv.normalise` merged with these). */
+  normalise?: RuleSwitches;
+  cwd?: string;
+}
+
+export const NOTE =
+  'Sequential scenarios only: each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
+  'Concurrent groups are not explored yet (scenarios using concurrently() are skipped).';
+
+const toPosix = (p: string) => p.split('\\').join('/');
+
+interface Module {
+  root: string;
+  rootArg: string;
+  source: string;
+  port: string;
+  models: { sql: string; rome: string };
+  scenarios: string[];
+  report?: string;
+}
+
+export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const modules = options.roots.flatMap((root) => findModules(root, cwd));
+  if (modules.length === 0) throw new UsageError(`no db/sqlalchemy/api.ts under ${options.roots.join(', ')}`, 'pass the folder of a service (its db/sqlalchemy/api.ts is searched below it)');
+  const switches = { ...configSwitches(options.roots, cwd), ...options.normalise };
+  const rules = enabledRules(switches);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const workers = { sql: new SideWorker({ side: 'sql' }, timeoutMs), reversed: new SideWorker({ side: 'sql', reverse: true }, timeoutMs), rome: new SideWorker({ side: 'rome' }, timeoutMs) };
+  try {
+    const results: ModuleEquivalence[] = [];
+    let matched = 0;
+    for (const module of modules) {
+      const scenarios: ScenarioResult[] = [];
+      for (const file of module.scenarios) {
+        const infos = await listed(workers.sql, file, module);
+        for (const [index, info] of infos.entries()) {
+          if (options.only !== undefined && !info.name.includes(options.only)) continue;
+          matched++;
+          scenarios.push(await runScenario(module, file, index, info, workers, rules));
+        }
+      }
+      results.push(summarise(module, scenarios));
+    }
+    if (options.only !== undefined && matched === 0) throw new UsageError(`no scenario's name contains '${options.only}'`, 'run without --only to see every scenario');
+    return { modules: results, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: NOTE };
+  } finally {
+    await Promise.all(Object.values(workers).map((w) => w.close()));
+  }
+}
+
+async function listed(worker: SideWorker, file: string, module: Module): Promise<ScenarioInfo[]> {
+  try {
+    return await worker.list(file);
+  } catch (e) {
+    throw bad(e, module, file);
+  }
+}
+
+function bad(e: unknown, module: Module, file: string): unknown {
+  if (!(e instanceof BadScenario)) return e;
+  return new UsageError(`${toPosix(relative(module.root, file))}: ${e.message.replace(`${file}: `, '')}`, 'fix the scenario (or the service) and run again');
+}
+
+async function runScenario(module: Module, file: string, index: number, info: ScenarioInfo, workers: Record<'sql' | 'reversed' | 'rome', SideWorker>, rules: Set<string>): Promise<ScenarioResult> {
+  const base = {
+    file: toPosix(relative(module.root, file)),
+    name: info.name,
+    replay: `port-db equiv ${module.rootArg} --only ${shellQuote(info.name)}`,
+  };
+  if (info.todo) return { ...base, verdict: 'skipped', reason: `a skeleton to fill in: ${info.todo}`, calls: [], locks: [] };
+  let sql: RawOutcome, reversed: RawOutcome, rome: RawOutcome;
+  try {
+    [sql, reversed, rome] = await Promise.all([
+      workers.sql.run(file, index, module.source, module.models.sql),
+      workers.reversed.run(file, index, module.source, module.models.sql),
+      workers.rome.run(file, index, module.port, module.models.rome),
+    ]);
+  } catch (e) {
+    throw bad(e, module, file);
+  }
+  const calls = [...new Set([...sql.calls, ...rome.calls].map((c) => c.call))];
+  const found = { ...base, calls, locks: rome.locks };
+  const skipped = sql.unsupported ? { side: 'SQL', ...sql.unsupported } : rome.unsupported ? { side: 'ROME', ...rome.unsupported } : undefined;
+  if (skipped) return { ...found, verdict: 'skipped', reason: `${skipped.side} side${skipped.call ? `, at ${skipped.call}` : ''}: ${skipped.message}` };
+
+  let [a, r, b] = [normalise(sql, rules), normalise(reversed, rules), normalise(rome, rules)];
+  if (canonical(a) !== canonical(r)) {
+    if (!rules.has('unordered') || canonical(unordered(a)) !== canonical(unordered(r))) {
+      return { ...found, verdict: 'order-dependent', reason: 'the SQL module answers differently when SQLite scans in reverse order: a result (first() without order_by?) depends on an order SQL does not promise' };
+    }
+    [a, b] = [unordered(a), unordered(b)];
+  }
+  const divergences = compare(a, b);
+  if (divergences.length === 0) return { ...found, verdict: 'equivalent' };
+  const accepted = divergences.map((d) => acceptedBy(d, info.accept));
+  if (accepted.every(Boolean)) return { ...found, verdict: 'accepted', divergences, accepted: accepted.map((x) => ({ kind: x!.kind, ...(x!.call ? { call: x!.call } : {}), reason: x!.reason })) };
+  return { ...found, verdict: 'diverged', divergences };
+}
+
+function summarise(module: Module, scenarios: ScenarioResult[]): ModuleEquivalence {
+  const summary = { equivalent: 0, diverged: 0, accepted: 0, 'order-dependent': 0, skipped: 0 } as Record<Verdict, number>;
+  for (const s of scenarios) summary[s.verdict]++;
+  return {
+    source: toPosix(relative(module.root, module.source)),
+    port: toPosix(relative(module.root, module.port)),
+    scenarios,
+    coverage: coverage(module, scenarios),
+    summary,
+  };
+}
+
+/** The functions the port changed (its report's ported and manual ones) that scenarios call. */
+function coverage(module: Module, scenarios: ScenarioResult[]): Coverage {
+  const changed = changedFunctions(module);
+  const called = new Set(scenarios.filter((s) => s.verdict !== 'skipped').flatMap((s) => s.calls));
+  const calledBySkipped = new Set(scenarios.filter((s) => s.verdict === 'skipped').flatMap((s) => s.calls));
+  const missing = changed.filter((f) => !called.has(f));
+  return { changed: changed.length, exercised: changed.length - missing.length, missing, skippedOnly: missing.filter((f) => calledBySkipped.has(f)) };
+}
+
+/**
+ * The names a scenario can call: the module's exports (a private helper is exercised through the
+ * exported functions that call it, which coverage counts instead).
+ */
+function exportedNames(source: string): Set<string> {
+  return new Set([...source.matchAll(/^export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([\w$]+)/gm)].map((m) => m[1]));
+}
+
+function changedFunctions(module: Module): string[] {
+  if (!module.report) return [];
+  try {
+    const report = JSON.parse(readFileSync(module.report, 'utf8')) as { functions?: Array<{ name: string; status: string }> };
+    const exported = exportedNames(readFileSync(module.source, 'utf8'));
+    return (report.functions ?? []).filter((f) => f.status !== 'unchanged' && exported.has(f.name.split('.')[0])).map((f) => f.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Every ported module below a root, with its scenarios (db/equiv/*.equiv.ts beside db/sqlalchemy). */
+function findModules(rootArg: string, cwd: string): Module[] {
+  const root = resolve(cwd, rootArg);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`not a folder: ${rootArg}`, 'pass the folder of a service');
+  const sources: string[] = [];
+  walkTree(
+    root,
+    (path, entry) => {
+      const isModule = entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts') && !entry.isSymbolicLink();
+      if (isModule) sources.push(path);
+      return isModule;
+    },
+    (dir, e) => {
+      throw new UsageError(`cannot read folder ${dir}: ${e.message}`, 'check the folder exists and is readable');
+    },
+  );
+  return sources.sort().map((source) => {
+    const db = dirname(dirname(source));
+    const port = join(db, 'discovery', 'api.ts');
+    if (!existsSync(port)) throw new UsageError(`${toPosix(relative(cwd, source))} has no port yet (${toPosix(relative(cwd, port))} is missing)`, `run \`port-db port ${rootArg}\` first`);
+    const equivDir = join(db, 'equiv');
+    const scenarios = existsSync(equivDir) ? readdirSync(equivDir).filter((f) => f.endsWith('.equiv.ts')).sort().map((f) => join(equivDir, f)) : [];
+    const report = join(db, 'discovery', 'port-report.json');
+    return {
+      root,
+      rootArg,
+      source,
+      port,
+      models: { sql: join(db, 'sqlalchemy', 'models.ts'), rome: join(db, 'discovery', 'models.ts') },
+      scenarios,
+      ...(existsSync(report) ? { report } : {}),
+    };
+  });
+}
+
+/** The config's `equiv.normalise` switches, from the first root that has a config. */
+function configSwitches(roots: string[], cwd: string): RuleSwitches {
+  for (const root of roots) {
+    const path = findConfig(resolve(cwd, root));
+    if (!path) continue;
+    const config = JSON.parse(readFileSync(path, 'utf8')) as { equiv?: { normalise?: RuleSwitches } };
+    return config.equiv?.normalise ?? {};
+  }
+  return {};
+}
+
+function shellQuote(s: string): string {
+  return /^[\w./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * EQUIV.md §5: 1 when a scenario diverged; under --strict also when one is order-dependent or a
+ * changed function has no scenario; else 0. (Bad input and bugs are thrown: 2 and 3.)
+ */
+export function equivExitCode(result: EquivalenceResult, strict = false): number {
+  const diverged = result.modules.some((m) => m.summary.diverged > 0);
+  const strictFail = result.modules.some((m) => m.summary['order-dependent'] > 0 || m.coverage.missing.length > 0);
+  return diverged || (strict && strictFail) ? 1 : 0;
+}
+
+/** Why --strict failed, in a line (empty when it did not). */
+export function strictReasons(result: EquivalenceResult): string[] {
+  const out: string[] = [];
+  for (const m of result.modules) {
+    if (m.summary['order-dependent'] > 0) out.push(`${m.source}: ${m.summary['order-dependent']} order-dependent scenario(s)`);
+    if (m.coverage.missing.length > 0) out.push(`${m.source}: ${m.coverage.missing.length} changed function(s) without a scenario`);
+  }
+  return out;
+}
+
+/** `--init`: skeletons for the changed functions no scenario calls by name; answers the files written. */
+export function initScenarios(roots: string[], cwd = process.cwd()): string[] {
+  const modules = roots.flatMap((root) => findModules(root, cwd));
+  return writeSkeletons(
+    modules.map((m) => ({ db: dirname(dirname(m.source)), changed: changedWithKinds(m) })),
+    cwd,
+  );
+}
+
+function changedWithKinds(module: Module): Array<{ name: string; kinds: string[] }> {
+  if (!module.report) return [];
+  const report = JSON.parse(readFileSync(module.report, 'utf8')) as { functions?: Array<{ name: string; status: string; changes?: Array<{ kind: string }> }> };
+  const exported = exportedNames(readFileSync(module.source, 'utf8'));
+  return (report.functions ?? [])
+    .filter((f) => f.status !== 'unchanged' && exported.has(f.name.split('.')[0]))
+    .map((f) => ({ name: f.name, kinds: [...new Set((f.changes ?? []).map((c) => c.kind))] }));
+}

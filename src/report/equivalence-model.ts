@@ -1,0 +1,70 @@
+// The result of `port-db equiv` as every report shows it (text, markdown, JSON, and the
+// `equivalence` section of port-report.json). It lives here, below the commands, because the
+// reports render it and the equiv command makes it.
+
+export type Plain = null | boolean | number | string | Plain[] | { [key: string]: Plain };
+
+export type Verdict = 'equivalent' | 'diverged' | 'accepted' | 'order-dependent' | 'skipped';
+
+export type DivergenceKind = 'result' | 'error' | 'store';
+
+export interface Difference {
+  /** `calls[2].ok.host`, `tables.services[0].topic`. */
+  path: string;
+  /** Absent: the side has nothing there. */
+  sql?: Plain;
+  rome?: Plain;
+}
+
+export interface Divergence {
+  kind: DivergenceKind;
+  /** The call it shows at (`#3 service_update`); absent for the tables. */
+  call?: string;
+  differences: Difference[];
+}
+
+export interface ScenarioResult {
+  /** The scenario file, relative to the root. */
+  file: string;
+  name: string;
+  verdict: Verdict;
+  /** Why it was skipped, or what depends on the order. */
+  reason?: string;
+  divergences?: Divergence[];
+  /** The reviewed reasons of an `accepted` verdict. */
+  accepted?: Array<{ kind: DivergenceKind; call?: string; reason: string }>;
+  /** The functions the scenario called, in order of first call. */
+  calls: string[];
+  /** The ROME side's lock log (lock, refused, unlock with the lock's name). */
+  locks: string[];
+  /** The command that runs this scenario alone. */
+  replay: string;
+}
+
+export interface Coverage {
+  /** Functions the port changed (ported or manual), as port-report.json lists them. */
+  changed: number;
+  /** Of those, how many a scenario with a verdict called. */
+  exercised: number;
+  /** Changed functions no scenario with a verdict calls. */
+  missing: string[];
+  /** Of `missing`, the ones only skipped scenarios call. */
+  skippedOnly: string[];
+}
+
+export interface ModuleEquivalence {
+  /** db/sqlalchemy/api.ts and db/discovery/api.ts, relative to the root. */
+  source: string;
+  port: string;
+  scenarios: ScenarioResult[];
+  coverage: Coverage;
+  summary: Record<Verdict, number>;
+}
+
+export interface EquivalenceResult {
+  modules: ModuleEquivalence[];
+  /** The normaliser's rules, each with whether it was on. */
+  normalisation: Array<{ name: string; says: string; source?: string; enabled: boolean }>;
+  /** What the verdicts can and cannot claim. */
+  note: string;
+}

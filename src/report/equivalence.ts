@@ -1,0 +1,85 @@
+// How `port-db equiv` shows its result: one line per scenario (✓ equivalent, ✗ diverged,
+// ~ accepted or order-dependent, - skipped), each divergence with its differences and the command
+// that replays it, then coverage and a summary. The markdown is the section PORT-REPORT.md gets.
+import type { ChalkInstance } from 'chalk';
+import type { Difference, EquivalenceResult, ModuleEquivalence, Plain, ScenarioResult, Verdict } from './equivalence-model.js';
+
+const MARK: Record<Verdict, string> = { equivalent: '✓', diverged: '✗', accepted: '~', 'order-dependent': '~', skipped: '-' };
+
+const show = (v: Plain | undefined) => (v === undefined ? '(nothing)' : JSON.stringify(v));
+
+function differenceLine(d: Difference): string {
+  if (!('sql' in d) && !('rome' in d)) return d.path;
+  return `${d.path}: SQL ${show(d.sql)}, ROME ${show(d.rome)}`;
+}
+
+export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstance): string {
+  const out: string[] = [];
+  const paint: Record<Verdict, (s: string) => string> = { equivalent: c.green, diverged: c.red, accepted: c.yellow, 'order-dependent': c.yellow, skipped: c.dim };
+  for (const m of result.modules) {
+    out.push(c.bold(`${m.source} → ${m.port}`));
+    if (m.scenarios.length === 0) out.push(c.yellow('  no scenario (write db/equiv/*.equiv.ts, or run with --init for skeletons)'));
+    for (const s of m.scenarios) {
+      const suffix = s.verdict === 'equivalent' ? '' : ` — ${s.verdict}${s.divergences ? ` (${[...new Set(s.divergences.map((d) => d.kind))].join(', ')})` : ''}${s.reason ? `: ${s.reason}` : ''}`;
+      out.push(`  ${paint[s.verdict](MARK[s.verdict])} ${s.name}${paint[s.verdict](suffix)}`);
+      for (const d of s.divergences ?? []) {
+        out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}:`);
+        for (const diff of d.differences) out.push(`        ${differenceLine(diff)}`);
+      }
+      for (const a of s.accepted ?? []) out.push(c.dim(`      accepted ${a.kind}${a.call ? ` at ${a.call}` : ''}: ${a.reason}`));
+      if (s.verdict === 'diverged' || s.verdict === 'order-dependent') out.push(c.dim(`      replay: ${s.replay}`));
+    }
+    out.push(`  ${coverageLine(m)}`);
+    if (m.coverage.missing.length > 0) out.push(c.dim(`    without a scenario: ${m.coverage.missing.join(', ')}`));
+    out.push(`  ${summaryLine(m)}`);
+  }
+  out.push(c.dim(result.note));
+  return out.join('\n') + '\n';
+}
+
+function coverageLine(m: ModuleEquivalence): string {
+  const { changed, exercised, skippedOnly } = m.coverage;
+  return `coverage: ${exercised}/${changed} changed functions exercised${skippedOnly.length ? ` (${skippedOnly.length} more only by skipped scenarios)` : ''}`;
+}
+
+function summaryLine(m: ModuleEquivalence): string {
+  const parts = (Object.entries(m.summary) as Array<[Verdict, number]>).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`);
+  return `${m.scenarios.length} scenario${m.scenarios.length === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+}
+
+/** The `## Behaviour equivalence` section of PORT-REPORT.md (or the whole `--format md`). */
+export function renderEquivalenceMarkdown(result: EquivalenceResult): string {
+  const out: string[] = [];
+  for (const m of result.modules) {
+    out.push(`## Behaviour equivalence: \`${m.source}\` → \`${m.port}\``, '');
+    out.push(`${summaryLine(m)}. ${coverageLine(m)}.`, '');
+    if (m.scenarios.length > 0) {
+      out.push('| | scenario | verdict | calls |', '| --- | --- | --- | --- |');
+      for (const s of m.scenarios) out.push(`| ${MARK[s.verdict]} | ${cell(s.name)} | ${verdictCell(s)} | ${s.calls.map((f) => `\`${f}\``).join(', ')} |`);
+      out.push('');
+    }
+    for (const s of m.scenarios.filter((s) => s.divergences)) {
+      out.push(`### ${s.verdict === 'accepted' ? 'Accepted' : 'Diverged'}: ${s.name}`, '');
+      for (const d of s.divergences ?? []) {
+        out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}:`);
+        for (const diff of d.differences) out.push(`  - \`${diff.path}\`${'sql' in diff || 'rome' in diff ? `: SQL \`${show(diff.sql)}\`, ROME \`${show(diff.rome)}\`` : ''}`);
+      }
+      for (const a of s.accepted ?? []) out.push(`- accepted (${a.kind}${a.call ? `, ${a.call}` : ''}): ${a.reason}`);
+      if (s.verdict === 'diverged') out.push(`- replay: \`${s.replay}\``);
+      out.push('');
+    }
+    if (m.coverage.missing.length > 0) out.push(`Changed functions without a scenario: ${m.coverage.missing.map((f) => `\`${f}\``).join(', ')}.`, '');
+  }
+  out.push('Normalisation: ' + result.normalisation.map((r) => `\`${r.name}\`${r.enabled ? '' : ' (off)'}`).join(', ') + '.', '');
+  out.push(`_${result.note}_`, '');
+  return out.join('\n');
+}
+
+function verdictCell(s: ScenarioResult): string {
+  if (s.verdict === 'diverged' || s.verdict === 'accepted') return `${s.verdict} (${[...new Set(s.divergences!.map((d) => d.kind))].join(', ')})`;
+  return s.reason ? `${s.verdict}: ${cell(s.reason)}` : s.verdict;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}

@@ -9,11 +9,11 @@ import { UsageError } from '../errors.js';
 import type { Coverage, EquivalenceResult, ModuleEquivalence, ScenarioResult, Verdict } from '../report/equivalence-model.js';
 import { findConfig } from '../rules.js';
 import { walkTree } from '../tree.js';
-import { acceptedBy, compare } from './compare.js';
 import { writeSkeletons } from './init.js';
 import { BadScenario, SideWorker } from './load/pool.js';
 import type { ScenarioInfo } from './load/scenario-worker.js';
-import { canonical, enabledRules, normalise, RULES, unordered, type RuleSwitches } from './normalise.js';
+import { enabledRules, RULES, type RuleSwitches } from './normalise.js';
+import { verdictOf } from './verdict.js';
 import type { RawOutcome } from './outcome.js';
 
 export interface EquivOptions {
@@ -24,6 +24,12 @@ export interface EquivOptions {
   timeoutMs?: number;
   /** Normaliser switches (config `equiv.normalise` merged with these). */
   normalise?: RuleSwitches;
+  /**
+   * `source`: the SQL module against itself (the port's place taken by the SQL module on a second
+   * reference). Every scenario must come out equivalent: it checks the reference, the normaliser
+   * and that the scenarios are deterministic (EQUIV.md §6).
+   */
+  against?: 'port' | 'source';
   cwd?: string;
 }
 
@@ -45,16 +51,18 @@ interface Module {
 
 export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   const cwd = options.cwd ?? process.cwd();
-  const modules = options.roots.flatMap((root) => findModules(root, cwd));
+  const self = options.against === 'source';
+  const modules = options.roots.flatMap((root) => findModules(root, cwd, self));
   if (modules.length === 0) throw new UsageError(`no db/sqlalchemy/api.ts under ${options.roots.join(', ')}`, 'pass the folder of a service (its db/sqlalchemy/api.ts is searched below it)');
   const switches = { ...configSwitches(options.roots, cwd), ...options.normalise };
   const rules = enabledRules(switches);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const workers = { sql: new SideWorker({ side: 'sql' }, timeoutMs), reversed: new SideWorker({ side: 'sql', reverse: true }, timeoutMs), rome: new SideWorker({ side: 'rome' }, timeoutMs) };
+  const workers = { sql: new SideWorker({ side: 'sql' }, timeoutMs), reversed: new SideWorker({ side: 'sql', reverse: true }, timeoutMs), rome: new SideWorker({ side: self ? 'sql' : 'rome' }, timeoutMs) };
   try {
     const results: ModuleEquivalence[] = [];
     let matched = 0;
-    for (const module of modules) {
+    for (const found of modules) {
+      const module = self ? { ...found, port: found.source, models: { sql: found.models.sql, rome: found.models.sql } } : found;
       const scenarios: ScenarioResult[] = [];
       for (const file of module.scenarios) {
         const infos = await listed(workers.sql, file, module);
@@ -103,23 +111,7 @@ async function runScenario(module: Module, file: string, index: number, info: Sc
   } catch (e) {
     throw bad(e, module, file);
   }
-  const calls = [...new Set([...sql.calls, ...rome.calls].map((c) => c.call))];
-  const found = { ...base, calls, locks: rome.locks };
-  const skipped = sql.unsupported ? { side: 'SQL', ...sql.unsupported } : rome.unsupported ? { side: 'ROME', ...rome.unsupported } : undefined;
-  if (skipped) return { ...found, verdict: 'skipped', reason: `${skipped.side} side${skipped.call ? `, at ${skipped.call}` : ''}: ${skipped.message}` };
-
-  let [a, r, b] = [normalise(sql, rules), normalise(reversed, rules), normalise(rome, rules)];
-  if (canonical(a) !== canonical(r)) {
-    if (!rules.has('unordered') || canonical(unordered(a)) !== canonical(unordered(r))) {
-      return { ...found, verdict: 'order-dependent', reason: 'the SQL module answers differently when SQLite scans in reverse order: a result (first() without order_by?) depends on an order SQL does not promise' };
-    }
-    [a, b] = [unordered(a), unordered(b)];
-  }
-  const divergences = compare(a, b);
-  if (divergences.length === 0) return { ...found, verdict: 'equivalent' };
-  const accepted = divergences.map((d) => acceptedBy(d, info.accept));
-  if (accepted.every(Boolean)) return { ...found, verdict: 'accepted', divergences, accepted: accepted.map((x) => ({ kind: x!.kind, ...(x!.call ? { call: x!.call } : {}), reason: x!.reason })) };
-  return { ...found, verdict: 'diverged', divergences };
+  return { ...base, ...verdictOf({ sql, reversed, rome }, rules, info.accept) };
 }
 
 function summarise(module: Module, scenarios: ScenarioResult[]): ModuleEquivalence {
@@ -163,7 +155,7 @@ function changedFunctions(module: Module): string[] {
 }
 
 /** Every ported module below a root, with its scenarios (db/equiv/*.equiv.ts beside db/sqlalchemy). */
-function findModules(rootArg: string, cwd: string): Module[] {
+function findModules(rootArg: string, cwd: string, self = false): Module[] {
   const root = resolve(cwd, rootArg);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`not a folder: ${rootArg}`, 'pass the folder of a service');
   const sources: string[] = [];
@@ -181,7 +173,7 @@ function findModules(rootArg: string, cwd: string): Module[] {
   return sources.sort().map((source) => {
     const db = dirname(dirname(source));
     const port = join(db, 'discovery', 'api.ts');
-    if (!existsSync(port)) throw new UsageError(`${toPosix(relative(cwd, source))} has no port yet (${toPosix(relative(cwd, port))} is missing)`, `run \`port-db port ${rootArg}\` first`);
+    if (!self && !existsSync(port)) throw new UsageError(`${toPosix(relative(cwd, source))} has no port yet (${toPosix(relative(cwd, port))} is missing)`, `run \`port-db port ${rootArg}\` first`);
     const equivDir = join(db, 'equiv');
     const scenarios = existsSync(equivDir) ? readdirSync(equivDir).filter((f) => f.endsWith('.equiv.ts')).sort().map((f) => join(equivDir, f)) : [];
     const report = join(db, 'discovery', 'port-report.json');

@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, ROOT } from '../helpers.js';
+
+// `port-db equiv` as a user runs it, on a copy of the Nova sample whose scenarios the tests write:
+// verdicts, exit codes (EQUIV.md §5), bad input, and the same report twice.
+let tmp: string;
+let root: string;
+let equivDir: string;
+const api = () => join(root, 'nova', 'db', 'discovery', 'api.ts');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'port-db'), ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function scenarios(name: string, body: string) {
+  for (const f of readdirSync(equivDir)) rmSync(join(equivDir, f));
+  writeFileSync(join(equivDir, name), `import { scenario, concurrently } from 'port-db/equiv';\nimport { get_admin_context } from '../../context';\nconst admin = get_admin_context();\nconst compute = { host: 'h1', topic: 'compute', binary: 'nova-compute' };\nexport default [${body}];\n`);
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'port-db-equiv-'));
+  root = join(tmp, 'nova');
+  cpSync(join(FIXTURES, 'nova'), root, { recursive: true });
+  equivDir = join(root, 'nova', 'db', 'equiv');
+});
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('port-db equiv', () => {
+  it('prints a verdict per scenario and exits 0 when nothing diverged; skipped and skeletons are never equivalent', () => {
+    scenarios(
+      'a.equiv.ts',
+      `scenario('creates', { async run({ api }) { await api.service_create(admin, compute); await api.service_create(admin, compute).catch(() => undefined); } }),
+       scenario('a race', { async run({ api }) { await concurrently(() => api.service_create(admin, compute), () => api.service_create(admin, compute)); } }),
+       scenario('to do', { todo: 'fill in', async run() {} })`,
+    );
+    const r = cli('equiv', 'nova');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  ✓ creates\n');
+    expect(r.stdout).toMatch(/ {2}- a race — skipped: .*concurrent groups are not explored yet/);
+    expect(r.stdout).toContain('  - to do — skipped: a skeleton to fill in: fill in\n');
+    expect(r.stdout).toContain('3 scenarios: 1 equivalent, 2 skipped');
+    expect(r.stdout).toMatch(/coverage: 1\/\d+ changed functions exercised/);
+  });
+
+  it('a port that answers differently diverges: exit 1, the difference and a replay command; an accept with a reason makes it accepted', () => {
+    const original = readFileSync(api(), 'utf8');
+    try {
+      writeFileSync(api(), original.replace('    return service_ref.report_count;\n  });', '    return service_ref.report_count + 1;\n  });'));
+      scenarios('a.equiv.ts', `scenario('report state', { seed: { services: [compute] }, async run({ api }) { await api.service_report_state(admin, 1); } })`);
+      const r = cli('equiv', 'nova');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('  ✗ report state — diverged (result)\n      result at #1 service_report_state:\n        calls[0].ok: SQL 1, ROME 2\n');
+      expect(r.stdout).toContain("      replay: port-db equiv nova --only 'report state'\n");
+      scenarios('a.equiv.ts', `scenario('report state', { seed: { services: [compute] }, accept: [{ kind: 'result', call: 'service_report_state', reason: 'a test' }], async run({ api }) { await api.service_report_state(admin, 1); } })`);
+      const accepted = cli('equiv', 'nova', '--format', 'json');
+      expect(accepted.code).toBe(0);
+      const json = JSON.parse(accepted.stdout);
+      expect(json.tool).toBe('port-db');
+      expect(json.equivalence.modules[0].scenarios[0]).toMatchObject({ verdict: 'accepted', accepted: [{ kind: 'result', call: 'service_report_state', reason: 'a test' }] });
+    } finally {
+      writeFileSync(api(), original);
+    }
+  });
+
+  it('the same run gives a byte-identical JSON report, and --self-check finds the SQL module equivalent to itself', () => {
+    scenarios('a.equiv.ts', `scenario('update', { seed: { services: [compute, { ...compute, host: 'h2' }] }, async run({ api }) { await api.service_update(admin, 2, { report_count: 2 }); await api.service_get(admin, 2); } })`);
+    const first = cli('equiv', 'nova', '--format', 'json');
+    const second = cli('equiv', 'nova', '--format', 'json');
+    expect(first.stdout).toBe(second.stdout);
+    const self = cli('equiv', 'nova', '--self-check');
+    expect(self.code).toBe(0);
+    expect(self.stdout).toContain('1 scenario: 1 equivalent');
+  });
+
+  it('bad input exits 2 with what to fix: an unknown function, a scenario that does not load, --only matching nothing, no port', () => {
+    scenarios('a.equiv.ts', `scenario('typo', { async run({ api }) { await api.service_craete(admin, compute); } })`);
+    let r = cli('equiv', 'nova');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("api.service_craete: the module exports no 'service_craete'");
+    writeFileSync(join(equivDir, 'a.equiv.ts'), 'export default scenario(;\n');
+    r = cli('equiv', 'nova');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nova\/db\/equiv\/a\.equiv\.ts.*does not load/);
+    scenarios('a.equiv.ts', `scenario('creates', { async run({ api }) { await api.service_create(admin, compute); } })`);
+    r = cli('equiv', 'nova', '--only', 'nothing like it');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no scenario's name contains 'nothing like it'");
+    const port = readFileSync(api(), 'utf8');
+    rmSync(api());
+    try {
+      r = cli('equiv', 'nova');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('has no port yet');
+      expect(r.stderr).toContain('hint: run `port-db port nova` first');
+    } finally {
+      writeFileSync(api(), port);
+    }
+  });
+
+  it('--init writes a skeleton for each changed function without a scenario, never over an existing file; skeletons are skipped', () => {
+    scenarios('services.equiv.ts', `scenario('creates', { async run({ api }) { await api.service_create(admin, compute); } })`);
+    const r = cli('equiv', 'nova', '--init');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('wrote nova/nova/db/equiv/key_pair_create.equiv.ts\n');
+    expect(r.stdout).not.toContain('service_create.equiv.ts');
+    const skeleton = readFileSync(join(equivDir, 'key_pair_create.equiv.ts'), 'utf8');
+    expect(skeleton).toContain("todo: 'fill in the seed and the arguments of key_pair_create'");
+    expect(skeleton).toContain('the same create again');
+    writeFileSync(join(equivDir, 'key_pair_create.equiv.ts'), '// mine\n' + skeleton);
+    expect(cli('equiv', 'nova', '--init').stdout).toBe('every changed function already has a scenario: nothing written\n');
+    expect(readFileSync(join(equivDir, 'key_pair_create.equiv.ts'), 'utf8').startsWith('// mine\n')).toBe(true);
+    expect(existsSync(join(equivDir, 'FlavorAccessApi.flavor_access_remove.equiv.ts'))).toBe(true);
+    const run = cli('equiv', 'nova', '--only', 'key_pair_create');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('  - key_pair_create: TODO describe what this checks — skipped: a skeleton to fill in');
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { enabledRules, normalise } from '../../src/equiv/normalise.js';
+import type { RawOutcome, TableDump } from '../../src/equiv/outcome.js';
+import { verdictOf } from '../../src/equiv/verdict.js';
+
+// Verdicts from hand-made runs: what the normaliser tolerates (each rule, and only when it is on),
+// and what it must not.
+const services = (rows: TableDump['rows']): Record<string, TableDump> => ({
+  services: { columns: { id: { kind: 'other' }, host: { kind: 'other' }, deleted: { kind: 'other' }, created_at: { kind: 'datetime' }, updated_at: { kind: 'datetime' }, disabled: { kind: 'boolean' } }, primaryKey: 'id', rows },
+});
+const outcome = (o: Partial<RawOutcome>): RawOutcome => ({ calls: [], tables: {}, locks: [], ...o });
+const all = enabledRules();
+const same = (o: RawOutcome) => ({ sql: o, reversed: o });
+
+describe('verdictOf', () => {
+  it('equal runs are equivalent', () => {
+    const o = outcome({ calls: [{ call: 'service_get', ok: { $entity: 'services', id: 1, host: 'h1' } }], tables: services([{ id: 1, host: 'h1', deleted: 0, created_at: null, updated_at: null, disabled: false }]) });
+    expect(verdictOf({ ...same(o), rome: o }, all).verdict).toBe('equivalent');
+  });
+
+  it('a different value of a call is a result divergence, naming the call and the path', () => {
+    const sql = outcome({ calls: [{ call: 'service_update', ok: { $entity: 'services', id: 1, host: 'h2' } }] });
+    const rome = outcome({ calls: [{ call: 'service_update', ok: { $entity: 'services', id: 1, host: 'h1' } }] });
+    const v = verdictOf({ ...same(sql), rome }, all);
+    expect(v.verdict).toBe('diverged');
+    expect(v.divergences).toEqual([{ kind: 'result', call: '#1 service_update', differences: [{ path: 'calls[0].ok.host', sql: 'h2', rome: 'h1' }] }]);
+  });
+
+  it('an error on one side only is an error divergence; errors match by class name and columns, not message', () => {
+    const sql = outcome({ calls: [{ call: 'service_create', error: { name: 'DBDuplicateEntry', message: 'UNIQUE constraint failed', columns: ['topic', 'host'] } }] });
+    const romeSame = outcome({ calls: [{ call: 'service_create', error: { name: 'DBDuplicateEntry', message: 'other words', columns: ['host', 'topic'] } }] });
+    const romeOk = outcome({ calls: [{ call: 'service_create', ok: null }] });
+    expect(verdictOf({ ...same(sql), rome: romeSame }, all).verdict).toBe('equivalent');
+    const v = verdictOf({ ...same(sql), rome: romeOk }, all);
+    expect(v.verdict).toBe('diverged');
+    expect(v.divergences![0].kind).toBe('error');
+  });
+
+  it('a different final table is a store divergence', () => {
+    const sql = outcome({ tables: services([{ id: 1, host: 'h1', deleted: 0, created_at: null, updated_at: null, disabled: true }]) });
+    const rome = outcome({ tables: services([{ id: 1, host: 'h1', deleted: 0, created_at: null, updated_at: null, disabled: false }]) });
+    expect(verdictOf({ ...same(sql), rome }, all).divergences).toEqual([{ kind: 'store', differences: [{ path: 'tables.services[0].disabled', sql: true, rome: false }] }]);
+  });
+
+  it('a listed accept makes it accepted, with its reason; one of another kind does not', () => {
+    const sql = outcome({ calls: [{ call: 'f', ok: 1 }] });
+    const rome = outcome({ calls: [{ call: 'f', ok: 2 }] });
+    const v = verdictOf({ ...same(sql), rome }, all, [{ kind: 'result', call: 'f', reason: 'ROME counts differently' }]);
+    expect(v.verdict).toBe('accepted');
+    expect(v.accepted).toEqual([{ kind: 'result', call: 'f', reason: 'ROME counts differently' }]);
+    expect(verdictOf({ ...same(sql), rome }, all, [{ kind: 'store', reason: 'x' }]).verdict).toBe('diverged');
+    expect(verdictOf({ ...same(sql), rome }, all, [{ kind: 'result', call: 'g', reason: 'x' }]).verdict).toBe('diverged');
+  });
+
+  it('a construct one side does not run makes it skipped, never equivalent', () => {
+    const o = outcome({});
+    const rome = outcome({ unsupported: { call: 'flavor_get_all', message: 'unsupported in the SQL reference: text()' } });
+    const v = verdictOf({ ...same(o), rome }, all);
+    expect(v.verdict).toBe('skipped');
+    expect(v.reason).toBe('ROME side, at flavor_get_all: unsupported in the SQL reference: text()');
+  });
+
+  it('lists whose order changes with the scan order are compared as multisets; a first() that changes is order-dependent', () => {
+    const list = (xs: string[]) => outcome({ calls: [{ call: 'key_pair_get_all_by_user', ok: xs }] });
+    expect(verdictOf({ sql: list(['a', 'b']), reversed: list(['b', 'a']), rome: list(['b', 'a']) }, all).verdict).toBe('equivalent');
+    expect(verdictOf({ sql: list(['a', 'b']), reversed: list(['b', 'a']), rome: list(['a', 'c']) }, all).verdict).toBe('diverged');
+    const first = (x: string) => outcome({ calls: [{ call: 'fixed_ip_get_by_host', ok: x }] });
+    expect(verdictOf({ sql: first('a'), reversed: first('b'), rome: first('a') }, all).verdict).toBe('order-dependent');
+    // with the rule off, a list in another order is already a dependence on order
+    const off = enabledRules({ unordered: false });
+    expect(verdictOf({ sql: list(['a', 'b']), reversed: list(['b', 'a']), rome: list(['a', 'b']) }, off).verdict).toBe('order-dependent');
+  });
+});
+
+describe('normalise', () => {
+  it('renames ids per table in order of first appearance, and foreign keys follow their table', () => {
+    const raw = outcome({
+      calls: [{ call: 'f', ok: [{ $entity: 'nodes', id: 7, service_id: 3 }] }],
+      tables: {
+        services: { columns: { id: { kind: 'other' } }, primaryKey: 'id', rows: [{ id: 3 }, { id: 4 }] },
+        nodes: { columns: { id: { kind: 'other' }, service_id: { kind: 'other', references: 'services' } }, primaryKey: 'id', rows: [{ id: 7, service_id: 3 }] },
+      },
+    });
+    const n = normalise(raw, all);
+    expect(n.calls[0].ok).toEqual([{ $entity: 'nodes', id: 'nodes#1', service_id: 'services#1' }]);
+    expect(n.tables).toEqual({ nodes: [{ id: 'nodes#1', service_id: 'services#1' }], services: [{ id: 'services#1' }, { id: 'services#2' }] });
+    expect(normalise(raw, enabledRules({ ids: false })).tables.services).toEqual([{ id: 3 }, { id: 4 }]);
+  });
+
+  it('renames generated UUIDs, compares datetimes as set or not, and the soft-delete marker as deleted or not', () => {
+    const raw = outcome({
+      calls: [{ call: 'f', ok: ['0b5e1f40-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '0B5E1F40-1C2D-4E5F-8A9B-0C1D2E3F4A5B', 'not-a-uuid'] }],
+      tables: services([{ id: 1, host: 'h', deleted: 1, created_at: { $date: '2026-01-01T00:00:00.000Z' }, updated_at: null, disabled: false }]),
+    });
+    const n = normalise(raw, all);
+    expect(n.calls[0].ok).toEqual(['uuid#1', 'uuid#1', 'not-a-uuid']);
+    expect(n.tables.services).toEqual([{ id: 'services#1', host: 'h', deleted: '<deleted>', created_at: '<ignored>', updated_at: '<ignored>', disabled: false }]);
+    const off = normalise(raw, enabledRules({ 'soft-delete-marker': false, 'rome-timestamps': false, datetimes: false }));
+    expect(off.tables.services[0]).toMatchObject({ deleted: 1, created_at: { $date: '2026-01-01T00:00:00.000Z' }, updated_at: null });
+  });
+
+  it('keeps an error by class name and sorted columns only', () => {
+    const n = normalise(outcome({ calls: [{ call: 'f', error: { name: 'DBDuplicateEntry', message: 'x', columns: ['topic', 'host'] } }] }), all);
+    expect(n.calls).toEqual([{ call: 'f', error: { name: 'DBDuplicateEntry', columns: ['host', 'topic'] } }]);
+  });
+});

@@ -45,7 +45,7 @@ const VERIFY = process.env.FUZZ_VERIFY === '1';
 const MINIMIZE = process.env.FUZZ_MINIMIZE !== '0';
 const REPLAY = process.env.FUZZ_REPLAY;
 
-if (!existsSync(join(DIST, 'run.js'))) {
+if (!existsSync(join(DIST, 'port', 'run.js'))) {
   process.stderr.write('fuzz: dist/ is missing; run `npm run build` first\n');
   process.exit(2);
 }

@@ -6,9 +6,9 @@ import { fuzzCase } from './mutate.mjs';
 
 const dist = workerData.dist;
 const tool = {
-  ...(await import(join(dist, 'run.js'))),
+  ...(await import(join(dist, 'port', 'run.js'))),
   ...(await import(join(dist, 'errors.js'))),
-  ...(await import(join(dist, 'merge.js'))),
+  ...(await import(join(dist, 'port', 'merge.js'))),
 };
 // made (and removed) by bench/fuzz.mjs: a worker killed on a hang cannot clean up after itself
 const root = workerData.root;

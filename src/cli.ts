@@ -39,7 +39,7 @@ function program(writeOut?: (text: string) => void): Command {
     .addOption(new Option('--verify <checker>', 'the compiler that type-checks the port: native (TypeScript 7, the default; TypeScript 6 when it cannot run) or js (TypeScript 6)').choices(['native', 'js']))
     .option('--no-verify', 'skip the type check of the port against the ROME contract')
     .action(async (roots: string[], opts) => {
-      const { port } = await import('./run.js');
+      const { port } = await import('./port/run.js');
       const checker = typeof opts.verify === 'string' ? opts.verify : undefined;
       const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire });
       const c = await colors(process.stdout);
@@ -72,7 +72,7 @@ function program(writeOut?: (text: string) => void): Command {
         process[opts.dryRun ? 'stderr' : 'stdout'].write(renderSummary(result, c));
       }
       // hand edits: what the merge did goes with the summary; conflicts go to stderr and exit 1
-      const { renderMergeNotes, hasConflicts } = await import('./merge.js');
+      const { renderMergeNotes, hasConflicts } = await import('./port/merge.js');
       const merges = result.modules.flatMap((m) => (m.modelsMerge ? [m.merge, m.modelsMerge] : [m.merge]));
       const ce = await colors(process.stderr);
       const notes = renderMergeNotes(merges, !result.written, opts.format === 'text' && result.written ? c : ce);

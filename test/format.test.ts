@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import ts from '../src/ts.cjs';
 import { formatWritten, mayHaveConfig, projectFormatter, type FormatCode } from '../src/format.js';
-import { portModule } from '../src/port-module.js';
+import { portModule } from '../src/port/port-module.js';
 import { loadRulePack } from '../src/rules.js';
 import { renderSummary } from '../src/report/summary.js';
 import { renderMarkdown } from '../src/report/markdown.js';

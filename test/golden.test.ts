@@ -6,7 +6,7 @@ import { ts } from 'ts-morph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check/index.js';
 import { defaultPack } from './check/helpers.js';
-import { port } from '../src/run.js';
+import { port } from '../src/port/run.js';
 import { expectFile, FIXTURES, NATIVE_TSC } from './helpers.js';
 
 // the temporary trees of this file, removed when it is done

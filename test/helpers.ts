@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { portModule, type PortModuleInput, type PortModuleResult } from '../src/port-module.js';
-import { portModels } from '../src/port-models.js';
+import { portModule, type PortModuleInput, type PortModuleResult } from '../src/port/port-module.js';
+import { portModels } from '../src/port/port-models.js';
 import { loadRulePack } from '../src/rules.js';
 
 export const ROOT = resolve(__dirname, '..');

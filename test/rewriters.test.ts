@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_REWRITERS } from '../src/rewriters/index.js';
 import { repoint } from '../src/rewriters/import.js';
-import { portModule } from '../src/port-module.js';
+import { portModule } from '../src/port/port-module.js';
 import { loadRulePack } from '../src/rules.js';
 import { expectFile, FIXTURES, portModelsText, portText } from './helpers.js';
 

@@ -6,8 +6,8 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { discoveryPath, findBackendMapping, iniSettings, switchSetting } from '../src/analyzer/backend.js';
 import { applyEdits } from '../src/analyzer/edits.js';
-import { port } from '../src/run.js';
-import { planWiring } from '../src/wire.js';
+import { port } from '../src/port/run.js';
+import { planWiring } from '../src/port/wire.js';
 import { expectFile, FIXTURES, ROOT } from './helpers.js';
 
 /** A copy of a sample tree without its expected outputs. */

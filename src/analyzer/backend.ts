@@ -1,5 +1,5 @@
 import ts from '../ts.cjs';
-import type { Edit } from '../rewriters/types.js';
+import type { Edit } from './edits.js';
 
 /**
  * How a service selects its data-access backend, and the edits that add the discovery backend

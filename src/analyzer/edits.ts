@@ -1,4 +1,27 @@
-import type { Edit } from '../rewriters/types.js';
+/** A text edit against the original source: replace [start, end) with text. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+  /** An insertion that gives way: dropped when it falls inside another edit's range (re-indentation). */
+  soft?: boolean;
+  /** Its lines are indented as written, even on a re-indented line (which shifts other edits' lines). */
+  asWritten?: boolean;
+  /** A deletion of text that reappears elsewhere (create-lock moves a guard into the wrapper): what it references is still used. */
+  moved?: boolean;
+  /**
+   * The text is assembled from pieces: strings as they are, and source ranges (moved here by a
+   * `moved` deletion) rendered with the edits made inside them, so a rewrite inside moved text moves with it.
+   */
+  parts?: Array<string | { start: number; end: number }>;
+  /**
+   * Its meaning does not depend on the rest of the statement (a loader option dropped, `limit` as a
+   * slice): it is made inside code kept for a human too, so the marker is left with the one problem it names.
+   */
+  independent?: boolean;
+  /** Edits that only make sense together (a create split into wrapper and body): when code kept for a human drops one, all go. */
+  group?: object;
+}
 
 /**
  * Applies all edits to the text in one pass (STYLE.md: analyse, then edit once).

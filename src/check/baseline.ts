@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CheckInputError } from './errors.js';
-import type { Finding } from './types.js';
+import type { Finding } from '../analyzer/check-types.js';
 
 /**
  * The baseline file: known findings, counted per file, rule and message. Lines are left out on

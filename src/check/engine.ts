@@ -5,8 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { ModuleGraph } from './module-info.js';
 import { buildPrefilter } from './prefilter.js';
 import { scanSource } from './scan-file.js';
-import { toPosix } from './specifiers.js';
-import type { FileScanResult, ScanConfig } from './types.js';
+import { toPosix } from '../analyzer/specifiers.js';
+import type { FileScanResult, ScanConfig } from '../analyzer/check-types.js';
 import { inputError } from './walk.js';
 import type { WorkerInput } from './worker.js';
 

@@ -5,14 +5,14 @@ import { renderCheckText } from '../report/check-text.js';
 import { applyBaseline, createBaseline, readBaseline, writeBaseline } from './baseline.js';
 import { scanFiles } from './engine.js';
 import { CheckInputError } from './errors.js';
-import { CHECK_RULE_IDS } from './rules.js';
-import { toScanConfig, type CheckOptions, type CheckResult, type Finding } from './types.js';
+import { CHECK_RULE_IDS } from '../analyzer/check-rules.js';
+import { toScanConfig, type CheckOptions, type CheckResult, type Finding } from '../analyzer/check-types.js';
 import { collectFiles } from './walk.js';
 
 export { CheckInputError } from './errors.js';
-export { CHECK_RULES, CHECK_RULE_IDS, getCheckRule, type CheckRuleMeta } from './rules.js';
-export { classifySql, isSqlStatement } from './sql-classifier.js';
-export type { CheckOptions, CheckResult, CheckRuleId, CheckSummary, Finding, RulePack } from './types.js';
+export { CHECK_RULES, CHECK_RULE_IDS, getCheckRule, type CheckRuleMeta } from '../analyzer/check-rules.js';
+export { classifySql, isSqlStatement } from '../analyzer/sql-classifier.js';
+export type { CheckOptions, CheckResult, CheckRuleId, CheckSummary, Finding, RulePack } from '../analyzer/check-types.js';
 
 /** Output formats of `port-db check`. */
 export type CheckFormat = 'text' | 'json' | 'sarif' | 'github';

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ts from '../ts.cjs';
-import { isSqlModule, isSqlalchemyPath, isTargetModule } from './specifiers.js';
-import type { ScanConfig } from './types.js';
+import { isSqlModule, isSqlalchemyPath, isTargetModule } from '../analyzer/specifiers.js';
+import type { ScanConfig } from '../analyzer/check-types.js';
 
 /** A name a module imports. `imported` is the exported name, `default`, or `*` for a namespace. */
 export interface ImportBinding {

@@ -1,5 +1,5 @@
-import { sqlModuleTriggers } from './specifiers.js';
-import type { ScanConfig } from './types.js';
+import { sqlModuleTriggers } from '../analyzer/specifiers.js';
+import type { ScanConfig } from '../analyzer/check-types.js';
 
 // Whitespace as it may appear in source text, escapes included (`'DELETE\nFROM x'`).
 const WS = String.raw`(?:\s|\\[nrt])+`;

@@ -1,9 +1,9 @@
 import ts from '../ts.cjs';
-import { collectDirectives, type Directives } from './directives.js';
+import { collectDirectives, type Directives } from '../analyzer/directives.js';
 import { analyzeModule, boundNames, ModuleGraph, parseSource, type Binding, type ModuleInfo, type Verdict } from './module-info.js';
-import { classifySql, SUBSTITUTION } from './sql-classifier.js';
-import { isDiscoveryModule, isSqlModule, isSqlalchemyPath } from './specifiers.js';
-import type { FileScanResult, Finding, RawFinding, ScanConfig } from './types.js';
+import { classifySql, SUBSTITUTION } from '../analyzer/sql-classifier.js';
+import { isDiscoveryModule, isSqlModule, isSqlalchemyPath } from '../analyzer/specifiers.js';
+import type { FileScanResult, Finding, RawFinding, ScanConfig } from '../analyzer/check-types.js';
 
 /** Calls whose first argument is SQL text when it is a string (`text('SELECT ...')`). */
 const SQL_TEXT_CALLEES = new Set(['text', 'execute', 'exec', 'executemany', 'executeQuery', 'raw', 'rawQuery', 'query', 'prepare', 'unsafe']);

@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { CheckInputError } from './errors.js';
-import { toPosix } from './specifiers.js';
+import { toPosix } from '../analyzer/specifiers.js';
 
 /** Extensions a directory walk picks up. Declaration files (`.d.ts`) hold no code and are skipped. */
 const SOURCE_FILE = /\.(?:ts|tsx|mts|cts)$/i;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModuleGraph } from './module-info.js';
 import { scanSource } from './scan-file.js';
-import type { FileScanResult, ScanConfig } from './types.js';
+import type { FileScanResult, ScanConfig } from '../analyzer/check-types.js';
 
 /** What the engine sends a worker: the scan configuration and the files (already read) to scan. */
 export interface WorkerInput {

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../check/types.js';
+import type { CheckResult } from '../analyzer/check-types.js';
 
 /**
  * GitHub Actions workflow commands, one `::error file=...,line=...,col=...,title=<rule>::<message>`

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../check/types.js';
+import type { CheckResult } from '../analyzer/check-types.js';
 
 /**
  * `{"findings":[{"file","line","column","rule","message"}],"summary":{...}}`, pretty-printed,

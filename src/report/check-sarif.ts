@@ -1,5 +1,5 @@
-import { CHECK_RULES } from '../check/rules.js';
-import type { CheckResult } from '../check/types.js';
+import { CHECK_RULES } from '../analyzer/check-rules.js';
+import type { CheckResult } from '../analyzer/check-types.js';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
-import { CHECK_RULES } from '../check/rules.js';
-import type { CheckResult } from '../check/types.js';
+import { CHECK_RULES } from '../analyzer/check-rules.js';
+import type { CheckResult } from '../analyzer/check-types.js';
 
 /**
  * One line per finding, `file:line:col  rule-id  message`, then a summary line. Colour only when

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { WiringReport } from '../wire.js';
+import type { WiringReport } from './model.js';
 import type { FormattingReport, ModelsReport, PortReport } from './model.js';
 
 const KIND_TITLES: Record<string, string> = {

@@ -1,4 +1,5 @@
 import type { ChangeKind } from '../rewriters/types.js';
+import type { BACKEND } from '../analyzer/backend.js';
 
 /** One change in the report (DESIGN §5). */
 export interface ReportChange {
@@ -44,7 +45,7 @@ export interface PortReport {
   /** The type check of the port against the ROME contract (absent with --no-verify). */
   verify?: import('../verify/index.js').VerifyResult;
   /** How the service selects its backend, and what `--wire` changes (or changed) to add the discovery one. */
-  wiring?: import('../wire.js').WiringReport;
+  wiring?: WiringReport;
   /** sha256 of the api.ts port-db wrote: a module on disk that differs was edited by hand. */
   outputSha256?: string;
   /** The port of the sibling models module (absent when there is none). */
@@ -75,4 +76,33 @@ export interface ModelsReport {
   outputSha256?: string;
   /** As for api.ts. */
   formatting?: FormattingReport;
+}
+
+/** One line the wiring changes (or would change). */
+export interface WiringChange {
+  file: string;
+  line: number;
+  detail: string;
+  /** The lines as they are, and as the wiring leaves them. */
+  before: string;
+  after: string;
+}
+
+/**
+ * `wiring` in port-report.json:
+ * - `applied`: this run (`--wire`) made the changes;
+ * - `proposed`: the changes are ready; `port --wire` applies them;
+ * - `wired`: the service already has (and selects) the discovery backend;
+ * - `manual`: the dispatcher was found but port-db cannot change it; `todo` says what to change by hand;
+ * - `not-found`: no dispatcher or setting was found; `todo` says what to change by hand.
+ */
+export interface WiringReport {
+  status: 'applied' | 'proposed' | 'wired' | 'manual' | 'not-found';
+  backend: typeof BACKEND;
+  dispatcher?: { kind: 'mapping' | 'setting'; file: string; line: number; name: string };
+  changes: WiringChange[];
+  /** How to go back to the SQL backend. */
+  switchBack?: string;
+  /** What is left to do by hand. */
+  todo?: string;
 }

@@ -1,6 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
 import { Chalk } from 'chalk';
-import { CHECK_RULES, type CheckRuleMeta } from '../check/rules.js';
+import { CHECK_RULES, type CheckRuleMeta } from '../analyzer/check-rules.js';
 import { ALL_REWRITERS } from '../rewriters/index.js';
 import type { Rewriter } from '../rewriters/types.js';
 import { readPackSchema, rulesDir, type RulePack } from '../rules.js';

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { PortResult } from '../run.js';
+import type { PortResult } from './result.js';
 import type { VerifyResult } from '../verify/index.js';
 import type { FormattingReport } from './model.js';
 

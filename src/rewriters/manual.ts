@@ -1,8 +1,8 @@
 import ts from '../ts.cjs';
 import { isSessionExpr, mappedChain, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, isReference, walk } from '../analyzer/parse.js';
-import { isSqlStatement, SUBSTITUTION } from '../check/sql-classifier.js';
-import { DEFAULT_ENGINE_FACTORIES } from '../check/types.js';
+import { isSqlStatement, SUBSTITUTION } from '../analyzer/sql-classifier.js';
+import { DEFAULT_ENGINE_FACTORIES } from '../analyzer/check-types.js';
 import { emptyResult, type RewriteContext, type Rewriter } from './types.js';
 
 const SESSION_REASONS: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from '../ts.cjs';
-import { toPosix } from '../check/specifiers.js';
+import { toPosix } from '../analyzer/specifiers.js';
 import { rulesDir } from '../rules.js';
 import { jsDiagnose } from './js.js';
 import { manualAttribution } from './manual.js';

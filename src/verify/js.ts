@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ts from '../ts.cjs';
-import { toPosix } from '../check/specifiers.js';
+import { toPosix } from '../analyzer/specifiers.js';
 import type { Diag, Diagnose } from './index.js';
 
 /** Options forced on top of the user's: check only, never emit, never check libraries. */

@@ -1,5 +1,5 @@
 import ts from '../ts.cjs';
-import { collectDirectives, type ManualMarker } from '../check/directives.js';
+import { collectDirectives, type ManualMarker } from '../analyzer/directives.js';
 
 /** A port parsed (with parent links) and its `// port-db: manual` markers. */
 export interface PortSyntax {

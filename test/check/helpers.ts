@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { compareFindings } from '../../src/check/index.js';
 import { ModuleGraph } from '../../src/check/module-info.js';
 import { scanSource } from '../../src/check/scan-file.js';
-import { toScanConfig, type Finding, type RulePack } from '../../src/check/types.js';
+import { toScanConfig, type Finding, type RulePack } from '../../src/analyzer/check-types.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPrefilter } from '../../src/check/prefilter.js';
-import { SUBSTITUTION } from '../../src/check/sql-classifier.js';
-import { toScanConfig } from '../../src/check/types.js';
+import { SUBSTITUTION } from '../../src/analyzer/sql-classifier.js';
+import { toScanConfig } from '../../src/analyzer/check-types.js';
 import { defaultPack } from './helpers.js';
 import { SQL_POSITIVES } from './sql-cases.js';
 

@@ -1,4 +1,4 @@
-import { SUBSTITUTION } from '../../src/check/sql-classifier.js';
+import { SUBSTITUTION } from '../../src/analyzer/sql-classifier.js';
 
 const S = SUBSTITUTION;
 

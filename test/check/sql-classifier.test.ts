@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySql, isSqlStatement } from '../../src/check/sql-classifier.js';
+import { classifySql, isSqlStatement } from '../../src/analyzer/sql-classifier.js';
 import { SQL_NEGATIVES, SQL_POSITIVES } from './sql-cases.js';
 
 describe('classifySql', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleGraph } from '../../src/check/module-info.js';
 import { scanSource } from '../../src/check/scan-file.js';
-import { toScanConfig } from '../../src/check/types.js';
+import { toScanConfig } from '../../src/analyzer/check-types.js';
 import { brief, defaultPack, scan } from './helpers.js';
 
 function suppressedCount(text: string): number {

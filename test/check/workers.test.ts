@@ -21,6 +21,8 @@ function compile(): void {
   const sources = [
     ...readdirSync(path.join(repoRoot, 'src/check')).map((f) => `src/check/${f}`),
     ...readdirSync(path.join(repoRoot, 'src/report')).filter((f) => f.startsWith('check-')).map((f) => `src/report/${f}`),
+    // the check's vocabulary, in the lowest layer (test/meta-layers.test.ts)
+    ...['specifiers', 'sql-classifier', 'directives', 'check-rules', 'check-types'].map((f) => `src/analyzer/${f}.ts`),
     'src/errors.ts',
   ].filter((f) => f.endsWith('.ts'));
   for (const rel of sources) {
@@ -40,7 +42,7 @@ function runCompiled(jobs: number | undefined): { findings: unknown[]; threads: 
   const script = `
     import { collectFiles } from ${JSON.stringify(path.join(build, 'check/walk.js'))};
     import { scanFiles } from ${JSON.stringify(path.join(build, 'check/engine.js'))};
-    import { toScanConfig } from ${JSON.stringify(path.join(build, 'check/types.js'))};
+    import { toScanConfig } from ${JSON.stringify(path.join(build, 'analyzer/check-types.js'))};
     import { compareFindings } from ${JSON.stringify(path.join(build, 'check/index.js'))};
     const pack = ${JSON.stringify(defaultPack)};
     const files = await collectFiles(['.'], process.cwd());

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECK_RULES } from '../../src/check/rules.js';
+import { CHECK_RULES } from '../../src/analyzer/check-rules.js';
 import { listRules, renderRules, RULES_FORMATS } from '../../src/report/rules.js';
 import { ALL_REWRITERS } from '../../src/rewriters/index.js';
 import { loadRulePack } from '../../src/rules.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check/index.js';
-import { port } from '../../src/run.js';
+import { port } from '../../src/port/run.js';
 import { loadRulePack, resolveRulesSpec } from '../../src/rules.js';
 import { expectFile, FIXTURES } from '../helpers.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONSTRUCT_SUPPORT, loadRulePack, mergePacks, readPackSchema, rulesDir, validatePack, type JsonSchema, type RulePack } from '../../src/rules.js';
 import { configError, packDir } from './helpers.js';
-import { DEFAULT_ENGINE_FACTORIES, DEFAULT_TARGET_LACKS, toScanConfig } from '../../src/check/types.js';
+import { DEFAULT_ENGINE_FACTORIES, DEFAULT_TARGET_LACKS, toScanConfig } from '../../src/analyzer/check-types.js';
 
 const DEFAULT = JSON.parse(readFileSync(join(rulesDir(), 'default.json'), 'utf8')) as RulePack;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { portModule } from '../../src/port-module.js';
+import { portModule } from '../../src/port/port-module.js';
 import { loadRulePack } from '../../src/rules.js';
 import { FIXTURES } from '../helpers.js';
 import { packDir } from './helpers.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../src/errors.js';
-import { hasConflicts } from '../../src/merge.js';
-import { port } from '../../src/run.js';
+import { hasConflicts } from '../../src/port/merge.js';
+import { port } from '../../src/port/run.js';
 import { ROOT } from '../helpers.js';
 // @ts-expect-error plain JavaScript, shared with bench/fuzz.mjs
 import { classify } from '../../fuzz/classify.mjs';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findConflictMarkers } from '../../src/merge.js';
+import { findConflictMarkers } from '../../src/port/merge.js';
 import { GLANCE, glanceTree, outcome, read, runPort, snapshot } from './helpers.js';
 
 const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');

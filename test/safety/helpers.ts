@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exitCodeFor } from '../../src/errors.js';
-import { port, type PortOptions, type PortResult } from '../../src/run.js';
+import { port, type PortOptions, type PortResult } from '../../src/port/run.js';
 import { FIXTURES } from '../helpers.js';
 
 /** A temporary folder holding `files` (path → text or bytes). */

@@ -5,7 +5,7 @@ import { exitCodeFor, OutputError, PortDbError, SourceError, UsageError } from '
 // A bug anywhere below the CLI: the port throws what port-db never throws on purpose. There is no
 // switch for this in port-db itself (nothing a user could set by accident): the module is replaced here.
 const thrown: { value: unknown } = { value: undefined };
-vi.mock('../../src/run.js', () => ({
+vi.mock('../../src/port/run.js', () => ({
   port: () => {
     throw thrown.value;
   },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findConflictMarkers, mergeThreeWay, splitLines } from '../../src/merge.js';
+import { findConflictMarkers, mergeThreeWay, splitLines } from '../../src/port/merge.js';
 
 const labels = { ours: 'api.ts (your edits)', base: 'base', theirs: 'new port' };
 const merge = (base: string | undefined, ours: string, theirs: string) => mergeThreeWay(base, ours, theirs, labels);

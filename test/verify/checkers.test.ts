@@ -2,7 +2,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { port } from '../../src/run.js';
+import { port } from '../../src/port/run.js';
 import { verifyAll, verifyModule, type CheckerKind, type VerifyResult } from '../../src/verify/index.js';
 import { PIN_MARK } from '../../src/verify/pins.js';
 import { FIXTURES, ROOT } from '../helpers.js';

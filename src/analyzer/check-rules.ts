@@ -1,4 +1,4 @@
-import type { CheckRuleId } from './types.js';
+import type { CheckRuleId } from './check-types.js';
 
 /** What a check rule is about; the SARIF renderer and `port-db rules` print it. */
 export interface CheckRuleMeta {

@@ -1,10 +1,10 @@
-import ts from './ts.cjs';
-import type { FunctionUnit } from './analyzer/module.js';
-import type { ModelCatalog } from './analyzer/models.js';
+import ts from '../ts.cjs';
+import type { FunctionUnit } from '../analyzer/module.js';
+import type { ModelCatalog } from '../analyzer/models.js';
 import { portModule, type PortModuleInput } from './port-module.js';
-import type { FunctionReport, ModelsReport } from './report/model.js';
-import { MODELS_REWRITERS } from './rewriters/index.js';
-import type { RulePack } from './rules.js';
+import type { FunctionReport, ModelsReport } from '../report/model.js';
+import { MODELS_REWRITERS } from '../rewriters/index.js';
+import type { RulePack } from '../rules.js';
 
 /** As for the api module (absolute paths, display paths, the pack), without the models inputs: this is the models module. */
 export type PortModelsInput = Omit<PortModuleInput, 'models' | 'modelsPorted'>;

@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
-import { SUPPRESSIBLE_RULE_IDS } from './rules.js';
-import type { CheckRuleId } from './types.js';
+import { SUPPRESSIBLE_RULE_IDS } from './check-rules.js';
+import type { CheckRuleId } from './check-types.js';
 
 /** A `// port-db: manual <reason>` comment and the source range it marks. */
 export interface ManualMarker {

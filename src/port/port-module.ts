@@ -1,18 +1,18 @@
-import { isPinLine } from './verify/pins.js';
+import { isPinLine } from '../verify/pins.js';
 import { basename, dirname } from 'node:path';
-import ts from './ts.cjs';
-import { analyzeModule, type FunctionUnit, type ModuleFacts } from './analyzer/module.js';
-import { catalogOf, readModels, type ModelCatalog } from './analyzer/models.js';
-import { applyEdits, lineIndex, wholeLines } from './analyzer/edits.js';
-import { firstLine, formatWritten, type FormatCode, type FormattedOutput } from './format.js';
-import { indentAt, parseModule } from './analyzer/parse.js';
-import type { RulePack } from './rules.js';
-import { HELPERS, type HelperNames } from './rewriters/helpers.js';
-import { importedHelpers } from './rewriters/session.js';
-import { REWRITERS } from './rewriters/index.js';
-import type { ChangeRecord, Edit, ManualItem, Need, RewriteContext, Rewriter } from './rewriters/types.js';
-import type { FunctionReport, PortReport, ReportChange, ReportManual } from './report/model.js';
-import { VERSION } from './version.js';
+import ts from '../ts.cjs';
+import { analyzeModule, type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
+import { catalogOf, readModels, type ModelCatalog } from '../analyzer/models.js';
+import { applyEdits, lineIndex, wholeLines } from '../analyzer/edits.js';
+import { firstLine, formatWritten, type FormatCode, type FormattedOutput } from '../format.js';
+import { indentAt, parseModule } from '../analyzer/parse.js';
+import type { RulePack } from '../rules.js';
+import { HELPERS, type HelperNames } from '../rewriters/helpers.js';
+import { importedHelpers } from '../rewriters/session.js';
+import { REWRITERS } from '../rewriters/index.js';
+import type { ChangeRecord, Edit, ManualItem, Need, RewriteContext, Rewriter } from '../rewriters/types.js';
+import type { FunctionReport, PortReport, ReportChange, ReportManual } from '../report/model.js';
+import { VERSION } from '../version.js';
 
 export interface PortModuleInput {
   /** Absolute paths: where the module is read from and where its port will live. */

@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from './errors.js';
+import { codeFrame, OutputError, PortDbError, SourceError, UsageError } from '../errors.js';
 import { findConflictMarkers, mergeThreeWay, type MergeConflict } from './merge.js';
-import type { ModelCatalog } from './analyzer/models.js';
-import { projectFormatter } from './format.js';
+import type { ModelCatalog } from '../analyzer/models.js';
+import { projectFormatter } from '../format.js';
 import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
-import { toPosix } from './check/specifiers.js';
-import { walkTree } from './tree.js';
-import { verifyAll, type CheckerKind, type VerifyJob, type VerifyResult } from './verify/index.js';
-import { pinPort } from './verify/pins.js';
+import { toPosix } from '../analyzer/specifiers.js';
+import { walkTree } from '../tree.js';
+import { verifyAll, type CheckerKind, type VerifyJob, type VerifyResult } from '../verify/index.js';
+import { pinPort } from '../verify/pins.js';
 import { combineWiring, planWiring, type ConfigFile } from './wire.js';
-import type { PortReport } from './report/model.js';
-import { renderJson, renderMarkdown } from './report/markdown.js';
-import { loadRulePack, resolveRulesSpec, type RulePack } from './rules.js';
+import type { PortReport } from '../report/model.js';
+import type { MergeInfo, MergeStatus, ModuleResult, OutputFile, PortResult } from '../report/result.js';
+import { renderJson, renderMarkdown } from '../report/markdown.js';
+import { loadRulePack, resolveRulesSpec, type RulePack } from '../rules.js';
+
+export type { MergeInfo, MergeStatus, ModuleResult, OutputFile, PortResult } from '../report/result.js';
 
 /** Config files per root, read once per run for the wiring of every module under it. */
 type WiringCache = Map<string, ConfigFile[]>;
@@ -32,72 +35,6 @@ export interface PortOptions {
   /** Add the discovery backend to the service's dispatcher and select it in its config (issue 9). */
   wire?: boolean;
   cwd?: string;
-}
-
-/** One file the port writes (or would write, in a dry run). */
-export interface OutputFile {
-  path: string;
-  /** Path as shown to the user (relative to the root, or to --out). */
-  display: string;
-  content: string;
-  /** What is on disk now, if anything. */
-  previous?: string;
-  /** Not written by this run: a merge conflict keeps the module on disk and its reports as they are. */
-  hold?: boolean;
-  /** For a file of the service that --wire changes: its text in the root and the edits that make `content` of it. */
-  wiring?: { text: string; edits: import('./rewriters/types.js').Edit[] };
-  /** The source file the output ports (models.ts): a dry run shows the diff from it. */
-  from?: { display: string; text: string };
-}
-
-/**
- * What happened to the discovery module on disk:
- * - `new`: there was none; `unchanged`: it already is the port; `updated`: it was what port-db
- *   wrote last (no hand edits), replaced by the new port;
- * - `kept`: it was edited by hand and the port did not change since: the edits are kept as they are;
- * - `merged`: it was edited by hand; the edits and the new port merged cleanly and were written;
- * - `conflict`: hand edits and the new port change the same lines: the module, its base and its
- *   reports are left as they are, the merge with conflict markers is written to `api.conflict.ts`;
- * - `unresolved`: an `api.conflict.ts` from an earlier run still has conflict markers: nothing written;
- * - `resolved`: `api.conflict.ts` was resolved (no markers left): it was merged with the new port and
- *   installed as the module;
- * - `forced`: hand edits overwritten (`--force`).
- */
-export type MergeStatus = 'new' | 'unchanged' | 'updated' | 'kept' | 'merged' | 'conflict' | 'unresolved' | 'resolved' | 'forced';
-
-export interface MergeInfo {
-  status: MergeStatus;
-  /** The discovery module (display path). */
-  module: string;
-  /** The file holding the conflict markers (display path), for `conflict` and `unresolved`. */
-  conflictFile?: string;
-  /** Conflicts in `conflictFile`; for `unresolved`, only the marker lines are known (oursLine 0). */
-  conflicts: MergeConflict[];
-}
-
-export interface ModuleResult {
-  root: string;
-  sourcePath: string;
-  sourceDisplay: string;
-  sourceText: string;
-  report: PortReport;
-  /** The outputs for people and tools: api.ts, PORT-REPORT.md, port-report.json (in that order), then models.ts when the models are ported. */
-  files: OutputFile[];
-  /** port-db's own files: `.port-db/api.base.ts`, `.port-db/api.pending.ts`, `api.conflict.ts` (and the same for models.ts). */
-  state: OutputFile[];
-  /** Files this run deletes (a resolved conflict file and its pending port), after every write. */
-  remove: Array<{ path: string; display: string }>;
-  merge: MergeInfo;
-  /** The service's own files `--wire` changes (its backend dispatcher, its config); empty without `--wire`. */
-  wiring: OutputFile[];
-  /** What happened to db/discovery/models.ts (as `merge`), when the models are ported and api.ts is not held by a conflict. */
-  modelsMerge?: MergeInfo;
-}
-
-export interface PortResult {
-  modules: ModuleResult[];
-  written: boolean;
-  rules: RulePack;
 }
 
 /** Every `db/sqlalchemy/api.ts` below a root, sorted (deterministic order). */

@@ -1,4 +1,7 @@
 import { diff3Merge, diffComm } from 'node-diff3';
+import type { MergeConflict } from '../report/result.js';
+
+export type { MergeConflict };
 
 /**
  * Three-way merge of a hand-edited port with a new port (line based, node-diff3).
@@ -10,20 +13,6 @@ export interface MergeLabels {
   ours: string;
   base: string;
   theirs: string;
-}
-
-/** One conflicting region. Lines are 1-based. */
-export interface MergeConflict {
-  /** Line of the `<<<<<<<` marker in the merged text. */
-  line: number;
-  /** Line of the closing `>>>>>>>` marker in the merged text. */
-  endLine: number;
-  /** First line of the region in ours (the hand-edited file) and how many lines it spans there. */
-  oursLine: number;
-  oursLength: number;
-  /** First line of the region in theirs (the new port) and how many lines it spans there. */
-  theirsLine: number;
-  theirsLength: number;
 }
 
 export interface MergeOutcome {

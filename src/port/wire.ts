@@ -1,45 +1,19 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { BACKEND, discoveryPath, findBackendMapping, iniSettings, switchSetting, type IniSetting } from './analyzer/backend.js';
-import { applyEdits } from './analyzer/edits.js';
-import { toPosix } from './check/specifiers.js';
-import { walkTree } from './tree.js';
-import type { Edit } from './rewriters/types.js';
+import { BACKEND, discoveryPath, findBackendMapping, iniSettings, switchSetting, type IniSetting } from '../analyzer/backend.js';
+import { applyEdits } from '../analyzer/edits.js';
+import { toPosix } from '../analyzer/specifiers.js';
+import { walkTree } from '../tree.js';
+import type { Edit } from '../rewriters/types.js';
+import type { WiringReport } from '../report/model.js';
+
+export type { WiringChange, WiringReport } from '../report/model.js';
 
 /**
  * Backend wiring (issue 9): finds how the service selects its data-access backend and adds the
  * discovery backend beside the SQL one. Reads the dispatcher and the config files; the edits are
  * applied only with `--wire` (run.ts writes them with the port, atomically).
  */
-
-/** One line the wiring changes (or would change). */
-export interface WiringChange {
-  file: string;
-  line: number;
-  detail: string;
-  /** The lines as they are, and as the wiring leaves them. */
-  before: string;
-  after: string;
-}
-
-/**
- * `wiring` in port-report.json:
- * - `applied`: this run (`--wire`) made the changes;
- * - `proposed`: the changes are ready; `port --wire` applies them;
- * - `wired`: the service already has (and selects) the discovery backend;
- * - `manual`: the dispatcher was found but port-db cannot change it; `todo` says what to change by hand;
- * - `not-found`: no dispatcher or setting was found; `todo` says what to change by hand.
- */
-export interface WiringReport {
-  status: 'applied' | 'proposed' | 'wired' | 'manual' | 'not-found';
-  backend: typeof BACKEND;
-  dispatcher?: { kind: 'mapping' | 'setting'; file: string; line: number; name: string };
-  changes: WiringChange[];
-  /** How to go back to the SQL backend. */
-  switchBack?: string;
-  /** What is left to do by hand. */
-  todo?: string;
-}
 
 export interface WiredFile {
   path: string;

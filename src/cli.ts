@@ -38,11 +38,26 @@ function program(writeOut?: (text: string) => void): Command {
     .option('--strict', 'exit 1 when manual items or new type errors remain')
     .addOption(new Option('--verify <checker>', 'the compiler that type-checks the port: native (TypeScript 7, the default; TypeScript 6 when it cannot run) or js (TypeScript 6)').choices(['native', 'js']))
     .option('--no-verify', 'skip the type check of the port against the ROME contract')
+    .option('--equiv', "then run the scenarios (db/equiv/*.equiv.ts) on the SQL module and the port (as `port-db equiv`), and add the verdicts to the reports; runs the service's code")
     .action(async (roots: string[], opts) => {
+      if (opts.equiv && (opts.dryRun || opts.out)) {
+        const { UsageError } = await import('./errors.js');
+        throw new UsageError(`--equiv runs the port written beside the sources: it cannot be combined with ${opts.dryRun ? '--dry-run' : '--out'}`, 'port first, then run `port-db equiv` on the ported tree');
+      }
       const { port } = await import('./port/run.js');
       const checker = typeof opts.verify === 'string' ? opts.verify : undefined;
       const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire });
       const c = await colors(process.stdout);
+      let equivFailed = false;
+      let equivText = '';
+      if (opts.equiv && result.written) {
+        const { equiv, equivExitCode } = await import('./equiv/run.js');
+        const equivalence = await equiv({ roots });
+        const { attachEquivalence } = await import('./port/equivalence.js');
+        attachEquivalence(result.modules, equivalence);
+        equivFailed = equivExitCode(equivalence) !== 0;
+        equivText = (await import('./report/equivalence.js')).renderEquivalenceText(equivalence, c);
+      }
       if (opts.dryRun) {
         // with --format json or md stdout is that report alone (a program reads it, or it is saved
         // to a file): the diff, for the person at the terminal, goes to stderr like the summary
@@ -80,7 +95,8 @@ function program(writeOut?: (text: string) => void): Command {
       if (notes.conflicts) process.stderr.write(notes.conflicts);
       const manual = result.modules.some((m) => m.report.summary.manualItems + (m.report.models?.summary.manualItems ?? 0) > 0);
       const newErrors = result.modules.some((m) => (m.report.verify?.newDiagnostics ?? 0) + (m.report.models?.verify?.newDiagnostics ?? 0) > 0);
-      if ((opts.strict && (manual || newErrors)) || hasConflicts(merges)) process.exitCode = 1;
+      if (equivText && opts.format === 'text') process.stdout.write(equivText);
+      if ((opts.strict && (manual || newErrors)) || hasConflicts(merges) || equivFailed) process.exitCode = 1;
     });
 
   cmd

@@ -52,6 +52,8 @@ export interface PortReport {
   models?: ModelsReport;
   /** Code port-db wrote that the project's formatter (prettier) left as written, and why; absent when all went well. */
   formatting?: FormattingReport;
+  /** `port --equiv`: the verdicts of the module's scenarios, SQL module against the port. */
+  equivalence?: import('./equivalence-model.js').ModuleEquivalence & Pick<import('./equivalence-model.js').EquivalenceResult, 'normalisation' | 'note'>;
 }
 
 export interface FormattingReport {

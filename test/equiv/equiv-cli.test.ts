@@ -121,4 +121,22 @@ describe('port-db equiv', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('  - key_pair_create: TODO describe what this checks — skipped: a skeleton to fill in');
   });
+
+  it('port --equiv adds the verdicts to port-report.json and PORT-REPORT.md, and exits 1 on a divergence; it refuses --dry-run', () => {
+    scenarios('a.equiv.ts', `scenario('report state', { seed: { services: [compute] }, async run({ api }) { await api.service_report_state(admin, 1); } })`);
+    const r = cli('port', 'nova', '--equiv', '--no-verify');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  ✓ report state\n');
+    const report = JSON.parse(readFileSync(join(root, 'nova', 'db', 'discovery', 'port-report.json'), 'utf8'));
+    expect(report.equivalence).toMatchObject({ source: 'nova/db/sqlalchemy/api.ts', summary: { equivalent: 1 }, scenarios: [{ name: 'report state', verdict: 'equivalent' }] });
+    expect(readFileSync(join(root, 'nova', 'db', 'discovery', 'PORT-REPORT.md'), 'utf8')).toContain('## Behaviour equivalence: `nova/db/sqlalchemy/api.ts` → `nova/db/discovery/api.ts`\n\n1 scenario: 1 equivalent.');
+    // a hand edit that changes behaviour: port keeps it (the port did not change since), equiv sees it
+    writeFileSync(api(), readFileSync(api(), 'utf8').replace('    return service_ref.report_count;\n  });', '    return service_ref.report_count + 1;\n  });'));
+    const edited = cli('port', 'nova', '--equiv', '--no-verify');
+    expect(edited.stdout).toContain('  ✗ report state — diverged (result)');
+    expect(edited.code).toBe(1);
+    const dry = cli('port', 'nova', '--equiv', '--dry-run');
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain('cannot be combined with --dry-run');
+  });
 });

@@ -18,7 +18,10 @@ export function compare(sql: NormalOutcome, rome: NormalOutcome): Divergence[] {
       out.push({ kind: 'result', call: label, differences: [{ path: `calls[${i}]`, ...(a ? { sql: a.call } : {}), ...(b ? { rome: b.call } : {}) }] });
       break; // the runs parted: what follows is not comparable call by call
     }
-    if (canonical(a.error ?? null) !== canonical(b.error ?? null)) {
+    if (Boolean(a.async) !== Boolean(b.async)) {
+      const answers = (x: typeof a) => (x.async ? 'a promise' : 'a value');
+      out.push({ kind: 'result', call: label, differences: [{ path: `calls[${i}]`, sql: answers(a), rome: answers(b) }] });
+    } else if (canonical(a.error ?? null) !== canonical(b.error ?? null)) {
       out.push({ kind: 'error', call: label, differences: [{ path: `calls[${i}]`, sql: a.error ? { error: a.error } : { ok: a.ok ?? null }, rome: b.error ? { error: b.error } : { ok: b.ok ?? null } }] });
     } else if (canonical(a.ok ?? null) !== canonical(b.ok ?? null)) {
       out.push({ kind: 'result', call: label, differences: differences(a.ok ?? null, b.ok ?? null, `calls[${i}].ok`) });

@@ -13,8 +13,8 @@ export interface Rule {
 }
 
 export const RULES: readonly Rule[] = [
-  { name: 'ids', says: 'primary keys are renamed per table in order of first appearance (<table>#1, ...), foreign keys follow' },
-  { name: 'uuids', says: 'generated UUIDs are renamed in order of first appearance (uuid#1, ...)' },
+  { name: 'ids', says: 'primary keys are renamed per table in order of first appearance, final tables first (<table>#1, ...); foreign keys to them follow' },
+  { name: 'uuids', says: 'UUIDs the code generated (not given by the scenario) are renamed in order of first appearance (uuid#1, ...)' },
   { name: 'datetimes', says: 'datetimes are compared as set or not set' },
   {
     name: 'soft-delete-marker',
@@ -37,7 +37,7 @@ export function enabledRules(switches: RuleSwitches = {}): Set<string> {
 
 /** An outcome as compared: calls (errors by name and columns), the run's own end, every table. */
 export interface NormalOutcome {
-  calls: Array<{ call: string; ok?: Plain; error?: { name: string; columns?: string[] } }>;
+  calls: Array<{ call: string; async?: true; ok?: Plain; error?: { name: string; columns?: string[] } }>;
   threw?: { name: string };
   tables: Record<string, Array<Record<string, Plain>>>;
 }
@@ -56,11 +56,14 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
     return names.get(key)!;
   };
   const columnsOf = (table: string) => raw.tables[table]?.columns ?? {};
+  const given = new Set(raw.given ?? []);
+  const primaryKeyOf = (table: string) => raw.tables[table]?.primaryKey ?? 'id';
 
   const value = (v: Plain, column?: string, table?: string): Plain => {
     if (v === null) return null;
     if (typeof v === 'string') {
-      if (rules.has('uuids') && UUID.test(v)) {
+      // a UUID the scenario gave is data; one the code generated is renamed
+      if (rules.has('uuids') && UUID.test(v) && !given.has(v)) {
         if (!uuids.has(v.toLowerCase())) uuids.set(v.toLowerCase(), `uuid#${uuids.size + 1}`);
         return uuids.get(v.toLowerCase())!;
       }
@@ -77,13 +80,14 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
 
   const row = (table: string, r: Record<string, Plain>): Record<string, Plain> => {
     const columns = columnsOf(table);
-    const primaryKey = raw.tables[table]?.primaryKey ?? 'id';
+    const primaryKey = primaryKeyOf(table);
     const out: Record<string, Plain> = {};
     for (const key of Object.keys(r)) {
       const v = r[key];
       if (key === '$entity') out[key] = v;
       else if (key === primaryKey) out[key] = idOf(table, v);
-      else if (columns[key]?.references) out[key] = idOf(columns[key].references!, v);
+      // a foreign key to a primary key follows that table's names; one to another column is data
+      else if (columns[key]?.references && columns[key].references!.column === primaryKeyOf(columns[key].references!.table)) out[key] = idOf(columns[key].references!.table, v);
       else if (key === 'deleted' && rules.has('soft-delete-marker')) out[key] = v === null || v === 0 || v === false ? v : '<deleted>';
       else if ((key === 'updated_at' || key === 'created_at') && rules.has('rome-timestamps')) out[key] = '<ignored>';
       else out[key] = value(v);
@@ -91,13 +95,16 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
     return out;
   };
 
+  // the final tables name the ids first (rows in key order on both sides), so that the order of
+  // a call's answer does not rename every id after it
+  const tables: NormalOutcome['tables'] = {};
+  for (const table of Object.keys(raw.tables).sort()) tables[table] = (raw.tables[table] as TableDump).rows.map((r) => row(table, r));
   const calls = raw.calls.map((c: CallRecord) => ({
     call: c.call,
+    ...(c.async ? { async: true as const } : {}),
     ...('ok' in c ? { ok: value(c.ok ?? null) } : {}),
     ...(c.error ? { error: { name: c.error.name, ...(c.error.columns ? { columns: [...c.error.columns].sort() } : {}) } } : {}),
   }));
-  const tables: NormalOutcome['tables'] = {};
-  for (const table of Object.keys(raw.tables).sort()) tables[table] = (raw.tables[table] as TableDump).rows.map((r) => row(table, r));
   return { calls, ...(raw.threw ? { threw: { name: raw.threw.name } } : {}), tables };
 }
 

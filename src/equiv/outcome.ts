@@ -18,6 +18,8 @@ export interface CallError {
 export interface CallRecord {
   /** The function called (`Class.method` for a method of an exported class). */
   call: string;
+  /** It answered a promise (a port that turns a sync function async changes what callers get). */
+  async?: true;
   ok?: Plain;
   error?: CallError;
 }
@@ -26,7 +28,7 @@ export type ColumnKind = 'boolean' | 'datetime' | 'other';
 
 export interface TableDump {
   /** Column (attribute) name → what the normaliser needs to know about it. */
-  columns: Record<string, { kind: ColumnKind; references?: string }>;
+  columns: Record<string, { kind: ColumnKind; references?: { table: string; column: string } }>;
   /** The primary key's column, when it is one column. */
   primaryKey?: string;
   rows: Array<Record<string, Plain>>;
@@ -40,6 +42,8 @@ export interface RawOutcome {
   locks: string[];
   /** A construct one side does not run: the scenario is skipped, never called equivalent. */
   unsupported?: { call?: string; message: string };
+  /** Every string the scenario gave (seed values, call arguments): UUIDs among them are not renamed. */
+  given: string[];
 }
 
 /** How a side describes its entities to the encoder. */

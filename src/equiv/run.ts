@@ -47,6 +47,8 @@ interface Module {
   models: { sql: string; rome: string };
   scenarios: string[];
   report?: string;
+  /** Functions of the port with manual items, and their reasons (from port-report.json). */
+  manual: Map<string, string[]>;
 }
 
 export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
@@ -111,7 +113,9 @@ async function runScenario(module: Module, file: string, index: number, info: Sc
   } catch (e) {
     throw bad(e, module, file);
   }
-  return { ...base, ...verdictOf({ sql, reversed, rome }, rules, info.accept) };
+  const found = verdictOf({ sql, reversed, rome }, rules, info.accept);
+  const manual = found.calls.flatMap((f) => (module.manual.has(f) ? [{ function: f, reasons: module.manual.get(f)! }] : []));
+  return { ...base, ...found, ...(manual.length ? { manual } : {}) };
 }
 
 function summarise(module: Module, scenarios: ScenarioResult[]): ModuleEquivalence {
@@ -185,6 +189,7 @@ function findModules(rootArg: string, cwd: string, self = false): Module[] {
       models: { sql: join(db, 'sqlalchemy', 'models.ts'), rome: join(db, 'discovery', 'models.ts') },
       scenarios,
       ...(existsSync(report) ? { report } : {}),
+      manual: manualOf(existsSync(report) ? report : undefined),
     };
   });
 }
@@ -240,4 +245,16 @@ function changedWithKinds(module: Module): Array<{ name: string; kinds: string[]
   return (report.functions ?? [])
     .filter((f) => f.status !== 'unchanged' && exported.has(f.name.split('.')[0]))
     .map((f) => ({ name: f.name, kinds: [...new Set((f.changes ?? []).map((c) => c.kind))] }));
+}
+
+function manualOf(report: string | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!report) return out;
+  try {
+    const parsed = JSON.parse(readFileSync(report, 'utf8')) as { functions?: Array<{ name: string; manual?: Array<{ reason: string }> }> };
+    for (const f of parsed.functions ?? []) if (f.manual?.length) out.set(f.name, [...new Set(f.manual.map((m) => m.reason))]);
+  } catch {
+    // an unreadable report: no notes
+  }
+  return out;
 }

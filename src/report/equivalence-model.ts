@@ -21,6 +21,8 @@ export interface Divergence {
   /** The call it shows at (`#3 service_update`); absent for the tables. */
   call?: string;
   differences: Difference[];
+  /** For an error: what each side's error said (shown, never compared). */
+  messages?: { sql?: string; rome?: string };
 }
 
 export interface ScenarioResult {
@@ -35,6 +37,8 @@ export interface ScenarioResult {
   accepted?: Array<{ kind: DivergenceKind; call?: string; reason: string }>;
   /** The functions the scenario called, in order of first call. */
   calls: string[];
+  /** Called functions the port marks for a human, with the reasons: a divergence there may be that code. */
+  manual?: Array<{ function: string; reasons: string[] }>;
   /** The ROME side's lock log (lock, refused, unlock with the lock's name). */
   locks: string[];
   /** The command that runs this scenario alone. */

@@ -25,7 +25,10 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
       for (const d of s.divergences ?? []) {
         out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}:`);
         for (const diff of d.differences) out.push(`        ${differenceLine(diff)}`);
+        if (d.messages?.sql) out.push(c.dim(`        SQL said: ${d.messages.sql}`));
+        if (d.messages?.rome) out.push(c.dim(`        ROME said: ${d.messages.rome}`));
       }
+      if (s.verdict === 'diverged') for (const m of s.manual ?? []) out.push(c.dim(`      note: the port marks ${m.function} for a human: ${m.reasons.join('; ')}`));
       for (const a of s.accepted ?? []) out.push(c.dim(`      accepted ${a.kind}${a.call ? ` at ${a.call}` : ''}: ${a.reason}`));
       if (s.verdict === 'diverged' || s.verdict === 'order-dependent') out.push(c.dim(`      replay: ${s.replay}`));
     }
@@ -63,7 +66,10 @@ export function renderEquivalenceMarkdown(result: EquivalenceResult): string {
       for (const d of s.divergences ?? []) {
         out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}:`);
         for (const diff of d.differences) out.push(`  - \`${diff.path}\`${'sql' in diff || 'rome' in diff ? `: SQL \`${show(diff.sql)}\`, ROME \`${show(diff.rome)}\`` : ''}`);
+        if (d.messages?.sql) out.push(`  - SQL said: ${cell(d.messages.sql)}`);
+        if (d.messages?.rome) out.push(`  - ROME said: ${cell(d.messages.rome)}`);
       }
+      if (s.verdict === 'diverged') for (const m of s.manual ?? []) out.push(`- note: the port marks \`${m.function}\` for a human: ${cell(m.reasons.join('; '))}`);
       for (const a of s.accepted ?? []) out.push(`- accepted (${a.kind}${a.call ? `, ${a.call}` : ''}): ${a.reason}`);
       if (s.verdict === 'diverged') out.push(`- replay: \`${s.replay}\``);
       out.push('');

@@ -63,7 +63,8 @@ export class RomeSide implements Side {
       stored.sort((a, b) => compareIds(a.id, b.id));
       const columns: TableDump['columns'] = {};
       for (const [key, column] of mapping.columns) {
-        const references = column.foreignKeys.map((fk) => fk.column.split('.')[0]).find(Boolean);
+        const [table, target] = column.foreignKeys[0]?.column.split('.') ?? [];
+        const references = table && target ? { table, column: target } : undefined;
         columns[key] = { kind: kinds[key], ...(references ? { references } : {}) };
       }
       out[table] = {

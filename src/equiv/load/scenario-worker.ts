@@ -73,15 +73,17 @@ async function run(job: Extract<Job, { kind: 'run' }>): Promise<RawOutcome> {
   } catch (e) {
     const failure = importFailure(job.api, e);
     if (failure instanceof BadInput) throw failure;
-    return { calls: [], tables: {}, locks: [], unsupported: { message: failure.message } };
+    return { calls: [], tables: {}, locks: [], unsupported: { message: failure.message }, given: [] };
   }
   const scenario = (await scenariosOf(job.file, graph))[job.index];
   await side.seed(scenario.seed ?? {});
   const calls: CallRecord[] = [];
   const recorded = new WeakSet<object>();
-  const outcome: RawOutcome = { calls, tables: {}, locks: [] };
+  const given = new Set<string>();
+  stringsOf(scenario.seed, given);
+  const outcome: RawOutcome = { calls, tables: {}, locks: [], given: [] };
   try {
-    await scenario.run({ api: recorder(api, calls, recorded) });
+    await scenario.run({ api: recorder(api, calls, recorded, given) });
   } catch (e) {
     if (e instanceof BadInput) throw e;
     if (!(typeof e === 'object' && e !== null && recorded.has(e))) outcome.threw = callError(e);
@@ -90,12 +92,23 @@ async function run(job: Extract<Job, { kind: 'run' }>): Promise<RawOutcome> {
   if (unsupported) outcome.unsupported = { ...(unsupported.call ? { call: unsupported.call } : {}), message: unsupported.error.message };
   outcome.tables = await side.dump();
   outcome.locks = side.locks();
+  outcome.given = [...given].sort();
   return outcome;
 }
 
+/** The strings in a value the scenario gave (seed rows, call arguments). */
+function stringsOf(value: unknown, into: Set<string>, seen = new Set<unknown>()): void {
+  if (typeof value === 'string') into.add(value);
+  else if (typeof value === 'object' && value !== null && !seen.has(value)) {
+    seen.add(value);
+    for (const v of Object.values(value)) stringsOf(v, into, seen);
+  }
+}
+
 /** `api`: the service's module, each call recorded with its outcome (a method as `Class.method`). */
-function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded: WeakSet<object>): Record<string, unknown> {
-  const record = (call: string, invoke: () => unknown): unknown => {
+function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded: WeakSet<object>, given: Set<string>): Record<string, unknown> {
+  const record = (call: string, invoke: () => unknown, args: unknown[]): unknown => {
+    stringsOf(args, given);
     const entry: CallRecord = { call };
     calls.push(entry);
     const failed = (e: unknown) => {
@@ -113,7 +126,9 @@ function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded
     } catch (e) {
       return failed(e);
     }
-    return isThenable(value) ? Promise.resolve(value).then(succeeded, failed) : succeeded(value);
+    if (!isThenable(value)) return succeeded(value);
+    entry.async = true;
+    return Promise.resolve(value).then(succeeded, failed);
   };
   return new Proxy(module, {
     get(target, name) {
@@ -121,12 +136,12 @@ function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded
       if (!(name in target)) throw new BadInput(`api.${name}: the module exports no '${name}' (a typo, or a function the port renamed?)`);
       const value = target[name];
       if (isClass(value)) return classRecorder(value, name, record);
-      return typeof value === 'function' ? (...args: unknown[]) => record(name, () => value(...args)) : value;
+      return typeof value === 'function' ? (...args: unknown[]) => record(name, () => value(...args), args) : value;
     },
   });
 }
 
-function classRecorder(cls: new (...args: unknown[]) => object, className: string, record: (call: string, invoke: () => unknown) => unknown) {
+function classRecorder(cls: new (...args: unknown[]) => object, className: string, record: (call: string, invoke: () => unknown, args: unknown[]) => unknown) {
   return new Proxy(cls, {
     construct(target, args) {
       const instance = new target(...args);
@@ -134,7 +149,7 @@ function classRecorder(cls: new (...args: unknown[]) => object, className: strin
         get(obj, key) {
           const member = Reflect.get(obj, key);
           return typeof key === 'string' && typeof member === 'function' && key !== 'constructor'
-            ? (...args: unknown[]) => record(`${className}.${key}`, () => member.apply(obj, args))
+            ? (...args: unknown[]) => record(`${className}.${key}`, () => member.apply(obj, args), args)
             : member;
         },
       });

@@ -86,7 +86,7 @@ function kindsOf(mapper: Mapper): Record<string, ColumnKind> {
 function columnsOf(mapper: Mapper, kinds: Record<string, ColumnKind>): TableDump['columns'] {
   const out: TableDump['columns'] = {};
   for (const [key, attr] of mapper.columns) {
-    const references = attr.column.foreignKeys.map((fk) => fk.reference()?.table).find(Boolean);
+    const references = attr.column.foreignKeys.map((fk) => fk.reference()).find(Boolean);
     out[key] = { kind: kinds[key], ...(references ? { references } : {}) };
   }
   return out;

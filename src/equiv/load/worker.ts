@@ -14,8 +14,18 @@ const at = (path: string) => pathToFileURL(join(here, '..', path)).href;
 const SQL: Record<string, string> = {
   sqlalchemy: at('sql/runtime/sqlalchemy.js'),
   'sqlalchemy/orm': at('sql/runtime/sqlalchemy-orm.js'),
+  'sqlalchemy/orm/exc': at('sql/runtime/sqlalchemy-orm-exc.js'),
+  'sqlalchemy/sql': at('sql/runtime/sqlalchemy-sql.js'),
+  'sqlalchemy/sql/expression': at('sql/runtime/sqlalchemy-sql-expression.js'),
+  'sqlalchemy/schema': at('sql/runtime/sqlalchemy-schema.js'),
+  'sqlalchemy/ext/declarative': at('sql/runtime/sqlalchemy-ext-declarative.js'),
   'oslo.db/sqlalchemy/models': at('sql/runtime/oslo-models.js'),
+  'oslo.db/sqlalchemy/session': at('sql/runtime/oslo-session.js'),
+  'oslo.db/sqlalchemy/utils': at('sql/runtime/oslo-utils.js'),
+  'oslo.db/sqlalchemy/orm': at('sql/runtime/oslo-orm.js'),
   'oslo.db/exception': at('sql/runtime/oslo-exception.js'),
+  'oslo.db/options': at('sql/runtime/oslo-options.js'),
+  'oslo.db/api': at('sql/runtime/oslo-api.js'),
 };
 
 /**

@@ -3,8 +3,9 @@
 // compiled to SELECT / UPDATE / DELETE on the engine. Terminals are synchronous and answer plain
 // values, so the dialect's sync call sites work and `await q.first()` works too.
 import { ConstraintError, quoteName, type Row, type SqlEngine, type Value } from '../engine.js';
-import { and_, clauseOf, ColumnAttribute, toSql, type Clause } from './expressions.js';
-import { isModelClass, mapperOf, type Mapper } from './mapper.js';
+import { and_, clauseOf, ColumnAttribute, isClause, Label, toSql, type Clause } from './expressions.js';
+import { TextClause } from './functions.js';
+import { attachSession, isModelClass, mapperOf, type Mapper } from './mapper.js';
 import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
 import { UnsupportedInReference, type ModelClass } from './schema.js';
 
@@ -232,6 +233,7 @@ export class Session {
   }
 
   private track(mapper: Mapper, obj: Instance): void {
+    attachSession(obj, this);
     this.identity.set(identityKey(mapper, obj), obj);
     this.loaded.set(obj, columnValues(mapper, obj));
   }
@@ -272,6 +274,36 @@ export class Session {
     return true;
   }
 
+  /**
+   * `session.execute(text('...'), { name: value })`: the statement on the engine, `:name`
+   * parameters bound (a list expands to `(?, ?, ...)` as SQLAlchemy's expanding IN does).
+   */
+  execute(statement: unknown, values: Record<string, unknown> = {}): ResultProxy {
+    if (!(statement instanceof TextClause) && typeof statement !== 'string') throw new UnsupportedInReference('session.execute() of something other than text() or a SQL string');
+    this.flush();
+    const { text, params } = bindNamed(typeof statement === 'string' ? statement : statement.text, values);
+    try {
+      if (/^\s*(SELECT|WITH|PRAGMA)\b/i.test(text)) return new ResultProxy(this.engine.all(text, params), -1);
+      return new ResultProxy([], this.engine.run(text, params));
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /** The session autocommits each flush outside `begin`: a rollback drops what is not flushed yet. */
+  rollback(): void {
+    this.afterRollback();
+  }
+
+  commit(): void {
+    this.flush();
+  }
+
+  close(): void {
+    this.pending = [];
+    this.deleted = [];
+  }
+
   /** Every instance the session tracks (for bulk statements that must keep them in step). */
   tracked(): Instance[] {
     return [...this.identity.values()];
@@ -279,6 +311,47 @@ export class Session {
 }
 
 let savepoints = 0;
+
+/** What `session.execute` answers: the rows (objects by column name) and how many rows changed. */
+export class ResultProxy {
+  constructor(
+    private readonly rows: Row[],
+    readonly rowcount: number,
+  ) {}
+  [Symbol.iterator](): Iterator<Row> {
+    return this.rows[Symbol.iterator]();
+  }
+  fetchall(): Row[] {
+    return [...this.rows];
+  }
+  fetchone(): Row | null {
+    return this.rows[0] ?? null;
+  }
+  first(): Row | null {
+    return this.rows[0] ?? null;
+  }
+  scalar(): Value | null {
+    const row = this.rows[0];
+    return row ? Object.values(row)[0] : null;
+  }
+}
+
+/** `:name` parameters to positional ones; a list value expands to a parenthesised list. */
+export function bindNamed(text: string, values: Record<string, unknown>): { text: string; params: Value[] } {
+  const params: Value[] = [];
+  const out = text.replace(/(^|[^:\w]):([A-Za-z_]\w*)/g, (_m, before: string, name: string) => {
+    if (!(name in values)) throw new UnsupportedInReference(`text() parameter :${name} without a value`);
+    const value = values[name];
+    if (Array.isArray(value) || value instanceof Set) {
+      const list = [...value];
+      params.push(...list.map(toSql));
+      return `${before}(${list.length ? list.map(() => '?').join(', ') : 'NULL'})`;
+    }
+    params.push(toSql(value));
+    return `${before}?`;
+  });
+  return { text: out, params };
+}
 
 /** A stored value as the model's field holds it. */
 function fromSql(attr: ColumnAttribute, value: Value): unknown {
@@ -297,6 +370,8 @@ interface QueryState {
   where: Clause[];
   order: Clause[];
   joins: { target: ModelClass; on?: Clause; outer: boolean }[];
+  group: Clause[];
+  having?: Clause;
   limit?: number;
   offset?: number;
   distinct: boolean;
@@ -314,19 +389,23 @@ export class Query {
     if (targets.length === 0) throw new UnsupportedInReference('a query without a target');
     for (const t of targets) {
       if (isModelClass(t)) mapperOf(t);
-      else if (!(t instanceof ColumnAttribute)) throw new UnsupportedInReference('a query on something that is neither a model nor one of its columns');
+      else if (!isClause(t)) throw new UnsupportedInReference('a query on something that is neither a model nor an expression');
     }
-    this.state = state ?? { where: [], order: [], joins: [], distinct: false };
+    this.state = state ?? { where: [], order: [], joins: [], group: [], distinct: false };
   }
 
   private next(patch: Partial<QueryState>): Query {
     return new Query(this.session, this.targets, { ...this.state, ...patch });
   }
 
-  /** The model the query is on (its first target's). */
+  /** The model the query is on: its first target's, or the first column's inside an expression (`func.count(M.id)`). */
   private get primary(): Mapper {
-    const t = this.targets[0];
-    return mapperOf(isModelClass(t) ? t : (t as ColumnAttribute).class_);
+    for (const t of this.targets) {
+      if (isModelClass(t)) return mapperOf(t);
+      const column = columnIn(t);
+      if (column) return mapperOf(column.class_);
+    }
+    throw new UnsupportedInReference('a query whose expressions name no model column (no FROM)');
   }
 
   filter(...criteria: unknown[]): Query {
@@ -400,8 +479,41 @@ export class Query {
     return this.with_for_update(opts);
   }
 
-  distinct(): Query {
+  distinct(...columns: unknown[]): Query {
+    if (columns.length) throw new UnsupportedInReference('distinct(columns) (DISTINCT ON)');
     return this.next({ distinct: true });
+  }
+
+  group_by(...clauses: unknown[]): Query {
+    return this.next({ group: [...this.state.group, ...clauses.map(clauseOf)] });
+  }
+
+  groupBy(...clauses: unknown[]): Query {
+    return this.group_by(...clauses);
+  }
+
+  having(criterion: unknown): Query {
+    return this.next({ having: this.state.having ? and_(this.state.having, criterion) : clauseOf(criterion) });
+  }
+
+  add_columns(...columns: unknown[]): Query {
+    return new Query(this.session, [...this.targets, ...columns], this.state);
+  }
+
+  /** As a value of `in_()` (a Query is a selectable in SQLAlchemy): its SELECT. */
+  compile(params: Value[]): string {
+    this.session.flush();
+    return this.select(params).text;
+  }
+
+  /** `q.subquery()`: the SELECT, usable in `in_()`; joining to it (`.c.name`) is not run here. */
+  subquery(_name?: string): Clause & { c: Record<string, never> } {
+    const c = new Proxy({} as Record<string, never>, {
+      get: (_t, name) => {
+        throw new UnsupportedInReference(`a subquery's column .c.${String(name)} (joins to a subquery)`);
+      },
+    });
+    return { compile: (params: Value[]) => this.compile(params), c };
   }
 
   // -- terminals ----------------------------------------------------------------
@@ -431,6 +543,19 @@ export class Query {
     const rows = this.next({ limit: 2 }).all();
     if (rows.length > 1) throw new MultipleResultsFound();
     return rows[0] ?? null;
+  }
+
+  /** The first column of the first row, or null; more than one row raises, as SQLAlchemy's. */
+  scalar(): unknown {
+    const rows = this.next({ limit: 2 }).all();
+    if (rows.length > 1) throw new MultipleResultsFound();
+    const [row] = rows;
+    return Array.isArray(row) ? row[0] : (row ?? null);
+  }
+
+  /** Whether any row matches (the dialect's terminal; SQLAlchemy's `session.query(q.exists()).scalar()`). */
+  exists(): boolean {
+    return this.next({ limit: 1 }).all().length > 0;
   }
 
   count(): number {
@@ -497,8 +622,7 @@ export class Query {
   }
 
   /** SELECT text, its params, and how each target is read back from a row. */
-  private select(): { text: string; params: Value[]; readers: ((row: Row) => unknown)[] } {
-    const params: Value[] = [];
+  private select(params: Value[] = []): { text: string; params: Value[]; readers: ((row: Row) => unknown)[] } {
     const columns: string[] = [];
     const readers: ((row: Row) => unknown)[] = [];
     this.targets.forEach((t, i) => {
@@ -507,15 +631,26 @@ export class Query {
         const prefix = `t${i}__`;
         for (const attr of m.columns.values()) columns.push(`${attr.compile()} AS ${quoteName(prefix + attr.name)}`);
         readers.push((row) => this.session.instanceOf(m, row, prefix));
-      } else {
-        const attr = t as ColumnAttribute;
+      } else if (t instanceof ColumnAttribute) {
         const alias = `c${i}`;
-        columns.push(`${attr.compile()} AS ${quoteName(alias)}`);
-        readers.push((row) => fromSql(attr, row[alias]));
+        columns.push(`${t.compile()} AS ${quoteName(alias)}`);
+        readers.push((row) => fromSql(t, row[alias]));
+      } else {
+        const alias = t instanceof Label ? t.name : `c${i}`;
+        columns.push(`${(t as Clause).compile(params)} AS ${quoteName(alias)}`);
+        readers.push((row) => row[alias]);
       }
     });
     const tables = [this.primary, ...this.state.joins.map((j) => mapperOf(j.target))];
     let from = quoteName(this.primary.table);
+    // other entities queried and not joined are in the FROM too (a cross join, as SQLAlchemy's)
+    for (const t of this.targets) {
+      const m = isModelClass(t) ? mapperOf(t) : columnIn(t) ? mapperOf(columnIn(t)!.class_) : undefined;
+      if (m && !tables.includes(m)) {
+        tables.push(m);
+        from += `, ${quoteName(m.table)}`;
+      }
+    }
     this.state.joins.forEach((j, k) => {
       const to = mapperOf(j.target);
       const on = j.on ?? inferJoin(tables.slice(0, k + 1), to);
@@ -523,6 +658,8 @@ export class Query {
     });
     let text = `SELECT ${this.state.distinct ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${from}`;
     if (this.state.where.length) text += ` WHERE ${and_(...this.state.where).compile(params)}`;
+    if (this.state.group.length) text += ` GROUP BY ${this.state.group.map((g) => g.compile(params)).join(', ')}`;
+    if (this.state.having) text += ` HAVING ${this.state.having.compile(params)}`;
     if (this.state.order.length) text += ` ORDER BY ${this.state.order.map((o) => o.compile(params)).join(', ')}`;
     if (this.state.limit !== undefined || this.state.offset !== undefined) {
       text += ' LIMIT ? OFFSET ?';
@@ -530,6 +667,17 @@ export class Query {
     }
     return { text, params, readers };
   }
+}
+
+/** The first model column inside an expression (`func.sum(M.size)` → M.size), for its FROM. */
+function columnIn(value: unknown, depth = 0): ColumnAttribute | undefined {
+  if (value instanceof ColumnAttribute) return value;
+  if (depth > 4 || value === null || typeof value !== 'object') return undefined;
+  for (const inner of Object.values(value as Record<string, unknown>)) {
+    const found = Array.isArray(inner) ? inner.map((v) => columnIn(v, depth + 1)).find(Boolean) : columnIn(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The join condition from the foreign keys between a joined table and the ones before it. */

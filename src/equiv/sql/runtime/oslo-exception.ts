@@ -25,3 +25,10 @@ export class DBDuplicateEntry extends DBError {
 export class DBDeadlock extends DBError {}
 export class DBReferenceError extends DBError {}
 export class DBConnectionError extends DBError {}
+export class DBInvalidUnicodeParameter extends Error {}
+export class DBMigrationError extends Error {}
+export class DbMigrationError extends DBMigrationError {}
+export class InvalidSortKey extends Error {}
+export class ColumnError extends Error {}
+/** Raised by the service to ask wrap_db_retry(retry_on_request) for another try. */
+export class RetryRequest extends Error {}

@@ -19,7 +19,7 @@ export async function openReference(models: string, loaded: Record<string, unkno
   const engine = await openEngine();
   for (const t of creationOrder(classes.map(({ info, model }) => tableOf(model, info.uniqueKeys.map((k) => k.columns))))) engine.run(createTable(t));
   // as declarative does when the classes are defined
-  for (const { model } of classes) mapperOf(model);
+  for (const { info, model } of classes) mapperOf(model, info.className);
   configureMappers();
   useEngine(engine);
   return engine;

@@ -25,10 +25,14 @@ const pendingBackrefs: RelationshipAttribute[] = [];
 
 const registry: Registry = { mapperOf, byName: (name) => byName.get(name) };
 
-/** The mapper of a model class (instrumenting it the first time). */
-export function mapperOf(model: ModelClass): Mapper {
+/**
+ * The mapper of a model class (instrumenting it the first time). `className` is the name its
+ * module declares it under (a `static name` column hides the class's own name, as Glance's Image).
+ */
+export function mapperOf(model: ModelClass, className?: string): Mapper {
   const known = mappers.get(model);
   if (known) return known;
+  const declaredName = className ?? (typeof model.name === 'string' ? model.name : undefined);
   const table = model.__tablename__;
   if (!table) throw new UnsupportedInReference(`${model.name} is not a mapped model (no __tablename__)`);
   const { columns, relationships } = membersOf(model);
@@ -42,7 +46,7 @@ export function mapperOf(model: ModelClass): Mapper {
   if (primaryKey.length === 0) throw new UnsupportedInReference(`${model.name} has no primary key`);
   const mapper: Mapper = { class_: model, table, columns: attributes, relationships, primaryKey };
   mappers.set(model, mapper);
-  byName.set(model.name, model);
+  if (declaredName) byName.set(declaredName, model);
   for (const [key, rel] of relationships) {
     rel.key = key;
     rel.class_ = model;
@@ -82,6 +86,13 @@ export function attachSession(obj: object, session: { query(...targets: unknown[
 }
 
 const related = new WeakMap<object, Map<string, unknown>>();
+/** The relationships assigned on an instance (not loaded): the session saves what they hold. */
+const assigned = new WeakMap<object, Map<string, RelationshipAttribute>>();
+
+/** The relationship values assigned on an instance, with their attributes (SQLAlchemy's save-update cascade reads them). */
+export function assignedRelations(obj: object): [RelationshipAttribute, unknown][] {
+  return [...(assigned.get(obj)?.values() ?? [])].map((attribute) => [attribute, related.get(obj)?.get(attribute.key)]);
+}
 
 /** The class attribute (`Model.rel.any(...)`) and the instance property that loads on first read. */
 function install(model: ModelClass, attribute: RelationshipAttribute): void {
@@ -98,6 +109,9 @@ function install(model: ModelClass, attribute: RelationshipAttribute): void {
       const values = related.get(this) ?? new Map<string, unknown>();
       related.set(this, values);
       values.set(attribute.key, value);
+      const keys = assigned.get(this) ?? new Map<string, RelationshipAttribute>();
+      assigned.set(this, keys);
+      keys.set(attribute.key, attribute);
     },
   });
 }

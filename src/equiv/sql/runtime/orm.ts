@@ -5,7 +5,7 @@
 import { ConstraintError, quoteName, type Row, type SqlEngine, type Value } from '../engine.js';
 import { and_, clauseOf, ColumnAttribute, isClause, Label, toSql, type Clause } from './expressions.js';
 import { TextClause } from './functions.js';
-import { attachSession, isModelClass, mapperOf, type Mapper } from './mapper.js';
+import { assignedRelations, attachSession, isModelClass, mapperOf, type Mapper } from './mapper.js';
 import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
 import { UnsupportedInReference, type ModelClass } from './schema.js';
 
@@ -47,8 +47,17 @@ type Instance = Record<string, unknown>;
 /** The values of an instance's columns, as stored. */
 function columnValues(mapper: Mapper, obj: Instance): Record<string, Value> {
   const out: Record<string, Value> = {};
-  for (const [key, attr] of mapper.columns) out[attr.name] = toSql(obj[key]);
+  // a SQL expression assigned to a field (`ref.updated_at = literal_column('updated_at')`) is
+  // kept as is: it never equals a loaded value, so the field is written, by its SQL
+  for (const [key, attr] of mapper.columns) out[attr.name] = isClause(obj[key]) ? (obj[key] as Value) : toSql(obj[key]);
   return out;
+}
+
+/** A field's value as a statement parameter, or its SQL when it is an expression. */
+function valueSql(value: unknown, params: Value[]): string {
+  if (isClause(value)) return value.compile(params);
+  params.push(toSql(value));
+  return '?';
 }
 
 /** The WHERE of one instance's row, by its primary key. */
@@ -163,6 +172,7 @@ export class Session {
     if (owns) this.engine.begin();
     try {
       for (const obj of this.pending.splice(0)) this.insert(obj);
+      for (const obj of [...this.identity.values()]) this.cascadeChildren(obj);
       for (const obj of [...this.identity.values()]) this.updateIfDirty(obj);
       for (const obj of this.deleted.splice(0)) this.remove(obj);
       if (owns) this.engine.commit();
@@ -185,7 +195,34 @@ export class Session {
     return [...mapper.columns.values()].filter((a) => now[a.name] !== before[a.name]).map((a) => a.key);
   }
 
+  /**
+   * SQLAlchemy's save-update cascade: a related object assigned to a relationship is saved with
+   * its parent, its foreign key set from the parent's key. Parents (many-to-one) are saved first.
+   */
+  private cascadeParents(obj: Instance): void {
+    for (const [attribute, value] of assignedRelations(obj)) {
+      const { childIsTarget, pairs } = attribute.foreignKeyPairs();
+      if (childIsTarget || value === null || value === undefined) continue;
+      const parent = value as Instance;
+      if (!this.loaded.has(parent)) this.insert(parent);
+      for (const [child, key] of pairs) obj[child.key] = parent[key.key];
+    }
+  }
+
+  private cascadeChildren(obj: Instance): void {
+    for (const [attribute, value] of assignedRelations(obj)) {
+      const { childIsTarget, pairs } = attribute.foreignKeyPairs();
+      if (!childIsTarget || value === null || value === undefined) continue;
+      const children = (Array.isArray(value) ? value : [value]) as Instance[];
+      for (const child of children) {
+        for (const [fk, key] of pairs) child[fk.key] = obj[key.key];
+        if (!this.loaded.has(child)) this.insert(child);
+      }
+    }
+  }
+
   private insert(obj: Instance): void {
+    this.cascadeParents(obj);
     const mapper = mapperOf(obj.constructor as ModelClass);
     // client-side defaults, as SQLAlchemy applies them at INSERT
     for (const [key, attr] of mapper.columns) {
@@ -195,13 +232,16 @@ export class Session {
     }
     const values = columnValues(mapper, obj);
     const names = Object.keys(values).filter((n) => values[n] !== null);
+    const params: Value[] = [];
     const sql = names.length
-      ? `INSERT INTO ${quoteName(mapper.table)} (${names.map(quoteName).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`
+      ? `INSERT INTO ${quoteName(mapper.table)} (${names.map(quoteName).join(', ')}) VALUES (${names.map((n) => valueSql(values[n], params)).join(', ')})`
       : `INSERT INTO ${quoteName(mapper.table)} DEFAULT VALUES`;
-    this.engine.run(sql, names.map((n) => values[n]));
+    this.engine.run(sql, params);
     const [pk] = mapper.primaryKey;
     if (mapper.primaryKey.length === 1 && (obj[pk] === undefined || obj[pk] === null)) obj[pk] = this.engine.lastInsertId();
     this.track(mapper, obj);
+    if (Object.values(values).some(isClause)) this.refresh(obj);
+    this.cascadeChildren(obj);
   }
 
   private updateIfDirty(obj: Instance): void {
@@ -215,13 +255,13 @@ export class Session {
         changed.push(key);
       }
     }
-    const cols = changed.map((k) => mapper.columns.get(k)!);
+    const params: Value[] = [];
+    const sets = changed.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ${valueSql(obj[k], params)}`);
     const key = byKey(mapper, obj);
-    this.engine.run(`UPDATE ${quoteName(mapper.table)} SET ${cols.map((c) => `${quoteName(c.name)} = ?`).join(', ')} WHERE ${key.where}`, [
-      ...changed.map((k) => toSql(obj[k])),
-      ...key.params,
-    ]);
-    this.loaded.set(obj, columnValues(mapper, obj));
+    this.engine.run(`UPDATE ${quoteName(mapper.table)} SET ${sets.join(', ')} WHERE ${key.where}`, [...params, ...key.params]);
+    // SQLAlchemy expires a field written by an expression: read the row back
+    if (changed.some((k) => isClause(obj[k]))) this.refresh(obj);
+    else this.loaded.set(obj, columnValues(mapper, obj));
   }
 
   private remove(obj: Instance): void {

@@ -77,6 +77,24 @@ export class RelationshipAttribute {
     return foreignKeyJoin(source, target) ?? foreignKeyJoin(target, source) ?? fail(`the relationship ${this.owner.name}.${this.key} without a foreign key or primaryjoin`);
   }
 
+  /**
+   * The foreign key pairs of the relationship, as [child column, parent column]: the child's
+   * column holds the parent's key. `childIsTarget` when the target holds the key (one-to-many).
+   */
+  foreignKeyPairs(): { childIsTarget: boolean; pairs: [ColumnAttribute, ColumnAttribute][] } {
+    const source = this.source;
+    const target = this.target;
+    const pairsOf = (child: Mapper, parent: Mapper) =>
+      [...child.columns.values()].flatMap((c) => {
+        const ref = c.column.foreignKeys.map((fk) => fk.reference()).find((r) => r?.table === parent.table);
+        const to = ref && [...parent.columns.values()].find((p) => p.name === ref.column);
+        return to ? [[c, to] as [ColumnAttribute, ColumnAttribute]] : [];
+      });
+    const toSource = pairsOf(target, source);
+    if (toSource.length) return { childIsTarget: true, pairs: toSource };
+    return { childIsTarget: false, pairs: pairsOf(source, target) };
+  }
+
   /** `rel.any(criterion)` / `rel.has(criterion)`: EXISTS a related row matching it. */
   any(criterion?: unknown): Clause {
     return new Exists(this, criterion);

@@ -45,11 +45,11 @@ export class InvalidRequestError extends Error {
 type Instance = Record<string, unknown>;
 
 /** The values of an instance's columns, as stored. */
-function columnValues(mapper: Mapper, obj: Instance): Record<string, Value> {
-  const out: Record<string, Value> = {};
+function columnValues(mapper: Mapper, obj: Instance): Record<string, Value | Clause> {
+  const out: Record<string, Value | Clause> = {};
   // a SQL expression assigned to a field (`ref.updated_at = literal_column('updated_at')`) is
   // kept as is: it never equals a loaded value, so the field is written, by its SQL
-  for (const [key, attr] of mapper.columns) out[attr.name] = isClause(obj[key]) ? (obj[key] as Value) : toSql(obj[key]);
+  for (const [key, attr] of mapper.columns) out[attr.name] = isClause(obj[key]) ? obj[key] : toSql(obj[key]);
   return out;
 }
 
@@ -90,7 +90,7 @@ export interface SessionOptions {
 export class Session {
   private readonly identity = new Map<string, Instance>();
   /** Column values as last loaded or flushed: what dirty tracking compares with. */
-  private readonly loaded = new WeakMap<Instance, Record<string, Value>>();
+  private readonly loaded = new WeakMap<Instance, Record<string, Value | Clause>>();
   private pending: Instance[] = [];
   private deleted: Instance[] = [];
   private transaction = 0;
@@ -286,7 +286,7 @@ export class Session {
     const key = identityKey(mapper, values);
     const known = this.identity.get(key);
     if (known) return known;
-    const obj = Object.create(mapper.class_.prototype) as Instance;
+    const obj = newInstance(mapper.class_);
     Object.assign(obj, values);
     this.track(mapper, obj);
     return obj;
@@ -351,6 +351,18 @@ export class Session {
 }
 
 let savepoints = 0;
+
+/**
+ * An instance for a loaded row. Constructed, so the class's field initialisers run (they stand
+ * for Python's class attributes, `_extra_keys`); the row's columns are assigned after.
+ */
+function newInstance(model: ModelClass): Instance {
+  try {
+    return Reflect.construct(model as unknown as new () => object, []) as Instance;
+  } catch {
+    return Object.create(model.prototype) as Instance;
+  }
+}
 
 /** What `session.execute` answers: the rows (objects by column name) and how many rows changed. */
 export class ResultProxy {

@@ -450,13 +450,16 @@ export class Query {
     return new Query(this.session, this.targets, { ...this.state, ...patch });
   }
 
-  /** The model the query is on: its first target's, or the first column's inside an expression (`func.count(M.id)`). */
+  /** The model the query is on: its first target's, or the first column's inside an expression (`func.count(M.id)`) or a criterion. */
   private get primary(): Mapper {
     for (const t of this.targets) {
       if (isModelClass(t)) return mapperOf(t);
       const column = columnIn(t);
       if (column) return mapperOf(column.class_);
     }
+    // `query(func.count()).filter(M.x == 1)`: SQLAlchemy takes the FROM from the criteria
+    const criterion = this.state.where.map((w) => columnIn(w)).find(Boolean);
+    if (criterion) return mapperOf(criterion.class_);
     throw new UnsupportedInReference('a query whose expressions name no model column (no FROM)');
   }
 

@@ -58,6 +58,7 @@ describe('the samples’ SQL modules on the reference', () => {
         // updated_at = literal_column('updated_at'): the column keeps its value (null), onupdate not applied
         { ok: { ...service, disabled: true, modified: true, updated_at: null } },
         { ok: { ...service, disabled: true, modified: true, updated_at: null } },
+        { ok: 255 },
       ],
     });
   });

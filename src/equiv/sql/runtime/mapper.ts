@@ -34,7 +34,7 @@ export function mapperOf(model: ModelClass, className?: string): Mapper {
   if (known) return known;
   const declaredName = className ?? (typeof model.name === 'string' ? model.name : undefined);
   const table = model.__tablename__;
-  if (!table) throw new UnsupportedInReference(`${model.name} is not a mapped model (no __tablename__)`);
+  if (!table) throw new UnsupportedInReference(`${declaredName ?? 'a class'} is not a mapped model (no __tablename__)`);
   const { columns, relationships } = membersOf(model);
   const attributes = new Map<string, ColumnAttribute>();
   for (const [key, def] of columns) {
@@ -43,7 +43,8 @@ export function mapperOf(model: ModelClass, className?: string): Mapper {
     Object.defineProperty(model, key, { value: attribute, configurable: true, enumerable: true, writable: true });
   }
   const primaryKey = [...attributes.values()].filter((a) => a.column.options.primary_key).map((a) => a.key);
-  if (primaryKey.length === 0) throw new UnsupportedInReference(`${model.name} has no primary key`);
+  // a ROME entity reaching the reference's SQL code (a port's manual code) has no SQL columns
+  if (primaryKey.length === 0) throw new UnsupportedInReference(`the model of table ${table}, which maps no primary key column (not a SQL model?)`);
   const mapper: Mapper = { class_: model, table, columns: attributes, relationships, primaryKey };
   mappers.set(model, mapper);
   if (declaredName) byName.set(declaredName, model);

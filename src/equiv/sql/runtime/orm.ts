@@ -5,6 +5,7 @@
 import { ConstraintError, quoteName, type Row, type SqlEngine, type Value } from '../engine.js';
 import { and_, clauseOf, ColumnAttribute, isClause, Label, toSql, type Clause } from './expressions.js';
 import { TextClause } from './functions.js';
+import { decoratorOf } from './tables.js';
 import { assignedRelations, attachSession, isModelClass, mapperOf, type Mapper } from './mapper.js';
 import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
 import { UnsupportedInReference, type ModelClass } from './schema.js';
@@ -49,7 +50,11 @@ function columnValues(mapper: Mapper, obj: Instance): Record<string, Value | Cla
   const out: Record<string, Value | Clause> = {};
   // a SQL expression assigned to a field (`ref.updated_at = literal_column('updated_at')`) is
   // kept as is: it never equals a loaded value, so the field is written, by its SQL
-  for (const [key, attr] of mapper.columns) out[attr.name] = isClause(obj[key]) ? obj[key] : toSql(obj[key]);
+  for (const [key, attr] of mapper.columns) {
+    const value = obj[key];
+    const decorator = decoratorOf(attr.column.type);
+    out[attr.name] = isClause(value) ? value : toSql(decorator ? decorator.process_bind_param(value, SQLITE) : value);
+  }
   return out;
 }
 
@@ -352,6 +357,9 @@ export class Session {
 
 let savepoints = 0;
 
+/** The dialect a TypeDecorator's conversions are told about. */
+const SQLITE = { name: 'sqlite' };
+
 /**
  * An instance for a loaded row. Constructed, so the class's field initialisers run (they stand
  * for Python's class attributes, `_extra_keys`); the row's columns are assigned after.
@@ -407,6 +415,8 @@ export function bindNamed(text: string, values: Record<string, unknown>): { text
 
 /** A stored value as the model's field holds it. */
 function fromSql(attr: ColumnAttribute, value: Value): unknown {
+  const decorator = decoratorOf(attr.column.type);
+  if (decorator) return decorator.process_result_value(value ?? null, SQLITE);
   if (value === null || value === undefined) return null;
   if (attr.column.type.kind === 'boolean') return value === 1 || value === '1';
   if (attr.column.type.kind === 'datetime' && typeof value === 'string') return new Date(value);

@@ -10,16 +10,28 @@ export { joinedload, joinedload_all, subqueryload, noload, undefer, contains_eag
 export const exc = { NoResultFound, MultipleResultsFound };
 
 /**
- * `@validates('name')`: SQLAlchemy calls the method on each assignment of the attribute. The
- * reference's instances are plain objects (no attribute events), so a validated model raises
- * when an instance of it is flushed, not silently skips its validator (see orm.ts).
+ * `@validates('name')`: SQLAlchemy runs the method on each assignment of the attribute and stores
+ * what it answers. Here the first instance of the class installs, on its prototype, an accessor
+ * per validated name doing the same (a row loaded from the database passes through it too,
+ * which SQLAlchemy skips: the samples' validators only truncate, so that changes nothing).
  */
 export function validates(...names: string[]) {
-  return <M extends (this: unknown, key: string, value: unknown) => unknown>(method: M, context: ClassMethodDecoratorContext): M => {
+  return <M extends (this: any, key: string, value: any) => any>(method: M, context: ClassMethodDecoratorContext): M => {
     context.addInitializer(function (this: unknown) {
-      const model = (this as object).constructor as { __validated__?: string[] };
-      if (!Object.prototype.hasOwnProperty.call(model, '__validated__')) model.__validated__ = [];
-      model.__validated__!.push(...names);
+      const proto = Object.getPrototypeOf(this) as object;
+      for (const name of names) {
+        if (Object.prototype.hasOwnProperty.call(proto, name)) continue;
+        const values = new WeakMap<object, unknown>();
+        Object.defineProperty(proto, name, {
+          configurable: true,
+          get(this: object) {
+            return values.get(this);
+          },
+          set(this: object, value: unknown) {
+            values.set(this, method.call(this, name, value));
+          },
+        });
+      }
     });
     return method;
   };

@@ -53,9 +53,9 @@ export class Table {
 }
 
 /**
- * A column type built on another (`static impl = Text`). Used as a column's type, it stores as
- * its `impl` does; its value conversions are not applied by the reference (none of the samples'
- * tables use one).
+ * A column type built on another (`static impl = Text`): stored as its `impl`, values converted
+ * by process_bind_param on the way in and process_result_value on the way out (the reference
+ * applies them to the rows it writes and reads, not to values compared in a filter).
  */
 export class TypeDecorator {
   static impl: { kind?: ColumnType; __visit_name__?: string } | undefined;
@@ -74,4 +74,9 @@ export class TypeDecorator {
   process_result_value(value: unknown, _dialect: unknown): unknown {
     return value;
   }
+}
+
+/** The converter of a column whose type is a TypeDecorator subclass (`Column(JSONEncodedDict)`). */
+export function decoratorOf(type: unknown): TypeDecorator | undefined {
+  return typeof type === 'function' && type.prototype instanceof TypeDecorator ? new (type as new () => TypeDecorator)() : undefined;
 }

@@ -284,3 +284,11 @@ describe('column types and validators', () => {
     expect(loaded.reason).toBe('abc');
   });
 });
+
+describe('errors of the service’s own SQL', () => {
+  it('session.execute of failing SQL raises DBError; a foreign key violated raises DBReferenceError', async () => {
+    const { DBError, DBReferenceError } = await import('../../src/equiv/sql/runtime/oslo-exception.js');
+    expect(() => session.execute(text('INSERT INTO shadow_volumes SELECT * FROM volumes'))).toThrow(DBError);
+    expect(() => Object.assign(new Meta(), { volume_id: 'nope', key: 'k' }).save(new Session(db))).toThrow(DBReferenceError);
+  });
+});

@@ -82,7 +82,7 @@ function translate(e: unknown): unknown {
   if (!(e instanceof ConstraintError)) return e;
   const v = e.violation;
   if (v.kind === 'unique') return new DBDuplicateEntry(v.columns, e);
-  if (v.kind === 'foreign-key') return new DBReferenceError(e.message);
+  if (v.kind === 'foreign-key') return new DBReferenceError(undefined, undefined, undefined, undefined, e);
   return new DBError(e.message);
 }
 
@@ -331,7 +331,9 @@ export class Session {
       if (/^\s*(SELECT|WITH|PRAGMA)\b/i.test(text)) return new ResultProxy(this.engine.all(text, params), -1);
       return new ResultProxy([], this.engine.run(text, params));
     } catch (e) {
-      throw translate(e);
+      // the service's own SQL failing (no such table, a syntax error) is what oslo wraps as DBError
+      const translated = translate(e);
+      throw translated === e && e instanceof Error && !(e instanceof UnsupportedInReference) ? new DBError(e.message, e) : translated;
     }
   }
 

@@ -292,3 +292,18 @@ describe('errors of the service’s own SQL', () => {
     expect(() => Object.assign(new Meta(), { volume_id: 'nope', key: 'k' }).save(new Session(db))).toThrow(DBReferenceError);
   });
 });
+
+describe('sessionmaker', () => {
+  it('query_cls: the session’s queries are of that class along the whole chain', async () => {
+    const { Query, sessionmaker } = await import('../../src/equiv/sql/runtime/orm.js');
+    class Counting extends Query {
+      count(): number {
+        return 100 + super.count();
+      }
+    }
+    const s = sessionmaker({ query_cls: Counting })();
+    const q = s.query(Volume).filter(V.host.eq('a')).order_by(V.id);
+    expect(q).toBeInstanceOf(Counting);
+    expect(q.count()).toBe(102);
+  });
+});

@@ -90,6 +90,8 @@ export interface SessionOptions {
   bind?: unknown;
   autocommit?: boolean;
   expire_on_commit?: boolean;
+  /** The Query class the session's queries are (Manila's subclass with its own soft_delete). */
+  query_cls?: typeof Query;
 }
 
 export class Session {
@@ -106,7 +108,7 @@ export class Session {
   ) {}
 
   query(...targets: unknown[]): Query {
-    return new Query(this, targets);
+    return new (this.options.query_cls ?? Query)(this, targets);
   }
 
   add(...objs: unknown[]): void {
@@ -458,8 +460,13 @@ export class Query {
     this.state = state ?? { where: [], order: [], joins: [], group: [], distinct: false };
   }
 
+  /** The query's own class: a subclass (query_cls) stays itself along the chain. */
+  private get Self(): new (session: Session, targets: unknown[], state?: QueryState) => Query {
+    return this.constructor as new (session: Session, targets: unknown[], state?: QueryState) => Query;
+  }
+
   private next(patch: Partial<QueryState>): Query {
-    return new Query(this.session, this.targets, { ...this.state, ...patch });
+    return new this.Self(this.session, this.targets, { ...this.state, ...patch });
   }
 
   /** The model the query is on: its first target's, or the first column's inside an expression (`func.count(M.id)`) or a criterion. */
@@ -564,7 +571,7 @@ export class Query {
   }
 
   add_columns(...columns: unknown[]): Query {
-    return new Query(this.session, [...this.targets, ...columns], this.state);
+    return new this.Self(this.session, [...this.targets, ...columns], this.state);
   }
 
   /** As a value of `in_()` (a Query is a selectable in SQLAlchemy): its SELECT. */

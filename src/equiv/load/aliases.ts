@@ -11,8 +11,18 @@ export const equivModule = (path: string) => pathToFileURL(join(here, '..', path
 export const SQL_MODULES: Record<string, string> = {
   sqlalchemy: equivModule('sql/runtime/sqlalchemy.js'),
   'sqlalchemy/orm': equivModule('sql/runtime/sqlalchemy-orm.js'),
+  'sqlalchemy/orm/exc': equivModule('sql/runtime/sqlalchemy-orm-exc.js'),
+  'sqlalchemy/sql': equivModule('sql/runtime/sqlalchemy-sql.js'),
+  'sqlalchemy/sql/expression': equivModule('sql/runtime/sqlalchemy-sql-expression.js'),
+  'sqlalchemy/schema': equivModule('sql/runtime/sqlalchemy-schema.js'),
+  'sqlalchemy/ext/declarative': equivModule('sql/runtime/sqlalchemy-ext-declarative.js'),
   'oslo.db/sqlalchemy/models': equivModule('sql/runtime/oslo-models.js'),
+  'oslo.db/sqlalchemy/session': equivModule('sql/runtime/oslo-session.js'),
+  'oslo.db/sqlalchemy/utils': equivModule('sql/runtime/oslo-utils.js'),
+  'oslo.db/sqlalchemy/orm': equivModule('sql/runtime/oslo-orm.js'),
   'oslo.db/exception': equivModule('sql/runtime/oslo-exception.js'),
+  'oslo.db/options': equivModule('sql/runtime/oslo-options.js'),
+  'oslo.db/api': equivModule('sql/runtime/oslo-api.js'),
 };
 
 /**

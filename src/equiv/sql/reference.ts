@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readModels } from '../../analyzer/models.js';
 import { openEngine, type SqlEngine } from './engine.js';
 import { createTable, creationOrder } from './schema.js';
-import { mapperOf } from './runtime/mapper.js';
+import { configureMappers, mapperOf } from './runtime/mapper.js';
 import { useEngine } from './runtime/orm.js';
 import { tableOf, type ModelClass } from './runtime/schema.js';
 
@@ -19,7 +19,8 @@ export async function openReference(models: string, loaded: Record<string, unkno
   const engine = await openEngine();
   for (const t of creationOrder(classes.map(({ info, model }) => tableOf(model, info.uniqueKeys.map((k) => k.columns))))) engine.run(createTable(t));
   // as declarative does when the classes are defined
-  for (const { model } of classes) mapperOf(model);
+  for (const { info, model } of classes) mapperOf(model, info.className);
+  configureMappers();
   useEngine(engine);
   return engine;
 }

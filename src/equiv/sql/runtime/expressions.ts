@@ -41,7 +41,7 @@ export function isClause(value: unknown): value is Clause {
   return value !== null && typeof value === 'object' && typeof (value as Clause).compile === 'function';
 }
 
-class Raw implements Clause {
+export class Raw implements Clause {
   constructor(
     private readonly sql: string,
     private readonly parts: Clause[] = [],
@@ -88,27 +88,12 @@ export class Ordering implements Clause {
   }
 }
 
-/** A column of a model class: the expression every comparison starts from (`models.Service.host`). */
-export class ColumnAttribute implements Clause {
-  constructor(
-    readonly class_: ModelClass,
-    readonly key: string,
-    readonly column: ColumnDef,
-    readonly table: string,
-  ) {}
-
-  /** The stored column's name. */
-  get name(): string {
-    return this.column.dbName ?? this.key;
-  }
-
-  get default(): unknown {
-    return this.column.options.default;
-  }
-
-  compile(): string {
-    return `${quoteName(this.table)}.${quoteName(this.name)}`;
-  }
+/**
+ * What comparisons start from: a column, a function call, a label. Each method builds a clause,
+ * as SQLAlchemy's ColumnOperators do.
+ */
+export abstract class Operand implements Clause {
+  abstract compile(params: Value[]): string;
 
   private binary(op: string, other: unknown): Clause {
     return new Raw(`($1 ${op} $2)`, [this, clauseOf(other)]);
@@ -151,11 +136,21 @@ export class ColumnAttribute implements Clause {
   ilike(pattern: string): Clause {
     return new Raw('(lower($1) LIKE lower($2))', [this, clauseOf(pattern)]);
   }
+  /** `col.op('LIKE')(value)`: a binary operator given as SQL text; only operators, never other SQL. */
+  op(operator: string): (other: unknown) => Clause {
+    if (!/^(?:[<>=!%&|^~+*/-]{1,3}|(?:NOT\s+)?(?:I?LIKE|REGEXP|GLOB|IS(?:\s+NOT)?))$/i.test(operator.trim())) {
+      throw new UnsupportedInReference(`the operator ${JSON.stringify(operator)} in .op()`);
+    }
+    return (other) => this.binary(operator.trim().toUpperCase(), other);
+  }
   asc(): Ordering {
     return new Ordering(this, 'ASC');
   }
   desc(): Ordering {
     return new Ordering(this, 'DESC');
+  }
+  label(name: string): Label {
+    return new Label(this, name);
   }
 
   private membership(op: 'IN' | 'NOT IN', values: unknown): Clause {
@@ -164,6 +159,49 @@ export class ColumnAttribute implements Clause {
     // SQLAlchemy compiles an empty IN to a false test (and NOT IN to a true one)
     if (list.length === 0) return new Raw(op === 'IN' ? '(1 != 1)' : '(1 = 1)');
     return new Raw(`($1 ${op} (${list.map((_, i) => `$${i + 2}`).join(', ')}))`, [this, ...list.map(clauseOf)]);
+  }
+}
+
+/** `expr.label('name')`: the expression, selected under a name (a subquery's `.c.name`). */
+export class Label extends Operand {
+  constructor(
+    readonly inner: Clause,
+    readonly name: string,
+  ) {
+    super();
+  }
+  compile(params: Value[]): string {
+    return this.inner.compile(params);
+  }
+}
+
+/** A column of a model class: the expression every comparison starts from (`models.Service.host`). */
+export class ColumnAttribute extends Operand {
+  constructor(
+    readonly class_: ModelClass,
+    readonly key: string,
+    readonly column: ColumnDef,
+    readonly table: string,
+  ) {
+    super();
+  }
+
+  /** The stored column's name. */
+  get name(): string {
+    return this.column.dbName ?? this.key;
+  }
+
+  get default(): unknown {
+    return this.column.options.default;
+  }
+
+  /** SQLAlchemy's `Model.attr.property`: a column's is a ColumnProperty (not a relationship). */
+  get property(): { key: string; columns: ColumnAttribute[] } {
+    return { key: this.key, columns: [this] };
+  }
+
+  compile(): string {
+    return `${quoteName(this.table)}.${quoteName(this.name)}`;
   }
 }
 

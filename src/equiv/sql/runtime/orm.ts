@@ -3,8 +3,10 @@
 // compiled to SELECT / UPDATE / DELETE on the engine. Terminals are synchronous and answer plain
 // values, so the dialect's sync call sites work and `await q.first()` works too.
 import { ConstraintError, quoteName, type Row, type SqlEngine, type Value } from '../engine.js';
-import { and_, clauseOf, ColumnAttribute, toSql, type Clause } from './expressions.js';
-import { isModelClass, mapperOf, type Mapper } from './mapper.js';
+import { and_, clauseOf, ColumnAttribute, isClause, Label, toSql, type Clause } from './expressions.js';
+import { TextClause } from './functions.js';
+import { decoratorOf } from './tables.js';
+import { assignedRelations, attachSession, isModelClass, mapperOf, type Mapper } from './mapper.js';
 import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
 import { UnsupportedInReference, type ModelClass } from './schema.js';
 
@@ -44,10 +46,23 @@ export class InvalidRequestError extends Error {
 type Instance = Record<string, unknown>;
 
 /** The values of an instance's columns, as stored. */
-function columnValues(mapper: Mapper, obj: Instance): Record<string, Value> {
-  const out: Record<string, Value> = {};
-  for (const [key, attr] of mapper.columns) out[attr.name] = toSql(obj[key]);
+function columnValues(mapper: Mapper, obj: Instance): Record<string, Value | Clause> {
+  const out: Record<string, Value | Clause> = {};
+  // a SQL expression assigned to a field (`ref.updated_at = literal_column('updated_at')`) is
+  // kept as is: it never equals a loaded value, so the field is written, by its SQL
+  for (const [key, attr] of mapper.columns) {
+    const value = obj[key];
+    const decorator = decoratorOf(attr.column.type);
+    out[attr.name] = isClause(value) ? value : toSql(decorator ? decorator.process_bind_param(value, SQLITE) : value);
+  }
   return out;
+}
+
+/** A field's value as a statement parameter, or its SQL when it is an expression. */
+function valueSql(value: unknown, params: Value[]): string {
+  if (isClause(value)) return value.compile(params);
+  params.push(toSql(value));
+  return '?';
 }
 
 /** The WHERE of one instance's row, by its primary key. */
@@ -67,7 +82,7 @@ function translate(e: unknown): unknown {
   if (!(e instanceof ConstraintError)) return e;
   const v = e.violation;
   if (v.kind === 'unique') return new DBDuplicateEntry(v.columns, e);
-  if (v.kind === 'foreign-key') return new DBReferenceError(e.message);
+  if (v.kind === 'foreign-key') return new DBReferenceError(undefined, undefined, undefined, undefined, e);
   return new DBError(e.message);
 }
 
@@ -75,12 +90,14 @@ export interface SessionOptions {
   bind?: unknown;
   autocommit?: boolean;
   expire_on_commit?: boolean;
+  /** The Query class the session's queries are (Manila's subclass with its own soft_delete). */
+  query_cls?: typeof Query;
 }
 
 export class Session {
   private readonly identity = new Map<string, Instance>();
   /** Column values as last loaded or flushed: what dirty tracking compares with. */
-  private readonly loaded = new WeakMap<Instance, Record<string, Value>>();
+  private readonly loaded = new WeakMap<Instance, Record<string, Value | Clause>>();
   private pending: Instance[] = [];
   private deleted: Instance[] = [];
   private transaction = 0;
@@ -91,7 +108,7 @@ export class Session {
   ) {}
 
   query(...targets: unknown[]): Query {
-    return new Query(this, targets);
+    return new (this.options.query_cls ?? Query)(this, targets);
   }
 
   add(...objs: unknown[]): void {
@@ -162,6 +179,7 @@ export class Session {
     if (owns) this.engine.begin();
     try {
       for (const obj of this.pending.splice(0)) this.insert(obj);
+      for (const obj of [...this.identity.values()]) this.cascadeChildren(obj);
       for (const obj of [...this.identity.values()]) this.updateIfDirty(obj);
       for (const obj of this.deleted.splice(0)) this.remove(obj);
       if (owns) this.engine.commit();
@@ -184,7 +202,34 @@ export class Session {
     return [...mapper.columns.values()].filter((a) => now[a.name] !== before[a.name]).map((a) => a.key);
   }
 
+  /**
+   * SQLAlchemy's save-update cascade: a related object assigned to a relationship is saved with
+   * its parent, its foreign key set from the parent's key. Parents (many-to-one) are saved first.
+   */
+  private cascadeParents(obj: Instance): void {
+    for (const [attribute, value] of assignedRelations(obj)) {
+      const { childIsTarget, pairs } = attribute.foreignKeyPairs();
+      if (childIsTarget || value === null || value === undefined) continue;
+      const parent = value as Instance;
+      if (!this.loaded.has(parent)) this.insert(parent);
+      for (const [child, key] of pairs) obj[child.key] = parent[key.key];
+    }
+  }
+
+  private cascadeChildren(obj: Instance): void {
+    for (const [attribute, value] of assignedRelations(obj)) {
+      const { childIsTarget, pairs } = attribute.foreignKeyPairs();
+      if (!childIsTarget || value === null || value === undefined) continue;
+      const children = (Array.isArray(value) ? value : [value]) as Instance[];
+      for (const child of children) {
+        for (const [fk, key] of pairs) child[fk.key] = obj[key.key];
+        if (!this.loaded.has(child)) this.insert(child);
+      }
+    }
+  }
+
   private insert(obj: Instance): void {
+    this.cascadeParents(obj);
     const mapper = mapperOf(obj.constructor as ModelClass);
     // client-side defaults, as SQLAlchemy applies them at INSERT
     for (const [key, attr] of mapper.columns) {
@@ -194,13 +239,16 @@ export class Session {
     }
     const values = columnValues(mapper, obj);
     const names = Object.keys(values).filter((n) => values[n] !== null);
+    const params: Value[] = [];
     const sql = names.length
-      ? `INSERT INTO ${quoteName(mapper.table)} (${names.map(quoteName).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`
+      ? `INSERT INTO ${quoteName(mapper.table)} (${names.map(quoteName).join(', ')}) VALUES (${names.map((n) => valueSql(values[n], params)).join(', ')})`
       : `INSERT INTO ${quoteName(mapper.table)} DEFAULT VALUES`;
-    this.engine.run(sql, names.map((n) => values[n]));
+    this.engine.run(sql, params);
     const [pk] = mapper.primaryKey;
     if (mapper.primaryKey.length === 1 && (obj[pk] === undefined || obj[pk] === null)) obj[pk] = this.engine.lastInsertId();
     this.track(mapper, obj);
+    if (Object.values(values).some(isClause)) this.refresh(obj);
+    this.cascadeChildren(obj);
   }
 
   private updateIfDirty(obj: Instance): void {
@@ -214,13 +262,13 @@ export class Session {
         changed.push(key);
       }
     }
-    const cols = changed.map((k) => mapper.columns.get(k)!);
+    const params: Value[] = [];
+    const sets = changed.map((k) => `${quoteName(mapper.columns.get(k)!.name)} = ${valueSql(obj[k], params)}`);
     const key = byKey(mapper, obj);
-    this.engine.run(`UPDATE ${quoteName(mapper.table)} SET ${cols.map((c) => `${quoteName(c.name)} = ?`).join(', ')} WHERE ${key.where}`, [
-      ...changed.map((k) => toSql(obj[k])),
-      ...key.params,
-    ]);
-    this.loaded.set(obj, columnValues(mapper, obj));
+    this.engine.run(`UPDATE ${quoteName(mapper.table)} SET ${sets.join(', ')} WHERE ${key.where}`, [...params, ...key.params]);
+    // SQLAlchemy expires a field written by an expression: read the row back
+    if (changed.some((k) => isClause(obj[k]))) this.refresh(obj);
+    else this.loaded.set(obj, columnValues(mapper, obj));
   }
 
   private remove(obj: Instance): void {
@@ -232,6 +280,7 @@ export class Session {
   }
 
   private track(mapper: Mapper, obj: Instance): void {
+    attachSession(obj, this);
     this.identity.set(identityKey(mapper, obj), obj);
     this.loaded.set(obj, columnValues(mapper, obj));
   }
@@ -244,7 +293,7 @@ export class Session {
     const key = identityKey(mapper, values);
     const known = this.identity.get(key);
     if (known) return known;
-    const obj = Object.create(mapper.class_.prototype) as Instance;
+    const obj = newInstance(mapper.class_);
     Object.assign(obj, values);
     this.track(mapper, obj);
     return obj;
@@ -272,6 +321,38 @@ export class Session {
     return true;
   }
 
+  /**
+   * `session.execute(text('...'), { name: value })`: the statement on the engine, `:name`
+   * parameters bound (a list expands to `(?, ?, ...)` as SQLAlchemy's expanding IN does).
+   */
+  execute(statement: unknown, values: Record<string, unknown> = {}): ResultProxy {
+    if (!(statement instanceof TextClause) && typeof statement !== 'string') throw new UnsupportedInReference('session.execute() of something other than text() or a SQL string');
+    this.flush();
+    const { text, params } = bindNamed(typeof statement === 'string' ? statement : statement.text, values);
+    try {
+      if (/^\s*(SELECT|WITH|PRAGMA)\b/i.test(text)) return new ResultProxy(this.engine.all(text, params), -1);
+      return new ResultProxy([], this.engine.run(text, params));
+    } catch (e) {
+      // the service's own SQL failing (no such table, a syntax error) is what oslo wraps as DBError
+      const translated = translate(e);
+      throw translated === e && e instanceof Error && !(e instanceof UnsupportedInReference) ? new DBError(e.message, e) : translated;
+    }
+  }
+
+  /** The session autocommits each flush outside `begin`: a rollback drops what is not flushed yet. */
+  rollback(): void {
+    this.afterRollback();
+  }
+
+  commit(): void {
+    this.flush();
+  }
+
+  close(): void {
+    this.pending = [];
+    this.deleted = [];
+  }
+
   /** Every instance the session tracks (for bulk statements that must keep them in step). */
   tracked(): Instance[] {
     return [...this.identity.values()];
@@ -280,8 +361,66 @@ export class Session {
 
 let savepoints = 0;
 
+/** The dialect a TypeDecorator's conversions are told about. */
+const SQLITE = { name: 'sqlite' };
+
+/**
+ * An instance for a loaded row. Constructed, so the class's field initialisers run (they stand
+ * for Python's class attributes, `_extra_keys`); the row's columns are assigned after.
+ */
+function newInstance(model: ModelClass): Instance {
+  try {
+    return Reflect.construct(model as unknown as new () => object, []) as Instance;
+  } catch {
+    return Object.create(model.prototype) as Instance;
+  }
+}
+
+/** What `session.execute` answers: the rows (objects by column name) and how many rows changed. */
+export class ResultProxy {
+  constructor(
+    private readonly rows: Row[],
+    readonly rowcount: number,
+  ) {}
+  [Symbol.iterator](): Iterator<Row> {
+    return this.rows[Symbol.iterator]();
+  }
+  fetchall(): Row[] {
+    return [...this.rows];
+  }
+  fetchone(): Row | null {
+    return this.rows[0] ?? null;
+  }
+  first(): Row | null {
+    return this.rows[0] ?? null;
+  }
+  scalar(): Value | null {
+    const row = this.rows[0];
+    return row ? Object.values(row)[0] : null;
+  }
+}
+
+/** `:name` parameters to positional ones; a list value expands to a parenthesised list. */
+export function bindNamed(text: string, values: Record<string, unknown>): { text: string; params: Value[] } {
+  const params: Value[] = [];
+  const out = text.replace(/(^|[^:\w]):([A-Za-z_]\w*)/g, (_m, before: string, name: string) => {
+    if (!(name in values)) throw new UnsupportedInReference(`text() parameter :${name} without a value`);
+    const value = values[name];
+    if (Array.isArray(value) || value instanceof Set) {
+      const list = [...value];
+      params.push(...list.map(toSql));
+      return `${before}(${list.length ? list.map(() => '?').join(', ') : 'NULL'})`;
+    }
+    params.push(toSql(value));
+    return `${before}?`;
+  });
+  return { text: out, params };
+}
+
 /** A stored value as the model's field holds it. */
 function fromSql(attr: ColumnAttribute, value: Value): unknown {
+  const decorator = decoratorOf(attr.column.type);
+  if (decorator) return decorator.process_result_value(value ?? null, SQLITE);
   if (value === null || value === undefined) return null;
   if (attr.column.type.kind === 'boolean') return value === 1 || value === '1';
   if (attr.column.type.kind === 'datetime' && typeof value === 'string') return new Date(value);
@@ -297,6 +436,8 @@ interface QueryState {
   where: Clause[];
   order: Clause[];
   joins: { target: ModelClass; on?: Clause; outer: boolean }[];
+  group: Clause[];
+  having?: Clause;
   limit?: number;
   offset?: number;
   distinct: boolean;
@@ -314,19 +455,31 @@ export class Query {
     if (targets.length === 0) throw new UnsupportedInReference('a query without a target');
     for (const t of targets) {
       if (isModelClass(t)) mapperOf(t);
-      else if (!(t instanceof ColumnAttribute)) throw new UnsupportedInReference('a query on something that is neither a model nor one of its columns');
+      else if (!isClause(t)) throw new UnsupportedInReference('a query on something that is neither a model nor an expression');
     }
-    this.state = state ?? { where: [], order: [], joins: [], distinct: false };
+    this.state = state ?? { where: [], order: [], joins: [], group: [], distinct: false };
+  }
+
+  /** The query's own class: a subclass (query_cls) stays itself along the chain. */
+  private get Self(): new (session: Session, targets: unknown[], state?: QueryState) => Query {
+    return this.constructor as new (session: Session, targets: unknown[], state?: QueryState) => Query;
   }
 
   private next(patch: Partial<QueryState>): Query {
-    return new Query(this.session, this.targets, { ...this.state, ...patch });
+    return new this.Self(this.session, this.targets, { ...this.state, ...patch });
   }
 
-  /** The model the query is on (its first target's). */
+  /** The model the query is on: its first target's, or the first column's inside an expression (`func.count(M.id)`) or a criterion. */
   private get primary(): Mapper {
-    const t = this.targets[0];
-    return mapperOf(isModelClass(t) ? t : (t as ColumnAttribute).class_);
+    for (const t of this.targets) {
+      if (isModelClass(t)) return mapperOf(t);
+      const column = columnIn(t);
+      if (column) return mapperOf(column.class_);
+    }
+    // `query(func.count()).filter(M.x == 1)`: SQLAlchemy takes the FROM from the criteria
+    const criterion = this.state.where.map((w) => columnIn(w)).find(Boolean);
+    if (criterion) return mapperOf(criterion.class_);
+    throw new UnsupportedInReference('a query whose expressions name no model column (no FROM)');
   }
 
   filter(...criteria: unknown[]): Query {
@@ -400,8 +553,41 @@ export class Query {
     return this.with_for_update(opts);
   }
 
-  distinct(): Query {
+  distinct(...columns: unknown[]): Query {
+    if (columns.length) throw new UnsupportedInReference('distinct(columns) (DISTINCT ON)');
     return this.next({ distinct: true });
+  }
+
+  group_by(...clauses: unknown[]): Query {
+    return this.next({ group: [...this.state.group, ...clauses.map(clauseOf)] });
+  }
+
+  groupBy(...clauses: unknown[]): Query {
+    return this.group_by(...clauses);
+  }
+
+  having(criterion: unknown): Query {
+    return this.next({ having: this.state.having ? and_(this.state.having, criterion) : clauseOf(criterion) });
+  }
+
+  add_columns(...columns: unknown[]): Query {
+    return new this.Self(this.session, [...this.targets, ...columns], this.state);
+  }
+
+  /** As a value of `in_()` (a Query is a selectable in SQLAlchemy): its SELECT. */
+  compile(params: Value[]): string {
+    this.session.flush();
+    return this.select(params).text;
+  }
+
+  /** `q.subquery()`: the SELECT, usable in `in_()`; joining to it (`.c.name`) is not run here. */
+  subquery(_name?: string): Clause & { c: Record<string, never> } {
+    const c = new Proxy({} as Record<string, never>, {
+      get: (_t, name) => {
+        throw new UnsupportedInReference(`a subquery's column .c.${String(name)} (joins to a subquery)`);
+      },
+    });
+    return { compile: (params: Value[]) => this.compile(params), c };
   }
 
   // -- terminals ----------------------------------------------------------------
@@ -431,6 +617,19 @@ export class Query {
     const rows = this.next({ limit: 2 }).all();
     if (rows.length > 1) throw new MultipleResultsFound();
     return rows[0] ?? null;
+  }
+
+  /** The first column of the first row, or null; more than one row raises, as SQLAlchemy's. */
+  scalar(): unknown {
+    const rows = this.next({ limit: 2 }).all();
+    if (rows.length > 1) throw new MultipleResultsFound();
+    const [row] = rows;
+    return Array.isArray(row) ? row[0] : (row ?? null);
+  }
+
+  /** Whether any row matches (the dialect's terminal; SQLAlchemy's `session.query(q.exists()).scalar()`). */
+  exists(): boolean {
+    return this.next({ limit: 1 }).all().length > 0;
   }
 
   count(): number {
@@ -497,8 +696,7 @@ export class Query {
   }
 
   /** SELECT text, its params, and how each target is read back from a row. */
-  private select(): { text: string; params: Value[]; readers: ((row: Row) => unknown)[] } {
-    const params: Value[] = [];
+  private select(params: Value[] = []): { text: string; params: Value[]; readers: ((row: Row) => unknown)[] } {
     const columns: string[] = [];
     const readers: ((row: Row) => unknown)[] = [];
     this.targets.forEach((t, i) => {
@@ -507,15 +705,26 @@ export class Query {
         const prefix = `t${i}__`;
         for (const attr of m.columns.values()) columns.push(`${attr.compile()} AS ${quoteName(prefix + attr.name)}`);
         readers.push((row) => this.session.instanceOf(m, row, prefix));
-      } else {
-        const attr = t as ColumnAttribute;
+      } else if (t instanceof ColumnAttribute) {
         const alias = `c${i}`;
-        columns.push(`${attr.compile()} AS ${quoteName(alias)}`);
-        readers.push((row) => fromSql(attr, row[alias]));
+        columns.push(`${t.compile()} AS ${quoteName(alias)}`);
+        readers.push((row) => fromSql(t, row[alias]));
+      } else {
+        const alias = t instanceof Label ? t.name : `c${i}`;
+        columns.push(`${(t as Clause).compile(params)} AS ${quoteName(alias)}`);
+        readers.push((row) => row[alias]);
       }
     });
     const tables = [this.primary, ...this.state.joins.map((j) => mapperOf(j.target))];
     let from = quoteName(this.primary.table);
+    // other entities queried and not joined are in the FROM too (a cross join, as SQLAlchemy's)
+    for (const t of this.targets) {
+      const m = isModelClass(t) ? mapperOf(t) : columnIn(t) ? mapperOf(columnIn(t)!.class_) : undefined;
+      if (m && !tables.includes(m)) {
+        tables.push(m);
+        from += `, ${quoteName(m.table)}`;
+      }
+    }
     this.state.joins.forEach((j, k) => {
       const to = mapperOf(j.target);
       const on = j.on ?? inferJoin(tables.slice(0, k + 1), to);
@@ -523,6 +732,8 @@ export class Query {
     });
     let text = `SELECT ${this.state.distinct ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${from}`;
     if (this.state.where.length) text += ` WHERE ${and_(...this.state.where).compile(params)}`;
+    if (this.state.group.length) text += ` GROUP BY ${this.state.group.map((g) => g.compile(params)).join(', ')}`;
+    if (this.state.having) text += ` HAVING ${this.state.having.compile(params)}`;
     if (this.state.order.length) text += ` ORDER BY ${this.state.order.map((o) => o.compile(params)).join(', ')}`;
     if (this.state.limit !== undefined || this.state.offset !== undefined) {
       text += ' LIMIT ? OFFSET ?';
@@ -530,6 +741,17 @@ export class Query {
     }
     return { text, params, readers };
   }
+}
+
+/** The first model column inside an expression (`func.sum(M.size)` → M.size), for its FROM. */
+function columnIn(value: unknown, depth = 0): ColumnAttribute | undefined {
+  if (value instanceof ColumnAttribute) return value;
+  if (depth > 4 || value === null || typeof value !== 'object') return undefined;
+  for (const inner of Object.values(value as Record<string, unknown>)) {
+    const found = Array.isArray(inner) ? inner.map((v) => columnIn(v, depth + 1)).find(Boolean) : columnIn(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The join condition from the foreign keys between a joined table and the ones before it. */

@@ -39,6 +39,31 @@ export class ModelBase {
   keys(): string[] {
     return [...mapperOf(this.constructor as ModelClass).columns.keys()];
   }
+
+  /** `session.delete(self)` and a flush: the row is removed (oslo's ModelBase.delete). */
+  delete(session?: unknown): void {
+    const s = sessionOf(session);
+    s.delete(this);
+    s.flush();
+  }
+
+  /** The columns, then the model's `_extra_keys` (oslo's ModelBase.__iter__). */
+  *[Symbol.iterator](): IterableIterator<[string, unknown]> {
+    const extra = Array.isArray(this._extra_keys) ? (this._extra_keys as string[]) : [];
+    for (const key of [...this.keys(), ...extra]) yield [key, this[key]];
+  }
+
+  items(): [string, unknown][] {
+    return [...this];
+  }
+
+  iteritems(): IterableIterator<[string, unknown]> {
+    return this[Symbol.iterator]();
+  }
+
+  get __class__(): unknown {
+    return this.constructor;
+  }
 }
 
 export function TimestampMixin<B extends Constructor>(base: B): B {

@@ -170,9 +170,12 @@ export function membersOf(model: ModelClass): { columns: Map<string, ColumnDef>;
       const value = (c as Record<string, unknown>)[key];
       // a mapped base class holds its columns as attributes (mapper.ts): their definitions count
       const held = value !== null && typeof value === 'object' ? (value as { column?: unknown }).column : undefined;
+      const declared = value !== null && typeof value === 'object' ? (value as { def?: unknown; declaredOn?: unknown }) : undefined;
       if (value instanceof ColumnDef) columns.set(key, value);
       else if (held instanceof ColumnDef) columns.set(key, held);
       else if (value instanceof RelationshipDef) relationships.set(key, value);
+      // a mapped base class's relationship attribute (not a backref another class added)
+      else if (declared?.def instanceof RelationshipDef && declared.declaredOn === undefined) relationships.set(key, declared.def);
     }
   }
   return { columns, relationships };

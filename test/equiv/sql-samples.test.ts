@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSide } from '../../dist/equiv/load/run.js';
+import { FIXTURES } from '../helpers.js';
+
+// Each sample's SQL module loaded on the reference (sql.js) in a worker, as `equiv` runs it,
+// with a create, a get, an update and a delete. The scripts answer plain data.
+const db = (sample: string) => join(FIXTURES, sample, sample, 'db');
+const script = (name: string) => join(__dirname, 'scripts', name);
+
+describe('the samples’ SQL modules on the reference', () => {
+  it('Nova: a service created, read, updated, refused when created again, soft-deleted', async () => {
+    const result = await runSide({ side: 'sql', module: join(db('nova'), 'sqlalchemy', 'api.ts'), script: script('nova-crud.ts') });
+    const row = { id: 1, host: 'h1', topic: 'compute', disabled: false, deleted: 0 };
+    expect(result).toEqual({
+      ok: [{ ok: row }, { ok: row }, { ok: { ...row, disabled: true } }, { error: 'ServiceTopicExists' }, { ok: undefined }, { error: 'ServiceNotFound' }],
+    });
+  });
+
+  it('Glance: image_create is refused (created_at NOT NULL, no default, in the sample), a seeded image is read, updated, deleted', async () => {
+    const result = await runSide({ side: 'sql', module: join(db('glance'), 'sqlalchemy', 'api.ts'), script: script('glance-crud.ts') });
+    const id = '11111111-2222-3333-4444-555555555555';
+    const image = { id, name: 'cirros', status: 'queued', deleted: false, properties: [] };
+    expect(result).toEqual({
+      ok: [
+        { error: 'DBError', message: 'NOT NULL constraint failed: images.created_at' },
+        { ok: image },
+        { ok: { ...image, status: 'active' } },
+        // the property row is refused as the image row was, and the whole update rolls back
+        { error: 'DBError', message: 'NOT NULL constraint failed: image_properties.created_at' },
+        { ok: { ...image, status: 'active' } },
+        { ok: { ...image, status: 'active', deleted: true } },
+        { error: 'ImageNotFound', message: `Image ${id} not found.` },
+      ],
+    });
+  });
+
+  it('Glance: the port loads on the in-memory ROME; its manual paginate_query raises unsupported when used', async () => {
+    const result = (await runSide({ side: 'rome', module: join(db('glance'), 'discovery', 'api.ts'), script: script('glance-rome.ts') })) as { ok: unknown[] };
+    expect(result.ok).toHaveLength(5);
+    expect(result.ok[0]).toEqual({ ok: { id: '11111111-2222-3333-4444-555555555555', name: 'cirros', status: 'queued', deleted: false } });
+    expect(result.ok[4]).toMatchObject({ error: 'UnsupportedInReference' });
+  });
+
+  it('Cinder: a volume with metadata created, read, updated, deleted, refused again; a service updated with literal_column', async () => {
+    const result = await runSide({ side: 'sql', module: join(db('cinder'), 'sqlalchemy', 'api.ts'), script: script('cinder-crud.ts') });
+    const volume = { id: 'vol-1', status: 'creating', size: 1, deleted: false, metadata: [['tier', 'gold']] };
+    const service = { id: 1, host: 'h1', disabled: false, modified: false };
+    expect(result).toEqual({
+      ok: [
+        { ok: volume },
+        { ok: volume },
+        { ok: { ...volume, status: 'available', metadata: [['tier', 'silver']] } },
+        { ok: 'destroyed' },
+        { error: 'VolumeNotFound', message: 'Volume vol-1 could not be found.' },
+        { error: 'DBDuplicateEntry', message: 'Duplicate entry on (id)', columns: ['id'] },
+        { ok: service },
+        // updated_at = literal_column('updated_at'): the column keeps its value (null), onupdate not applied
+        { ok: { ...service, disabled: true, modified: true, updated_at: null } },
+        { ok: { ...service, disabled: true, modified: true, updated_at: null } },
+        { ok: 255 },
+      ],
+    });
+  });
+
+  it('Manila: api.ts does not load (query.ts assigns to an imported module namespace); its models run on the reference', async () => {
+    const api = await runSide({ side: 'sql', module: join(db('manila'), 'sqlalchemy', 'api.ts'), script: script('manila-models.ts') });
+    expect(api).toEqual({ crashed: "TypeError: Cannot assign to read only property 'get_maker' of object '[object Module]'" });
+    const result = await runSide({ side: 'sql', module: join(db('manila'), 'sqlalchemy', 'models.ts'), script: script('manila-models.ts') });
+    expect(result).toEqual({
+      ok: [
+        { ok: 's1' },
+        { ok: [['tier', 'gold']] },
+        { ok: 1 },
+        { ok: 0 },
+        { ok: 1 },
+        { ok: 2 },
+        { ok: undefined },
+        { ok: 0 },
+        { ok: 1 },
+        { ok: undefined },
+        { error: 'DBDuplicateEntry', columns: ['entity_uuid', 'key'] },
+      ],
+    });
+  });
+});

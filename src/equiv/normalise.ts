@@ -26,6 +26,10 @@ export const RULES: readonly Rule[] = [
     says: '`created_at` and `updated_at` are not compared (ROME\'s save sets created_at when empty and updated_at on every save, inserts included)',
     source: 'BeyondTheClouds/rome lib/rome/core/models.py:400-420 (Entity.save: created_at when empty, updated_at on every write)',
   },
+  {
+    name: 'awaited',
+    says: "a call is compared on its awaited value when the port answers a promise where the SQL module answered a value (ROME's terminals are async, so a port of a sync function is async: its callers must await it; such functions are listed)",
+  },
   { name: 'unordered', says: 'lists are compared as multisets when the SQL result changes with the scan order (PRAGMA reverse_unordered_selects)' },
 ];
 
@@ -101,7 +105,7 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
   for (const table of Object.keys(raw.tables).sort()) tables[table] = (raw.tables[table] as TableDump).rows.map((r) => row(table, r));
   const calls = raw.calls.map((c: CallRecord) => ({
     call: c.call,
-    ...(c.async ? { async: true as const } : {}),
+    ...(c.async && !rules.has('awaited') ? { async: true as const } : {}),
     ...('ok' in c ? { ok: value(c.ok ?? null) } : {}),
     ...(c.error ? { error: { name: c.error.name, ...(c.error.columns ? { columns: [...c.error.columns].sort() } : {}) } } : {}),
   }));

@@ -16,7 +16,12 @@ type Found = Omit<ScenarioResult, 'file' | 'name' | 'replay'>;
 
 export function verdictOf(runs: Runs, rules: Set<string>, accept: readonly Accept[] = []): Found {
   const { sql, reversed, rome } = runs;
-  const found = { calls: [...new Set([...sql.calls, ...rome.calls].map((c) => c.call))], locks: rome.locks };
+  const asyncNow = [...new Set(rome.calls.filter((c, i) => c.async && sql.calls[i]?.call === c.call && !sql.calls[i].async).map((c) => c.call))];
+  const found = {
+    calls: [...new Set([...sql.calls, ...rome.calls].map((c) => c.call))],
+    locks: rome.locks,
+    ...(asyncNow.length && rules.has('awaited') ? { awaited: asyncNow } : {}),
+  };
   // a construct one side does not run: no verdict can be claimed
   const skipped = sql.unsupported ? { side: 'SQL', ...sql.unsupported } : reversed.unsupported ? { side: 'SQL', ...reversed.unsupported } : rome.unsupported ? { side: 'ROME', ...rome.unsupported } : undefined;
   if (skipped) return { ...found, verdict: 'skipped', reason: `${skipped.side} side${skipped.call ? `, at ${skipped.call}` : ''}: ${skipped.message}` };

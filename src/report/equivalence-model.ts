@@ -37,6 +37,8 @@ export interface ScenarioResult {
   accepted?: Array<{ kind: DivergenceKind; call?: string; reason: string }>;
   /** The functions the scenario called, in order of first call. */
   calls: string[];
+  /** Functions the SQL module answers synchronously and the port with a promise (compared awaited: callers must await). */
+  awaited?: string[];
   /** Called functions the port marks for a human, with the reasons: a divergence there may be that code. */
   manual?: Array<{ function: string; reasons: string[] }>;
   /** The ROME side's lock log (lock, refused, unlock with the lock's name). */
@@ -54,6 +56,8 @@ export interface Coverage {
   missing: string[];
   /** Of `missing`, the ones only skipped scenarios call. */
   skippedOnly: string[];
+  /** A run of some scenarios only (--only): `missing` says nothing then. */
+  partial?: true;
 }
 
 export interface ModuleEquivalence {

@@ -29,6 +29,7 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
         if (d.messages?.rome) out.push(c.dim(`        ROME said: ${d.messages.rome}`));
       }
       if (s.verdict === 'diverged') for (const m of s.manual ?? []) out.push(c.dim(`      note: the port marks ${m.function} for a human: ${m.reasons.join('; ')}`));
+      if (s.awaited?.length) out.push(c.dim(`      note: async in the port (callers must await): ${s.awaited.join(', ')}`));
       for (const a of s.accepted ?? []) out.push(c.dim(`      accepted ${a.kind}${a.call ? ` at ${a.call}` : ''}: ${a.reason}`));
       if (s.verdict === 'diverged' || s.verdict === 'order-dependent') out.push(c.dim(`      replay: ${s.replay}`));
     }
@@ -42,6 +43,7 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
 
 function coverageLine(m: ModuleEquivalence): string {
   const { changed, exercised, skippedOnly } = m.coverage;
+  if (m.coverage.partial) return `coverage: ${exercised}/${changed} changed functions exercised by the scenarios run (--only: the others were not run)`;
   return `coverage: ${exercised}/${changed} changed functions exercised${skippedOnly.length ? ` (${skippedOnly.length} more only by skipped scenarios)` : ''}`;
 }
 

@@ -8,7 +8,7 @@ import { verdictOf } from '../../src/equiv/verdict.js';
 const services = (rows: TableDump['rows']): Record<string, TableDump> => ({
   services: { columns: { id: { kind: 'other' }, host: { kind: 'other' }, deleted: { kind: 'other' }, created_at: { kind: 'datetime' }, updated_at: { kind: 'datetime' }, disabled: { kind: 'boolean' } }, primaryKey: 'id', rows },
 });
-const outcome = (o: Partial<RawOutcome>): RawOutcome => ({ calls: [], tables: {}, locks: [], ...o });
+const outcome = (o: Partial<RawOutcome>): RawOutcome => ({ calls: [], tables: {}, locks: [], given: [], ...o });
 const all = enabledRules();
 const same = (o: RawOutcome) => ({ sql: o, reversed: o });
 
@@ -73,30 +73,55 @@ describe('verdictOf', () => {
 });
 
 describe('normalise', () => {
-  it('renames ids per table in order of first appearance, and foreign keys follow their table', () => {
+  it('renames ids per table in order of first appearance (final tables first), and foreign keys to them follow', () => {
     const raw = outcome({
       calls: [{ call: 'f', ok: [{ $entity: 'nodes', id: 7, service_id: 3 }] }],
       tables: {
         services: { columns: { id: { kind: 'other' } }, primaryKey: 'id', rows: [{ id: 3 }, { id: 4 }] },
-        nodes: { columns: { id: { kind: 'other' }, service_id: { kind: 'other', references: 'services' } }, primaryKey: 'id', rows: [{ id: 7, service_id: 3 }] },
+        nodes: {
+          columns: { id: { kind: 'other' }, service_id: { kind: 'other', references: { table: 'services', column: 'id' } }, host: { kind: 'other', references: { table: 'services', column: 'host' } } },
+          primaryKey: 'id',
+          rows: [{ id: 7, service_id: 3, host: 'h1' }],
+        },
       },
     });
     const n = normalise(raw, all);
     expect(n.calls[0].ok).toEqual([{ $entity: 'nodes', id: 'nodes#1', service_id: 'services#1' }]);
-    expect(n.tables).toEqual({ nodes: [{ id: 'nodes#1', service_id: 'services#1' }], services: [{ id: 'services#1' }, { id: 'services#2' }] });
+    // a foreign key to a column that is not the primary key is data, not an id
+    expect(n.tables).toEqual({ nodes: [{ id: 'nodes#1', service_id: 'services#1', host: 'h1' }], services: [{ id: 'services#1' }, { id: 'services#2' }] });
     expect(normalise(raw, enabledRules({ ids: false })).tables.services).toEqual([{ id: 3 }, { id: 4 }]);
   });
 
   it('renames generated UUIDs, compares datetimes as set or not, and the soft-delete marker as deleted or not', () => {
     const raw = outcome({
-      calls: [{ call: 'f', ok: ['0b5e1f40-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '0B5E1F40-1C2D-4E5F-8A9B-0C1D2E3F4A5B', 'not-a-uuid'] }],
+      calls: [{ call: 'f', ok: ['0b5e1f40-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '0B5E1F40-1C2D-4E5F-8A9B-0C1D2E3F4A5B', 'not-a-uuid', '11111111-2222-4333-8444-555555555555'] }],
+      given: ['11111111-2222-4333-8444-555555555555'],
       tables: services([{ id: 1, host: 'h', deleted: 1, created_at: { $date: '2026-01-01T00:00:00.000Z' }, updated_at: null, disabled: false }]),
     });
     const n = normalise(raw, all);
-    expect(n.calls[0].ok).toEqual(['uuid#1', 'uuid#1', 'not-a-uuid']);
+    // the scenario's own UUID is data
+    expect(n.calls[0].ok).toEqual(['uuid#1', 'uuid#1', 'not-a-uuid', '11111111-2222-4333-8444-555555555555']);
     expect(n.tables.services).toEqual([{ id: 'services#1', host: 'h', deleted: '<deleted>', created_at: '<ignored>', updated_at: '<ignored>', disabled: false }]);
     const off = normalise(raw, enabledRules({ 'soft-delete-marker': false, 'rome-timestamps': false, datetimes: false }));
     expect(off.tables.services[0]).toMatchObject({ deleted: 1, created_at: { $date: '2026-01-01T00:00:00.000Z' }, updated_at: null });
+  });
+
+  it('compares a call the port made async on its awaited value (the awaited rule), else as a divergence', () => {
+    const sql = outcome({ calls: [{ call: 'quota_create', ok: 1 }] });
+    const rome = outcome({ calls: [{ call: 'quota_create', async: true, ok: 1 }] });
+    const v = verdictOf({ ...same(sql), rome }, all);
+    expect(v).toMatchObject({ verdict: 'equivalent', awaited: ['quota_create'] });
+    const strict = verdictOf({ ...same(sql), rome }, enabledRules({ awaited: false }));
+    expect(strict.divergences).toEqual([{ kind: 'result', call: '#1 quota_create', differences: [{ path: 'calls[0]', sql: 'a value', rome: 'a promise' }] }]);
+  });
+
+  it('a crash of the SQL side is skipped (never equivalent, even when both sides crash); a crash of the port only is a divergence with both messages', () => {
+    const crash = outcome({ calls: [{ call: 'f', error: { name: 'TypeError', message: 'q.subquery is not a function' } }] });
+    expect(verdictOf({ ...same(crash), rome: crash }, all)).toMatchObject({ verdict: 'skipped', reason: 'the SQL side crashed at f: TypeError: q.subquery is not a function (a construct the reference lacks?)' });
+    const ok = outcome({ calls: [{ call: 'f', ok: 1 }] });
+    const v = verdictOf({ ...same(ok), rome: crash }, all);
+    expect(v.verdict).toBe('diverged');
+    expect(v.divergences![0]).toMatchObject({ kind: 'error', messages: { rome: 'q.subquery is not a function' } });
   });
 
   it('keeps an error by class name and sorted columns only', () => {

@@ -57,6 +57,8 @@ export interface RulePack {
 export interface PortDbConfig {
   /** The rule pack: "default" or a path, resolved against the config file's folder. */
   rules?: string;
+  /** `port-db equiv`: normaliser rules switched on or off by name. */
+  equiv?: { normalise?: Record<string, boolean> };
 }
 
 /** Name of the per-project config file looked up at a root. */
@@ -280,6 +282,12 @@ const configSchema: JsonSchema = {
   properties: {
     $schema: { type: 'string' },
     rules: { title: 'a non-empty string: "default" or the path of a rule pack', type: 'string', minLength: 1 },
+    equiv: {
+      title: '{ "normalise": { "<rule>": false } }: the normaliser rules of port-db equiv to switch off',
+      type: 'object',
+      additionalProperties: false,
+      properties: { normalise: { type: 'object', additionalProperties: { type: 'boolean' } } },
+    },
   },
 };
 

@@ -5,9 +5,9 @@
 // Nothing is written: the result is returned for the CLI and `port --equiv` to report.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import type { Coverage, EquivalenceResult, ModuleEquivalence, ScenarioResult, Verdict } from '../report/equivalence-model.js';
-import { findConfig } from '../rules.js';
+import { findConfig, readConfig } from '../rules.js';
 import { walkTree } from '../tree.js';
 import { writeSkeletons } from './init.js';
 import { BadScenario, SideWorker } from './load/pool.js';
@@ -196,13 +196,17 @@ function findModules(rootArg: string, cwd: string, self = false): Module[] {
   });
 }
 
-/** The config's `equiv.normalise` switches, from the first root that has a config. */
+/** The config's `equiv.normalise` switches, from the first root that has a config (validated). */
 function configSwitches(roots: string[], cwd: string): RuleSwitches {
   for (const root of roots) {
     const path = findConfig(resolve(cwd, root));
     if (!path) continue;
-    const config = JSON.parse(readFileSync(path, 'utf8')) as { equiv?: { normalise?: RuleSwitches } };
-    return config.equiv?.normalise ?? {};
+    const switches = readConfig(path, cwd).equiv?.normalise ?? {};
+    const known = new Set(RULES.map((r) => r.name));
+    for (const name of Object.keys(switches)) {
+      if (!known.has(name)) throw new ConfigError(`${toPosix(relative(cwd, path))}: /equiv/normalise/${name} is no normaliser rule`, `the rules are: ${[...known].join(', ')}`);
+    }
+    return switches;
   }
   return {};
 }

@@ -139,4 +139,22 @@ describe('port-db equiv', () => {
     expect(dry.code).toBe(2);
     expect(dry.stderr).toContain('cannot be combined with --dry-run');
   });
+
+  it('port-db.config.json switches normaliser rules off by name; an unknown rule is exit 2', () => {
+    scenarios('a.equiv.ts', `scenario('quota', { async run({ api }) { await api.quota_create(admin, 'p1', 'instances', 10); } })`);
+    const config = join(root, 'port-db.config.json');
+    try {
+      expect(cli('equiv', 'nova').stdout).toContain('note: async in the port (callers must await): quota_create');
+      writeFileSync(config, JSON.stringify({ equiv: { normalise: { awaited: false } } }));
+      const strict = cli('equiv', 'nova');
+      expect(strict.code).toBe(1);
+      expect(strict.stdout).toContain('calls[0]: SQL "a value", ROME "a promise"');
+      writeFileSync(config, JSON.stringify({ equiv: { normalise: { awaitd: false } } }));
+      const bad = cli('equiv', 'nova');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('nova/port-db.config.json: /equiv/normalise/awaitd is no normaliser rule');
+    } finally {
+      rmSync(config, { force: true });
+    }
+  });
 });

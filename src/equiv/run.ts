@@ -116,7 +116,9 @@ async function runScenario(module: Module, file: string, index: number, info: Sc
     throw bad(e, module, file);
   }
   const found = verdictOf({ sql, reversed, rome }, rules, info.accept);
-  const manual = found.calls.flatMap((f) => (module.manual.has(f) ? [{ function: f, reasons: module.manual.get(f)! }] : []));
+  // a divergence at a call names its function; one in the final tables, every function called
+  const at = found.divergences?.some((d) => !d.call) ? found.calls : (found.divergences ?? []).map((d) => d.call?.replace(/^#\d+ /, '') ?? '');
+  const manual = [...new Set(at)].flatMap((f) => (module.manual.has(f) ? [{ function: f, reasons: module.manual.get(f)! }] : []));
   return { ...base, ...found, ...(manual.length ? { manual } : {}) };
 }
 

@@ -3,11 +3,13 @@
 // module-level state and the database or store are the scenario's alone, while the transpiler and
 // the runtime load once. The parent (pool.ts) sends jobs and reads replies.
 import { register } from 'node:module';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { callError, encode, type CallRecord, type RawOutcome } from '../outcome.js';
 import { isScenario, type Scenario } from '../scenario.js';
 import { aliasesFor, equivModule } from './aliases.js';
+import { determinise } from './determinism.js';
 import { RomeSide } from './rome-side.js';
 import { SeedError, type Side } from './side.js';
 import { SqlSide } from './sql-side.js';
@@ -64,6 +66,8 @@ function importFailure(what: string, e: unknown): Error {
 
 async function run(job: Extract<Job, { kind: 'run' }>): Promise<RawOutcome> {
   const graph = `?graph=${++graphs}`;
+  // the same draws on every side and every run of this scenario
+  determinise(seedOf(`${basename(job.file)}#${job.index}`));
   let api: Record<string, unknown>;
   let models: Record<string, unknown>;
   try {
@@ -94,6 +98,13 @@ async function run(job: Extract<Job, { kind: 'run' }>): Promise<RawOutcome> {
   outcome.locks = side.locks();
   outcome.given = [...given].sort();
   return outcome;
+}
+
+/** A 32-bit seed from the scenario's identity (FNV-1a). */
+function seedOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** The strings in a value the scenario gave (seed rows, call arguments). */

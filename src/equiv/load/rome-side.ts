@@ -3,7 +3,7 @@
 // the store's hashes, every row; the lock hash's operations make the lock log.
 import { desimplify } from '../rome-memory/codec.js';
 import { forgetMappedClasses, mappingOf, type EntityClass } from '../rome-memory/mapping.js';
-import { useStore } from '../rome-memory/runtime.js';
+import { useDraws, useStore } from '../rome-memory/runtime.js';
 import { MemoryStore, type Store } from '../rome-memory/store.js';
 import type { ColumnKind, EntityView, Plain, TableDump } from '../outcome.js';
 import { encodeColumn } from '../outcome.js';
@@ -22,6 +22,10 @@ export class RomeSide implements Side {
     this.store = new MemoryStore();
     this.log = [];
     useStore(logLocks(this.store, this.log));
+    // ROME's own ids and jitter from a source of their own: the service's seeded draws stay in
+    // step with the SQL side's
+    let n = 0;
+    useDraws({ uuid: () => `rome-${++n}`, random: () => 0.5 });
     this.tables = tablesOf(models);
     for (const model of this.tables.values()) mappingOf(model as EntityClass);
   }

@@ -118,8 +118,12 @@ function stringsOf(value: unknown, into: Set<string>, seen = new Set<unknown>())
 
 /** `api`: the service's module, each call recorded with its outcome (a method as `Class.method`). */
 function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded: WeakSet<object>, given: Set<string>): Record<string, unknown> {
+  // a string the code answered earlier and the scenario passes back is not the scenario's own
+  const returned = new Set<string>();
   const record = (call: string, invoke: () => unknown, args: unknown[]): unknown => {
-    stringsOf(args, given);
+    const passed = new Set<string>();
+    stringsOf(args, passed);
+    for (const s of passed) if (!returned.has(s)) given.add(s);
     const entry: CallRecord = { call };
     calls.push(entry);
     const failed = (e: unknown) => {
@@ -129,6 +133,7 @@ function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded
     };
     const succeeded = (value: unknown) => {
       entry.ok = encode(value, (obj) => side.entity(obj));
+      stringsOf(entry.ok, returned);
       return value;
     };
     let value: unknown;

@@ -12,4 +12,4 @@ export { Column, ForeignKey, relationship, backref, Integer, BigInteger, SmallIn
 export { DBError, DBDuplicateEntry, DBDeadlock, NoResultFound, MultipleResultsFound, UnsupportedInRomeMemory } from './errors.js';
 export { createMemoryStore, MemoryStore, type Store } from './store.js';
 export { systemClock, type Clock } from './clock.js';
-export { useStore, useClock, currentStore, currentClock } from './runtime.js';
+export { useStore, useClock, useDraws, currentStore, currentClock } from './runtime.js';

@@ -1,7 +1,7 @@
 // ROME's DLM (lib/rome/driver/redis/lock.py, ClusterLock): locks are fields of the hash `lock`,
 // each a JSON {host, start_date, ttl, request_uuid, key}. The owner is the ClusterLock instance
 // (its uuid, lock.py:241 and 252): a lock object shared by several requests is one owner.
-import { currentClock, currentStore } from './runtime.js';
+import { currentClock, currentStore, romeRandom, romeUuid } from './runtime.js';
 
 const LOCK_HASH = 'lock';
 
@@ -14,8 +14,8 @@ interface LockValue {
 }
 
 export class ClusterLock {
-  /** lock.py:241 — uuid1 per instance (the global crypto and Math.random, so a harness can seed them). */
-  readonly uuid = crypto.randomUUID();
+  /** lock.py:241 — uuid1 per instance (ROME's own draws: runtime.ts, romeUuid). */
+  readonly uuid = romeUuid();
 
   /**
    * lock.py:249-273: clears this lock if it expired, then ONE HSETNX (retry_count = 1). On
@@ -28,7 +28,7 @@ export class ClusterLock {
     const value: LockValue = { host: this.uuid, start_date: currentClock().now() / 1000, ttl, request_uuid: this.requestUuid(name), key };
     if (await currentStore().hsetnx(LOCK_HASH, key, JSON.stringify(value))) return true;
     await currentStore().hdel(LOCK_HASH, []);
-    await currentClock().sleep(5 + Math.random() * 5);
+    await currentClock().sleep(5 + romeRandom() * 5);
     return false;
   }
 

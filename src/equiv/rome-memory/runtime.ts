@@ -22,3 +22,22 @@ export function currentStore(): Store {
 export function currentClock(): Clock {
   return clock;
 }
+
+/**
+ * ROME's own draws (a session's id, a lock owner's uuid, a lock's back-off jitter). By default the
+ * global crypto and Math.random, as ROME's uuid1/random; a harness that seeds the service's draws
+ * gives ROME a source of its own, so that ROME's draws do not shift the service's.
+ */
+let draws: { uuid(): string; random(): number } = { uuid: () => crypto.randomUUID(), random: () => Math.random() };
+
+export function useDraws(next: { uuid(): string; random(): number }): void {
+  draws = next;
+}
+
+export function romeUuid(): string {
+  return draws.uuid();
+}
+
+export function romeRandom(): number {
+  return draws.random();
+}

@@ -6,9 +6,10 @@ import { DBDeadlock } from './errors.js';
 import { saveEntity, type Entity, type SavingSession } from './entity.js';
 import { entityOf, signatureOf } from './loaded-row.js';
 import { RomeQuery } from './query.js';
+import { romeUuid } from './runtime.js';
 
 export class RomeSession implements SavingSession {
-  readonly session_id = crypto.randomUUID();
+  readonly session_id = romeUuid();
   readonly alreadySaved = new Set<string>();
   private objectsAdd: object[] = [];
   private objectsDelete: object[] = [];

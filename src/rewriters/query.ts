@@ -5,6 +5,7 @@ import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { importedHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 import { mapLibraryCalls } from './library.js';
+import { loadedRowUpdates } from './loaded-row.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
 const MANUAL_REASONS: Record<string, string> = {
@@ -286,7 +287,8 @@ export const queryRewriter: Rewriter = {
     'one the module defines is ported in place (its own filters run on RomeQuery). ' +
     'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
     'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first. ' +
-    'Constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual.',
+    'Constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual. ' +
+    loadedRowUpdates.description,
   samples: [
     {
       before: `import * as models from '../models';
@@ -304,6 +306,7 @@ export async function f(context: any) {
 }
 `,
     },
+    loadedRowUpdates.sample,
   ],
   rewrite(facts) {
     const out = emptyResult();
@@ -354,6 +357,7 @@ export async function f(context: any) {
         }
       }
     });
+    loadedRowUpdates.rewrite(facts, out);
     return out;
   },
 };

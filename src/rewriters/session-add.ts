@@ -3,6 +3,7 @@ import { flattenChain } from '../analyzer/chains.js';
 import { bare, isSessionExpr, kindOf, passesSession, queryStart, type ModuleFacts, type ValueKind, kindCache } from '../analyzer/module.js';
 import { entityDictHelpers } from '../analyzer/dicts.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { assignThroughRow } from './loaded-row.js';
 import { emptyResult, record, type ChangeRecord, type Rewriter, type RewriteResult } from './types.js';
 
 /** A unit of work: the block whose session persists what it loaded. */
@@ -457,7 +458,12 @@ function bindUnboundChange(site: Site, n: ts.Node, load: ts.Expression): void {
   const inner = paren ? load.expression.getStart(facts.sf) : load.getStart(facts.sf);
   const close = paren ? load.end - 1 : load.end;
   out.edits.push({ start: stmt.getStart(facts.sf), end: inner, text: `${inBlock ? '' : '{ '}const ${ref} = ` });
-  out.edits.push({ start: close, end: load.end, text: `;${sep}${isReturn ? `const ${result} = ` : ''}${ref}` });
+  // an update of a row a query loaded sets the fields through the row (loaded-row.ts): `Object.assign(ref, v)`
+  const assign = assignThroughRow(facts, n);
+  const bound = assign ? `${isReturn ? 'void ' : ''}Object.assign(${ref}, ` : ref;
+  const binding = { start: close, end: assign ? assign.argStart : load.end, text: `;${sep}${isReturn ? `const ${result} = ` : ''}${bound}` };
+  out.edits.push(binding);
+  if (assign) out.changes.push({ kind: 'query', pos: n.getStart(facts.sf), detail: assign.detail, edit: binding });
   const loaded = load.getText(facts.sf).split('\n')[0].slice(0, 60);
   const change = n.getText(facts.sf).slice(load.end - n.getStart(facts.sf)).split('\n')[0].slice(0, 40);
   const detail =
@@ -518,7 +524,7 @@ declare const Service: any;
 `,
       after: `export async function service_update(session: any, id: number) {
   const ref = await session.query(Service).filter_by({ id }).first();
-  ref.update({ host: 'a' });
+  Object.assign(ref, { host: 'a' });
   session.add(ref);
   return ref;
 }

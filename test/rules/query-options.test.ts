@@ -55,7 +55,7 @@ describe('queryOptions in the pack', () => {
   });
 
   it('an object loaded by passing the session under the pack’s name gets session.add after its update', () => {
-    expect(portWith({ session: ['db'] })).toContain('service_ref.update(values);\n    session.add(service_ref);');
+    expect(portWith({ session: ['db'] })).toContain('Object.assign(service_ref, values);\n    session.add(service_ref);');
   });
 
   it('the default pack does not know those names: they are not read', () => {

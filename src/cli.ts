@@ -39,8 +39,10 @@ function program(writeOut?: (text: string) => void): Command {
     .addOption(new Option('--verify <checker>', 'the compiler that type-checks the port: native (TypeScript 7, the default; TypeScript 6 when it cannot run) or js (TypeScript 6)').choices(['native', 'js']))
     .option('--no-verify', 'skip the type check of the port against the ROME contract')
     .action(async (roots: string[], opts) => {
-      const { port } = await import('./run.js');
       const checker = typeof opts.verify === 'string' ? opts.verify : undefined;
+      // the thread that will wait for the native compiler starts while the port is computed
+      if (opts.verify !== false && checker !== 'js') (await import('./verify/native.js')).prestartNative();
+      const { port } = await import('./run.js');
       const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire });
       const c = await colors(process.stdout);
       if (opts.dryRun) {

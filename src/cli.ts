@@ -44,8 +44,10 @@ function program(writeOut?: (text: string) => void): Command {
         const { UsageError } = await import('./errors.js');
         throw new UsageError(`--equiv runs the port written beside the sources: it cannot be combined with ${opts.dryRun ? '--dry-run' : '--out'}`, 'port first, then run `port-db equiv` on the ported tree');
       }
-      const { port } = await import('./port/run.js');
       const checker = typeof opts.verify === 'string' ? opts.verify : undefined;
+      // the thread that will wait for the native compiler starts while the port is computed
+      if (opts.verify !== false && checker !== 'js') (await import('./verify/native.js')).prestartNative();
+      const { port } = await import('./port/run.js');
       const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire });
       const c = await colors(process.stdout);
       let equivFailed = false;

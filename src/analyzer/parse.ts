@@ -38,8 +38,30 @@ export function indentAt(text: string, pos: number): string {
   return m ? m[0] : '';
 }
 
+/**
+ * Every node below a module, depth first, in source order: listed by its first walk. The rewriters
+ * walk the whole module some twenty times; from a list that costs a fraction of descending the
+ * tree again (about 0.15 s of a 10k-line module). Modules are never changed once parsed (edits
+ * are text ranges).
+ */
+const moduleNodes = new WeakMap<ts.SourceFile, ts.Node[]>();
+
 /** Calls `visit` on every node below `node`, depth first, in source order. */
 export function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
+  if (ts.isSourceFile(node)) {
+    let nodes = moduleNodes.get(node);
+    if (!nodes) {
+      const list: ts.Node[] = [];
+      const add = (n: ts.Node): void => {
+        list.push(n);
+        ts.forEachChild(n, add);
+      };
+      ts.forEachChild(node, add);
+      moduleNodes.set(node, (nodes = list));
+    }
+    for (let i = 0; i < nodes.length; i++) visit(nodes[i]);
+    return;
+  }
   const go = (n: ts.Node): void => {
     visit(n);
     ts.forEachChild(n, go);

@@ -4,9 +4,10 @@ import ts from '../ts.cjs';
 import { toPosix } from '../analyzer/specifiers.js';
 import { rulesDir } from '../rules.js';
 import { jsDiagnose } from './js.js';
-import { manualAttribution } from './manual.js';
+import { hasMarkers, manualAttribution } from './manual.js';
 import { NativeFailed, nativeDiagnose } from './native.js';
 import { unpinned } from './pins.js';
+import { PARSES_KEPT, portSyntax } from './syntax.js';
 
 /** One diagnostic of the emitted module that the source module has no counterpart for. */
 export interface VerifyItem {
@@ -188,8 +189,12 @@ export interface Diag {
   text: string;
 }
 
-/** A checker: the errors of each file of one program (asked file by file), then `done`. */
-export type Diagnose = (program: ProgramInput) => { of: (path: string) => Diag[]; done?: () => void };
+/**
+ * A checker: the errors of each file of one program (asked file by file), then `done`. A checker
+ * that runs elsewhere (the native compiler) calls `meanwhile` while it does, with a test of
+ * whether it still runs.
+ */
+export type Diagnose = (program: ProgramInput, meanwhile?: (running: () => boolean) => void) => { of: (path: string) => Diag[]; done?: () => void };
 
 function verifyInto(jobs: VerifyJob[], checker: CheckerKind, results: VerifyResult[][]): void {
   const contract = contractText();
@@ -262,7 +267,12 @@ function checkProgram(
   let note: string | undefined;
   let diagnostics: ReturnType<Diagnose>;
   try {
-    diagnostics = (checker === 'native' ? nativeDiagnose : jsDiagnose)(program);
+    // while tsc checks, the ports are parsed for attributing their diagnostics (a 10k-line port:
+    // about 0.2 s, as long as tsc takes); no more than the parses kept, and none once tsc is done
+    const meanwhile = (running: () => boolean) => {
+      for (const t of targets.slice(0, PARSES_KEPT)) if (running() && hasMarkers(t.outputText)) portSyntax(t.outputText);
+    };
+    diagnostics = (checker === 'native' ? nativeDiagnose : jsDiagnose)(program, meanwhile);
   } catch (e) {
     if (!(e instanceof NativeFailed)) throw e;
     note = `${e.message}; checked with TypeScript 6's checker instead`;

@@ -11,7 +11,7 @@ import { portSyntax } from './syntax.js';
  * quotes names a binding of such an import. The code compiles once the manual items are done.
  */
 export function manualAttribution(text: string): (start: number, message: string) => boolean {
-  if (!text.includes('port-db')) return () => false;
+  if (!hasMarkers(text)) return () => false;
   const syntax = portSyntax(text);
   const sf = syntax.sf;
   const markers = syntax.markers.map((m): [number, number] => [m.start, m.end]);
@@ -36,6 +36,11 @@ export function manualAttribution(text: string): (start: number, message: string
     const statement = statementAt(sf, start);
     return statement !== undefined && usesTainted(statement, t);
   };
+}
+
+/** False when the port has no `port-db` comment at all: then nothing in it is manual (and it is not parsed). */
+export function hasMarkers(text: string): boolean {
+  return text.includes('port-db');
 }
 
 interface Tainted {

@@ -75,7 +75,21 @@ function templateLines(text: string, parsed?: ts.SourceFile): Set<number> {
   const lines = new Set<number>();
   if (!text.includes('`')) return lines;
   const sf = parsed ?? ts.createSourceFile('pins.ts', text, ts.ScriptTarget.Latest, false);
+  // only nodes that hold a backtick can hold a template: the rest of the tree is not visited
+  const ticks: number[] = [];
+  for (let i = text.indexOf('`'); i >= 0; i = text.indexOf('`', i + 1)) ticks.push(i);
+  const holdsTick = (n: ts.Node) => {
+    let lo = 0;
+    let hi = ticks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ticks[mid] < n.pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < ticks.length && ticks[lo] < n.end;
+  };
   const visit = (n: ts.Node): void => {
+    if (!holdsTick(n)) return;
     if (ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateExpression(n)) {
       const first = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line;
       const last = sf.getLineAndCharacterOfPosition(n.end).line;

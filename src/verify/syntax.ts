@@ -13,7 +13,7 @@ export interface PortSyntax {
  * a tree's ports are checked all before any is pinned, and each is parsed again then.
  */
 const recent = new Map<string, PortSyntax>();
-const KEPT = 4;
+export const PARSES_KEPT = 4;
 
 export function portSyntax(text: string): PortSyntax {
   const known = recent.get(text);
@@ -28,6 +28,6 @@ export function portSyntax(text: string): PortSyntax {
   visit(sf);
   const syntax = { sf, markers: collectDirectives(sf, boundaries).markers };
   recent.set(text, syntax);
-  if (recent.size > KEPT) recent.delete(recent.keys().next().value!);
+  if (recent.size > PARSES_KEPT) recent.delete(recent.keys().next().value!);
   return syntax;
 }

@@ -31,6 +31,10 @@ describe('security', () => {
     const native = sources.find((s) => s.file === 'src/verify/native.ts')!.text;
     expect(native).toMatch(/import \{ execFileSync \} from 'node:child_process';/);
     expect([...native.matchAll(/execFileSync\((\w+\(\))/g)].map((m) => m[1])).toEqual(['nativeTsc()']);
+    // the helper thread that waits for tsc runs the file it is sent, and is only sent nativeTsc()
+    expect([...native.matchAll(/viaThread\((\w+\(\))/g)].map((m) => m[1])).toEqual(['nativeTsc()']);
+    expect([...native.matchAll(/postMessage\(\{ (\w+)/g)].map((m) => m[1])).toEqual(['file']);
+    expect([...native.matchAll(/spawnSync\(([^)]*)\)/g)].map((m) => m[1])).toEqual(['file, args, options']);
     expect(native).not.toMatch(/shell:/);
   });
 

@@ -351,4 +351,21 @@ describe('query results as SQLAlchemy answers them', () => {
     expect(await session.query(Volume).filter(V.host.eq('a')).exists()).toBe(true);
     expect(session.query(Volume).filter(V.host.eq('z')).exists()).toBe(false);
   });
+
+  it('a member the reference lacks raises UnsupportedInReference on Query, Session, columns and relationships; probes answer undefined', () => {
+    const q = session.query(Volume) as any;
+    expect(() => q.with_entities(V.id)).toThrow(UnsupportedInReference);
+    expect(() => q.yield_per(10)).toThrow(/Query\.yield_per/);
+    expect(() => (session as any).merge(new Volume())).toThrow(UnsupportedInReference);
+    expect(() => (session as any).expire_all()).toThrow(/Session\.expire_all/);
+    expect(() => V.host.contains('x')).toThrow(UnsupportedInReference);
+    expect(() => V.size.between(1, 2)).toThrow(/between/);
+    expect(() => M.volume.of_type(Volume)).toThrow(UnsupportedInReference);
+    // what awaiting, serialising or printing a value looks for is not a call of the service
+    expect(q.then).toBeUndefined();
+    expect(q.toJSON).toBeUndefined();
+    expect(V.host.then).toBeUndefined();
+    expect(typeof q.filter).toBe('function');
+    expect(V.host.key).toBe('host');
+  });
 });

@@ -8,7 +8,7 @@ import { TextClause } from './functions.js';
 import { decoratorOf } from './tables.js';
 import { assignedRelations, attachSession, isModelClass, mapperOf, type Mapper } from './mapper.js';
 import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
-import { UnsupportedInReference, type ModelClass } from './schema.js';
+import { raiseOnUnknownMembers, UnsupportedInReference, type ModelClass } from './schema.js';
 
 /** The database the loaded SQL module runs on (set by the equiv harness for each scenario). */
 let current: SqlEngine | undefined;
@@ -358,6 +358,9 @@ export class Session {
     return [...this.identity.values()];
   }
 }
+
+// `session.merge(...)`, `query.with_entities(...)`: a member the reference lacks raises unsupported
+raiseOnUnknownMembers(Session, 'Session');
 
 let savepoints = 0;
 
@@ -751,6 +754,8 @@ export class Query {
     return { text, params, readers };
   }
 }
+
+raiseOnUnknownMembers(Query, 'Query');
 
 /** The key a target's item is read by in a row: a column's attribute, a label's name, a class's name. */
 function targetKey(target: unknown): string | undefined {

@@ -307,3 +307,65 @@ describe('sessionmaker', () => {
     expect(q.count()).toBe(102);
   });
 });
+
+describe('query results as SQLAlchemy answers them', () => {
+  it('a column query answers rows (row[0], row.<key>), an entity query instances, several targets rows', () => {
+    const [row] = session.query(V.id).order_by(V.id).all() as any[];
+    expect(row[0]).toBe('v1');
+    expect(row.id).toBe('v1');
+    expect(row).toHaveLength(1);
+    expect(session.query(V.id).order_by(V.id).all()).toEqual([['v1'], ['v2'], ['v3']]);
+    const first = session.query(V.host).filter(V.id.eq('v3')).first() as any;
+    expect([first[0], first.host]).toEqual(['b', 'b']);
+    const [host] = first;
+    expect(host).toBe('b');
+    expect(session.query(V.id).filter(V.id.eq('v2')).one()).toEqual(['v2']);
+    expect(session.query(V.id).filter(V.id.eq('v2')).scalar()).toBe('v2');
+    const pair = session.query(Volume, V.size).filter(V.id.eq('v2')).first() as any;
+    expect(pair[0]).toBeInstanceOf(Volume);
+    expect(pair.Volume).toBe(pair[0]);
+    expect([pair[1], pair.size]).toEqual([2, 2]);
+    const labelled = session.query(func.count(V.id).label('n')).first() as any;
+    expect([labelled[0], labelled.n]).toEqual([3, 3]);
+    // an entity alone is the instance itself
+    expect(session.query(Volume).filter(V.id.eq('v1')).first()).toBeInstanceOf(Volume);
+    // rows are plain arrays to what compares or serialises them
+    expect(JSON.stringify(row)).toBe('["v1"]');
+    expect(Array.isArray(row.map((x: unknown) => x))).toBe(true);
+  });
+
+  it('a query with a mapped entity answers each joined row once (legacy Query uniquing); a column query keeps them', () => {
+    Object.assign(new Meta(), { volume_id: 'v1', key: 'size', value: 'big' }).save(session);
+    const joined = session.query(Volume).join(Meta).filter(M.deleted.eq(0));
+    expect(ids(joined.all())).toEqual(['v1', 'v3']);
+    expect(joined.filter(V.id.eq('v1')).one()).toBeInstanceOf(Volume);
+    // SQLAlchemy's count() counts the SQL rows (a subquery), uniquing is the ORM's
+    expect(joined.count()).toBe(3);
+    expect(session.query(V.id).join(Meta).filter(M.deleted.eq(0)).order_by(V.id).all()).toEqual([['v1'], ['v1'], ['v3']]);
+    // an entity with a column: the tuple is uniqued (entity by identity, column by value)
+    expect(session.query(Volume, M.key).join(Meta).filter(M.deleted.eq(0)).all()).toHaveLength(3);
+    expect(session.query(Volume, V.host).join(Meta).filter(M.deleted.eq(0)).all()).toHaveLength(2);
+  });
+
+  it('exists() answers whether a row matches (the samples await it as a boolean)', async () => {
+    expect(await session.query(Volume).filter(V.host.eq('a')).exists()).toBe(true);
+    expect(session.query(Volume).filter(V.host.eq('z')).exists()).toBe(false);
+  });
+
+  it('a member the reference lacks raises UnsupportedInReference on Query, Session, columns and relationships; probes answer undefined', () => {
+    const q = session.query(Volume) as any;
+    expect(() => q.with_entities(V.id)).toThrow(UnsupportedInReference);
+    expect(() => q.yield_per(10)).toThrow(/Query\.yield_per/);
+    expect(() => (session as any).merge(new Volume())).toThrow(UnsupportedInReference);
+    expect(() => (session as any).expire_all()).toThrow(/Session\.expire_all/);
+    expect(() => V.host.contains('x')).toThrow(UnsupportedInReference);
+    expect(() => V.size.between(1, 2)).toThrow(/between/);
+    expect(() => M.volume.of_type(Volume)).toThrow(UnsupportedInReference);
+    // what awaiting, serialising or printing a value looks for is not a call of the service
+    expect(q.then).toBeUndefined();
+    expect(q.toJSON).toBeUndefined();
+    expect(V.host.then).toBeUndefined();
+    expect(typeof q.filter).toBe('function');
+    expect(V.host.key).toBe('host');
+  });
+});

@@ -59,3 +59,19 @@ describe('the SQL reference runs the Nova sample module', () => {
     expect(services()[0].deleted).toBe(ref.id);
   });
 });
+
+describe('one-column queries answer rows, as SQLAlchemy (row[0], row.<key>)', () => {
+  it('floating_ip_get_pools, instance_get_all_uuids_by_host and _flavor_get_id_from_flavor read row[0]', async () => {
+    db.run("INSERT INTO floating_ips (address, pool, deleted) VALUES ('1.1.1.1', 'nova', 0), ('1.1.1.2', 'nova', 0), ('1.1.1.3', 'public', 0)");
+    const pools = (await api.floating_ip_get_pools(admin)) as { name: string }[];
+    expect(pools.map((p) => p.name).sort()).toEqual(['nova', 'public']);
+
+    db.run("INSERT INTO instances (uuid, host, deleted) VALUES ('11111111-aaaa', 'h1', 0), ('22222222-bbbb', 'h1', 0), ('33333333-cccc', 'h2', 0)");
+    expect(((await api.instance_get_all_uuids_by_host(admin, 'h1')) as string[]).sort()).toEqual(['11111111-aaaa', '22222222-bbbb']);
+
+    db.run("INSERT INTO instance_types (id, name, memory_mb, vcpus, swap, flavorid, deleted) VALUES (7, 'm1.tiny', 512, 1, 0, 'f1', 0)");
+    db.run("INSERT INTO instance_type_projects (instance_type_id, project_id, deleted) VALUES (7, 'p1', 0)");
+    const access = new (api.FlavorAccessApi as unknown as new () => Record<string, (...a: unknown[]) => Promise<{ project_id: string }[]>>)();
+    expect((await access.flavor_access_get_by_flavor_id(admin, 'f1')).map((r) => r.project_id)).toEqual(['p1']);
+  });
+});

@@ -15,6 +15,33 @@ type Load = (url: string, context: { format?: string }) => Promise<{ format: str
 
 let aliases: Record<string, string> = {};
 
+/**
+ * Python modules are mutable and OpenStack patches them (Manila's query.py assigns
+ * `orm.get_maker`); an ES namespace is read-only, so that assignment throws a TypeError. A
+ * namespace import of a dialect module in the service's code (`import * as orm from
+ * 'oslo.db/sqlalchemy/orm'`) is bound instead to the module's mutable object
+ * (sql/runtime/python-modules.ts), one per worker and shared by every importer, the runtime
+ * included: a patch is seen by all, as in Python. Named imports are left as they are.
+ */
+const PYTHON_MODULE = 'python-module:';
+const pythonModules = new URL('../sql/runtime/python-modules.js', import.meta.url).href;
+const isDialect = (specifier: string) => specifier in aliases && specifier !== 'port-db/equiv';
+
+function bindNamespaceImports(code: string): string {
+  return code.replace(/^(\s*)import \* as ([A-Za-z_$][\w$]*) from (["'])([^"']+)\3;?/gm, (line, indent: string, name: string, _q: string, specifier: string) =>
+    isDialect(specifier) ? `${indent}import ${name} from ${JSON.stringify(PYTHON_MODULE + specifier)};` : line,
+  );
+}
+
+/** The module that answers the mutable object of a dialect module. */
+function pythonModuleSource(specifier: string): string {
+  return [
+    `import { pythonModule } from ${JSON.stringify(pythonModules)};`,
+    `import * as namespace from ${JSON.stringify(aliases[specifier])};`,
+    `export default pythonModule(${JSON.stringify(specifier)}, namespace);`,
+  ].join('\n');
+}
+
 export async function initialize(data: HookData): Promise<void> {
   aliases = data.aliases;
 }
@@ -29,6 +56,9 @@ const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
 export async function resolve(specifier: string, context: { parentURL?: string }, next: Resolve) {
   const alias = aliases[specifier];
   if (alias) return { url: alias, shortCircuit: true };
+  if (specifier.startsWith(PYTHON_MODULE) && isDialect(specifier.slice(PYTHON_MODULE.length))) {
+    return { url: `${aliases[specifier.slice(PYTHON_MODULE.length)]}?${PYTHON_MODULE}${encodeURIComponent(specifier.slice(PYTHON_MODULE.length))}`, shortCircuit: true };
+  }
   const parent = context.parentURL ? new URL(context.parentURL) : undefined;
   if (/^\.\.?\//.test(specifier) && parent?.pathname.endsWith('.ts')) {
     const base = new URL(specifier, parent);
@@ -47,6 +77,8 @@ let transpiler: { transpileModule(text: string, options: object): { outputText: 
 const transpiled = new Map<string, string>();
 
 export async function load(url: string, context: { format?: string }, next: Load) {
+  const wrapped = new URL(url).search.match(new RegExp(`^\\?${PYTHON_MODULE}(.+)$`));
+  if (wrapped) return { format: 'module', source: pythonModuleSource(decodeURIComponent(wrapped[1])), shortCircuit: true };
   // a file URL's path without its graph query
   const path = url.startsWith('file:') ? fileURLToPath(url) : '';
   if (!path.endsWith('.ts') || path.endsWith('.d.ts')) return next(url, context);
@@ -58,6 +90,7 @@ export async function load(url: string, context: { format?: string }, next: Load
       fileName: path,
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: true, verbatimModuleSyntax: false, isolatedModules: true },
     }).outputText;
+    outputText = bindNamespaceImports(outputText);
     transpiled.set(path, outputText);
   }
   return { format: 'module', source: outputText, shortCircuit: true };

@@ -1,5 +1,5 @@
 // The Manila sample's models on the reference, through oslo.db's EngineFacade and model_query as
-// Manila's api.ts uses them (its api.ts itself does not load: see manila.test in sql-samples):
+// Manila's api.ts uses them:
 // a share created with metadata, read, filtered by metadata (any → EXISTS), updated, soft-deleted,
 // and a driver private data row created twice (its primary key refuses the second).
 import { EngineFacade } from 'oslo.db/sqlalchemy/session';

@@ -2,7 +2,7 @@
 // build, compiled to parameterised SQLite text. Comparisons with null become IS / IS NOT NULL as
 // SQLAlchemy compiles them; values are bound, never spliced.
 import { quoteName, type Value } from '../engine.js';
-import { UnsupportedInReference, type ColumnDef, type ModelClass } from './schema.js';
+import { raiseOnUnknownMembers, UnsupportedInReference, type ColumnDef, type ModelClass } from './schema.js';
 
 export interface Compiled {
   text: string;
@@ -38,7 +38,7 @@ export function clauseOf(value: unknown): Clause {
 }
 
 export function isClause(value: unknown): value is Clause {
-  return value !== null && typeof value === 'object' && typeof (value as Clause).compile === 'function';
+  return value !== null && typeof value === 'object' && 'compile' in value && typeof (value as Clause).compile === 'function';
 }
 
 export class Raw implements Clause {
@@ -204,6 +204,9 @@ export class ColumnAttribute extends Operand {
     return `${quoteName(this.table)}.${quoteName(this.name)}`;
   }
 }
+
+// `Model.col.between(...)`, `.contains(...)`: what the reference lacks raises unsupported, not a TypeError
+raiseOnUnknownMembers(Operand, 'ColumnElement');
 
 /** Compiles a clause on its own (tests, and the WHERE of a statement). */
 export function compile(clause: Clause): Compiled {

@@ -8,7 +8,7 @@ import { TextClause } from './functions.js';
 import { decoratorOf } from './tables.js';
 import { assignedRelations, attachSession, isModelClass, mapperOf, type Mapper } from './mapper.js';
 import { DBDuplicateEntry, DBError, DBReferenceError } from './oslo-exception.js';
-import { UnsupportedInReference, type ModelClass } from './schema.js';
+import { raiseOnUnknownMembers, UnsupportedInReference, type ModelClass } from './schema.js';
 
 /** The database the loaded SQL module runs on (set by the equiv harness for each scenario). */
 let current: SqlEngine | undefined;
@@ -359,6 +359,9 @@ export class Session {
   }
 }
 
+// `session.merge(...)`, `query.with_entities(...)`: a member the reference lacks raises unsupported
+raiseOnUnknownMembers(Session, 'Session');
+
 let savepoints = 0;
 
 /** The dialect a TypeDecorator's conversions are told about. */
@@ -592,13 +595,21 @@ export class Query {
 
   // -- terminals ----------------------------------------------------------------
 
+  /**
+   * The rows, as SQLAlchemy 1.x's Query answers them (orm/loading.py, `instances`): a single
+   * mapped class answers its instances; any other query answers rows (`keyedRow`), a one-column
+   * query included. When a mapped class is among the targets the rows are uniqued
+   * (`util.unique_list`: an instance by identity, a column by value), so a join answers each
+   * instance once; a query of columns only keeps every row.
+   */
   all(): unknown[] {
     this.session.flush();
     const { text, params, readers } = this.select();
-    return this.session.engine.all(text, params).map((row) => {
-      const items = readers.map((read) => read(row));
-      return items.length === 1 ? items[0] : items;
-    });
+    const single = this.targets.length === 1 && isModelClass(this.targets[0]);
+    const keys = this.targets.map(targetKey);
+    const rows = this.session.engine.all(text, params).map((row) => readers.map((read) => read(row)));
+    const unique = this.targets.some(isModelClass) ? uniqueRows(rows, this.targets.map(isModelClass)) : rows;
+    return unique.map((items) => (single ? items[0] : keyedRow(items, keys)));
   }
 
   first(): unknown {
@@ -606,22 +617,23 @@ export class Query {
     return rows.length ? rows[0] : null;
   }
 
+  /** All the rows, not two: the rows are counted after uniquing, as SQLAlchemy's one() does. */
   one(): unknown {
-    const rows = this.next({ limit: 2 }).all();
+    const rows = this.all();
     if (rows.length === 0) throw new NoResultFound();
     if (rows.length > 1) throw new MultipleResultsFound();
     return rows[0];
   }
 
   one_or_none(): unknown {
-    const rows = this.next({ limit: 2 }).all();
+    const rows = this.all();
     if (rows.length > 1) throw new MultipleResultsFound();
     return rows[0] ?? null;
   }
 
   /** The first column of the first row, or null; more than one row raises, as SQLAlchemy's. */
   scalar(): unknown {
-    const rows = this.next({ limit: 2 }).all();
+    const rows = this.all();
     if (rows.length > 1) throw new MultipleResultsFound();
     const [row] = rows;
     return Array.isArray(row) ? row[0] : (row ?? null);
@@ -741,6 +753,57 @@ export class Query {
     }
     return { text, params, readers };
   }
+}
+
+raiseOnUnknownMembers(Query, 'Query');
+
+/** The key a target's item is read by in a row: a column's attribute, a label's name, a class's name. */
+function targetKey(target: unknown): string | undefined {
+  if (target instanceof ColumnAttribute) return target.key;
+  if (target instanceof Label) return target.name;
+  if (isModelClass(target)) return target.name;
+  return undefined;
+}
+
+/**
+ * A row of a query that is not a single mapped class (SQLAlchemy's KeyedTuple): a tuple
+ * (`row[0]`, destructuring, length) whose items are also read by their keys (`row.uuid`,
+ * `row.Instance`), with `_fields` and `_asdict()`. The keys are not enumerable, so the row
+ * compares, clones and serialises as the plain array of its items. A key that is an array
+ * member (`length`, `map`) stays the array's.
+ */
+export function keyedRow(items: unknown[], keys: (string | undefined)[]): unknown[] {
+  const row = [...items];
+  const fields = keys.filter((k): k is string => k !== undefined);
+  keys.forEach((key, i) => {
+    if (key === undefined || key in row) return;
+    Object.defineProperty(row, key, { value: items[i], enumerable: false, configurable: true, writable: true });
+  });
+  Object.defineProperty(row, '_fields', { value: fields, enumerable: false, configurable: true });
+  Object.defineProperty(row, '_asdict', {
+    value: () => Object.fromEntries(keys.flatMap((k, i) => (k === undefined ? [] : [[k, items[i]]]))),
+    enumerable: false,
+    configurable: true,
+  });
+  return row;
+}
+
+/** Rows without repeats: an instance compared by identity, a column value by value (SQLAlchemy's `unique_list`). */
+function uniqueRows(rows: unknown[][], isEntity: boolean[]): unknown[][] {
+  const ids = new WeakMap<object, number>();
+  let count = 0;
+  const idOf = (o: unknown) => {
+    if (o === null || typeof o !== 'object') return null;
+    if (!ids.has(o)) ids.set(o, ++count);
+    return ids.get(o);
+  };
+  const seen = new Set<string>();
+  return rows.filter((items) => {
+    const key = JSON.stringify(items.map((item, i) => (isEntity[i] ? idOf(item) : item instanceof Date ? item.toISOString() : item)));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The first model column inside an expression (`func.sum(M.size)` → M.size), for its FROM. */

@@ -2,7 +2,9 @@
 // reference's engine object and whose sessions run on the reference database, whatever the
 // connection string says (the harness opens one database per scenario).
 import { create_engine, ReferenceEngine } from './sqlalchemy.js';
-import { Session, currentEngine } from './orm.js';
+import type { Session } from './orm.js';
+import * as orm from './oslo-orm.js';
+import { pythonModule } from './python-modules.js';
 
 export class EngineFacade {
   private readonly engine: ReferenceEngine;
@@ -23,7 +25,10 @@ export class EngineFacade {
   }
 
   get_session(opts: { autocommit?: boolean; expire_on_commit?: boolean; [name: string]: unknown } = {}): Session {
-    const { autocommit, expire_on_commit } = { ...this.options, ...opts } as { autocommit?: boolean; expire_on_commit?: boolean };
-    return new Session(currentEngine(), { autocommit, expire_on_commit });
+    const { autocommit = true, expire_on_commit = false } = { ...this.options, ...opts } as { autocommit?: boolean; expire_on_commit?: boolean };
+    // oslo.db's EngineFacade makes its sessions with `orm.get_maker(engine, ...)`, looked up on
+    // the module: a service that replaced it (Manila, to install its Query class) gets its own
+    const get_maker = pythonModule('oslo.db/sqlalchemy/orm', orm).get_maker as typeof orm.get_maker;
+    return get_maker(this.engine, autocommit, expire_on_commit)();
   }
 }

@@ -7,7 +7,7 @@
 import { quoteName, type Value } from '../engine.js';
 import { and_, clauseOf, ColumnAttribute, or_, Raw, type Clause } from './expressions.js';
 import type { Mapper } from './mapper.js';
-import { UnsupportedInReference, type ModelClass, type RelationshipDef } from './schema.js';
+import { raiseOnUnknownMembers, UnsupportedInReference, type ModelClass, type RelationshipDef } from './schema.js';
 
 /** What the mapper module lends: the mapper of a class, and a class by its declared name. */
 export interface Registry {
@@ -104,6 +104,8 @@ export class RelationshipAttribute {
     return new Exists(this, criterion);
   }
 }
+
+raiseOnUnknownMembers(RelationshipAttribute, 'RelationshipAttribute');
 
 class Exists implements Clause {
   constructor(

@@ -150,6 +150,33 @@ export class UnsupportedInReference extends Error {
   }
 }
 
+/** What generic code reads to probe a value (await, JSON, printers, test matchers): never a call of the service. */
+const PROBES = new Set(['then', 'toJSON', 'asymmetricMatch', 'nodeType', 'tagName', 'inspect', 'toPrimitive', 'valueOf', 'toString']);
+
+/**
+ * Makes a member the reference lacks raise UnsupportedInReference when the service reads it
+ * (`query.with_entities`, `session.merge`, `Model.col.between`), instead of reading undefined and
+ * failing as "x is not a function", which looks like a crash of the service. A Proxy is put last
+ * in the class's prototype chain: it is consulted only when no real member (own, of the class or
+ * of a subclass) has the name. Symbols, probes (PROBES, `$$`, `@@` and `__` names) and `in` answer
+ * as before, so awaiting, serialising and printing a value are unchanged.
+ */
+export function raiseOnUnknownMembers(cls: abstract new (...args: never[]) => unknown, what: string): void {
+  const base = Object.getPrototypeOf(cls.prototype) as object;
+  const guard = new Proxy(base, {
+    get(target, key, receiver) {
+      if (typeof key === 'symbol' || key in target || PROBES.has(key) || /^(\$\$|@@|__)/.test(key)) return Reflect.get(target, key, receiver);
+      throw new UnsupportedInReference(`${what}.${key}`);
+    },
+  });
+  Object.setPrototypeOf(cls.prototype, guard);
+}
+
+/** A member of a value, when it has one (`in`: no unknown-member guard is tripped). */
+export function memberOf(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && key in value ? (value as Record<string, unknown>)[key] : undefined;
+}
+
 /** A model class as the dialect declares it: static `__tablename__` and column members. */
 export type ModelClass = (abstract new (...args: never[]) => unknown) & { __tablename__?: string; [member: string]: unknown };
 
@@ -169,13 +196,13 @@ export function membersOf(model: ModelClass): { columns: Map<string, ColumnDef>;
     for (const key of Object.getOwnPropertyNames(c)) {
       const value = (c as Record<string, unknown>)[key];
       // a mapped base class holds its columns as attributes (mapper.ts): their definitions count
-      const held = value !== null && typeof value === 'object' ? (value as { column?: unknown }).column : undefined;
-      const declared = value !== null && typeof value === 'object' ? (value as { def?: unknown; declaredOn?: unknown }) : undefined;
+      const held = memberOf(value, 'column');
+      const declared = { def: memberOf(value, 'def'), declaredOn: memberOf(value, 'declaredOn') };
       if (value instanceof ColumnDef) columns.set(key, value);
       else if (held instanceof ColumnDef) columns.set(key, held);
       else if (value instanceof RelationshipDef) relationships.set(key, value);
       // a mapped base class's relationship attribute (not a backref another class added)
-      else if (declared?.def instanceof RelationshipDef && declared.declaredOn === undefined) relationships.set(key, declared.def);
+      else if (declared.def instanceof RelationshipDef && declared.declaredOn === undefined) relationships.set(key, declared.def);
     }
   }
   return { columns, relationships };

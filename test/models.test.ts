@@ -148,3 +148,53 @@ export class Volume extends CinderBase(TimestampMixin(ModelBase)) {
     expect(volume.uniqueKeys.map((k) => k.columns)).toEqual([['id'], ['name', 'deleted']]);
   });
 });
+
+describe('truthy column defaults: ROME gives a default to every FALSY field at save (models.py:142-151)', () => {
+  const { output, report } = port(fixture('truthy-defaults'));
+
+  it('wraps each default that is not a falsy literal, one record per column; falsy literals and the soft-delete column stay', () => {
+    const details = report.classes.find((c) => c.name === 'Flavor')!.changes.map((c) => c.detail).filter((d) => d.includes('_sql_default'));
+    expect(details.map((d) => /^column `(\w+)`/.exec(d)![1])).toEqual(['is_public', 'rxtx_factor', 'vcpu_weight', 'status', 'state', 'flavorid']);
+    expect(details[0]).toBe(
+      "column `is_public`: `default: true` applied as SQL applies it, to a field left null or unset (`_sql_default`): ROME's Entity gives a column its default over any falsy value at each save (a saved `false` would be stored as `true`)",
+    );
+    for (const kept of ['disabled = Column(Boolean, { default: false })', 'swap = Column(Integer, { nullable: false, default: 0 })', "description = Column(Text, { default: '' })", "deleted = Column(String(36), { default: 'False' })"])
+      expect(output).toContain(kept);
+    expect(output.match(/function _sql_default/g)).toHaveLength(1);
+  });
+
+  it('on ROME (in memory), the wrapped default keeps a saved false / 0 and fills an unset or null field; a loaded row keeps its value', async () => {
+    const { default: ts } = await import('typescript');
+    const { HELPERS } = await import('../src/rewriters/helpers.js');
+    const rome = await import('../src/equiv/rome-memory/index.js');
+    const helper = HELPERS.find((h) => h.id === 'sql_default')!.render(undefined as never, { session: [], query: [] });
+    const js = ts.transpileModule(helper, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
+    const _sql_default = new Function(`${js}; return _sql_default;`)() as (key: string, value: unknown) => unknown;
+    class Flavor extends rome.Entity {
+      static __tablename__ = 'flavors_sql_default';
+      static id = rome.Column(rome.Integer, { primary_key: true });
+      static is_public = rome.Column(rome.Boolean, { default: _sql_default('is_public', true) });
+      static rxtx_factor = rome.Column(rome.Float, { default: _sql_default('rxtx_factor', 1.0) });
+      static flavorid = rome.Column(rome.String(36), { default: _sql_default('flavorid', () => 'generated') });
+    }
+    rome.useStore(rome.createMemoryStore());
+    const save = async (values: Record<string, unknown>) => {
+      const f = new Flavor();
+      f.update(values);
+      // not before the save: SQL fills a default at INSERT, ROME's update() skips a function default
+      expect(f.is_public).toBe(values.is_public);
+      await f.save();
+      return f;
+    };
+    const given = await save({ is_public: false, rxtx_factor: 0, flavorid: '' });
+    expect([given.is_public, given.rxtx_factor, given.flavorid]).toEqual([false, 0, '']);
+    const unset = await save({ is_public: undefined, rxtx_factor: null });
+    expect([unset.is_public, unset.rxtx_factor, unset.flavorid]).toEqual([true, 1.0, 'generated']);
+    const loaded = (await new rome.RomeSession().query(Flavor).filter_by({ id: given.id }).first()) as Flavor;
+    loaded.update({ rxtx_factor: 2 });
+    await loaded.save();
+    const again = (await new rome.RomeSession().query(Flavor).filter_by({ id: given.id }).first()) as Flavor;
+    expect([again.is_public, again.rxtx_factor, again.flavorid]).toEqual([false, 2, '']);
+    rome.forgetMappedClasses();
+  });
+});

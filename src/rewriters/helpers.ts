@@ -108,6 +108,16 @@ function _oslo_model_query(...call: any[]): RomeQuery<any> {
 }`,
   },
   {
+    id: 'sql_default',
+    imports: ['Entity'],
+    // models.ts: a column default ROME would apply by truthiness (lib/rome/core/models.py, _set_default_values)
+    render: () => `${HELPER_MARK} (models): a column default as SQL applies it: to a field left null or unset when the
+// row is saved. ROME's Entity gives a plain default to every FALSY field on each save (\`false\` saved as \`true\`).
+function _sql_default(key: string, value: unknown): (row: Entity) => unknown {
+  return (row) => row[key] ?? (typeof value === 'function' ? value() : value);
+}`,
+  },
+  {
     id: 'one',
     imports: ['NoResultFound', 'MultipleResultsFound'],
     render: () => `${HELPER_MARK} (query): ROME's one() returns nothing; this keeps SQL's one() contract.

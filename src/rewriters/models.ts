@@ -202,6 +202,71 @@ function dropColumnOptions(facts: ModuleFacts, out: RewriteResult, member: ts.Pr
   });
 }
 
+/** The helper a ported column default is wrapped in (helpers.ts, `sql_default`). */
+const SQL_DEFAULT = '_sql_default';
+
+/** Columns ROME itself writes and whose default the port reads as the live value (`model_query`'s `deleted.default ?? 0`). */
+const SOFT_DELETE_COLUMNS = new Set(['deleted', 'deleted_at']);
+
+/** A literal JavaScript finds falsy: `false`, `0`, `''`, `null`, `undefined`, `NaN`, `void 0`. */
+function falsyLiteral(e: ts.Expression): boolean {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword || ts.isVoidExpression(e)) return true;
+  if (ts.isIdentifier(e)) return e.text === 'undefined' || e.text === 'NaN';
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text === '';
+  if (ts.isPrefixUnaryExpression(e) && (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken)) return falsyLiteral(e.operand);
+  if (ts.isNumericLiteral(e)) return Number(e.text.replace(/_/g, '')) === 0;
+  if (ts.isBigIntLiteral(e)) return BigInt(e.text.replace(/_/g, '').slice(0, -1)) === 0n;
+  return false;
+}
+
+/** What ROME would store instead of a falsy value of the column, said for the record. */
+function overwritten(facts: ModuleFacts, e: ts.Expression): string {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (e.kind === ts.SyntaxKind.TrueKeyword) return 'a saved `false` would be stored as `true`';
+  if (ts.isNumericLiteral(e) || (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand))) return `a saved \`0\` would be stored as \`${e.getText(facts.sf)}\``;
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return `a saved \`''\` would be stored as \`${clip(e.getText(facts.sf), 30)}\``;
+  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return 'a saved `false`, `0` or `\'\'` would be replaced by a call of the function';
+  return 'its value is not known here: were it truthy, a saved `false`, `0` or `\'\'` would be stored as it';
+}
+
+/**
+ * `Column(T, { default: true })`: ROME's Entity applies a column default by truthiness, on every
+ * save (lib/rome/core/models.py, `_set_default_values`: `if getattr(self, attr_name, None):
+ * continue`, then the default, a function called with the entity), so a saved `false`, `0` or `''`
+ * becomes a truthy default; SQLAlchemy applies it at INSERT to a field that is None only. The
+ * default is wrapped in `_sql_default(key, value)`, a function default ROME calls with the entity
+ * (only when the field is falsy) that keeps any value but null/undefined. A falsy literal default
+ * stays: ROME replacing a falsy value with it stores the same falsy value. The soft-delete
+ * columns stay too: ROME's soft_delete writes them, and the port reads their default.
+ */
+function portDefault(facts: ModuleFacts, out: RewriteResult, member: ts.PropertyDeclaration): void {
+  const call = member.initializer;
+  if (!call || !ts.isCallExpression(call) || calleeName(call) !== 'Column' || !ts.isIdentifier(member.name)) return;
+  const column = member.name.text;
+  if (SOFT_DELETE_COLUMNS.has(column)) return;
+  for (const arg of call.arguments) {
+    if (!ts.isObjectLiteralExpression(arg)) continue;
+    for (const p of arg.properties) {
+      if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) || p.name.text !== 'default') continue;
+      const value = p.initializer;
+      if (falsyLiteral(value)) continue;
+      // already ported (porting the port changes nothing)
+      if (ts.isCallExpression(value) && ts.isIdentifier(value.expression) && value.expression.text === SQL_DEFAULT) continue;
+      const text = value.getText(facts.sf);
+      const edit = { start: value.getStart(facts.sf), end: value.end, text: `${SQL_DEFAULT}('${column}', ${text})` };
+      record(
+        out,
+        'models',
+        p.getStart(facts.sf),
+        `column \`${column}\`: \`default: ${clip(text, 40)}\` applied as SQL applies it, to a field left null or unset (\`${SQL_DEFAULT}\`): ROME's Entity gives a column its default over any falsy value at each save (${overwritten(facts, value)})`,
+        edit,
+      );
+      out.needs.push({ kind: 'helper', id: 'sql_default', edit });
+    }
+  }
+}
+
 /** The SQL names a base expression is built from, as the library calls them (`TimestampMixin` in `models.TimestampMixin(...)`). */
 function sqlBaseNames(facts: ModuleFacts, expr: ts.Node): string[] {
   const names: string[] = [];
@@ -262,8 +327,9 @@ export const modelsRewriter: Rewriter = {
     'library (ModelBase and its mixins, or declarative_base()) becomes the target\'s `Entity` (local mixins stay); `__table_args__` ' +
     '(UniqueConstraint, Index, table options) and the DDL-only column options (unique, index, server_default) are SQL DDL ROME has ' +
     'no use for and are dropped, each one recorded (the unique keys are still read from the SQL models, for create-lock). Columns ' +
-    'and relationships are kept, their helpers imported from the target module. Anything else from the SQL library is kept and ' +
-    'marked manual.',
+    'and relationships are kept, their helpers imported from the target module. A column default that is not a falsy literal is ' +
+    'wrapped in `_sql_default(key, value)`: ROME gives a column its default over every FALSY value at each save (a saved `false` ' +
+    'becomes a default `true`), SQL only to a field left null or unset. Anything else from the SQL library is kept and marked manual.',
   samples: [
     {
       before: `import { Column, Integer, String, UniqueConstraint } from 'sqlalchemy';
@@ -315,7 +381,10 @@ export class Service extends Entity {
         keepMixinColumns(facts, out, st, baseNames);
       }
       for (const m of st.members) {
-        if (ts.isPropertyDeclaration(m) && sqlBase.length + (facts.models?.has(className) ? 1 : 0) > 0) dropColumnOptions(facts, out, m);
+        if (ts.isPropertyDeclaration(m) && sqlBase.length + (facts.models?.has(className) ? 1 : 0) > 0) {
+          dropColumnOptions(facts, out, m);
+          portDefault(facts, out, m);
+        }
         if (!ts.isPropertyDeclaration(m) || !ts.isIdentifier(m.name) || !TABLE_ARGS.has(m.name.text)) continue;
         if (!m.modifiers?.some((mod) => mod.kind === ts.SyntaxKind.StaticKeyword)) continue;
         dropTableArgs(facts, out, st, m);

@@ -42,14 +42,15 @@ describe('the models port on disk', () => {
     expect(runPort([dir]).modules[0].modelsMerge?.status).toBe('merged');
     const merged = read(GLANCE.disc(dir, 'models.ts'));
     expect(merged).toContain('// reviewed\nexport class ImageTag extends');
-    expect(merged).toContain('default: true });');
+    // a truthy default comes out wrapped (ROME would give it to every falsy field on each save)
+    expect(merged).toContain("default: _sql_default('can_share', true) });");
     expect(read(GLANCE.disc(dir, '.port-db', 'models.base.ts'))).not.toContain('// reviewed');
   });
 
   it('a conflict in models.ts leaves it as it is and writes models.conflict.ts; api.ts is still ported', () => {
     const dir = glanceTree();
     runPort([dir]);
-    const line = "static status = Column(String(20), { nullable: false, default: 'pending' });";
+    const line = "static status = Column(String(20), { nullable: false, default: _sql_default('status', 'pending') });";
     // the source also has the DDL-only `server_default`, which the port drops
     const source = "static status = Column(String(20), { nullable: false, default: 'pending', server_default: 'pending' });";
     const edited = edit(GLANCE.disc(dir, 'models.ts'), line, line.replace("'pending'", "'mine'"));

@@ -207,15 +207,30 @@ function changedAfter(facts: ModuleFacts, body: ts.Node, name: string, session: 
   return changed && !persisted;
 }
 
-/** Whether `st` can leave the block early (return, throw, break, continue outside nested functions). */
+/**
+ * Whether `st` can leave the block early: a return or a throw outside nested functions, a
+ * `break` or `continue` whose loop, switch or label is not inside `st` (one that ends a loop or
+ * a switch of `st` leaves that loop, not the block).
+ */
 function mayExit(st: ts.Node): boolean {
   let exits = false;
-  const visit = (n: ts.Node) => {
+  const labels: string[] = [];
+  const visit = (n: ts.Node, inLoop: boolean, inSwitch: boolean) => {
     if (exits || ts.isFunctionLike(n)) return;
-    if (ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isBreakOrContinueStatement(n)) exits = true;
-    else ts.forEachChild(n, visit);
+    if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) exits = true;
+    else if (ts.isBreakOrContinueStatement(n)) {
+      if (n.label) exits = !labels.includes(n.label.text);
+      else exits = ts.isBreakStatement(n) ? !inLoop && !inSwitch : !inLoop;
+    } else if (ts.isLabeledStatement(n)) {
+      labels.push(n.label.text);
+      visit(n.statement, inLoop, inSwitch);
+      labels.pop();
+    } else {
+      const loop = ts.isIterationStatement(n, false);
+      ts.forEachChild(n, (c) => visit(c, inLoop || loop, inSwitch || ts.isSwitchStatement(n)));
+    }
   };
-  visit(st);
+  visit(st, false, false);
   return exits;
 }
 

@@ -47,7 +47,7 @@ function sessionPassed(facts: ModuleFacts, call: ts.CallExpression): string | un
 
 /**
  * `session.begin(async () => {...})` callbacks (on `context.session` too), and bodies of functions
- * that take a required `session` (or `{ session }`).
+ * that take a required `session` (or `{ session }`, or the option renamed: `{ session: db_session }`).
  */
 function unitsOfWork(facts: ModuleFacts): Unit[] {
   const units: Unit[] = [];
@@ -61,13 +61,19 @@ function unitsOfWork(facts: ModuleFacts): Unit[] {
       }
     }
     if (ts.isFunctionLike(n) && 'body' in n && n.body && ts.isBlock(n.body)) {
-      // `session: Session`, or a required options object `{ session }: { session: Session }`
-      const named = (b: ts.BindingName) =>
-        ts.isIdentifier(b)
-          ? b.text === 'session'
-          : ts.isObjectBindingPattern(b) && b.elements.some((el) => !el.propertyName && !el.initializer && !el.dotDotDotToken && ts.isIdentifier(el.name) && el.name.text === 'session');
+      // `session: Session`, or a required option of an options object: `{ session }: { session: Session }`,
+      // `{ session: db_session }: { session: Session }` (the session under the name it is given)
+      const named = (b: ts.BindingName): string | undefined => {
+        if (ts.isIdentifier(b)) return b.text === 'session' ? 'session' : undefined;
+        if (!ts.isObjectBindingPattern(b)) return undefined;
+        const el = b.elements.find((el) => {
+          const option = el.propertyName ?? el.name;
+          return !el.initializer && !el.dotDotDotToken && ts.isIdentifier(el.name) && ts.isIdentifier(option) && facts.rules.queryOptions.session.includes(option.text);
+        });
+        return el && ts.isIdentifier(el.name) ? el.name.text : undefined;
+      };
       const p = n.parameters.find((p) => named(p.name) && !p.questionToken && !p.initializer);
-      if (p) units.push({ body: n.body, session: 'session' });
+      if (p) units.push({ body: n.body, session: named(p.name)! });
     }
   });
   return units;

@@ -237,19 +237,67 @@ function lineStartIfBlank(text: string, pos: number): number {
   return text.slice(s, pos).trim() === '' ? s : pos;
 }
 
+/** The names an import binds as types only: every name of `import type`, or an element `type X` of an import of values. */
+function typeOnlyNames(imp: ImportInfo): Set<string> {
+  if (imp.typeOnly) return new Set(imp.bindings.keys());
+  const named = imp.decl.importClause?.namedBindings;
+  return new Set(named && ts.isNamedImports(named) ? named.elements.filter((el) => el.isTypeOnly).map((el) => el.name.text) : []);
+}
+
+/**
+ * Imports the target names the port needs, as values (the generated `get_session` does `new
+ * RomeSession()`): into a named import of values, else a line of their own. A name an existing
+ * target import binds as a value is not imported again; one it binds as a type only is made a
+ * value: `type` goes from its element (`import { type RomeSession, or_ }`), or it leaves its
+ * `import type` (the import goes when nothing else is left in it) and comes with the missing names.
+ */
 function addTargetImport(facts: ModuleFacts, out: RewriteResult, names: string[], existing: ImportInfo[], firstSql: ImportInfo | undefined): void {
   const module = facts.rules.target.module;
-  const have = new Set(existing.flatMap((i) => [...i.bindings.keys()]));
-  const missing = names.filter((n) => !have.has(n));
-  if (missing.length === 0) return;
+  const have = new Set(existing.flatMap((i) => [...i.bindings.keys()].filter((n) => !typeOnlyNames(i).has(n))));
+  const wanted = names.filter((n) => !have.has(n));
+  if (wanted.length === 0) return;
   // the names go into a named import of values: a namespace, default or type-only import binds
   // none of them (`or_` would dangle, or be a type only)
   const named = existing.map((i) => !i.typeOnly && i.decl.importClause?.namedBindings).find((nb): nb is ts.NamedImports => !!nb && ts.isNamedImports(nb));
-  if (named) {
-    const all = [...named.elements.map((e) => e.getText(facts.sf)), ...missing];
-    record(out, 'import', named.parent.parent.getStart(facts.sf), `${missing.join(', ')} imported from ${module}`, { start: named.getStart(facts.sf), end: named.end, text: `{ ${all.join(', ')} }` });
+  const valueText = (el: ts.ImportSpecifier) => (el.propertyName ? `${el.propertyName.getText(facts.sf)} as ${el.name.text}` : el.name.text);
+  // `type X` in an import of values: the element loses its `type` (in `named`, rewritten below)
+  const untyped = new Set<string>();
+  for (const imp of existing) {
+    const nb = imp.decl.importClause?.namedBindings;
+    if (imp.typeOnly || !nb || !ts.isNamedImports(nb)) continue;
+    for (const el of nb.elements) {
+      if (!el.isTypeOnly || !wanted.includes(el.name.text)) continue;
+      untyped.add(el.name.text);
+      if (nb !== named) record(out, 'import', imp.decl.getStart(facts.sf), `${el.name.text} imported as a value from ${module}, not as a type only: the port needs the value`, { start: el.getStart(facts.sf), end: el.end, text: valueText(el) });
+    }
+  }
+  const missing = wanted.filter((n) => !untyped.has(n));
+  // a name of an `import type`: out of it (the import goes when nothing is left in it), imported with the missing names
+  for (const imp of existing) {
+    const nb = imp.decl.importClause?.namedBindings;
+    if (!imp.typeOnly || !nb || !ts.isNamedImports(nb)) continue;
+    const moved = nb.elements.filter((el) => missing.includes(el.name.text));
+    if (moved.length === 0) continue;
+    const rest = nb.elements.filter((el) => !moved.includes(el));
+    const at = imp.decl.getStart(facts.sf);
+    const what = `${moved.map((el) => el.name.text).join(', ')} out of the type-only import of ${module}: the port needs ${moved.length > 1 ? 'them as values' : 'it as a value'}`;
+    if (rest.length === 0 && !imp.decl.importClause?.name) {
+      const [s, e] = ownLines(facts.text, at, imp.decl.end);
+      record(out, 'import', at, what, { start: s, end: e, text: '' });
+    } else {
+      record(out, 'import', at, what, { start: nb.getStart(facts.sf), end: nb.end, text: `{ ${rest.map((el) => el.getText(facts.sf)).join(', ')} }` });
+    }
+  }
+  const typedInNamed = named ? named.elements.filter((el) => el.isTypeOnly && untyped.has(el.name.text)) : [];
+  if (named && (missing.length > 0 || typedInNamed.length > 0)) {
+    const all = [...named.elements.map((e) => (typedInNamed.includes(e) ? valueText(e) : e.getText(facts.sf))), ...missing];
+    const what = [missing.length ? `${missing.join(', ')} imported from ${module}` : '', typedInNamed.length ? `${typedInNamed.map((e) => e.name.text).join(', ')} imported as a value, not as a type only: the port needs the value` : '']
+      .filter(Boolean)
+      .join('; ');
+    record(out, 'import', named.parent.parent.getStart(facts.sf), what, { start: named.getStart(facts.sf), end: named.end, text: `{ ${all.join(', ')} }` });
     return;
   }
+  if (missing.length === 0) return;
   const q = firstSql ? quoteOf(facts, firstSql) : "'";
   const line = `import { ${missing.join(', ')} } from ${q}${module}${q};`;
   const anchor = firstSql?.decl ?? facts.imports[0]?.decl;

@@ -149,7 +149,21 @@ export const q = (a: any, b: any) => or_(a, b, models);
         record(out, 'import', at, `\`${imp.specifier}\` import removed: ${goneWhy(gone)}`, { start: s, end: e, text: '' });
         continue;
       }
-      if (gone.length > 0) {
+      const clause = imp.decl.importClause;
+      const goneDefault = !!clause?.name && gone.includes(clause.name.text);
+      const goneNamespace = !!clause?.namedBindings && ts.isNamespaceImport(clause.namedBindings) && gone.includes(clause.namedBindings.name.text);
+      if (clause && (goneDefault || goneNamespace)) {
+        // a default name or a namespace goes (`import get_session, * as api`): the clause is
+        // written again with what stays (the generated helper would be declared beside its import)
+        const nb = clause.namedBindings;
+        const rest = nb && ts.isNamedImports(nb) ? nb.elements.filter((el) => !gone.includes(el.name.text)).map((el) => el.getText(facts.sf)) : [];
+        const parts = [clause.name && !goneDefault ? clause.name.text : '', nb && ts.isNamespaceImport(nb) && !goneNamespace ? nb.getText(facts.sf) : '', rest.length ? `{ ${rest.join(', ')} }` : ''].filter(Boolean);
+        record(out, 'import', at, `${gone.join(', ')} no longer imported from \`${imp.specifier}\`: ${goneWhy(gone)}`, {
+          start: clause.getStart(facts.sf),
+          end: clause.end,
+          text: `${clause.isTypeOnly ? 'type ' : ''}${parts.join(', ')}`,
+        });
+      } else if (gone.length > 0) {
         const named = imp.decl.importClause?.namedBindings;
         if (named && ts.isNamedImports(named)) {
           const els = named.elements.filter((el) => !reemitted.has(el.name.text) && !unused.has(el.name.text)).map((el) => el.getText(facts.sf));

@@ -61,6 +61,23 @@ export const q = (a: any, b: any) => or_(a, b, models);
     const rewrittenAway = unusedAfterRewrites(facts, ctx.deleted);
     const mapped: string[] = [];
     const renames = new Map<string, string>();
+    // the names the generated helpers declare, and a name no code of the module uses nor a helper declares
+    let declared: Set<string> | undefined;
+    const helperNames = () => (declared ??= helperDeclarations(facts, ctx));
+    let used: Set<string> | undefined;
+    const freeName = (imported: string, local: string): string => {
+      if (!used) {
+        const found = new Set<string>();
+        // the imported name of an import's own element (`retry_on_request as wrap_db_retry`) binds nothing
+        walk(facts.sf, (n) => void (ts.isIdentifier(n) && !(ts.isImportSpecifier(n.parent) && n.parent.propertyName === n) && found.add(n.text)));
+        used = found;
+      }
+      const taken = (n: string) => used!.has(n) || helperNames().has(n) || [...renames.values()].includes(n);
+      const base = imported !== '*' && imported !== 'default' && !taken(imported) ? imported : `sql_${local}`;
+      let name = base;
+      for (let i = 2; taken(name); i++) name = `${base}${i}`;
+      return name;
+    };
     const targetImports: ImportInfo[] = [];
     let firstSql: ImportInfo | undefined;
 
@@ -107,12 +124,25 @@ export const q = (a: any, b: any) => or_(a, b, models);
           const same = keep.length === imp.bindings.size;
           const clause = imp.decl.importClause;
           const named = clause?.namedBindings;
+          // a kept name the port's generated helpers declare too (`retry_on_request as wrap_db_retry`
+          // beside the generated `wrap_db_retry`) takes a free name, its uses with it
+          const clashes = keep.filter((local) => helperNames().has(local));
+          for (const local of clashes) renames.set(local, freeName(imp.bindings.get(local)!, local));
+          const to = (local: string) => renames.get(local) ?? local;
+          const elText = (el: ts.ImportSpecifier) => {
+            if (!clashes.includes(el.name.text)) return el.getText(facts.sf);
+            const imported = (el.propertyName ?? el.name).getText(facts.sf);
+            return imported === to(el.name.text) ? imported : `${el.isTypeOnly ? 'type ' : ''}${imported} as ${to(el.name.text)}`;
+          };
           // the kept names as the source wrote them: a default name, `func as sa_func`
-          const els = named && ts.isNamedImports(named) ? named.elements.filter((el) => keep.includes(el.name.text)).map((el) => el.getText(facts.sf)) : [];
-          const bound = [clause?.name && keep.includes(clause.name.text) ? clause.name.text : '', els.length ? `{ ${els.join(', ')} }` : ''].filter(Boolean);
-          const text = same || !named || !ts.isNamedImports(named) ? imp.decl.getText(facts.sf) : `import ${imp.typeOnly ? 'type ' : ''}${bound.join(', ')} from ${q}${imp.specifier}${q};`;
-          out.manual.push({ node: imp.decl, pos: at, reason: `SQL import kept for manual code: ${keep.join(', ')}` });
-          if (!same) record(out, 'import', at, `\`${imp.specifier}\` import narrowed to ${keep.join(', ')} (used by manual code only): ${parts.join('; ')}`, { start: at, end: imp.decl.end, text });
+          const els = named && ts.isNamedImports(named) ? named.elements.filter((el) => keep.includes(el.name.text)).map(elText) : [];
+          const ns = named && ts.isNamespaceImport(named) && keep.includes(named.name.text) ? `* as ${to(named.name.text)}` : '';
+          const bound = [clause?.name && keep.includes(clause.name.text) ? to(clause.name.text) : '', ns, els.length ? `{ ${els.join(', ')} }` : ''].filter(Boolean);
+          const rebuilt = `import ${imp.typeOnly ? 'type ' : ''}${bound.join(', ')} from ${q}${imp.specifier}${q};`;
+          const text = clashes.length ? rebuilt : same || !named || !ts.isNamedImports(named) ? imp.decl.getText(facts.sf) : rebuilt;
+          out.manual.push({ node: imp.decl, pos: at, reason: `SQL import kept for manual code: ${keep.map(to).join(', ')}` });
+          if (clashes.length) parts.push(`${clashes.map((l) => `${l} renamed ${to(l)}`).join(', ')} (the port declares a generated helper of that name)`);
+          if (!same || clashes.length) record(out, 'import', at, `\`${imp.specifier}\` import ${same ? 'kept' : 'narrowed to'} ${keep.map(to).join(', ')} (used by manual code only): ${parts.join('; ')}`, { start: at, end: imp.decl.end, text });
         }
         continue;
       }
@@ -227,6 +257,18 @@ export const q = (a: any, b: any) => or_(a, b, models);
     return out;
   },
 };
+
+/** Top-level names the generated helpers this port needs declare (`wrap_db_retry`, `RomeRetryOptions`, `get_session`, ...). */
+function helperDeclarations(facts: ModuleFacts, ctx: RewriteContext): Set<string> {
+  const ids = new Set(ctx.needs.flatMap((n) => (n.kind === 'helper' ? [n.id] : [])));
+  const names = { session: importedHelpers(facts, 'session'), query: importedHelpers(facts, 'query') };
+  const out = new Set<string>();
+  for (const h of HELPERS) {
+    if (!ids.has(h.id)) continue;
+    for (const m of h.render(facts, names).matchAll(/^(?:export\s+)?(?:async\s+)?(?:function|const|let|var|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm)) out.add(m[1]);
+  }
+  return out;
+}
 
 /**
  * The names of relative imports whose every use was rewritten away (`db_api.get_session()` →

@@ -258,13 +258,32 @@ export function bare(expr: ts.Expression): ts.Expression {
   }
 }
 
-/** True for a session expression: a `session` variable or option, or a session-factory call. */
+/**
+ * True for a session expression: a `session` variable or option, the session option of a
+ * function's parameters under another name (`{ session: db }: { session: any }`), or a
+ * session-factory call.
+ */
 export function isSessionExpr(facts: ModuleFacts, expr: ts.Expression): boolean {
   const e = bare(expr);
   // an imported module named `session` (oslo.db's) is not a session, unless a local name shadows it
-  if (ts.isIdentifier(e)) return /^session$|Session$|_session$/.test(e.text) && !/^Rome/.test(e.text) && !facts.importOf(e);
+  if (ts.isIdentifier(e)) return (/^session$|Session$|_session$/.test(e.text) && !/^Rome/.test(e.text) && !facts.importOf(e)) || isRenamedSessionOption(facts, e);
   if (ts.isPropertyAccessExpression(e)) return e.name.text === 'session';
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) return facts.sessionFactories.has(e.expression.text);
+  return false;
+}
+
+/** `db` in a function whose parameters destructure `{ session: db }` (the pack's session option names). */
+function isRenamedSessionOption(facts: ModuleFacts, id: ts.Identifier): boolean {
+  for (let p: ts.Node | undefined = id.parent; p; p = p.parent) {
+    if (!ts.isFunctionLike(p)) continue;
+    for (const param of p.parameters) {
+      if (!ts.isObjectBindingPattern(param.name)) continue;
+      for (const el of param.name.elements) {
+        const option = el.propertyName;
+        if (option && ts.isIdentifier(option) && facts.rules.queryOptions.session.includes(option.text) && ts.isIdentifier(el.name) && el.name.text === id.text) return true;
+      }
+    }
+  }
   return false;
 }
 

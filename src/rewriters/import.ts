@@ -61,6 +61,23 @@ export const q = (a: any, b: any) => or_(a, b, models);
     const rewrittenAway = unusedAfterRewrites(facts, ctx.deleted);
     const mapped: string[] = [];
     const renames = new Map<string, string>();
+    // the names the generated helpers declare, and a name no code of the module uses nor a helper declares
+    let declared: Set<string> | undefined;
+    const helperNames = () => (declared ??= helperDeclarations(facts, ctx));
+    let used: Set<string> | undefined;
+    const freeName = (imported: string, local: string): string => {
+      if (!used) {
+        const found = new Set<string>();
+        // the imported name of an import's own element (`retry_on_request as wrap_db_retry`) binds nothing
+        walk(facts.sf, (n) => void (ts.isIdentifier(n) && !(ts.isImportSpecifier(n.parent) && n.parent.propertyName === n) && found.add(n.text)));
+        used = found;
+      }
+      const taken = (n: string) => used!.has(n) || helperNames().has(n) || [...renames.values()].includes(n);
+      const base = imported !== '*' && imported !== 'default' && !taken(imported) ? imported : `sql_${local}`;
+      let name = base;
+      for (let i = 2; taken(name); i++) name = `${base}${i}`;
+      return name;
+    };
     const targetImports: ImportInfo[] = [];
     let firstSql: ImportInfo | undefined;
 
@@ -107,12 +124,25 @@ export const q = (a: any, b: any) => or_(a, b, models);
           const same = keep.length === imp.bindings.size;
           const clause = imp.decl.importClause;
           const named = clause?.namedBindings;
+          // a kept name the port's generated helpers declare too (`retry_on_request as wrap_db_retry`
+          // beside the generated `wrap_db_retry`) takes a free name, its uses with it
+          const clashes = keep.filter((local) => helperNames().has(local));
+          for (const local of clashes) renames.set(local, freeName(imp.bindings.get(local)!, local));
+          const to = (local: string) => renames.get(local) ?? local;
+          const elText = (el: ts.ImportSpecifier) => {
+            if (!clashes.includes(el.name.text)) return el.getText(facts.sf);
+            const imported = (el.propertyName ?? el.name).getText(facts.sf);
+            return imported === to(el.name.text) ? imported : `${el.isTypeOnly ? 'type ' : ''}${imported} as ${to(el.name.text)}`;
+          };
           // the kept names as the source wrote them: a default name, `func as sa_func`
-          const els = named && ts.isNamedImports(named) ? named.elements.filter((el) => keep.includes(el.name.text)).map((el) => el.getText(facts.sf)) : [];
-          const bound = [clause?.name && keep.includes(clause.name.text) ? clause.name.text : '', els.length ? `{ ${els.join(', ')} }` : ''].filter(Boolean);
-          const text = same || !named || !ts.isNamedImports(named) ? imp.decl.getText(facts.sf) : `import ${imp.typeOnly ? 'type ' : ''}${bound.join(', ')} from ${q}${imp.specifier}${q};`;
-          out.manual.push({ node: imp.decl, pos: at, reason: `SQL import kept for manual code: ${keep.join(', ')}` });
-          if (!same) record(out, 'import', at, `\`${imp.specifier}\` import narrowed to ${keep.join(', ')} (used by manual code only): ${parts.join('; ')}`, { start: at, end: imp.decl.end, text });
+          const els = named && ts.isNamedImports(named) ? named.elements.filter((el) => keep.includes(el.name.text)).map(elText) : [];
+          const ns = named && ts.isNamespaceImport(named) && keep.includes(named.name.text) ? `* as ${to(named.name.text)}` : '';
+          const bound = [clause?.name && keep.includes(clause.name.text) ? to(clause.name.text) : '', ns, els.length ? `{ ${els.join(', ')} }` : ''].filter(Boolean);
+          const rebuilt = `import ${imp.typeOnly ? 'type ' : ''}${bound.join(', ')} from ${q}${imp.specifier}${q};`;
+          const text = clashes.length ? rebuilt : same || !named || !ts.isNamedImports(named) ? imp.decl.getText(facts.sf) : rebuilt;
+          out.manual.push({ node: imp.decl, pos: at, reason: `SQL import kept for manual code: ${keep.map(to).join(', ')}` });
+          if (clashes.length) parts.push(`${clashes.map((l) => `${l} renamed ${to(l)}`).join(', ')} (the port declares a generated helper of that name)`);
+          if (!same || clashes.length) record(out, 'import', at, `\`${imp.specifier}\` import ${same ? 'kept' : 'narrowed to'} ${keep.map(to).join(', ')} (used by manual code only): ${parts.join('; ')}`, { start: at, end: imp.decl.end, text });
         }
         continue;
       }
@@ -149,7 +179,21 @@ export const q = (a: any, b: any) => or_(a, b, models);
         record(out, 'import', at, `\`${imp.specifier}\` import removed: ${goneWhy(gone)}`, { start: s, end: e, text: '' });
         continue;
       }
-      if (gone.length > 0) {
+      const clause = imp.decl.importClause;
+      const goneDefault = !!clause?.name && gone.includes(clause.name.text);
+      const goneNamespace = !!clause?.namedBindings && ts.isNamespaceImport(clause.namedBindings) && gone.includes(clause.namedBindings.name.text);
+      if (clause && (goneDefault || goneNamespace)) {
+        // a default name or a namespace goes (`import get_session, * as api`): the clause is
+        // written again with what stays (the generated helper would be declared beside its import)
+        const nb = clause.namedBindings;
+        const rest = nb && ts.isNamedImports(nb) ? nb.elements.filter((el) => !gone.includes(el.name.text)).map((el) => el.getText(facts.sf)) : [];
+        const parts = [clause.name && !goneDefault ? clause.name.text : '', nb && ts.isNamespaceImport(nb) && !goneNamespace ? nb.getText(facts.sf) : '', rest.length ? `{ ${rest.join(', ')} }` : ''].filter(Boolean);
+        record(out, 'import', at, `${gone.join(', ')} no longer imported from \`${imp.specifier}\`: ${goneWhy(gone)}`, {
+          start: clause.getStart(facts.sf),
+          end: clause.end,
+          text: `${clause.isTypeOnly ? 'type ' : ''}${parts.join(', ')}`,
+        });
+      } else if (gone.length > 0) {
         const named = imp.decl.importClause?.namedBindings;
         if (named && ts.isNamedImports(named)) {
           const els = named.elements.filter((el) => !reemitted.has(el.name.text) && !unused.has(el.name.text)).map((el) => el.getText(facts.sf));
@@ -214,6 +258,18 @@ export const q = (a: any, b: any) => or_(a, b, models);
   },
 };
 
+/** Top-level names the generated helpers this port needs declare (`wrap_db_retry`, `RomeRetryOptions`, `get_session`, ...). */
+function helperDeclarations(facts: ModuleFacts, ctx: RewriteContext): Set<string> {
+  const ids = new Set(ctx.needs.flatMap((n) => (n.kind === 'helper' ? [n.id] : [])));
+  const names = { session: importedHelpers(facts, 'session'), query: importedHelpers(facts, 'query') };
+  const out = new Set<string>();
+  for (const h of HELPERS) {
+    if (!ids.has(h.id)) continue;
+    for (const m of h.render(facts, names).matchAll(/^(?:export\s+)?(?:async\s+)?(?:function|const|let|var|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm)) out.add(m[1]);
+  }
+  return out;
+}
+
 /**
  * The names of relative imports whose every use was rewritten away (`db_api.get_session()` →
  * `get_session()`): used before, used nowhere outside the deleted ranges now. One walk for all.
@@ -237,19 +293,67 @@ function lineStartIfBlank(text: string, pos: number): number {
   return text.slice(s, pos).trim() === '' ? s : pos;
 }
 
+/** The names an import binds as types only: every name of `import type`, or an element `type X` of an import of values. */
+function typeOnlyNames(imp: ImportInfo): Set<string> {
+  if (imp.typeOnly) return new Set(imp.bindings.keys());
+  const named = imp.decl.importClause?.namedBindings;
+  return new Set(named && ts.isNamedImports(named) ? named.elements.filter((el) => el.isTypeOnly).map((el) => el.name.text) : []);
+}
+
+/**
+ * Imports the target names the port needs, as values (the generated `get_session` does `new
+ * RomeSession()`): into a named import of values, else a line of their own. A name an existing
+ * target import binds as a value is not imported again; one it binds as a type only is made a
+ * value: `type` goes from its element (`import { type RomeSession, or_ }`), or it leaves its
+ * `import type` (the import goes when nothing else is left in it) and comes with the missing names.
+ */
 function addTargetImport(facts: ModuleFacts, out: RewriteResult, names: string[], existing: ImportInfo[], firstSql: ImportInfo | undefined): void {
   const module = facts.rules.target.module;
-  const have = new Set(existing.flatMap((i) => [...i.bindings.keys()]));
-  const missing = names.filter((n) => !have.has(n));
-  if (missing.length === 0) return;
+  const have = new Set(existing.flatMap((i) => [...i.bindings.keys()].filter((n) => !typeOnlyNames(i).has(n))));
+  const wanted = names.filter((n) => !have.has(n));
+  if (wanted.length === 0) return;
   // the names go into a named import of values: a namespace, default or type-only import binds
   // none of them (`or_` would dangle, or be a type only)
   const named = existing.map((i) => !i.typeOnly && i.decl.importClause?.namedBindings).find((nb): nb is ts.NamedImports => !!nb && ts.isNamedImports(nb));
-  if (named) {
-    const all = [...named.elements.map((e) => e.getText(facts.sf)), ...missing];
-    record(out, 'import', named.parent.parent.getStart(facts.sf), `${missing.join(', ')} imported from ${module}`, { start: named.getStart(facts.sf), end: named.end, text: `{ ${all.join(', ')} }` });
+  const valueText = (el: ts.ImportSpecifier) => (el.propertyName ? `${el.propertyName.getText(facts.sf)} as ${el.name.text}` : el.name.text);
+  // `type X` in an import of values: the element loses its `type` (in `named`, rewritten below)
+  const untyped = new Set<string>();
+  for (const imp of existing) {
+    const nb = imp.decl.importClause?.namedBindings;
+    if (imp.typeOnly || !nb || !ts.isNamedImports(nb)) continue;
+    for (const el of nb.elements) {
+      if (!el.isTypeOnly || !wanted.includes(el.name.text)) continue;
+      untyped.add(el.name.text);
+      if (nb !== named) record(out, 'import', imp.decl.getStart(facts.sf), `${el.name.text} imported as a value from ${module}, not as a type only: the port needs the value`, { start: el.getStart(facts.sf), end: el.end, text: valueText(el) });
+    }
+  }
+  const missing = wanted.filter((n) => !untyped.has(n));
+  // a name of an `import type`: out of it (the import goes when nothing is left in it), imported with the missing names
+  for (const imp of existing) {
+    const nb = imp.decl.importClause?.namedBindings;
+    if (!imp.typeOnly || !nb || !ts.isNamedImports(nb)) continue;
+    const moved = nb.elements.filter((el) => missing.includes(el.name.text));
+    if (moved.length === 0) continue;
+    const rest = nb.elements.filter((el) => !moved.includes(el));
+    const at = imp.decl.getStart(facts.sf);
+    const what = `${moved.map((el) => el.name.text).join(', ')} out of the type-only import of ${module}: the port needs ${moved.length > 1 ? 'them as values' : 'it as a value'}`;
+    if (rest.length === 0 && !imp.decl.importClause?.name) {
+      const [s, e] = ownLines(facts.text, at, imp.decl.end);
+      record(out, 'import', at, what, { start: s, end: e, text: '' });
+    } else {
+      record(out, 'import', at, what, { start: nb.getStart(facts.sf), end: nb.end, text: `{ ${rest.map((el) => el.getText(facts.sf)).join(', ')} }` });
+    }
+  }
+  const typedInNamed = named ? named.elements.filter((el) => el.isTypeOnly && untyped.has(el.name.text)) : [];
+  if (named && (missing.length > 0 || typedInNamed.length > 0)) {
+    const all = [...named.elements.map((e) => (typedInNamed.includes(e) ? valueText(e) : e.getText(facts.sf))), ...missing];
+    const what = [missing.length ? `${missing.join(', ')} imported from ${module}` : '', typedInNamed.length ? `${typedInNamed.map((e) => e.name.text).join(', ')} imported as a value, not as a type only: the port needs the value` : '']
+      .filter(Boolean)
+      .join('; ');
+    record(out, 'import', named.parent.parent.getStart(facts.sf), what, { start: named.getStart(facts.sf), end: named.end, text: `{ ${all.join(', ')} }` });
     return;
   }
+  if (missing.length === 0) return;
   const q = firstSql ? quoteOf(facts, firstSql) : "'";
   const line = `import { ${missing.join(', ')} } from ${q}${module}${q};`;
   const anchor = firstSql?.decl ?? facts.imports[0]?.decl;

@@ -12,25 +12,69 @@ interface Unit {
   session: string;
 }
 
-/** `session.begin(async () => {...})` callbacks, and bodies of functions that take a required `session` (or `{ session }`). */
+/**
+ * The text of a session a unit names: a name (`session`), or a name's field (`context.session`,
+ * `this.session`), blanks dropped. Not a call (`get_context().session`): each call may answer another.
+ */
+function sessionText(facts: ModuleFacts, e: ts.Expression): string | undefined {
+  if (ts.isIdentifier(e)) return e.text;
+  if (!isSessionExpr(facts, e) || !ts.isPropertyAccessExpression(e)) return undefined;
+  let root: ts.Expression = e;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  return ts.isIdentifier(root) || root.kind === ts.SyntaxKind.ThisKeyword ? refText(e) : undefined;
+}
+
+/**
+ * The session a call passes, as `sessionText` writes it: `f(x, session)`, `f(x, { session })`
+ * (`passesSession`), and a field of a name: `f(x, context.session)`, `f(x, { session: context.session })`.
+ */
+function sessionPassed(facts: ModuleFacts, call: ts.CallExpression): string | undefined {
+  const named = passesSession(facts, call);
+  if (named) return named;
+  for (const arg of call.arguments) {
+    if (ts.isPropertyAccessExpression(arg)) {
+      const text = sessionText(facts, arg);
+      if (text) return text;
+    }
+    if (!ts.isObjectLiteralExpression(arg)) continue;
+    for (const p of arg.properties) {
+      if (!ts.isPropertyAssignment(p) || !facts.rules.queryOptions.session.includes(p.name.getText()) || !ts.isPropertyAccessExpression(p.initializer)) continue;
+      const text = sessionText(facts, p.initializer);
+      if (text) return text;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `session.begin(async () => {...})` callbacks (on `context.session` too), and bodies of functions
+ * that take a required `session` (or `{ session }`, or the option renamed: `{ session: db_session }`).
+ */
 function unitsOfWork(facts: ModuleFacts): Unit[] {
   const units: Unit[] = [];
   walk(facts.sf, (n) => {
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && facts.rules.methods.begin.includes(n.expression.name.text)) {
       const target = n.expression.expression;
-      if (!isSessionExpr(facts, target) || !ts.isIdentifier(target)) return;
+      const session = isSessionExpr(facts, target) ? sessionText(facts, target) : undefined;
+      if (!session) return;
       for (const arg of n.arguments) {
-        if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && ts.isBlock(arg.body)) units.push({ body: arg.body, session: target.text });
+        if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && ts.isBlock(arg.body)) units.push({ body: arg.body, session });
       }
     }
     if (ts.isFunctionLike(n) && 'body' in n && n.body && ts.isBlock(n.body)) {
-      // `session: Session`, or a required options object `{ session }: { session: Session }`
-      const named = (b: ts.BindingName) =>
-        ts.isIdentifier(b)
-          ? b.text === 'session'
-          : ts.isObjectBindingPattern(b) && b.elements.some((el) => !el.propertyName && !el.initializer && !el.dotDotDotToken && ts.isIdentifier(el.name) && el.name.text === 'session');
+      // `session: Session`, or a required option of an options object: `{ session }: { session: Session }`,
+      // `{ session: db_session }: { session: Session }` (the session under the name it is given)
+      const named = (b: ts.BindingName): string | undefined => {
+        if (ts.isIdentifier(b)) return b.text === 'session' ? 'session' : undefined;
+        if (!ts.isObjectBindingPattern(b)) return undefined;
+        const el = b.elements.find((el) => {
+          const option = el.propertyName ?? el.name;
+          return !el.initializer && !el.dotDotDotToken && ts.isIdentifier(el.name) && ts.isIdentifier(option) && facts.rules.queryOptions.session.includes(option.text);
+        });
+        return el && ts.isIdentifier(el.name) ? el.name.text : undefined;
+      };
       const p = n.parameters.find((p) => named(p.name) && !p.questionToken && !p.initializer);
-      if (p) units.push({ body: n.body, session: 'session' });
+      if (p) units.push({ body: n.body, session: named(p.name)! });
     }
   });
   return units;
@@ -43,13 +87,13 @@ function unitsOfWork(facts: ModuleFacts): Unit[] {
 function loadsThroughSession(facts: ModuleFacts, expr: ts.Expression, session: string, env: Map<string, ValueKind>, queries: Set<string>): boolean {
   const e = bare(expr);
   if (!ts.isCallExpression(e)) return false;
-  if (ts.isIdentifier(e.expression)) return passesSession(facts, e) === session;
+  if (ts.isIdentifier(e.expression)) return sessionPassed(facts, e) === session;
   const chain = flattenChain(e);
   const start = queryStart(facts, chain, env);
   const root = bare(chain.root);
-  if (start === 1) return ts.isIdentifier(root) && root.text === session;
+  if (start === 1) return sessionText(facts, root) === session;
   if (start === 0 && ts.isIdentifier(root)) return queries.has(root.text);
-  return start === 0 && ts.isCallExpression(root) && passesSession(facts, root) === session;
+  return start === 0 && ts.isCallExpression(root) && sessionPassed(facts, root) === session;
 }
 
 /** The top-level statement or class member holding `node`: the scope of names a rewrite may take. */
@@ -139,7 +183,7 @@ function isPersist(facts: ModuleFacts, n: ts.Node, name: string, session: string
   if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return false;
   const target = n.expression.expression;
   const method = n.expression.name.text;
-  if (ts.isIdentifier(target) && target.text === session && facts.rules.methods.add.includes(method)) {
+  if (sessionText(facts, target) === session && facts.rules.methods.add.includes(method)) {
     return n.arguments.some((a) => (isElementName(name) ? refText(a).includes(name) : a.getText().split(/\W+/).includes(name)));
   }
   if (isRef(target, name)) {
@@ -208,15 +252,30 @@ function changedAfter(facts: ModuleFacts, body: ts.Node, name: string, session: 
   return changed && !persisted;
 }
 
-/** Whether `st` can leave the block early (return, throw, break, continue outside nested functions). */
+/**
+ * Whether `st` can leave the block early: a return or a throw outside nested functions, a
+ * `break` or `continue` whose loop, switch or label is not inside `st` (one that ends a loop or
+ * a switch of `st` leaves that loop, not the block).
+ */
 function mayExit(st: ts.Node): boolean {
   let exits = false;
-  const visit = (n: ts.Node) => {
+  const labels: string[] = [];
+  const visit = (n: ts.Node, inLoop: boolean, inSwitch: boolean) => {
     if (exits || ts.isFunctionLike(n)) return;
-    if (ts.isReturnStatement(n) || ts.isThrowStatement(n) || ts.isBreakOrContinueStatement(n)) exits = true;
-    else ts.forEachChild(n, visit);
+    if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) exits = true;
+    else if (ts.isBreakOrContinueStatement(n)) {
+      if (n.label) exits = !labels.includes(n.label.text);
+      else exits = ts.isBreakStatement(n) ? !inLoop && !inSwitch : !inLoop;
+    } else if (ts.isLabeledStatement(n)) {
+      labels.push(n.label.text);
+      visit(n.statement, inLoop, inSwitch);
+      labels.pop();
+    } else {
+      const loop = ts.isIterationStatement(n, false);
+      ts.forEachChild(n, (c) => visit(c, inLoop || loop, inSwitch || ts.isSwitchStatement(n)));
+    }
   };
-  visit(st);
+  visit(st, false, false);
   return exits;
 }
 
@@ -549,7 +608,7 @@ declare const Service: any;
       const dicts = new Set<string>();
       const loadsDict = (e: ts.Expression) => {
         const call = bare(e);
-        return ts.isCallExpression(call) && ts.isIdentifier(call.expression) && dictHelpers.has(call.expression.text) && passesSession(facts, call) === unit.session;
+        return ts.isCallExpression(call) && ts.isIdentifier(call.expression) && dictHelpers.has(call.expression.text) && sessionPassed(facts, call) === unit.session;
       };
       const dictElement = (e: ts.Expression | undefined) => {
         const b = e && bare(e);

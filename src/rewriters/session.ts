@@ -114,9 +114,18 @@ export function f() {
  */
 function addAll(facts: ModuleFacts, out: RewriteResult): void {
   walk(facts.sf, (n) => {
-    if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || n.arguments.length !== 1) return;
+    if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;
     const name = n.expression.name;
     if ((name.text !== 'add_all' && name.text !== 'addAll') || !isSessionExpr(facts, n.expression.expression)) return;
+    if (n.arguments.length !== 1) {
+      // not one list: which entities it adds is not clear, and the call would not compile on ROME
+      out.manual.push({
+        node: enclosingStatement(n),
+        pos: n.getStart(facts.sf),
+        reason: `\`${name.text}\` with ${n.arguments.length} arguments: ROME's session has no ${name.text}; add the entities with \`add(...)\` by hand`,
+      });
+      return;
+    }
     const [list] = n.arguments;
     const edit = { start: name.getStart(facts.sf), end: name.end, text: 'add' };
     if (ts.isArrayLiteralExpression(list) && !list.elements.some(ts.isSpreadElement)) {

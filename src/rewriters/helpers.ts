@@ -118,6 +118,40 @@ function _one<T>(rows: T[]): T {
 }`,
   },
   {
+    id: 'order_by',
+    imports: [],
+    render: () => `${HELPER_MARK} (query): the rows sorted as SQL's ORDER BY sorted them.
+// ROME sorts asc() descending and every key in the first key's direction (lib/rome/core/rows/tuples.py:290-298).
+// Keys: a column or a column name, with its direction; NULLs first ascending, last descending; ties keep their order.
+function _order_by<T>(rows: T[], order: ReadonlyArray<readonly [any, 'asc' | 'desc']>): T[] {
+  const value = (row: any, column: any): any => {
+    const entity = Array.isArray(row) ? (row.find((e: any) => column?.class_ && e instanceof column.class_) ?? row[0]) : row;
+    return entity?.[typeof column === 'string' ? column : column.key];
+  };
+  const compare = (a: any, b: any): number => {
+    if (a === null || a === undefined) return b === null || b === undefined ? 0 : -1;
+    if (b === null || b === undefined) return 1;
+    if (a instanceof Date) a = a.getTime();
+    if (b instanceof Date) b = b.getTime();
+    if (typeof a === 'boolean') a = Number(a);
+    if (typeof b === 'boolean') b = Number(b);
+    // numbers before text, as SQL's types order
+    if (typeof a !== typeof b) return typeof a === 'number' ? -1 : typeof b === 'number' ? 1 : 0;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  return rows
+    .map((row, index) => ({ row, index }))
+    .sort((x, y) => {
+      for (const [column, direction] of order) {
+        const c = compare(value(x.row, column), value(y.row, column));
+        if (c !== 0) return direction === 'desc' ? -c : c;
+      }
+      return x.index - y.index;
+    })
+    .map(({ row }) => row);
+}`,
+  },
+  {
     id: 'soft_delete_counting',
     imports: ['RomeQuery'],
     render: () => `${HELPER_MARK} (query): ROME's soft_delete() returns the query, not the row count SQL returned.

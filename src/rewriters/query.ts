@@ -4,6 +4,7 @@ import { bare, enclosingFunction, kindOf, queryStart, type ModuleFacts, kindCach
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { importedHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
+import type { Edit } from '../analyzer/edits.js';
 import { mapLibraryCalls } from './library.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
@@ -156,6 +157,173 @@ const linkRange = (l: ChainLink) => ({ start: l.access.expression.end, end: l.ca
 const argText = (facts: ModuleFacts, l: ChainLink) => l.call.arguments.map((a) => a.getText(facts.sf)).join(', ');
 const isSimple = (s: string) => /^[\w.$]+$/.test(s);
 
+// -- order_by: sorted in code (ROME's sort is wrong: lib/rome/core/rows/tuples.py:290-298) -------
+
+const ORDER_LINKS = ['order_by', 'orderBy'];
+const ORDER_WHY = "ROME sorts asc() descending and desc() ascending, gives every key the first key's direction and orders NULLs as Python 2 (lib/rome/core/rows/tuples.py:290-298)";
+
+/** `[column, 'asc' | 'desc']` for one order_by() argument, or undefined when port-db cannot tell; `used`: source ranges the text copies. */
+function orderTerm(facts: ModuleFacts, e: ts.Expression, used: Array<[number, number]>): string | undefined {
+  const src = (n: ts.Node) => {
+    used.push([n.getStart(facts.sf), n.end]);
+    return n.getText(facts.sf);
+  };
+  if (ts.isParenthesizedExpression(e)) return orderTerm(facts, e.expression, used);
+  if (ts.isConditionalExpression(e)) {
+    const mark = used.length;
+    const cond = src(e.condition);
+    const yes = orderTerm(facts, e.whenTrue, used);
+    const no = yes === undefined ? undefined : orderTerm(facts, e.whenFalse, used);
+    if (no === undefined) {
+      used.length = mark;
+      return undefined;
+    }
+    return `${cond} ? ${yes} : ${no}`;
+  }
+  if (ts.isCallExpression(e)) {
+    const callee = e.expression;
+    if (ts.isPropertyAccessExpression(callee) && e.arguments.length === 0 && ['asc', 'desc'].includes(callee.name.text)) {
+      return `[${src(callee.expression)}, '${callee.name.text}']`;
+    }
+    if (ts.isIdentifier(callee) && e.arguments.length === 1 && ['asc', 'desc'].includes(callee.text) && !ts.isSpreadElement(e.arguments[0])) {
+      const inner = e.arguments[0];
+      if (ts.isStringLiteralLike(inner)) return `['${inner.text}', '${callee.text}']`;
+      return `[${src(inner)}, '${callee.text}']`;
+    }
+    return undefined;
+  }
+  // order_by('updated_at'), order_by('created_at desc')
+  if (ts.isStringLiteralLike(e)) {
+    const m = /^\s*(\w+)(?:\s+(asc|desc))?\s*$/i.exec(e.text);
+    return m ? `['${m[1]}', '${(m[2] ?? 'asc').toLowerCase()}']` : undefined;
+  }
+  // a bare column of a model (`models.M.col`, `M.col`) sorts ascending
+  if (ts.isPropertyAccessExpression(e) && (isModelClass(facts, e.expression) || (ts.isIdentifier(e.expression) && (facts.models?.has(e.expression.text) || /^[A-Z]/.test(e.expression.text))))) {
+    return `[${src(e)}, 'asc']`;
+  }
+  return undefined;
+}
+
+/** The order list of order_by() links, with the source ranges it copies; undefined (and the argument) when one cannot be told. */
+function orderList(facts: ModuleFacts, links: ChainLink[]): { text: string; used: Array<[number, number]> } | { unresolved: string } {
+  const used: Array<[number, number]> = [];
+  const terms: string[] = [];
+  for (const l of links) {
+    for (const a of l.call.arguments) {
+      const t = orderTerm(facts, a, used);
+      if (t === undefined) return { unresolved: a.getText(facts.sf) };
+      terms.push(t);
+    }
+  }
+  return { text: `[${terms.join(', ')}]`, used };
+}
+
+/** Deletes [start, end) except the ranges whose text reappears elsewhere (those are deleted as `moved`). */
+function deleteKeeping(start: number, end: number, used: Array<[number, number]>): Edit[] {
+  const out: Edit[] = [];
+  let cursor = start;
+  for (const [s, e] of [...used].sort((a, b) => a[0] - b[0])) {
+    if (s < cursor || e > end) continue;
+    if (s > cursor) out.push({ start: cursor, end: s, text: '' });
+    out.push({ start: s, end: e, text: '', moved: true });
+    cursor = e;
+  }
+  if (end > cursor) out.push({ start: cursor, end, text: '' });
+  return out;
+}
+
+/** A query variable ordered by a statement of its own (`query = query.order_by(...)`), read later by all()/first(). */
+interface StoredOrder {
+  variable: string;
+  /** The constant holding the order list. */
+  name: string;
+  stmt: ts.Statement;
+  /** False when the order could not be moved (the statement is marked manual): its readers are left alone. */
+  ok: boolean;
+}
+
+const storedOrders = new WeakMap<ts.Node, StoredOrder[]>();
+
+const NON_TERMINAL_LINKS = new Set(['filter', 'filter_by', 'filterBy', 'order_by', 'orderBy', 'options', 'join', 'limit', 'offset', 'with_lockmode', 'with_for_update', 'params', 'enable_eagerloads']);
+
+/** The chain that `id` is the root of, when it is one (`id.a().b()`). */
+function chainOf(id: ts.Identifier): Chain | undefined {
+  let n: ts.Node = id;
+  while (ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && ts.isCallExpression(n.parent.parent) && n.parent.parent.expression === n.parent) n = n.parent.parent;
+  return n === id ? undefined : flattenChain(n as ts.CallExpression);
+}
+
+/** The variable a chain's value is assigned to (`v = chain;`, `let v = chain;`). */
+function assignedVariable(top: ts.CallExpression): string | undefined {
+  const p = top.parent;
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === top && ts.isIdentifier(p.left) && ts.isExpressionStatement(p.parent)) return p.left.text;
+  if (ts.isVariableDeclaration(p) && p.initializer === top && ts.isIdentifier(p.name)) return p.name.text;
+  return undefined;
+}
+
+/**
+ * `query = query.order_by(...)` with the rows read later: the order moves to a constant
+ * (`const query_order_by = [...]`) that the reads sort by. Every later use of the variable must be
+ * a further chain assigned back to it or a read (all/first/count/...) inside the ordering block;
+ * otherwise the statement is marked.
+ */
+function moveStoredOrder(facts: ModuleFacts, chain: Chain, links: ChainLink[], orders: ChainLink[], stmt: ts.Statement, out: RewriteResult, manual: (link: ChainLink, reason: string) => void): void {
+  const variable = assignedVariable(chain.top);
+  const fn = enclosingFunction(chain.top);
+  const why = (reason: string) => manual(orders[0], `\`${orders[0].name}()\`: ${ORDER_WHY}; port-db sorts the rows where they are read, but ${reason}`);
+  if (!variable || !fn || !ts.isBlock(stmt.parent)) return why('this ordered query is not kept in a variable of the function that reads it');
+  const block = stmt.parent;
+  const list = storedOrders.get(fn) ?? [];
+  storedOrders.set(fn, list);
+  const entry: StoredOrder = { variable, name: `${variable}_order_by`, stmt, ok: false };
+  list.push(entry);
+  const fnText = fn.getText(facts.sf);
+  for (let i = 2; new RegExp(`\\b${entry.name}\\b`).test(fnText); i++) entry.name = `${variable}_order_by${i}`;
+  if (list.some((o) => o !== entry && o.variable === variable)) return why(`\`${variable}\` is ordered twice`);
+  if (links.some((l) => l.name === 'join')) return why('the rows of a join are pairs');
+  const problems: string[] = [];
+  walk(fn, (n) => {
+    if (!ts.isIdentifier(n) || n.text !== variable || n.getStart(facts.sf) < stmt.end || problems.length) return;
+    const p = n.parent;
+    if ((ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) || (ts.isPropertyAccessExpression(p) && p.name === n)) return;
+    if (n.getStart(facts.sf) > block.end) return problems.push(`\`${variable}\` is read after the block that orders it`);
+    const use = chainOf(n);
+    const names = use?.links.map((l) => l.name) ?? [];
+    if (!use || names.length === 0) return problems.push(`\`${variable}\` is used as a query elsewhere (passed or returned)`);
+    if (names.some((x) => ORDER_LINKS.includes(x))) return problems.push(`\`${variable}\` is ordered again`);
+    if (names.includes('join')) return problems.push('the rows of a join are pairs');
+    const last = names[names.length - 1];
+    if (NON_TERMINAL_LINKS.has(last) && assignedVariable(use.top) !== variable) return problems.push(`\`${variable}\` is used as a query elsewhere (passed or returned)`);
+    if (!NON_TERMINAL_LINKS.has(last) && !SYNC_TERMINALS.has(last)) return problems.push(`\`${last}()\` reads it`);
+  });
+  if (problems.length) return why(problems[0]);
+  const order = orderList(facts, orders);
+  if ('unresolved' in order) return manual(orders[0], `\`${orders[0].name}(${order.unresolved})\`: port-db cannot tell the column and direction, and ${ORDER_WHY}: sort the rows in code`);
+  entry.ok = true;
+  const indent = /[ \t]*$/.exec(facts.sf.text.slice(0, stmt.getStart(facts.sf)))![0];
+  const decl = `const ${entry.name}: Array<readonly [any, 'asc' | 'desc']> = ${order.text};`;
+  const at = stmt.getStart(facts.sf);
+  const remaining = links.filter((l) => !ORDER_LINKS.includes(l.name));
+  const root = bare(chain.root);
+  const edits: Edit[] =
+    remaining.length === 0 && ts.isIdentifier(root) && root.text === variable && ts.isExpressionStatement(stmt)
+      ? [{ start: at, end: at, text: decl }, ...deleteKeeping(at, stmt.end, order.used)]
+      : [{ start: at, end: at, text: `${decl}\n${indent}` }, ...orders.flatMap((l) => deleteKeeping(linkRange(l).start, linkRange(l).end, order.used))];
+  const [first, ...rest] = edits;
+  out.edits.push(...rest);
+  record(out, 'query', orders[0].access.name.getStart(facts.sf), `\`${orders.map((l) => `${l.name}(${argText(facts, l)})`).join('.')}\` → \`${entry.name}\`, sorted by \`_order_by\` where \`${variable}\` is read: ${ORDER_WHY}`, first);
+  out.needs.push({ kind: 'helper', id: 'order_by', edit: first });
+}
+
+/** The stored order a read of a query variable sorts by, when the variable was ordered before it in its block. */
+function storedOrderOf(facts: ModuleFacts, chain: Chain): StoredOrder | undefined {
+  const root = bare(chain.root);
+  if (!ts.isIdentifier(root)) return undefined;
+  const fn = enclosingFunction(chain.top);
+  const list = fn ? storedOrders.get(fn) : undefined;
+  return list?.find((o) => o.variable === root.text && o.stmt.end <= chain.top.getStart(facts.sf) && chain.top.end <= o.stmt.parent.end);
+}
+
 function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: RewriteResult): void {
   const links = chain.links.slice(start);
   const stmt = enclosingStatement(chain.top);
@@ -197,6 +365,56 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   const offset = links.find((l) => l.name === 'offset');
   const join = links.find((l) => l.name === 'join');
   const where = (l: ChainLink) => l.access.name.getStart(facts.sf);
+  const orders = links.filter((l) => ORDER_LINKS.includes(l.name));
+
+  if (orders.length > 0 && !SYNC_TERMINALS.has(terminal)) {
+    if (NON_TERMINAL_LINKS.has(terminal)) moveStoredOrder(facts, chain, links, orders, stmt, out, manual);
+    else manual(orders[0], `\`${orders[0].name}()\` before \`${terminal}()\`: ${ORDER_WHY}: sort the rows in code`);
+    return;
+  }
+  if (limit || offset) {
+    const lim = limit ? argText(facts, limit) : undefined;
+    const off = offset ? argText(facts, offset) : undefined;
+    if ((limit && lim === '') || (offset && off === '')) {
+      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` without an argument: port-db cannot tell the slice`);
+      return;
+    }
+    if (!(terminal === 'all' || (terminal === 'first' && limit && !offset))) {
+      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` not followed by all(): ROME ignores limit() and has no offset(); slice the result of all()`);
+      return;
+    }
+  }
+  // the rows of all()/first() sorted in code (the order_by() links dropped, or the order its variable was given)
+  const stored = terminal === 'all' || terminal === 'first' ? storedOrderOf(facts, chain) : undefined;
+  let sorted = false;
+  if ((orders.length > 0 || stored?.ok) && (terminal === 'all' || terminal === 'first')) {
+    const own = orders.length > 0 ? orderList(facts, orders) : { text: '[]', used: [] };
+    if ('unresolved' in own) {
+      manual(orders[0], `\`${orders[0].name}(${own.unresolved})\`: port-db cannot tell the column and direction, and ${ORDER_WHY}: sort the rows in code`);
+      return;
+    }
+    if (join) {
+      manual(orders[0] ?? join, `\`order_by()\` on a joined query: ${ORDER_WHY}; port-db sorts the rows of single-entity queries only: sort the rows in code`);
+      return;
+    }
+    const list = stored?.ok ? (orders.length > 0 ? `[...${stored.name}, ...${own.text}]` : stored.name) : own.text;
+    for (const l of orders) out.edits.push(...deleteKeeping(linkRange(l).start, linkRange(l).end, own.used));
+    const s = value.getStart(facts.sf);
+    const paren = terminal === 'first' && needsParens(value);
+    if (terminal === 'first') out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'all' });
+    out.edits.push({ start: s, end: s, text: `${paren ? '(' : ''}_order_by(${awaited ? '' : 'await '}` });
+    const edit = { start: value.end, end: value.end, text: `, ${list})${terminal === 'first' ? `[0] ?? null${paren ? ')' : ''}` : ''}` };
+    const what = orders.length > 0 ? `\`${orders.map((l) => `${l.name}(${argText(facts, l)})`).join('.')}\`` : `the order of \`${stored!.variable}\``;
+    record(
+      out,
+      'query',
+      where(orders[0] ?? last),
+      `${what} → \`_order_by(rows, ${list})\` after ${terminal === 'first' ? 'all() (first() → the first sorted row)' : 'all()'}: ${ORDER_WHY}`,
+      edit,
+    );
+    out.needs.push({ kind: 'helper', id: 'order_by', edit });
+    sorted = true;
+  }
 
   if (limit || offset) {
     const lim = limit ? argText(facts, limit) : undefined;
@@ -210,8 +428,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
       const slice = `.slice(${off !== undefined && lim === undefined ? off : end})`;
       // the arguments reappear in the slice: what they reference is still used (`moved`)
       for (const l of [limit, offset]) if (l) out.edits.push({ ...linkRange(l), text: '', moved: true });
-      const edit = { start: value.end, end: value.end, text: awaited ? `)${slice}` : slice };
-      if (awaited) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
+      const edit = { start: value.end, end: value.end, text: awaited && !sorted ? `)${slice}` : slice };
+      if (awaited && !sorted) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
       record(out, 'query', where(limit ?? offset!), `\`${[offset, limit].filter(Boolean).map((l) => `${l!.name}(${argText(facts, l!)})`).join('.')}\` → \`${slice}\` on the result of all(): ROME ignores limit() and has no offset()`, edit);
     } else if (terminal === 'first' && limit && !offset) {
       record(out, 'query', where(limit), `dropped \`limit(${lim})\` before first(): ROME ignores limit(), and first() returns one row anyway`, { ...linkRange(limit), text: '' });

@@ -52,12 +52,14 @@ function ${name}(_options?: unknown): RomeSession {
         (name) => `${HELPER_MARK} (query): model_query on a RomeQuery.
 // ROME ignores query options, so read_deleted and project_only are applied here as filters.
 function ${name}(context: any, model: any, options: RomeModelQueryOptions = {}): RomeQuery<any> {
-  const session = ${first(o.session, 'options.', 'new RomeSession()')};
+  // without a session the query is ROME's Query(M): its update()/delete() write at once (a session
+  // query only queues them for a flush: lib/rome/core/orm/query.py:159-173, session.py:62-67)
+  const session: RomeSession | undefined = ${first(o.session, 'options.', 'undefined').replace(/ \?\? undefined$/, '')};
   const read_deleted = ${first(o.readDeleted, 'options.', first(o.readDeleted, 'context?.', "'no'"))};
   const project_only = ${first(o.projectOnly, 'options.', 'false')};
   // a column query filters on the column's entity
   const entity = model?.class_ ?? model;
-  let query = session.query(model);
+  let query = session ? session.query(model) : new RomeQuery(model);
   if (read_deleted === 'no') {
     query = query.filter(entity.deleted.eq(entity.deleted.default ?? 0));
   } else if (read_deleted === 'only') {

@@ -135,6 +135,87 @@ function unknownFilterKeys(facts: ModuleFacts, chain: Chain, start: number, link
   return flagged;
 }
 
+/** The conjuncts of a primaryjoin (`and_(A.x == B.y, A.deleted == 0)`) that are no key equality between two columns. */
+function extraJoinConditions(primaryjoin: string): string[] {
+  const inner = /^\s*and_\(([\s\S]*)\)\s*$/.exec(primaryjoin)?.[1] ?? primaryjoin;
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of inner) {
+    if (c === '(') depth++;
+    if (c === ')') depth--;
+    if (c === ',' && depth === 0) {
+      parts.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur.trim());
+  return parts.filter((p) => p && !/^\w+\.\w+\s*==\s*\w+\.\w+$/.test(p));
+}
+
+/**
+ * The class a join() argument joins: `models.M` (or a model class named directly), a relationship
+ * attribute `models.A.rel`, or a relationship name `'rel'` of the first queried entity.
+ */
+function joinedClass(facts: ModuleFacts, arg: ts.Expression | undefined, first: string | undefined): string | undefined {
+  const catalog = facts.models;
+  if (!arg || !catalog) return undefined;
+  const relationTarget = (owner: string | undefined, key: string) => {
+    const target = owner ? catalog.get(owner)?.relationships?.find((r) => r.key === key)?.target : undefined;
+    return target && catalog.has(target) ? target : undefined;
+  };
+  if (ts.isStringLiteralLike(arg)) return relationTarget(first, arg.text);
+  if (isModelClass(facts, arg) || ts.isIdentifier(arg)) {
+    const name = ts.isIdentifier(arg) ? arg.text : (arg as ts.PropertyAccessExpression).name.text;
+    return catalog.has(name) ? name : undefined;
+  }
+  if (ts.isPropertyAccessExpression(arg) && ts.isPropertyAccessExpression(arg.expression) && isModelClass(facts, arg.expression)) {
+    return relationTarget(arg.expression.name.text, arg.name.text);
+  }
+  return undefined;
+}
+
+/**
+ * `join(M)` where the models declare a relationship between M and a queried entity whose
+ * primaryjoin adds conditions to the key equality (`ComputeNode.deleted == 0`): ROME's join(M)
+ * adds every conjunct of the relationship's join expression (lib/rome/core/orm/query.py:303-329),
+ * even beside an explicit ON clause, where SQL's join follows the foreign key only. Marked.
+ */
+function narrowerJoins(facts: ModuleFacts, chain: Chain, start: number, links: ChainLink[], manual: (link: ChainLink, reason: string) => void): boolean {
+  const catalog = facts.models;
+  if (!catalog) return false;
+  const classOf = (e: ts.Expression | undefined): string | undefined => {
+    if (!e) return undefined;
+    const name = isModelClass(facts, e) ? (e as ts.PropertyAccessExpression).name.text : ts.isIdentifier(e) ? e.text : undefined;
+    return name && catalog.has(name) ? name : undefined;
+  };
+  const selected = (queryTargets(facts, chain, start) ?? []).map(classOf).filter((c): c is string => !!c);
+  let flagged = false;
+  for (const link of links) {
+    if (link.name !== 'join') continue;
+    const joined = joinedClass(facts, link.call.arguments[0], selected[0]);
+    if (!joined) continue;
+    const found: string[] = [];
+    for (const [owner, info] of catalog) {
+      for (const r of info.relationships ?? []) {
+        const pair = [owner, r.target];
+        if (!pair.includes(joined) || !selected.includes(pair.find((c) => c !== joined) ?? joined)) continue;
+        const extra = r.secondary ? ['its secondary table'] : r.primaryjoin === null ? ['a primaryjoin port-db cannot read'] : r.primaryjoin ? extraJoinConditions(r.primaryjoin) : [];
+        if (extra.length) found.push(`${owner}.${r.key}${r.backref ? ` (backref ${r.target}.${r.backref})` : ''} adds \`${extra.join('`, `')}\``);
+      }
+    }
+    if (found.length) {
+      manual(
+        link,
+        `\`join(${link.call.arguments.map((a) => a.getText(facts.sf)).join(', ')})\`: ROME's join adds every condition of the relationship's primaryjoin (lib/rome/core/orm/query.py:303-329), even beside an ON clause, where SQL's join follows the foreign key only: ${found.join('; ')}, so rows SQL returned would be missing; query in two steps (load the keys of the matching rows, then filter with in_())`,
+      );
+      flagged = true;
+    }
+    selected.push(joined);
+  }
+  return flagged;
+}
+
 /** `(await q.first())?.[0]` or `(await q.all()).map((row: any) => row[0])`: a port of a port. */
 function alreadyUnpacked(value: ts.Expression): boolean {
   const p = value.parent;
@@ -338,6 +419,7 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   // a key that is no column is marked, but the chain's own rewrites are independent of it (a
   // soft_delete() used as a count still counts)
   unknownFilterKeys(facts, chain, start, links, manual);
+  if (narrowerJoins(facts, chain, start, links, manual)) return;
   if (isColumnQuery(facts, chain, start)) {
     const at = start === 1 ? chain.links[0] : undefined;
     out.manual.push({

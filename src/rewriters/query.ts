@@ -154,6 +154,66 @@ function extraJoinConditions(primaryjoin: string): string[] {
 }
 
 /**
+ * `filter_by({ k: v })` after `join(M)`: SQLAlchemy filters the last joined entity, ROME the first
+ * selected class that has the column (lib/rome/core/orm/query.py:227-241). Rewritten to
+ * `filter(models.M.k.eq(v))` on the joined entity; marked when port-db cannot tell the entity
+ * or the keys. Returns the filter_by links it handled (their keys are the joined entity's).
+ */
+function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, links: ChainLink[], out: RewriteResult, manual: (link: ChainLink, reason: string) => void): Set<ChainLink> {
+  const handled = new Set<ChainLink>();
+  const first = queryTargets(facts, chain, start)?.[0];
+  const firstClass = first && isModelClass(facts, first) ? (first as ts.PropertyAccessExpression).name.text : first && ts.isIdentifier(first) ? first.text : undefined;
+  let joined: { cls?: string; link: ChainLink } | undefined;
+  for (const link of links) {
+    if (link.name === 'join' || link.name === 'outerjoin') {
+      joined = { cls: joinedClass(facts, link.call.arguments[0], firstClass), link };
+      continue;
+    }
+    if (!joined || !facts.rules.methods.filterBy.includes(link.name)) continue;
+    handled.add(link);
+    const why = `\`${link.name}()\` after \`${joined.link.name}(${argText(facts, joined.link)})\`: SQLAlchemy filters the joined entity, ROME the first selected class that has the column`;
+    const [arg] = link.call.arguments;
+    const model = joined.cls ? facts.models?.get(joined.cls) : undefined;
+    if (!joined.cls || !model) {
+      manual(link, `${why}, and port-db cannot tell the joined entity: write filter() on its columns`);
+      continue;
+    }
+    if (link.call.arguments.length !== 1 || !ts.isObjectLiteralExpression(arg) || arg.properties.length === 0) {
+      manual(link, `${why}: write filter() on ${model.className}'s columns (port-db cannot read the keys)`);
+      continue;
+    }
+    const keyOf = (p: ts.ObjectLiteralElementLike) =>
+      (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+    const keys = arg.properties.map(keyOf);
+    const missing = arg.properties.find((p, i) => keys[i] === undefined || (model.attributes && !model.attributes.has(keys[i]!)));
+    if (missing) {
+      manual(link, `${why}: \`${missing.getText(facts.sf)}\` is no column of ${model.className} port-db can name`);
+      continue;
+    }
+    const entity = facts.modelsNamespace ? `${facts.modelsNamespace}.${joined.cls}` : joined.cls;
+    const props = arg.properties;
+    const edits: Edit[] = [
+      { start: link.access.name.getStart(facts.sf), end: link.access.name.end, text: 'filter' },
+      { start: arg.getStart(facts.sf), end: props[0].getStart(facts.sf), text: '' },
+      { start: props[props.length - 1].end, end: arg.end, text: '' },
+    ];
+    props.forEach((p, i) => {
+      const column = `${entity}.${keys[i]}`;
+      if (ts.isShorthandPropertyAssignment(p)) {
+        edits.push({ start: p.getStart(facts.sf), end: p.getStart(facts.sf), text: `${column}.eq(` }, { start: p.end, end: p.end, text: ')' });
+      } else {
+        const value = (p as ts.PropertyAssignment).initializer;
+        edits.push({ start: p.getStart(facts.sf), end: value.getStart(facts.sf), text: `${column}.eq(` }, { start: value.end, end: value.end, text: ')' });
+      }
+    });
+    const [head, ...rest] = edits;
+    out.edits.push(...rest);
+    record(out, 'query', link.access.name.getStart(facts.sf), `${why}: \`${link.name}(${argText(facts, link)})\` → \`filter(${keys.map((k) => `${entity}.${k}.eq(…)`).join(', ')})\` on the joined entity`, head);
+  }
+  return handled;
+}
+
+/**
  * The class a join() argument joins: `models.M` (or a model class named directly), a relationship
  * attribute `models.A.rel`, or a relationship name `'rel'` of the first queried entity.
  */
@@ -418,7 +478,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   }
   // a key that is no column is marked, but the chain's own rewrites are independent of it (a
   // soft_delete() used as a count still counts)
-  unknownFilterKeys(facts, chain, start, links, manual);
+  const afterJoin = filterByAfterJoin(facts, chain, start, links, out, manual);
+  unknownFilterKeys(facts, chain, start, links.filter((l) => !afterJoin.has(l)), manual);
   if (narrowerJoins(facts, chain, start, links, manual)) return;
   if (isColumnQuery(facts, chain, start)) {
     const at = start === 1 ? chain.links[0] : undefined;

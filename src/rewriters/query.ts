@@ -646,8 +646,11 @@ export const queryRewriter: Rewriter = {
     'An imported model_query is re-emitted on RomeQuery, applying read_deleted and project_only itself (ROME ignores query options); ' +
     'one the module defines is ported in place (its own filters run on RomeQuery). ' +
     'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
-    'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first. ' +
-    'Constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual.',
+    'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first, ' +
+    'order_by() is dropped and the rows of all()/first() are sorted in code (ROME sorts asc() descending), ' +
+    'filter_by() after a join becomes filter() on the joined entity. ' +
+    "A join over a relationship whose primaryjoin adds conditions (ROME's join adds them) and " +
+    'constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual.',
   samples: [
     {
       before: `import * as models from '../models';

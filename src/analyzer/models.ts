@@ -25,6 +25,17 @@ export interface ModelInfo {
   /** The soft-delete column, when the model has one. */
   softDelete?: string;
   uniqueKeys: UniqueKey[];
+  /** Its own relationships (`static x = relationship('Target', { primaryjoin })`), in declaration order. */
+  relationships?: RelationshipInfo[];
+}
+
+/** A relationship a model declares; `primaryjoin` as written (a string), `undefined` when none, `null` when not a string. */
+export interface RelationshipInfo {
+  key: string;
+  target: string;
+  primaryjoin?: string | null;
+  secondary?: boolean;
+  backref?: string;
 }
 
 export type ModelCatalog = Map<string, ModelInfo>;
@@ -117,6 +128,21 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
             if (unique) info.uniqueKeys.push({ name: indexName, columns, amongLive: columns.some((c) => SOFT_DELETE.includes(c)) });
           }
         }
+      } else if (ts.isCallExpression(init) && calleeName(init) === 'relationship') {
+        const [target] = init.arguments;
+        const targetName = !target ? undefined : ts.isStringLiteralLike(target) ? target.text : ts.isIdentifier(target) ? target.text : ts.isPropertyAccessExpression(target) ? target.name.text : undefined;
+        if (targetName) {
+          const opts = optionsOf(init);
+          const join = opts.get('primaryjoin');
+          const backref = opts.get('backref');
+          (info.relationships ??= []).push({
+            key: name,
+            target: targetName,
+            ...(join ? { primaryjoin: stringValue(join) ?? null } : {}),
+            ...(opts.has('secondary') ? { secondary: true } : {}),
+            ...(backref && ts.isStringLiteralLike(backref) ? { backref: backref.text } : {}),
+          });
+        }
       } else if (ts.isCallExpression(init) && calleeName(init) === 'Column') {
         const opts = optionsOf(init);
         const primary = opts.get('primary_key')?.kind === ts.SyntaxKind.TrueKeyword;
@@ -142,6 +168,18 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
     catalog.set(info.className, info);
   }
   return catalog;
+}
+
+/** A string literal or a concatenation of them (`'and_(' + 'A.x == B.y, ' + 'B.deleted == 0)'`). */
+function stringValue(e: ts.Expression): string | undefined {
+  if (ts.isStringLiteralLike(e)) return e.text;
+  if (ts.isParenthesizedExpression(e)) return stringValue(e.expression);
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const l = stringValue(e.left);
+    const r = l === undefined ? undefined : stringValue(e.right);
+    return r === undefined ? undefined : l! + r;
+  }
+  return undefined;
 }
 
 function columnType(sf: ts.SourceFile, column: ts.CallExpression): string {

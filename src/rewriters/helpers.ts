@@ -52,12 +52,14 @@ function ${name}(_options?: unknown): RomeSession {
         (name) => `${HELPER_MARK} (query): model_query on a RomeQuery.
 // ROME ignores query options, so read_deleted and project_only are applied here as filters.
 function ${name}(context: any, model: any, options: RomeModelQueryOptions = {}): RomeQuery<any> {
-  const session = ${first(o.session, 'options.', 'new RomeSession()')};
+  // without a session the query is ROME's Query(M): its update()/delete() write at once (a session
+  // query only queues them for a flush: lib/rome/core/orm/query.py:159-173, session.py:62-67)
+  const session: RomeSession | undefined = ${first(o.session, 'options.', 'undefined').replace(/ \?\? undefined$/, '')};
   const read_deleted = ${first(o.readDeleted, 'options.', first(o.readDeleted, 'context?.', "'no'"))};
   const project_only = ${first(o.projectOnly, 'options.', 'false')};
   // a column query filters on the column's entity
   const entity = model?.class_ ?? model;
-  let query = session.query(model);
+  let query = session ? session.query(model) : new RomeQuery(model);
   if (read_deleted === 'no') {
     query = query.filter(entity.deleted.eq(entity.deleted.default ?? 0));
   } else if (read_deleted === 'only') {
@@ -125,6 +127,40 @@ function _one<T>(rows: T[]): T {
   if (rows.length === 0) throw new NoResultFound('No row was found for one()');
   if (rows.length > 1) throw new MultipleResultsFound('Multiple rows were found for one()');
   return rows[0];
+}`,
+  },
+  {
+    id: 'order_by',
+    imports: [],
+    render: () => `${HELPER_MARK} (query): the rows sorted as SQL's ORDER BY sorted them.
+// ROME sorts asc() descending and every key in the first key's direction (lib/rome/core/rows/tuples.py:290-298).
+// Keys: a column or a column name, with its direction; NULLs first ascending, last descending; ties keep their order.
+function _order_by<T>(rows: T[], order: ReadonlyArray<readonly [any, 'asc' | 'desc']>): T[] {
+  const value = (row: any, column: any): any => {
+    const entity = Array.isArray(row) ? (row.find((e: any) => column?.class_ && e instanceof column.class_) ?? row[0]) : row;
+    return entity?.[typeof column === 'string' ? column : column.key];
+  };
+  const compare = (a: any, b: any): number => {
+    if (a === null || a === undefined) return b === null || b === undefined ? 0 : -1;
+    if (b === null || b === undefined) return 1;
+    if (a instanceof Date) a = a.getTime();
+    if (b instanceof Date) b = b.getTime();
+    if (typeof a === 'boolean') a = Number(a);
+    if (typeof b === 'boolean') b = Number(b);
+    // numbers before text, as SQL's types order
+    if (typeof a !== typeof b) return typeof a === 'number' ? -1 : typeof b === 'number' ? 1 : 0;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  return rows
+    .map((row, index) => ({ row, index }))
+    .sort((x, y) => {
+      for (const [column, direction] of order) {
+        const c = compare(value(x.row, column), value(y.row, column));
+        if (c !== 0) return direction === 'desc' ? -c : c;
+      }
+      return x.index - y.index;
+    })
+    .map(({ row }) => row);
 }`,
   },
   {

@@ -4,6 +4,7 @@ import { bare, enclosingFunction, kindOf, queryStart, type ModuleFacts, kindCach
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import { importedHelpers, importPos } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
+import type { Edit } from '../analyzer/edits.js';
 import { mapLibraryCalls } from './library.js';
 import { loadedRowUpdates } from './loaded-row.js';
 
@@ -135,6 +136,147 @@ function unknownFilterKeys(facts: ModuleFacts, chain: Chain, start: number, link
   return flagged;
 }
 
+/** The conjuncts of a primaryjoin (`and_(A.x == B.y, A.deleted == 0)`) that are no key equality between two columns. */
+function extraJoinConditions(primaryjoin: string): string[] {
+  const inner = /^\s*and_\(([\s\S]*)\)\s*$/.exec(primaryjoin)?.[1] ?? primaryjoin;
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of inner) {
+    if (c === '(') depth++;
+    if (c === ')') depth--;
+    if (c === ',' && depth === 0) {
+      parts.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur.trim());
+  return parts.filter((p) => p && !/^\w+\.\w+\s*==\s*\w+\.\w+$/.test(p));
+}
+
+/**
+ * `filter_by({ k: v })` after `join(M)`: SQLAlchemy filters the last joined entity, ROME the first
+ * selected class that has the column (lib/rome/core/orm/query.py:227-241). Rewritten to
+ * `filter(models.M.k.eq(v))` on the joined entity; marked when port-db cannot tell the entity
+ * or the keys. Returns the filter_by links it handled (their keys are the joined entity's).
+ */
+function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, links: ChainLink[], out: RewriteResult, manual: (link: ChainLink, reason: string) => void): Set<ChainLink> {
+  const handled = new Set<ChainLink>();
+  const first = queryTargets(facts, chain, start)?.[0];
+  const firstClass = first && isModelClass(facts, first) ? (first as ts.PropertyAccessExpression).name.text : first && ts.isIdentifier(first) ? first.text : undefined;
+  let joined: { cls?: string; link: ChainLink } | undefined;
+  for (const link of links) {
+    if (link.name === 'join' || link.name === 'outerjoin') {
+      joined = { cls: joinedClass(facts, link.call.arguments[0], firstClass), link };
+      continue;
+    }
+    if (!joined || !facts.rules.methods.filterBy.includes(link.name)) continue;
+    handled.add(link);
+    const why = `\`${link.name}()\` after \`${joined.link.name}(${argText(facts, joined.link)})\`: SQLAlchemy filters the joined entity, ROME the first selected class that has the column`;
+    const [arg] = link.call.arguments;
+    const model = joined.cls ? facts.models?.get(joined.cls) : undefined;
+    if (!joined.cls || !model) {
+      manual(link, `${why}, and port-db cannot tell the joined entity: write filter() on its columns`);
+      continue;
+    }
+    if (link.call.arguments.length !== 1 || !ts.isObjectLiteralExpression(arg) || arg.properties.length === 0) {
+      manual(link, `${why}: write filter() on ${model.className}'s columns (port-db cannot read the keys)`);
+      continue;
+    }
+    const keyOf = (p: ts.ObjectLiteralElementLike) =>
+      (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+    const keys = arg.properties.map(keyOf);
+    const missing = arg.properties.find((p, i) => keys[i] === undefined || (model.attributes && !model.attributes.has(keys[i]!)));
+    if (missing) {
+      manual(link, `${why}: \`${missing.getText(facts.sf)}\` is no column of ${model.className} port-db can name`);
+      continue;
+    }
+    const entity = facts.modelsNamespace ? `${facts.modelsNamespace}.${joined.cls}` : joined.cls;
+    const props = arg.properties;
+    const edits: Edit[] = [
+      { start: link.access.name.getStart(facts.sf), end: link.access.name.end, text: 'filter' },
+      { start: arg.getStart(facts.sf), end: props[0].getStart(facts.sf), text: '' },
+      { start: props[props.length - 1].end, end: arg.end, text: '' },
+    ];
+    props.forEach((p, i) => {
+      const column = `${entity}.${keys[i]}`;
+      if (ts.isShorthandPropertyAssignment(p)) {
+        edits.push({ start: p.getStart(facts.sf), end: p.getStart(facts.sf), text: `${column}.eq(` }, { start: p.end, end: p.end, text: ')' });
+      } else {
+        const value = (p as ts.PropertyAssignment).initializer;
+        edits.push({ start: p.getStart(facts.sf), end: value.getStart(facts.sf), text: `${column}.eq(` }, { start: value.end, end: value.end, text: ')' });
+      }
+    });
+    const [head, ...rest] = edits;
+    out.edits.push(...rest);
+    record(out, 'query', link.access.name.getStart(facts.sf), `${why}: \`${link.name}(${argText(facts, link)})\` → \`filter(${keys.map((k) => `${entity}.${k}.eq(…)`).join(', ')})\` on the joined entity`, head);
+  }
+  return handled;
+}
+
+/**
+ * The class a join() argument joins: `models.M` (or a model class named directly), a relationship
+ * attribute `models.A.rel`, or a relationship name `'rel'` of the first queried entity.
+ */
+function joinedClass(facts: ModuleFacts, arg: ts.Expression | undefined, first: string | undefined): string | undefined {
+  const catalog = facts.models;
+  if (!arg || !catalog) return undefined;
+  const relationTarget = (owner: string | undefined, key: string) => {
+    const target = owner ? catalog.get(owner)?.relationships?.find((r) => r.key === key)?.target : undefined;
+    return target && catalog.has(target) ? target : undefined;
+  };
+  if (ts.isStringLiteralLike(arg)) return relationTarget(first, arg.text);
+  if (isModelClass(facts, arg) || ts.isIdentifier(arg)) {
+    const name = ts.isIdentifier(arg) ? arg.text : (arg as ts.PropertyAccessExpression).name.text;
+    return catalog.has(name) ? name : undefined;
+  }
+  if (ts.isPropertyAccessExpression(arg) && ts.isPropertyAccessExpression(arg.expression) && isModelClass(facts, arg.expression)) {
+    return relationTarget(arg.expression.name.text, arg.name.text);
+  }
+  return undefined;
+}
+
+/**
+ * `join(M)` where the models declare a relationship between M and a queried entity whose
+ * primaryjoin adds conditions to the key equality (`ComputeNode.deleted == 0`): ROME's join(M)
+ * adds every conjunct of the relationship's join expression (lib/rome/core/orm/query.py:303-329),
+ * even beside an explicit ON clause, where SQL's join follows the foreign key only. Marked.
+ */
+function narrowerJoins(facts: ModuleFacts, chain: Chain, start: number, links: ChainLink[], manual: (link: ChainLink, reason: string) => void): boolean {
+  const catalog = facts.models;
+  if (!catalog) return false;
+  const classOf = (e: ts.Expression | undefined): string | undefined => {
+    if (!e) return undefined;
+    const name = isModelClass(facts, e) ? (e as ts.PropertyAccessExpression).name.text : ts.isIdentifier(e) ? e.text : undefined;
+    return name && catalog.has(name) ? name : undefined;
+  };
+  const selected = (queryTargets(facts, chain, start) ?? []).map(classOf).filter((c): c is string => !!c);
+  let flagged = false;
+  for (const link of links) {
+    if (link.name !== 'join') continue;
+    const joined = joinedClass(facts, link.call.arguments[0], selected[0]);
+    if (!joined) continue;
+    const found: string[] = [];
+    for (const [owner, info] of catalog) {
+      for (const r of info.relationships ?? []) {
+        const pair = [owner, r.target];
+        if (!pair.includes(joined) || !selected.includes(pair.find((c) => c !== joined) ?? joined)) continue;
+        const extra = r.secondary ? ['its secondary table'] : r.primaryjoin === null ? ['a primaryjoin port-db cannot read'] : r.primaryjoin ? extraJoinConditions(r.primaryjoin) : [];
+        if (extra.length) found.push(`${owner}.${r.key}${r.backref ? ` (backref ${r.target}.${r.backref})` : ''} adds \`${extra.join('`, `')}\``);
+      }
+    }
+    if (found.length) {
+      manual(
+        link,
+        `\`join(${link.call.arguments.map((a) => a.getText(facts.sf)).join(', ')})\`: ROME's join adds every condition of the relationship's primaryjoin (lib/rome/core/orm/query.py:303-329), even beside an ON clause, where SQL's join follows the foreign key only: ${found.join('; ')}, so rows SQL returned would be missing; query in two steps (load the keys of the matching rows, then filter with in_())`,
+      );
+      flagged = true;
+    }
+    selected.push(joined);
+  }
+  return flagged;
+}
+
 /** `(await q.first())?.[0]` or `(await q.all()).map((row: any) => row[0])`: a port of a port. */
 function alreadyUnpacked(value: ts.Expression): boolean {
   const p = value.parent;
@@ -157,6 +299,173 @@ const linkRange = (l: ChainLink) => ({ start: l.access.expression.end, end: l.ca
 const argText = (facts: ModuleFacts, l: ChainLink) => l.call.arguments.map((a) => a.getText(facts.sf)).join(', ');
 const isSimple = (s: string) => /^[\w.$]+$/.test(s);
 
+// -- order_by: sorted in code (ROME's sort is wrong: lib/rome/core/rows/tuples.py:290-298) -------
+
+const ORDER_LINKS = ['order_by', 'orderBy'];
+const ORDER_WHY = "ROME sorts asc() descending and desc() ascending, gives every key the first key's direction and orders NULLs as Python 2 (lib/rome/core/rows/tuples.py:290-298)";
+
+/** `[column, 'asc' | 'desc']` for one order_by() argument, or undefined when port-db cannot tell; `used`: source ranges the text copies. */
+function orderTerm(facts: ModuleFacts, e: ts.Expression, used: Array<[number, number]>): string | undefined {
+  const src = (n: ts.Node) => {
+    used.push([n.getStart(facts.sf), n.end]);
+    return n.getText(facts.sf);
+  };
+  if (ts.isParenthesizedExpression(e)) return orderTerm(facts, e.expression, used);
+  if (ts.isConditionalExpression(e)) {
+    const mark = used.length;
+    const cond = src(e.condition);
+    const yes = orderTerm(facts, e.whenTrue, used);
+    const no = yes === undefined ? undefined : orderTerm(facts, e.whenFalse, used);
+    if (no === undefined) {
+      used.length = mark;
+      return undefined;
+    }
+    return `${cond} ? ${yes} : ${no}`;
+  }
+  if (ts.isCallExpression(e)) {
+    const callee = e.expression;
+    if (ts.isPropertyAccessExpression(callee) && e.arguments.length === 0 && ['asc', 'desc'].includes(callee.name.text)) {
+      return `[${src(callee.expression)}, '${callee.name.text}']`;
+    }
+    if (ts.isIdentifier(callee) && e.arguments.length === 1 && ['asc', 'desc'].includes(callee.text) && !ts.isSpreadElement(e.arguments[0])) {
+      const inner = e.arguments[0];
+      if (ts.isStringLiteralLike(inner)) return `['${inner.text}', '${callee.text}']`;
+      return `[${src(inner)}, '${callee.text}']`;
+    }
+    return undefined;
+  }
+  // order_by('updated_at'), order_by('created_at desc')
+  if (ts.isStringLiteralLike(e)) {
+    const m = /^\s*(\w+)(?:\s+(asc|desc))?\s*$/i.exec(e.text);
+    return m ? `['${m[1]}', '${(m[2] ?? 'asc').toLowerCase()}']` : undefined;
+  }
+  // a bare column of a model (`models.M.col`, `M.col`) sorts ascending
+  if (ts.isPropertyAccessExpression(e) && (isModelClass(facts, e.expression) || (ts.isIdentifier(e.expression) && (facts.models?.has(e.expression.text) || /^[A-Z]/.test(e.expression.text))))) {
+    return `[${src(e)}, 'asc']`;
+  }
+  return undefined;
+}
+
+/** The order list of order_by() links, with the source ranges it copies; undefined (and the argument) when one cannot be told. */
+function orderList(facts: ModuleFacts, links: ChainLink[]): { text: string; used: Array<[number, number]> } | { unresolved: string } {
+  const used: Array<[number, number]> = [];
+  const terms: string[] = [];
+  for (const l of links) {
+    for (const a of l.call.arguments) {
+      const t = orderTerm(facts, a, used);
+      if (t === undefined) return { unresolved: a.getText(facts.sf) };
+      terms.push(t);
+    }
+  }
+  return { text: `[${terms.join(', ')}]`, used };
+}
+
+/** Deletes [start, end) except the ranges whose text reappears elsewhere (those are deleted as `moved`). */
+function deleteKeeping(start: number, end: number, used: Array<[number, number]>): Edit[] {
+  const out: Edit[] = [];
+  let cursor = start;
+  for (const [s, e] of [...used].sort((a, b) => a[0] - b[0])) {
+    if (s < cursor || e > end) continue;
+    if (s > cursor) out.push({ start: cursor, end: s, text: '' });
+    out.push({ start: s, end: e, text: '', moved: true });
+    cursor = e;
+  }
+  if (end > cursor) out.push({ start: cursor, end, text: '' });
+  return out;
+}
+
+/** A query variable ordered by a statement of its own (`query = query.order_by(...)`), read later by all()/first(). */
+interface StoredOrder {
+  variable: string;
+  /** The constant holding the order list. */
+  name: string;
+  stmt: ts.Statement;
+  /** False when the order could not be moved (the statement is marked manual): its readers are left alone. */
+  ok: boolean;
+}
+
+const storedOrders = new WeakMap<ts.Node, StoredOrder[]>();
+
+const NON_TERMINAL_LINKS = new Set(['filter', 'filter_by', 'filterBy', 'order_by', 'orderBy', 'options', 'join', 'limit', 'offset', 'with_lockmode', 'with_for_update', 'params', 'enable_eagerloads']);
+
+/** The chain that `id` is the root of, when it is one (`id.a().b()`). */
+function chainOf(id: ts.Identifier): Chain | undefined {
+  let n: ts.Node = id;
+  while (ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && ts.isCallExpression(n.parent.parent) && n.parent.parent.expression === n.parent) n = n.parent.parent;
+  return n === id ? undefined : flattenChain(n as ts.CallExpression);
+}
+
+/** The variable a chain's value is assigned to (`v = chain;`, `let v = chain;`). */
+function assignedVariable(top: ts.CallExpression): string | undefined {
+  const p = top.parent;
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === top && ts.isIdentifier(p.left) && ts.isExpressionStatement(p.parent)) return p.left.text;
+  if (ts.isVariableDeclaration(p) && p.initializer === top && ts.isIdentifier(p.name)) return p.name.text;
+  return undefined;
+}
+
+/**
+ * `query = query.order_by(...)` with the rows read later: the order moves to a constant
+ * (`const query_order_by = [...]`) that the reads sort by. Every later use of the variable must be
+ * a further chain assigned back to it or a read (all/first/count/...) inside the ordering block;
+ * otherwise the statement is marked.
+ */
+function moveStoredOrder(facts: ModuleFacts, chain: Chain, links: ChainLink[], orders: ChainLink[], stmt: ts.Statement, out: RewriteResult, manual: (link: ChainLink, reason: string) => void): void {
+  const variable = assignedVariable(chain.top);
+  const fn = enclosingFunction(chain.top);
+  const why = (reason: string) => manual(orders[0], `\`${orders[0].name}()\`: ${ORDER_WHY}; port-db sorts the rows where they are read, but ${reason}`);
+  if (!variable || !fn || !ts.isBlock(stmt.parent)) return why('this ordered query is not kept in a variable of the function that reads it');
+  const block = stmt.parent;
+  const list = storedOrders.get(fn) ?? [];
+  storedOrders.set(fn, list);
+  const entry: StoredOrder = { variable, name: `${variable}_order_by`, stmt, ok: false };
+  list.push(entry);
+  const fnText = fn.getText(facts.sf);
+  for (let i = 2; new RegExp(`\\b${entry.name}\\b`).test(fnText); i++) entry.name = `${variable}_order_by${i}`;
+  if (list.some((o) => o !== entry && o.variable === variable)) return why(`\`${variable}\` is ordered twice`);
+  if (links.some((l) => l.name === 'join')) return why('the rows of a join are pairs');
+  const problems: string[] = [];
+  walk(fn, (n) => {
+    if (!ts.isIdentifier(n) || n.text !== variable || n.getStart(facts.sf) < stmt.end || problems.length) return;
+    const p = n.parent;
+    if ((ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) || (ts.isPropertyAccessExpression(p) && p.name === n)) return;
+    if (n.getStart(facts.sf) > block.end) return problems.push(`\`${variable}\` is read after the block that orders it`);
+    const use = chainOf(n);
+    const names = use?.links.map((l) => l.name) ?? [];
+    if (!use || names.length === 0) return problems.push(`\`${variable}\` is used as a query elsewhere (passed or returned)`);
+    if (names.some((x) => ORDER_LINKS.includes(x))) return problems.push(`\`${variable}\` is ordered again`);
+    if (names.includes('join')) return problems.push('the rows of a join are pairs');
+    const last = names[names.length - 1];
+    if (NON_TERMINAL_LINKS.has(last) && assignedVariable(use.top) !== variable) return problems.push(`\`${variable}\` is used as a query elsewhere (passed or returned)`);
+    if (!NON_TERMINAL_LINKS.has(last) && !SYNC_TERMINALS.has(last)) return problems.push(`\`${last}()\` reads it`);
+  });
+  if (problems.length) return why(problems[0]);
+  const order = orderList(facts, orders);
+  if ('unresolved' in order) return manual(orders[0], `\`${orders[0].name}(${order.unresolved})\`: port-db cannot tell the column and direction, and ${ORDER_WHY}: sort the rows in code`);
+  entry.ok = true;
+  const indent = /[ \t]*$/.exec(facts.sf.text.slice(0, stmt.getStart(facts.sf)))![0];
+  const decl = `const ${entry.name}: Array<readonly [any, 'asc' | 'desc']> = ${order.text};`;
+  const at = stmt.getStart(facts.sf);
+  const remaining = links.filter((l) => !ORDER_LINKS.includes(l.name));
+  const root = bare(chain.root);
+  const edits: Edit[] =
+    remaining.length === 0 && ts.isIdentifier(root) && root.text === variable && ts.isExpressionStatement(stmt)
+      ? [{ start: at, end: at, text: decl }, ...deleteKeeping(at, stmt.end, order.used)]
+      : [{ start: at, end: at, text: `${decl}\n${indent}` }, ...orders.flatMap((l) => deleteKeeping(linkRange(l).start, linkRange(l).end, order.used))];
+  const [first, ...rest] = edits;
+  out.edits.push(...rest);
+  record(out, 'query', orders[0].access.name.getStart(facts.sf), `\`${orders.map((l) => `${l.name}(${argText(facts, l)})`).join('.')}\` → \`${entry.name}\`, sorted by \`_order_by\` where \`${variable}\` is read: ${ORDER_WHY}`, first);
+  out.needs.push({ kind: 'helper', id: 'order_by', edit: first });
+}
+
+/** The stored order a read of a query variable sorts by, when the variable was ordered before it in its block. */
+function storedOrderOf(facts: ModuleFacts, chain: Chain): StoredOrder | undefined {
+  const root = bare(chain.root);
+  if (!ts.isIdentifier(root)) return undefined;
+  const fn = enclosingFunction(chain.top);
+  const list = fn ? storedOrders.get(fn) : undefined;
+  return list?.find((o) => o.variable === root.text && o.stmt.end <= chain.top.getStart(facts.sf) && chain.top.end <= o.stmt.parent.end);
+}
+
 function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: RewriteResult): void {
   const links = chain.links.slice(start);
   const stmt = enclosingStatement(chain.top);
@@ -170,7 +479,9 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   }
   // a key that is no column is marked, but the chain's own rewrites are independent of it (a
   // soft_delete() used as a count still counts)
-  unknownFilterKeys(facts, chain, start, links, manual);
+  const afterJoin = filterByAfterJoin(facts, chain, start, links, out, manual);
+  unknownFilterKeys(facts, chain, start, links.filter((l) => !afterJoin.has(l)), manual);
+  if (narrowerJoins(facts, chain, start, links, manual)) return;
   if (isColumnQuery(facts, chain, start)) {
     const at = start === 1 ? chain.links[0] : undefined;
     out.manual.push({
@@ -198,6 +509,56 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   const offset = links.find((l) => l.name === 'offset');
   const join = links.find((l) => l.name === 'join');
   const where = (l: ChainLink) => l.access.name.getStart(facts.sf);
+  const orders = links.filter((l) => ORDER_LINKS.includes(l.name));
+
+  if (orders.length > 0 && !SYNC_TERMINALS.has(terminal)) {
+    if (NON_TERMINAL_LINKS.has(terminal)) moveStoredOrder(facts, chain, links, orders, stmt, out, manual);
+    else manual(orders[0], `\`${orders[0].name}()\` before \`${terminal}()\`: ${ORDER_WHY}: sort the rows in code`);
+    return;
+  }
+  if (limit || offset) {
+    const lim = limit ? argText(facts, limit) : undefined;
+    const off = offset ? argText(facts, offset) : undefined;
+    if ((limit && lim === '') || (offset && off === '')) {
+      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` without an argument: port-db cannot tell the slice`);
+      return;
+    }
+    if (!(terminal === 'all' || (terminal === 'first' && limit && !offset))) {
+      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` not followed by all(): ROME ignores limit() and has no offset(); slice the result of all()`);
+      return;
+    }
+  }
+  // the rows of all()/first() sorted in code (the order_by() links dropped, or the order its variable was given)
+  const stored = terminal === 'all' || terminal === 'first' ? storedOrderOf(facts, chain) : undefined;
+  let sorted = false;
+  if ((orders.length > 0 || stored?.ok) && (terminal === 'all' || terminal === 'first')) {
+    const own = orders.length > 0 ? orderList(facts, orders) : { text: '[]', used: [] };
+    if ('unresolved' in own) {
+      manual(orders[0], `\`${orders[0].name}(${own.unresolved})\`: port-db cannot tell the column and direction, and ${ORDER_WHY}: sort the rows in code`);
+      return;
+    }
+    if (join) {
+      manual(orders[0] ?? join, `\`order_by()\` on a joined query: ${ORDER_WHY}; port-db sorts the rows of single-entity queries only: sort the rows in code`);
+      return;
+    }
+    const list = stored?.ok ? (orders.length > 0 ? `[...${stored.name}, ...${own.text}]` : stored.name) : own.text;
+    for (const l of orders) out.edits.push(...deleteKeeping(linkRange(l).start, linkRange(l).end, own.used));
+    const s = value.getStart(facts.sf);
+    const paren = terminal === 'first' && needsParens(value);
+    if (terminal === 'first') out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'all' });
+    out.edits.push({ start: s, end: s, text: `${paren ? '(' : ''}_order_by(${awaited ? '' : 'await '}` });
+    const edit = { start: value.end, end: value.end, text: `, ${list})${terminal === 'first' ? `[0] ?? null${paren ? ')' : ''}` : ''}` };
+    const what = orders.length > 0 ? `\`${orders.map((l) => `${l.name}(${argText(facts, l)})`).join('.')}\`` : `the order of \`${stored!.variable}\``;
+    record(
+      out,
+      'query',
+      where(orders[0] ?? last),
+      `${what} → \`_order_by(rows, ${list})\` after ${terminal === 'first' ? 'all() (first() → the first sorted row)' : 'all()'}: ${ORDER_WHY}`,
+      edit,
+    );
+    out.needs.push({ kind: 'helper', id: 'order_by', edit });
+    sorted = true;
+  }
 
   if (limit || offset) {
     const lim = limit ? argText(facts, limit) : undefined;
@@ -211,8 +572,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
       const slice = `.slice(${off !== undefined && lim === undefined ? off : end})`;
       // the arguments reappear in the slice: what they reference is still used (`moved`)
       for (const l of [limit, offset]) if (l) out.edits.push({ ...linkRange(l), text: '', moved: true });
-      const edit = { start: value.end, end: value.end, text: awaited ? `)${slice}` : slice };
-      if (awaited) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
+      const edit = { start: value.end, end: value.end, text: awaited && !sorted ? `)${slice}` : slice };
+      if (awaited && !sorted) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
       record(out, 'query', where(limit ?? offset!), `\`${[offset, limit].filter(Boolean).map((l) => `${l!.name}(${argText(facts, l!)})`).join('.')}\` → \`${slice}\` on the result of all(): ROME ignores limit() and has no offset()`, edit);
     } else if (terminal === 'first' && limit && !offset) {
       record(out, 'query', where(limit), `dropped \`limit(${lim})\` before first(): ROME ignores limit(), and first() returns one row anyway`, { ...linkRange(limit), text: '' });
@@ -286,8 +647,11 @@ export const queryRewriter: Rewriter = {
     'An imported model_query is re-emitted on RomeQuery, applying read_deleted and project_only itself (ROME ignores query options); ' +
     'one the module defines is ported in place (its own filters run on RomeQuery). ' +
     'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
-    'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first. ' +
-    'Constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual. ' +
+    'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first, ' +
+    'order_by() is dropped and the rows of all()/first() are sorted in code (ROME sorts asc() descending), ' +
+    'filter_by() after a join becomes filter() on the joined entity. ' +
+    "A join over a relationship whose primaryjoin adds conditions (ROME's join adds them) and " +
+    'constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual. ' +
     loadedRowUpdates.description,
   samples: [
     {

@@ -47,7 +47,7 @@ describe('queryOptions in the pack', () => {
   it('the re-emitted model_query reads the options under the pack’s names', () => {
     // extends concatenates arrays: the default spellings stay, the pack's are added
     const output = portWith({ readDeleted: ['deleted_mode'], session: ['db'] });
-    expect(output).toContain('const session = options.session ?? options.db ?? new RomeSession();');
+    expect(output).toContain('const session: RomeSession | undefined = options.session ?? options.db;');
     expect(output).toContain(
       "const read_deleted = options.read_deleted ?? options.readDeleted ?? options.deleted_mode ?? context?.read_deleted ?? context?.readDeleted ?? context?.deleted_mode ?? 'no';",
     );

@@ -481,7 +481,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   // soft_delete() used as a count still counts)
   const afterJoin = filterByAfterJoin(facts, chain, start, links, out, manual);
   unknownFilterKeys(facts, chain, start, links.filter((l) => !afterJoin.has(l)), manual);
-  if (narrowerJoins(facts, chain, start, links, manual)) return;
+  // a narrower join is marked, and the rewrites independent of it (joined rows unpacked, the sort, the slice) still apply
+  narrowerJoins(facts, chain, start, links, manual);
   if (isColumnQuery(facts, chain, start)) {
     const at = start === 1 ? chain.links[0] : undefined;
     out.manual.push({

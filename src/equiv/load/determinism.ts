@@ -16,6 +16,7 @@ function prng(seed: number): () => number {
 }
 
 const RealDate = Date;
+const realSetTimeout = globalThis.setTimeout;
 /** The virtual clock starts here and moves 1 ms at each reading, so times still increase. */
 const EPOCH = RealDate.UTC(2026, 0, 1);
 
@@ -38,4 +39,14 @@ export function determinise(seed: number): void {
     }
   }
   globalThis.Date = VirtualDate as DateConstructor;
+  // a sleep moves the virtual clock by its delay and ends at once: a lock's TTL, a retry's back-off
+  // and the service's own sleeps take no wall time and the same virtual time on every run (timers
+  // fire in the order they were set: a sequential scenario has one task)
+  globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms = 0, ...args: unknown[]) => {
+    const due = now + Math.max(0, Number(ms) || 0);
+    return realSetTimeout(() => {
+      now = Math.max(now, due);
+      fn(...args);
+    }, 0);
+  }) as typeof setTimeout;
 }

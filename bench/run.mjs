@@ -19,6 +19,7 @@
 //   BENCH_TREE=M        modules in the tree, one project (default 40; 0 skips it)
 //   BENCH_KEEP=1        keep the generated inputs (the folder is printed)
 //   BENCH_PRETTIER=1    give every input the samples' .prettierrc.json: the ports are formatted
+//   BENCH_EQUIV=0       skip the `port-db equiv` rows (the bundled samples' scenarios)
 //                       with it (without it no config applies and nothing is formatted)
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -261,6 +262,19 @@ async function main() {
     }
   }
 
+  // port-db equiv on the bundled samples: every scenario on both sides (three workers), as CI runs it
+  const equivRows = [];
+  if (existsSync(join(REPO, 'dist', 'equiv', 'run.js')) && process.env.BENCH_EQUIV !== '0') {
+    for (const sample of ['nova', 'glance']) {
+      const root = join(REPO, 'fixtures', sample);
+      const scenarios = readdirSync(join(root, sample, 'db', 'equiv')).filter((f) => f.endsWith('.equiv.ts')).length;
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await runOnce([BIN, 'equiv', `fixtures/${sample}`]));
+      const ms = runs.map((r) => r.ms);
+      equivRows.push({ sample, scenarios, median: median(ms), min: Math.min(...ms), max: Math.max(...ms), cpu: median(runs.map((r) => r.cpu)), rss: Math.max(...runs.map((r) => r.rss)), failed: runs.some((r) => r.code !== 0) });
+    }
+  }
+
   const out = [];
   const cpu = cpus();
   out.push(`port-db benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
@@ -285,6 +299,15 @@ async function main() {
     if (!feat.noVerify) out.push(`| | | | port --no-verify | n/a | | | | | | |`);
   }
   for (const s of startup) out.push(`| startup | | ${RUNS} | ${s.label} | ${fmtS(s.median)} | ${fmtS(s.min)}–${fmtS(s.max)} | ${fmtS(s.cpu)} | ${s.rss.toFixed(0)} | | | |`);
+
+  if (equivRows.length) {
+    out.push('');
+    out.push('`port-db equiv` on the bundled samples (every scenario: the SQL module on sql.js twice, the port on the in-memory ROME; CPU includes the worker threads):');
+    out.push('');
+    out.push('| sample | scenario files | runs | wall (median) | wall (min–max) | CPU | peak RSS MiB |');
+    out.push('| --- | ---: | ---: | ---: | --- | ---: | ---: |');
+    for (const e of equivRows) out.push(`| ${e.sample}${e.failed ? ' **(exit ≠ 0)**' : ''} | ${e.scenarios} | ${RUNS} | ${fmtS(e.median)} | ${fmtS(e.min)}–${fmtS(e.max)} | ${fmtS(e.cpu)} | ${e.rss.toFixed(0)} |`);
+  }
 
   // the goals of the issue, checked against this run
   out.push('');

@@ -126,6 +126,7 @@ function program(writeOut?: (text: string) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
     .option('--strict', 'exit 1 also on order-dependent scenarios and changed functions without a scenario')
     .option('--timeout <seconds>', 'per scenario and side: past it, the code is taken to await something that never comes', '30')
+    .addOption(new Option('--sql-collation <collation>', "text comparison on the SQL side: ci (MySQL's default, case-insensitive) or binary").choices(['ci', 'binary']).default('ci'))
     .option('--self-check', 'run the SQL module against itself instead of the port: every scenario must be equivalent (checks the scenarios are deterministic and the reference runs them)')
     .option('--init', 'write a skeleton scenario for each changed function no scenario calls (db/equiv/<function>.equiv.ts); run nothing')
     .action(async (roots: string[], opts) => {
@@ -140,7 +141,7 @@ function program(writeOut?: (text: string) => void): Command {
         const { UsageError } = await import('./errors.js');
         throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
       }
-      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port' });
+      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation });
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ tool: 'port-db', version: VERSION, equivalence: result }, null, 2) + '\n');
       else if (opts.format === 'md') process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceMarkdown(result));
       else process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceText(result, await colors(process.stdout)));

@@ -30,6 +30,8 @@ export interface EquivOptions {
    * and that the scenarios are deterministic (EQUIV.md §6).
    */
   against?: 'port' | 'source';
+  /** The reference's string collation: `ci` (MySQL's default, case-insensitive; the default) or `binary`. */
+  collation?: 'ci' | 'binary';
   cwd?: string;
 }
 
@@ -59,7 +61,12 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   const switches = { ...configSwitches(options.roots, cwd), ...options.normalise };
   const rules = enabledRules(switches);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const workers = { sql: new SideWorker({ side: 'sql' }, timeoutMs), reversed: new SideWorker({ side: 'sql', reverse: true }, timeoutMs), rome: new SideWorker({ side: self ? 'sql' : 'rome' }, timeoutMs) };
+  const collation = options.collation ?? 'ci';
+  const workers = {
+    sql: new SideWorker({ side: 'sql', collation }, timeoutMs),
+    reversed: new SideWorker({ side: 'sql', reverse: true, collation }, timeoutMs),
+    rome: new SideWorker({ side: self ? 'sql' : 'rome', collation }, timeoutMs),
+  };
   try {
     const results: ModuleEquivalence[] = [];
     let matched = 0;
@@ -79,7 +86,7 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
       results.push(result);
     }
     if (options.only !== undefined && matched === 0) throw new UsageError(`no scenario's name contains '${options.only}'`, 'run without --only to see every scenario');
-    return { modules: results, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: NOTE };
+    return { modules: results, sqlCollation: collation, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: NOTE };
   } finally {
     await Promise.all(Object.values(workers).map((w) => w.close()));
   }

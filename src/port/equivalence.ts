@@ -14,7 +14,7 @@ export function attachEquivalence(modules: ModuleResult[], result: EquivalenceRe
     const [, markdown, json] = m.files;
     if (!found || !markdown || !json || markdown.hold || json.hold) continue;
     const one: EquivalenceResult = { ...result, modules: [found] };
-    m.report.equivalence = { ...found, normalisation: result.normalisation, note: result.note };
+    m.report.equivalence = { ...found, sqlCollation: result.sqlCollation, normalisation: result.normalisation, note: result.note };
     json.content = renderJson(m.report);
     markdown.content = `${markdown.content.replace(/\n*$/, '\n')}\n${renderEquivalenceMarkdown(one)}`;
     for (const f of [json, markdown]) {

@@ -71,6 +71,8 @@ export interface ModuleEquivalence {
 
 export interface EquivalenceResult {
   modules: ModuleEquivalence[];
+  /** The reference's string collation: `ci` as MySQL's default (case-insensitive), or `binary` as SQLite's. */
+  sqlCollation: 'ci' | 'binary';
   /** The normaliser's rules, each with whether it was on. */
   normalisation: Array<{ name: string; says: string; source?: string; enabled: boolean }>;
   /** What the verdicts can and cannot claim. */

@@ -37,7 +37,7 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
     if (m.coverage.missing.length > 0) out.push(c.dim(`    without a scenario: ${m.coverage.missing.join(', ')}`));
     out.push(`  ${summaryLine(m)}`);
   }
-  out.push(c.dim(result.note));
+  out.push(c.dim(`SQL reference: SQLite, ${result.sqlCollation === 'ci' ? 'case-insensitive text (MySQL\'s default collation)' : 'binary text'}. ${result.note}`));
   return out.join('\n') + '\n';
 }
 
@@ -78,6 +78,7 @@ export function renderEquivalenceMarkdown(result: EquivalenceResult): string {
     }
     if (m.coverage.missing.length > 0) out.push(`Changed functions without a scenario: ${m.coverage.missing.map((f) => `\`${f}\``).join(', ')}.`, '');
   }
+  out.push(`SQL reference: SQLite with ${result.sqlCollation === 'ci' ? 'case-insensitive text (MySQL\'s default collation)' : 'binary text'}.`, '');
   out.push('Normalisation: ' + result.normalisation.map((r) => `\`${r.name}\`${r.enabled ? '' : ' (off)'}`).join(', ') + '.', '');
   out.push(`_${result.note}_`, '');
   return out.join('\n');

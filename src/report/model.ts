@@ -53,7 +53,7 @@ export interface PortReport {
   /** Code port-db wrote that the project's formatter (prettier) left as written, and why; absent when all went well. */
   formatting?: FormattingReport;
   /** `port --equiv`: the verdicts of the module's scenarios, SQL module against the port. */
-  equivalence?: import('./equivalence-model.js').ModuleEquivalence & Pick<import('./equivalence-model.js').EquivalenceResult, 'normalisation' | 'note'>;
+  equivalence?: import('./equivalence-model.js').ModuleEquivalence & Pick<import('./equivalence-model.js').EquivalenceResult, 'sqlCollation' | 'normalisation' | 'note'>;
 }
 
 export interface FormattingReport {

@@ -157,4 +157,19 @@ describe('port-db equiv', () => {
       rmSync(config, { force: true });
     }
   });
+
+  it('--sql-collation: MySQL compares text case-insensitively (ci, the default), so a unique key refuses a name that differs in case; binary does not', () => {
+    scenarios('a.equiv.ts', `scenario('case', { async run({ api }) { await api.service_create(admin, compute); await api.service_create(admin, { ...compute, host: 'H1' }).catch(() => undefined); } })`);
+    const ci = cli('equiv', 'nova', '--format', 'json');
+    const verdict = JSON.parse(ci.stdout).equivalence;
+    expect(verdict.sqlCollation).toBe('ci');
+    // the port's uniqueness check compares as ROME does (Python's ==): a finding, not a harness fault
+    const found = verdict.modules[0].scenarios[0];
+    expect(found.verdict).toBe('diverged');
+    expect(found.divergences.map((d: { kind: string; call?: string }) => `${d.kind} ${d.call ?? ''}`)).toEqual(['error #2 service_create', 'store ']);
+    const binary = cli('equiv', 'nova', '--sql-collation', 'binary');
+    expect(binary.code).toBe(0);
+    expect(binary.stdout).toContain('  ✓ case\n');
+    expect(binary.stdout).toContain('SQL reference: SQLite, binary text.');
+  });
 });

@@ -18,6 +18,8 @@ export interface WorkerSetup {
   side: 'sql' | 'rome';
   /** SQL side only: SQLite returns unordered rows in reverse (PRAGMA reverse_unordered_selects). */
   reverse?: boolean;
+  /** SQL side only: text compared case-insensitively as MySQL's default collation does (ci), or byte for byte. */
+  collation?: 'ci' | 'binary';
 }
 
 export interface ScenarioInfo {
@@ -38,7 +40,7 @@ class BadInput extends Error {}
 
 const setup = workerData as WorkerSetup;
 register(equivModule('load/hooks.js'), import.meta.url, { data: { aliases: aliasesFor(setup.side) } });
-const side: Side = setup.side === 'sql' ? new SqlSide(setup.reverse === true) : new RomeSide();
+const side: Side = setup.side === 'sql' ? new SqlSide(setup.reverse === true, setup.collation) : new RomeSide();
 let graphs = 0;
 
 async function scenariosOf(file: string, graph: string): Promise<Scenario[]> {

@@ -13,10 +13,13 @@ import { quoteName } from '../sql/engine.js';
 export class SqlSide implements Side {
   private tables = new Map<string, Function>();
 
-  constructor(private readonly reverseUnordered: boolean) {}
+  constructor(
+    private readonly reverseUnordered: boolean,
+    private readonly collation: 'ci' | 'binary' = 'ci',
+  ) {}
 
   async open(modelsPath: string, models: Record<string, unknown>): Promise<void> {
-    const engine = await openReference(modelsPath, models);
+    const engine = await openReference(modelsPath, models, { collation: this.collation });
     // EQUIV.md §3: a result that changes when SQLite reverses unordered scans depends on an order
     // SQL does not promise
     if (this.reverseUnordered) engine.run('PRAGMA reverse_unordered_selects = ON');

@@ -171,7 +171,10 @@ export function analyzeModule(sf: ts.SourceFile, rules: RulePack, models?: { cat
       if (rules.sessionFactories.includes(imported)) sessionFactories.add(local);
       if (rules.queryHelpers.includes(imported)) queryHelpers.add(local);
       if (imp.isSql) sqlBindings.set(local, imp);
-      if (imported === '*' && (imp.specifier === rules.modelsModule || imp.specifier.endsWith('/models'))) modelsNamespace = local;
+      // the service's own models module: an SQL library's models (`oslo.db/sqlalchemy/models`,
+      // the base classes) is no module of entities, and the port drops it when unused, so taking
+      // it would leave the creates unlocked the first time and lock them the second
+      if (imported === '*' && (imp.specifier === rules.modelsModule || (!imp.isSql && !imp.mappedTo && imp.specifier.endsWith('/models')))) modelsNamespace = local;
     }
   }
   for (const name of localFunctions.keys()) {

@@ -28,7 +28,7 @@ describe('port-db.config.json', () => {
   it('an invalid config: the JSON path of the bad key', () => {
     const dir = packDir({ a: { rules: 3 }, b: { rule: 'x.json' }, c: '{ "rules": ' });
     expect(configError(() => readConfig(join(dir, 'a'), dir)).message).toBe('a: /rules must be a non-empty string: "default" or the path of a rule pack (got 3)');
-    expect(configError(() => readConfig(join(dir, 'b'), dir)).message).toBe('b: /rule is not a known key (allowed: $schema, rules; did you mean "rules"?)');
+    expect(configError(() => readConfig(join(dir, 'b'), dir)).message).toBe('b: /rule is not a known key (allowed: $schema, rules, equiv; did you mean "rules"?)');
     expect(configError(() => readConfig(join(dir, 'c'), dir)).message).toMatch(/^c(:\d+:\d+)?: not valid JSON/);
   });
 });

@@ -12,8 +12,11 @@ export const NATIVE_TSC = join(ROOT, 'node_modules', 'typescript-native', 'bin',
 /** Per-rewriter fixtures use the Nova-like models (Service, FixedIp, ...). */
 const NOVA_MODELS = join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts');
 
-/** Ports a module text as if it were `<svc>/db/sqlalchemy/api.ts` (with `format`: the project's formatter, as run.ts passes it). */
-export function portText(text: string, format?: PortModuleInput['format']): PortModuleResult {
+/**
+ * Ports a module text as if it were `<svc>/db/sqlalchemy/api.ts` (with `format`: the project's
+ * formatter, as run.ts passes it), beside the Nova-like models or the models module `modelsPath`.
+ */
+export function portText(text: string, format?: PortModuleInput['format'], modelsPath: string = NOVA_MODELS): PortModuleResult {
   return portModule({
     format,
     sourcePath: '/svc/db/sqlalchemy/api.ts',
@@ -22,7 +25,7 @@ export function portText(text: string, format?: PortModuleInput['format']): Port
     rules: loadRulePack(),
     displaySource: 'db/sqlalchemy/api.ts',
     displayOutput: 'db/discovery/api.ts',
-    models: { path: NOVA_MODELS, text: readFileSync(NOVA_MODELS, 'utf8') },
+    models: { path: modelsPath, text: readFileSync(modelsPath, 'utf8') },
   });
 }
 

@@ -198,3 +198,30 @@ describe('truthy column defaults: ROME gives a default to every FALSY field at s
     rome.forgetMappedClasses();
   });
 });
+
+describe('the methods a model runs, with the class that defines each (bulk delete, lib/rome/core/orm/query.py:151-157)', () => {
+  it("inherited from a base, the model's own, none (ROME's Entity's)", () => {
+    const catalog = readModels('models.ts', readFileSync(join(FIXTURES, 'query', 'bulk-delete-own-delete.models.ts'), 'utf8'));
+    expect(catalog.get('ImageTag')?.methodOwners?.get('delete')).toBe('GlanceBase');
+    expect(catalog.get('ImageTag')?.methods?.has('delete')).toBe(true);
+    expect(catalog.get('Task')?.methodOwners?.get('delete')).toBe('Task');
+    expect(catalog.get('AuditLog')?.methodOwners?.has('delete')).toBe(false);
+  });
+
+  it("the nearest definition wins: the model's over its base's, an outer mixin's over an inner one's", () => {
+    const catalog = readModels(
+      'models.ts',
+      `function Inner(Base: any) { return class extends Base { delete() {} save() {} }; }
+function Outer(Base: any) { return class extends Base { save() {} }; }
+class Base extends Outer(Inner(ModelBase)) { delete() {} }
+class A extends Base { static __tablename__ = 'a'; delete() {} }
+class B extends Base { static __tablename__ = 'b'; }
+class C extends Outer(Inner(ModelBase)) { static __tablename__ = 'c'; }
+`,
+    );
+    expect(catalog.get('A')?.methodOwners?.get('delete')).toBe('A');
+    expect(catalog.get('B')?.methodOwners?.get('delete')).toBe('Base');
+    expect(catalog.get('C')?.methodOwners?.get('delete')).toBe('Inner');
+    expect(catalog.get('C')?.methodOwners?.get('save')).toBe('Outer');
+  });
+});

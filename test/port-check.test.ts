@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateModule } from '../bench/generate.mjs';
@@ -30,7 +30,8 @@ describe('check on a port finds exactly its manual items', () => {
       it(`${dir}/${input}`, () => {
         const text = readFileSync(join(FIXTURES, dir, input), 'utf8');
         const models = dir === 'models';
-        const port = models ? portModelsText(text) : portText(text);
+        const own = join(FIXTURES, dir, input.replace(/\.input\.ts$/, '.models.ts'));
+        const port = models ? portModelsText(text) : existsSync(own) ? portText(text, undefined, own) : portText(text);
         expectFindingsAreItems(port, models ? '/repo/svc/db/discovery/models.ts' : '/repo/svc/db/discovery/api.ts');
       });
     }

@@ -19,6 +19,8 @@ export interface ModelInfo {
   attributes?: Set<string>;
   /** Methods the model and its local bases define (`CinderBase.delete({ session })` overrides ROME's). */
   methods?: Set<string>;
+  /** Each of those methods with the class or mixin that defines the one the model runs (`delete` → `GlanceBase`). */
+  methodOwners?: Map<string, string>;
   /** Own and inherited columns; `primary`: part of the primary key. */
   columns: Map<string, { type: string; primary?: boolean }>;
   primaryKey: string[];
@@ -153,7 +155,8 @@ export function catalogOf(sf: ts.SourceFile): ModelCatalog {
       }
     }
     if (!info.table) continue;
-    info.methods = methodsOf(classes, st.name.text, new Set());
+    info.methodOwners = methodsOf(classes, st.name.text, new Set());
+    info.methods = new Set(info.methodOwners.keys());
     info.attributes = new Set([...info.columns.keys(), ...st.members.filter((m) => ts.isPropertyDeclaration(m) && ts.isIdentifier(m.name)).map((m) => (m.name as ts.Identifier).text)]);
     // a primary key declared by a base class (`id` on the project's base model)
     if (info.primaryKey.length === 0) info.primaryKey = [...info.columns].filter(([, c]) => c.primary).map(([name]) => name);
@@ -226,16 +229,21 @@ function localClasses(sf: ts.SourceFile): Map<string, { heritage?: ts.Expression
   return out;
 }
 
-/** Method names of a local class and of the local classes and mixins it is built on. */
-function methodsOf(classes: Map<string, { heritage?: ts.Expression; members: Members }>, name: string, seen: Set<string>): Set<string> {
-  const out = new Set<string>();
+/**
+ * Method names of a local class and of the local classes and mixins it is built on, each with the
+ * class that defines the one an instance runs (its own first, then the nearest base).
+ */
+function methodsOf(classes: Map<string, { heritage?: ts.Expression; members: Members }>, name: string, seen: Set<string>): Map<string, string> {
+  const out = new Map<string, string>();
   const cls = classes.get(name);
   if (!cls || seen.has(name)) return out;
   seen.add(name);
-  for (const m of cls.members) if (ts.isMethodDeclaration(m) && ts.isIdentifier(m.name)) out.add(m.name.text);
+  for (const m of cls.members) if (ts.isMethodDeclaration(m) && ts.isIdentifier(m.name)) out.set(m.name.text, name);
+  // `Outer(Inner(Base))`: the outer mixin's class extends the inner one, so its methods win
   const visit = (e: ts.Node): void => {
-    if (ts.isIdentifier(e)) for (const m of methodsOf(classes, e.text, seen)) out.add(m);
-    else if (ts.isCallExpression(e)) {
+    if (ts.isIdentifier(e)) {
+      for (const [m, owner] of methodsOf(classes, e.text, seen)) if (!out.has(m)) out.set(m, owner);
+    } else if (ts.isCallExpression(e)) {
       visit(e.expression);
       e.arguments.forEach(visit);
     }

@@ -184,6 +184,18 @@ async function _delete_counting(query: RomeQuery<any>): Promise<number> {
 }`,
   },
   {
+    id: 'bulk_delete',
+    imports: ['RomeQuery', 'Entity'],
+    render: () => `${HELPER_MARK} (query): SQL's bulk delete() removes the rows at once and runs no model method; ROME's
+// delete() calls each row's own delete() (lib/rome/core/orm/query.py:151-157), which a model class overrides here.
+// Each row is removed by ROME's Entity.delete without a session: a hard delete, at once (lib/rome/core/models.py:232-238).
+async function _bulk_delete(query: RomeQuery<any>): Promise<number> {
+  const rows = await query.all();
+  for (const row of rows) await Entity.prototype.delete.call(row);
+  return rows.length;
+}`,
+  },
+  {
     id: 'wrap_db_retry',
     imports: ['DBDeadlock'],
     render: () => `${HELPER_MARK} (transaction): oslo.db's wrap_db_retry on ROME.

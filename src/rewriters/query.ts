@@ -466,6 +466,114 @@ function storedOrderOf(facts: ModuleFacts, chain: Chain): StoredOrder | undefine
   return list?.find((o) => o.variable === root.text && o.stmt.end <= chain.top.getStart(facts.sf) && chain.top.end <= o.stmt.parent.end);
 }
 
+// -- bulk delete() on a model with its own delete() (lib/rome/core/orm/query.py:151-157) ------------
+
+const BULK_DELETE_WHY = "SQL's bulk delete() removes the rows in one DELETE and runs no model method; ROME's delete() calls each row's own delete() (lib/rome/core/orm/query.py:151-157)";
+
+/**
+ * Whose `delete()` ROME's bulk delete would run instead of its own hard delete: the queried model
+ * and the class defining the method, when the model or a base defines one; `model` undefined when
+ * port-db cannot tell the model and some model of the module defines one. Undefined when ROME's
+ * Entity.delete runs (a hard delete, as SQL's DELETE).
+ */
+function ownDelete(facts: ModuleFacts, chain: Chain, start: number): { model?: string; owner: string } | undefined {
+  const catalog = facts.models;
+  if (!catalog) return undefined;
+  const model = queriedModel(facts, chain, start);
+  if (model !== undefined) {
+    const owner = catalog.get(model)?.methodOwners?.get('delete');
+    return owner ? { model, owner } : undefined;
+  }
+  const owners = [...new Set([...catalog.values()].flatMap((m) => (m.methodOwners?.get('delete') ? [m.methodOwners.get('delete')!] : [])))];
+  return owners.length ? { owner: owners.join(', ') } : undefined;
+}
+
+/** The session a query runs on, when it is a name: `session.query(M)`, `model_query(ctx, M, { session })`, or a query variable made so. */
+function sessionOfQuery(facts: ModuleFacts, chain: Chain, start: number, depth = 0): string | undefined {
+  const root = bare(chain.root);
+  if (start === 1) return ts.isIdentifier(root) ? root.text : undefined;
+  if (ts.isIdentifier(root) && depth < 3) {
+    const fn = enclosingFunction(root);
+    const init = fn ? firstInitializers(fn).get(root.text) : undefined;
+    const call = init && bare(init);
+    if (!call || !ts.isCallExpression(call)) return undefined;
+    const inner = flattenChain(call);
+    const innerStart = queryStart(facts, inner, new Map());
+    return innerStart < 0 ? undefined : sessionOfQuery(facts, inner, innerStart, depth + 1);
+  }
+  if (!ts.isCallExpression(root)) return undefined;
+  for (const a of root.arguments) {
+    if (!ts.isObjectLiteralExpression(a)) continue;
+    for (const p of a.properties) {
+      const key = (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && ts.isIdentifier(p.name) ? p.name.text : undefined;
+      if (key === undefined || !facts.rules.queryOptions.session.includes(key)) continue;
+      if (ts.isShorthandPropertyAssignment(p)) return p.name.text;
+      const v = bare((p as ts.PropertyAssignment).initializer);
+      return ts.isIdentifier(v) ? v.text : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `q.delete()` where the model's class (or a base) defines its own delete() (Glance's GlanceBase.delete
+ * is a soft delete): ROME would run it on each row, so rows SQL removed stay, soft-deleted.
+ * `_bulk_delete(q)` removes them with ROME's Entity.delete without a session, a hard delete at once
+ * as SQL's DELETE ran at once in its transaction (lib/rome/core/models.py:232-238), and answers the
+ * count SQL's delete() answered. Marked instead when port-db cannot tell the model, on a join (the
+ * rows are pairs), and after rows were added to the query's session (SQL flushed them before its
+ * DELETE; ROME writes them at the flush, after it, bringing deleted rows back).
+ */
+function bulkDelete(facts: ModuleFacts, chain: Chain, start: number, links: ChainLink[], own: { model?: string; owner: string }, out: RewriteResult, manual: (link: ChainLink, reason: string) => void): void {
+  const last = links[links.length - 1];
+  const value = valueNode(chain.top);
+  const where = last.access.name.getStart(facts.sf);
+  if (!own.model) {
+    manual(last, `\`delete()\`: ${BULK_DELETE_WHY}, and ${own.owner} define their own delete(); port-db cannot tell this query's model: remove the rows with ROME's Entity.delete without a session (\`Entity.prototype.delete.call(row)\`)`);
+    return;
+  }
+  const model = own.model === own.owner ? own.model : `${own.model} (${own.owner})`;
+  const why = `${BULK_DELETE_WHY}, and ${model} defines its own delete()`;
+  const join = links.find((l) => l.name === 'join' || l.name === 'outerjoin');
+  if (join) {
+    manual(last, `\`delete()\` on a joined query: ${why}; port-db removes the rows of a single-entity query only: remove them with ROME's Entity.delete without a session`);
+    return;
+  }
+  const session = sessionOfQuery(facts, chain, start);
+  // the whole top-level function: a unit of work's callback sees the adds made before it
+  let fn = enclosingFunction(chain.top);
+  for (let outer = fn && enclosingFunction(fn); outer; outer = enclosingFunction(outer)) fn = outer;
+  let added: ts.CallExpression | undefined;
+  if (session && fn) {
+    walk(fn, (n) => {
+      if (added || !ts.isCallExpression(n) || n.end > chain.top.getStart(facts.sf) || !ts.isPropertyAccessExpression(n.expression)) return;
+      const recv = bare(n.expression.expression);
+      if (ts.isIdentifier(recv) && recv.text === session && ['add', 'add_all', 'addAll'].includes(n.expression.name.text)) added = n;
+    });
+  }
+  if (added) {
+    manual(
+      last,
+      `\`delete()\` after \`${added.expression.getText(facts.sf)}(…)\` in the same session: ${why}; SQL flushed the session before its DELETE, ROME writes what was added at the flush, after the rows are removed (it may write a removed row back): remove the rows with ROME's Entity.delete without a session after a flush`,
+    );
+    return;
+  }
+  if (!ts.isAwaitExpression(value) && !ts.isExpressionStatement(value.parent) && !ts.isReturnStatement(value.parent)) {
+    manual(last, `\`delete()\`: ${why}; port-db cannot tell how its value is used: remove the rows with ROME's Entity.delete without a session`);
+    return;
+  }
+  out.edits.push({ start: chain.top.getStart(facts.sf), end: chain.top.getStart(facts.sf), text: '_bulk_delete(' });
+  const edit = { start: last.access.expression.end, end: last.call.end, text: ')' };
+  record(
+    out,
+    'query',
+    where,
+    `bulk \`delete()\` → \`_bulk_delete(query)\`: ${why}, which ROME would run on each row instead; each row is removed with ROME's Entity.delete without a session, a hard delete at once (lib/rome/core/models.py:232-238), and the count is answered as SQL's delete() answered it`,
+    edit,
+  );
+  out.needs.push({ kind: 'helper', id: 'bulk_delete', edit });
+}
+
 function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: RewriteResult): void {
   const links = chain.links.slice(start);
   const stmt = enclosingStatement(chain.top);
@@ -628,6 +736,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
       end: value.end,
       text: (awaited ? ')' : '') + ' != null' + (paren ? ')' : ''),
     });
+  } else if (terminal === 'delete' && ownDelete(facts, chain, start)) {
+    bulkDelete(facts, chain, start, links, ownDelete(facts, chain, start)!, out, manual);
   } else if ((facts.rules.methods.softDelete.includes(terminal) || terminal === 'delete') && !ts.isExpressionStatement(value.parent)) {
     if (!awaited) {
       manual(last, `\`${terminal}()\` used as a row count: ROME returns the query; count() first, then ${terminal}()`);
@@ -649,6 +759,7 @@ export const queryRewriter: Rewriter = {
     'one the module defines is ported in place (its own filters run on RomeQuery). ' +
     'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
     'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first, ' +
+    "a bulk delete() on a model whose class defines its own delete() (ROME would run it on each row) removes the rows with ROME's Entity.delete, " +
     'order_by() is dropped and the rows of all()/first() are sorted in code (ROME sorts asc() descending), ' +
     'filter_by() after a join becomes filter() on the joined entity. ' +
     "A join over a relationship whose primaryjoin adds conditions (ROME's join adds them) and " +

@@ -559,6 +559,252 @@ function needsSemicolon(facts: ModuleFacts, st: ts.Statement): boolean {
   return simple && facts.text[s.end - 1] !== ';';
 }
 
+/** What the port does with a flush inside a begin() unit of work (see `midUnitFlushes`). */
+export type FlushDecision = { kind: 'add'; session: string; target: ts.Expression; detail: string } | { kind: 'manual'; reason: string };
+
+const flushCache = new WeakMap<ModuleFacts, Map<ts.CallExpression, FlushDecision>>();
+
+/** Methods the models define themselves (Cinder's `delete({ session })`, which saves): port-db does not read their bodies. */
+function modelMethods(facts: ModuleFacts): Set<string> {
+  return new Set([...(facts.models?.values() ?? [])].flatMap((m) => [...(m.methods ?? [])]));
+}
+
+/** A module function that saves or flushes with a session it is given (`_reservation_create(..., { session })`). */
+function helperFlushes(facts: ModuleFacts, name: string): boolean {
+  const fn = facts.localFunctions.get(name);
+  if (!fn?.body) return false;
+  let found = false;
+  walk(fn.body, (n) => {
+    if (found || !ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;
+    const method = n.expression.name.text;
+    if (method === 'flush') found = true;
+    // `ref.save({ session })`, `ref.save(opts.session)`: a save given a session flushes it (one given none writes at once)
+    else if (facts.rules.methods.save.includes(method) && n.arguments.length > 0) found = true;
+  });
+  return found;
+}
+
+/**
+ * Flushes in the middle of a `session.begin(...)` unit of work. SQL's `save(session)` there is
+ * add + flush, and a change made later to the same object is flushed again at commit. A ROME
+ * session writes each row at most once over all its flushes (lib/rome/core/session/session.py
+ * 124-134, core/models.py 323-326: `already_saved`), so an object that a mid-unit flush wrote
+ * (the one saved, or any object added before) and that changes again later in the unit keeps
+ * the value of that flush. begin() flushes at its end, so:
+ *   - `await X.save(session)` / `X.save({ session })` on the unit's session becomes
+ *     `session.add(X)` (written once, at the unit's end, with its last values), unless something
+ *     after it in the unit queries through the session (the query would need the row written:
+ *     ROME has no autoflush) or X is created in the unit (the flush gave it its id): then manual;
+ *   - a model method the models define themselves (`ref.delete({ session })`, whose body saves)
+ *     or a module helper that saves with the session passed to it, and `session.flush()`:
+ *     port-db does not rewrite into them, so they are marked manual.
+ * Only when the flush is a hazard: the saved object, or an object changed before it in the unit,
+ * is changed after it (in a loop of the unit, every change of the loop counts as both).
+ */
+export function midUnitFlushes(facts: ModuleFacts): Map<ts.CallExpression, FlushDecision> {
+  const hit = flushCache.get(facts);
+  if (hit) return hit;
+  const out = new Map<ts.CallExpression, FlushDecision>();
+  flushCache.set(facts, out);
+  const methods = modelMethods(facts);
+  const entityMethods = new Set([...facts.rules.methods.save, ...facts.rules.methods.softDelete, ...facts.rules.methods.delete, ...methods]);
+  walk(facts.sf, (n) => {
+    if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !facts.rules.methods.begin.includes(n.expression.name.text)) return;
+    const target = n.expression.expression;
+    if (!ts.isIdentifier(target) || !isSessionExpr(facts, target)) return;
+    const session = target.text;
+    for (const arg of n.arguments) {
+      if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && ts.isBlock(arg.body)) unitFlushes(facts, arg.body, session, methods, entityMethods, out);
+    }
+  });
+  return out;
+}
+
+function unitFlushes(
+  facts: ModuleFacts,
+  body: ts.Block,
+  session: string,
+  methods: Set<string>,
+  entityMethods: Set<string>,
+  out: Map<ts.CallExpression, FlushDecision>,
+): void {
+  const flushes: Array<{ call: ts.CallExpression; what: 'save' | 'method' | 'helper' | 'flush'; target?: ts.Expression }> = [];
+  const changes: Array<{ ref: string; key: string; root?: string; decl?: ts.Node; pos: number; node: ts.Node }> = [];
+  const reads: number[] = [];
+  const visit = (n: ts.Node): void => {
+    // a nested unit of work is its own (and a callback runs when it is called)
+    if (ts.isFunctionLike(n)) return;
+    const changed = changedExpression(facts, n);
+    if (changed && !replacesSlot(n)) {
+      const ref = bare(changed);
+      const root = rootName(ref);
+      const decl = root ? declarationOf(ref, root) : undefined;
+      // a plain object built in the code (`const item = { value }`) is no row
+      const init = decl && ts.isVariableDeclaration(decl) && decl.initializer ? bare(decl.initializer) : undefined;
+      const plain = ref === bare(changed) && ts.isIdentifier(ref) && init !== undefined && (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init));
+      if (!plain) changes.push({ ref: refText(ref), key: `${decl?.pos ?? -1}:${refText(ref)}`, root, decl, pos: n.getStart(facts.sf), node: n });
+    }
+    if (ts.isCallExpression(n)) {
+      const e = n.expression;
+      const passed = passesSession(facts, n) === session;
+      if (ts.isPropertyAccessExpression(e)) {
+        const method = e.name.text;
+        const onSession = ts.isIdentifier(e.expression) && e.expression.text === session;
+        if (onSession && method === 'flush') flushes.push({ call: n, what: 'flush' });
+        else if (onSession && method === 'query') reads.push(n.getStart(facts.sf));
+        else if (passed && e.expression.kind !== ts.SyntaxKind.SuperKeyword && methods.has(method)) flushes.push({ call: n, what: 'method', target: e.expression });
+        else if (passed && facts.rules.methods.save.includes(method) && e.expression.kind !== ts.SyntaxKind.SuperKeyword) flushes.push({ call: n, what: 'save', target: e.expression });
+        else if (passed && !entityMethods.has(method)) reads.push(n.getStart(facts.sf));
+      } else if (passed) {
+        // a call handed the session may read through it; a helper that saves with it flushes too
+        reads.push(n.getStart(facts.sf));
+        if (ts.isIdentifier(e) && helperFlushes(facts, e.text)) flushes.push({ call: n, what: 'helper' });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  for (const f of flushes) {
+    const start = f.call.getStart(facts.sf);
+    const end = f.call.end;
+    // the outermost loop of the unit around the flush runs it again after every change it holds
+    // (but a row the loop binds anew at each turn is another row then: `for (const r of rows)`,
+    // `const ref = await _get(...)` or `ref = new M()` inside the loop; an element of a dict is not)
+    let loop: ts.Node | undefined;
+    for (let p: ts.Node = f.call.parent; p && p !== body; p = p.parent) if (ts.isIterationStatement(p, false)) loop = p;
+    const inLoop = (pos: number) => loop !== undefined && pos >= loop.getStart(facts.sf) && pos < loop.end;
+    const carried = (c: (typeof changes)[number]) => inLoop(c.pos) && !(c.root === c.ref && c.decl && boundEachTurn(facts, loop!, c.decl, c.root));
+    // a change in the other branch of an if than the flush never follows it
+    const exclusive = (c: (typeof changes)[number]) => otherBranch(f.call, c.node);
+    const after = new Set(changes.filter((c) => !exclusive(c) && (c.pos >= end || carried(c))).map((c) => c.key));
+    const before = new Set(changes.filter((c) => !exclusive(c) && (c.pos < start || carried(c))).map((c) => c.key));
+    const targetRoot = f.target ? rootName(bare(f.target)) : undefined;
+    const savedDecl = f.target && targetRoot ? declarationOf(bare(f.target), targetRoot) : undefined;
+    const savedKey = f.target ? `${savedDecl?.pos ?? -1}:${refText(bare(f.target))}` : undefined;
+    const saved = f.target ? refText(bare(f.target)) : undefined;
+    const text0 = (key: string) => key.slice(key.indexOf(':') + 1);
+    const again = [...before].filter((k) => after.has(k) && k !== savedKey).map(text0);
+    if (savedKey && after.has(savedKey)) again.unshift(saved!);
+    if (again.length === 0) continue;
+    const names = again.map((r) => `\`${r}\``).join(', ');
+    const lost = `a ROME session writes a row at most once over all its flushes, so ${names}, changed again after it in the unit, would keep the values this flush wrote (SQL flushes the later change at commit)`;
+    const text = f.call.getText(facts.sf).replace(/\s+/g, ' ');
+    if (f.what === 'save') {
+      const st = f.call.parent && ts.isAwaitExpression(f.call.parent) ? f.call.parent.parent : f.call.parent;
+      const readsAfter = reads.some((pos) => pos >= end || inLoop(pos));
+      const created = createdIn(facts, body, saved!);
+      if (!ts.isExpressionStatement(st)) out.set(f.call, { kind: 'manual', reason: `\`${text}\` flushes \`${session}\` in the middle of its unit of work and its value is used: ${lost}; make it \`${session}.add(${saved})\` (begin() flushes at its end) by hand` });
+      else if (readsAfter) out.set(f.call, { kind: 'manual', reason: `\`${text}\` flushes \`${session}\` in the middle of its unit of work: ${lost}; it cannot simply become \`${session}.add(${saved})\` because a query through \`${session}\` follows it in the unit and may need the row written (ROME has no autoflush): write the later change by hand` });
+      else if (created) out.set(f.call, { kind: 'manual', reason: `\`${text}\` flushes \`${session}\` in the middle of its unit of work: ${lost}; it cannot simply become \`${session}.add(${saved})\` because \`${saved}\` is created in the unit and this flush gives it its id: write the later change by hand` });
+      else out.set(f.call, { kind: 'add', session, target: f.target!, detail: `\`${text}\` → \`${session}.add(${saved})\`: save(session) flushes, and ${lost}; begin() flushes at the end of the unit, which writes it once with its last values` });
+    } else {
+      const why =
+        f.what === 'method'
+          ? `\`${text}\` calls a method the models define themselves with the unit's session; if it saves (\`save(session)\` flushes), ${lost}: port-db does not read the models' method bodies, so check it and queue the row with \`${session}.add\` (begin() flushes at the end) by hand`
+          : f.what === 'helper'
+            ? `\`${text}\` calls a module function that saves with the session it is given, which flushes \`${session}\` in the middle of its unit of work: ${lost}; queue its rows with \`${session}.add\` (begin() flushes at the end) or write the later change by hand`
+            : `\`${text}\` flushes in the middle of its unit of work: ${lost}; drop it (begin() flushes at the end) or write the later change by hand`;
+      out.set(f.call, { kind: 'manual', reason: why });
+    }
+  }
+}
+
+/** `usages[r] = await _create(...)`: the slot of a dict gets another row, no row changes. */
+function replacesSlot(n: ts.Node): boolean {
+  if (!ts.isBinaryExpression(n) || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isElementAccessExpression(n.left)) return false;
+  const v = bare(n.right);
+  return ts.isCallExpression(v) || ts.isNewExpression(v);
+}
+
+/** The declaration `name` at `at` refers to (a variable, a parameter, a loop variable), by lexical scope. */
+function declarationOf(at: ts.Node, name: string): ts.Node | undefined {
+  const declares = (b: ts.BindingName): boolean =>
+    ts.isIdentifier(b) ? b.text === name : b.elements.some((el) => !ts.isOmittedExpression(el) && declares(el.name));
+  const inList = (l: ts.VariableDeclarationList) => l.declarations.find((d) => declares(d.name));
+  for (let p: ts.Node | undefined = at.parent; p; p = p.parent) {
+    if (ts.isBlock(p) || ts.isSourceFile(p)) {
+      for (const st of p.statements) if (ts.isVariableStatement(st)) {
+        const d = inList(st.declarationList);
+        if (d) return d;
+      }
+    }
+    if ((ts.isForOfStatement(p) || ts.isForInStatement(p) || ts.isForStatement(p)) && p.initializer && ts.isVariableDeclarationList(p.initializer)) {
+      const d = inList(p.initializer);
+      if (d) return d;
+    }
+    if (ts.isFunctionLike(p)) {
+      const param = p.parameters.find((q) => declares(q.name));
+      if (param) return param;
+    }
+    if (ts.isCatchClause(p) && p.variableDeclaration && declares(p.variableDeclaration.name)) return p.variableDeclaration;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the variable declared at `decl` holds another row at each turn of `loop`: the loop's
+ * own variable (`for (const r of rows)`), or every binding of it inside the loop is a load or a
+ * new object (`const ref = await _get(...)`, `ref = new M()`), and it is declared in the loop or
+ * bound there before any use.
+ */
+function boundEachTurn(facts: ModuleFacts, loop: ts.Node, decl: ts.Node, name: string): boolean {
+  if (ts.isForOfStatement(loop) && ts.isVariableDeclarationList(loop.initializer) && loop.initializer.declarations.includes(decl as ts.VariableDeclaration)) return true;
+  // an awaited load (`await _get(...)`, `await q.first()`) or a new object
+  const fresh = (e: ts.Expression | undefined) => {
+    let v = e;
+    while (v && ts.isParenthesizedExpression(v)) v = v.expression;
+    return !!v && ((ts.isAwaitExpression(v) && ts.isCallExpression(bare(v))) || ts.isNewExpression(v));
+  };
+  const inside = decl.pos >= loop.pos && decl.end <= loop.end;
+  if (inside && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name)) return fresh(decl.initializer);
+  let bindings = 0;
+  let allFresh = true;
+  walk(loop, (n) => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name) {
+      bindings++;
+      if (!fresh(n.right)) allFresh = false;
+    }
+  });
+  void facts;
+  return !inside && bindings > 0 && allFresh;
+}
+
+/** Whether `a` and `b` lie in the two branches of one if statement (one never runs after the other). */
+function otherBranch(a: ts.Node, b: ts.Node): boolean {
+  for (let p: ts.Node | undefined = a.parent; p; p = p.parent) {
+    if (!ts.isIfStatement(p) || !p.elseStatement) continue;
+    const within = (n: ts.Node, s: ts.Statement) => n.pos >= s.pos && n.end <= s.end;
+    if ((within(a, p.thenStatement) && within(b, p.elseStatement)) || (within(a, p.elseStatement) && within(b, p.thenStatement))) return true;
+  }
+  return false;
+}
+
+/** Whether `name` (a variable) is bound to a new entity in `body`: `const ref = new models.M()`. */
+function createdIn(facts: ModuleFacts, body: ts.Node, name: string): boolean {
+  let found = false;
+  walk(body, (n) => {
+    const bound = bindingOf(n);
+    if (bound && bound.name === name && ts.isNewExpression(bare(bound.value))) found = true;
+  });
+  return found;
+}
+
+/** The port of the mid-unit flushes: saves queued with `session.add`, the others marked manual. */
+function portMidUnitFlushes(facts: ModuleFacts, out: RewriteResult): void {
+  for (const [call, d] of midUnitFlushes(facts)) {
+    if (d.kind === 'manual') {
+      out.manual.push({ node: enclosingStatement(call), pos: call.getStart(facts.sf), reason: d.reason });
+      continue;
+    }
+    const outer = ts.isAwaitExpression(call.parent) ? call.parent : call;
+    record(out, 'session-add', call.getStart(facts.sf), d.detail, {
+      start: outer.getStart(facts.sf),
+      end: outer.end,
+      text: `${d.session}.add(${d.target.getText(facts.sf)})`,
+    });
+  }
+}
+
 export const sessionAddRewriter: Rewriter = {
   id: 'session-add',
   title: 'Objects changed in a unit of work are added to the ROME session',
@@ -570,7 +816,12 @@ export const sessionAddRewriter: Rewriter = {
     'a change in a returned value gets its add before the return, which still returns the same value; an entity changed without a name is bound to one first. ' +
     'Entities reached through a dict that a helper loads through the session and returns keyed (`usages[res].in_use = x`, `const usage = usages[r]`, a loop over `Object.values(usages)`) get their add too; ' +
     'a computed or reassigned key, or a change inside a callback, is marked manual. ' +
-    'Where it cannot tell which path to add on, it marks the code manual.',
+    'Where it cannot tell which path to add on, it marks the code manual. ' +
+    'A flush in the middle of a begin() unit of work on its session, when an object it writes (the one saved, or one changed before it) changes again later in the unit: ' +
+    'a ROME session writes a row at most once over all its flushes, so the later change would be lost (SQL flushes it again at commit). ' +
+    '`await ref.save(session)` there becomes `session.add(ref)` (begin() flushes at its end); it is marked manual instead when a query through the session follows it ' +
+    '(ROME has no autoflush) or the object is created in the unit (the flush gives it its id), and so is such a flush port-db does not rewrite into: ' +
+    'a method the models define themselves called with the session (Cinder\'s `delete({ session })`), a module function that saves with the session it is given, `session.flush()`.',
   samples: [
     {
       before: `export async function service_update(session: any, id: number) {
@@ -594,6 +845,7 @@ declare const Service: any;
   ],
   rewrite(facts) {
     const out = emptyResult();
+    portMidUnitFlushes(facts, out);
     const envOf = kindCache(facts, true);
     const names = namer();
     const dictHelpers = entityDictHelpers(facts);

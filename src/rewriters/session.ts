@@ -3,6 +3,7 @@ import { isSessionExpr, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, isReference, walk } from '../analyzer/parse.js';
 import { ownLines } from '../analyzer/edits.js';
 import { HELPER_MARK, isGeneratedHelper } from './helpers.js';
+import { midUnitFlushes } from './session-add.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** Names of the session factory / query helper the module imports from elsewhere (to re-emit). */
@@ -244,8 +245,11 @@ export function entitySessionArguments(facts: ModuleFacts, out: RewriteResult): 
   const methods = new Set([...facts.rules.methods.save, ...facts.rules.methods.softDelete, ...facts.rules.methods.delete]);
   // a method the models define themselves keeps the signature they gave it (Cinder's delete({ session }))
   const overridden = new Set([...(facts.models?.values() ?? [])].flatMap((m) => [...(m.methods ?? [])]));
+  // a save the session-add rewriter turns into `session.add(ref)` (a flush in the middle of a unit of work)
+  const queued = midUnitFlushes(facts);
   walk(facts.sf, (n) => {
     if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !methods.has(n.expression.name.text)) return;
+    if (queued.get(n)?.kind === 'add') return;
     // `super.save({ session })` inside such an override is ROME's own method
     if (overridden.has(n.expression.name.text) && n.expression.expression.kind !== ts.SyntaxKind.SuperKeyword) return;
     const [arg, ...more] = n.arguments;

@@ -38,6 +38,12 @@ const MUTANTS: Array<{ name: string; scenario: string; from: string; to: string 
     from: '.filter_by({ host: service_ref.host, topic: service_ref.topic })',
     to: ".filter_by({ host: service_ref.host, topic: 'never-a-topic' })",
   },
+  {
+    name: 'the filters widened to none (instance_get_all_by_filters)',
+    scenario: 'instance_get_all_by_filters: exact keys, uuids, deleted, project scoping',
+    from: "    const read_deleted = filters.deleted ? 'only' : context.read_deleted;\n",
+    to: "    filters = {};\n    const read_deleted = filters.deleted ? 'only' : context.read_deleted;\n",
+  },
 ];
 
 async function verdict(scenario: string): Promise<ScenarioResult> {

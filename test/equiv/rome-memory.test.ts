@@ -6,6 +6,8 @@ import {
   RomeQuery, RomeSession, String, UnsupportedInRomeMemory, and_, createMemoryStore, not_, or_, relationship, useClock, useStore,
   type MemoryStore, type Store,
 } from '../../src/equiv/rome-memory/index.js';
+import { backref } from '../../src/equiv/rome-memory/index.js';
+import { romeRelationshipsOf } from '../../src/equiv/rome-memory/mapping.js';
 
 class Base extends Entity {
   static created_at = Column(DateTime);
@@ -480,6 +482,144 @@ describe('Session (core/session/session.py)', () => {
     saved.name = 'saved';
     await saved.save({ session });
     expect(stored('hosts').map((r) => r.name).sort()).toEqual(['queued', 'saved']);
+  });
+});
+
+class Shelf extends Base {
+  static __tablename__ = 'shelves';
+  static id = Column(String(36), { primary_key: true });
+  static name = Column(String(255));
+}
+
+class Book extends Base {
+  static __tablename__ = 'books';
+  static id = Column(Integer, { primary_key: true });
+  static title = Column(String(255));
+  static shelf_id = Column(String(36), ForeignKey('shelves.id'));
+  static shelf = relationship(Shelf, { backref: 'books', primaryjoin: 'and_(Book.shelf_id == Shelf.id, Book.deleted == 0)' });
+}
+
+class Item extends Base {
+  static __tablename__ = 'items';
+  static id = Column(Integer, { primary_key: true });
+  static kind_id = Column(String(36));
+}
+
+// as cinder's VolumeTypes.volumes: `foreign_keys` names the "one" side's own id
+class Kind extends Base {
+  static __tablename__ = 'kinds';
+  static id = Column(String(36), { primary_key: true });
+  static items = relationship(Item, {
+    backref: backref('kind', { uselist: false }),
+    foreign_keys: Kind.id,
+    primaryjoin: 'and_(Item.kind_id == Kind.id, Kind.deleted == 0)',
+  });
+}
+
+describe('relationships (core/models.py:166-230, 280-288, 452-467; core/utils.py:258-269, 375-457)', () => {
+  it('are read as ROME reads them: the first local/remote pair, the direction from the foreign column, a backref reversed, `id` never a relationship field (utils.py:261-269, 407-428)', () => {
+    new Book();
+    new Item();
+    expect(romeRelationshipsOf(Book).known).toEqual([
+      { localObjectField: 'shelf', localFkField: 'shelf_id', remoteObjectField: 'id', remoteTable: 'shelves', isList: false, direction: 'MANYTOONE' },
+    ]);
+    expect(romeRelationshipsOf(Shelf).known).toEqual([
+      { localObjectField: 'books', localFkField: 'id', remoteObjectField: 'shelf_id', remoteTable: 'books', isList: true, direction: 'ONETOMANY' },
+    ]);
+    expect([...romeRelationshipsOf(Shelf).fields]).toEqual(['books']);
+    expect(romeRelationshipsOf(Kind).known).toEqual([
+      { localObjectField: 'items', localFkField: 'id', remoteObjectField: 'kind_id', remoteTable: 'items', isList: false, direction: 'MANYTOONE' },
+    ]);
+    expect(romeRelationshipsOf(Item).known).toEqual([
+      { localObjectField: 'kind', localFkField: 'kind_id', remoteObjectField: 'id', remoteTable: 'kinds', isList: false, direction: 'ONETOMANY' },
+    ]);
+  });
+
+  it('a list assigned to a one-to-many sets each child\'s fk and object, the child registers itself on the parent; save() writes the parent, then the children, the last registered first (models.py:220-227, 208-219, 280-285, 452-467)', async () => {
+    const shelf = new Shelf();
+    shelf.id = 's1';
+    const a = new Book();
+    a.title = 'a';
+    const b = new Book();
+    b.title = 'b';
+    shelf.update({ name: 'x', books: [a, b] });
+    expect(a.shelf_id).toBe('s1');
+    expect(a.shelf).toBe(shelf);
+    expect(shelf._associated_objects).toHaveLength(2);
+    expect(shelf._associated_objects[0]).toBe(b);
+    expect(shelf._associated_objects[1]).toBe(a);
+    await shelf.save();
+    expect(stored('shelves')).toMatchObject([{ id: 's1', name: 'x' }]);
+    expect(stored('books').map((r) => [r.id, r.title, r.shelf_id, r.deleted])).toEqual([
+      [1, 'b', 's1', 0],
+      [2, 'a', 's1', 0],
+    ]);
+    expect(stored('books')[0]).not.toHaveProperty('shelf');
+    expect(shelf._associated_objects).toEqual([]);
+  });
+
+  it('the fk is copied at assignment: children assigned before the parent has an id keep a null fk (models.py:226; `id` is no relationship field, utils.py:268)', async () => {
+    const shelf = new Shelf();
+    const a = new Book();
+    shelf.books = [a];
+    shelf.id = 's2';
+    await shelf.save();
+    expect(stored('books')).toMatchObject([{ id: 1, shelf_id: null }]);
+  });
+
+  it('a many-to-one object: the fk takes its remote field (models.py:210); saving the child saves the unsaved object too, id booked first, without its defaults (json.py:125-131; models.py:333, 357-377)', async () => {
+    const vm = new Vm();
+    vm.name = 'v';
+    const disk = new Disk();
+    disk.vm = vm;
+    expect(disk.vm_id).toBeNull();
+    expect(vm._associated_objects[0]).toBe(disk);
+    await disk.save();
+    expect(store.dump().counters).toEqual({ 'nextkey:disks': 1, 'nextkey:vms': 1 });
+    expect(stored('vms')).toMatchObject([{ id: 1, name: 'v', deleted: null }]);
+    expect(stored('disks')).toMatchObject([{ id: 1, vm_id: null, deleted: 0 }]);
+    const host = await seed(Host, { name: 'h' });
+    const vm2 = new Vm();
+    vm2.host = host;
+    expect(vm2.host_id).toBe(host.id);
+  });
+
+  it('a parent object assigned to a child takes the child as its one-to-many value when that is None — the child itself, not a list (models.py:213-217)', () => {
+    const shelf = new Shelf();
+    shelf.id = 's4';
+    const b = new Book();
+    b.shelf = shelf;
+    expect(b.shelf_id).toBe('s4');
+    expect(shelf.books).toBe(b);
+    expect(shelf._associated_objects[0]).toBe(b);
+  });
+
+  it('the one-to-many of a scalar backref: the object gets EVERY many-to-one fk from this entity (models.py:220-227), and a fk set later reaches an object whose remote field is None (192-199)', () => {
+    const item = new Item();
+    item.kind_id = 'k1';
+    const kind = new Kind();
+    item.kind = kind;
+    expect(kind.id).toBe('k1');
+    expect(kind.items).toBe(item);
+    expect(item._associated_objects[0]).toBe(kind);
+    const item2 = new Item();
+    const kind2 = new Kind();
+    item2.kind = kind2;
+    expect(kind2.id).toBeNull();
+    item2.kind_id = 'k2';
+    expect(kind2.id).toBe('k2');
+  });
+
+  it('with a session, the flush writes the parent and then its children, each row once (models.py:325-326, 398-399, 448-449, 452-467)', async () => {
+    const session = new RomeSession();
+    const shelf = new Shelf();
+    shelf.id = 's3';
+    const a = new Book();
+    shelf.books = [a];
+    await session.begin(async () => session.add(shelf));
+    expect(stored('shelves')).toMatchObject([{ id: 's3', _rome_version_number: 0 }]);
+    expect(stored('books')).toMatchObject([{ id: 1, shelf_id: 's3', _rome_version_number: 0 }]);
+    expect(session.alreadySaved).toEqual(new Set(['shelves:s3', 'books:1']));
   });
 });
 

@@ -1,8 +1,12 @@
-// ROME's Entity (lib/rome/core/models.py:112-471): fields are plain properties; `update` sets
-// them, `save` writes the row, `soft_delete` and `delete` as ROME has them.
+// ROME's Entity (lib/rome/core/models.py:112-471): fields are plain properties behind a Proxy that
+// is ROME's `__setattr__` (a relationship field runs its change event: fks copied, children
+// registered on their parent); `update` sets them, `save` writes the row, then the related objects
+// ROME saves with it; `soft_delete` and `delete` as ROME has them.
 import { pyEquals, simplify, simplifyDatetime } from './codec.js';
 import { getRow, nextKey, putRow, removeRow, type StoredRow } from './driver.js';
-import { classNameOf, mappingOf, type EntityClass, type Mapping } from './mapping.js';
+import { UnsupportedInRomeMemory } from './errors.js';
+import { entityOf } from './loaded-row.js';
+import { classNameOf, mappingOf, romeRelationshipsOf, type EntityClass, type Mapping } from './mapping.js';
 import { currentClock } from './runtime.js';
 import type { RomeSession } from './session.js';
 
@@ -13,10 +17,28 @@ export class Entity {
   declare static __tablename__: string;
   [field: string]: any;
 
-  /** models.py:138-140. */
+  /**
+   * models.py:138-140. The instance is behind a Proxy that is ROME's `__setattr__` (models.py:
+   * 166-177): the value is set, then a relationship field (utils.py:261-269) runs the relationship
+   * change event (models.py:186-227). The class is mapped here, as declarative SQLAlchemy maps it
+   * when it is defined, so that its backrefs are known to the classes it points to.
+   */
   constructor() {
     this._session = null;
     this._rome_version_number = -1;
+    const cls = new.target as unknown as EntityClass;
+    if (cls.__tablename__) mappingOf(cls);
+    const proxy = new Proxy(this, {
+      set(target, key, value, receiver) {
+        const done = Reflect.set(target, key, value);
+        if (typeof key === 'string' && cls.__tablename__ && romeRelationshipsOf(cls).fields.has(key)) {
+          handleRelationshipChangeEvent(receiver as Entity, key, value);
+        }
+        return done;
+      },
+    });
+    targets.set(proxy, this);
+    return proxy;
   }
 
   /** models.py:119-121: the instance's own fields. */
@@ -73,6 +95,80 @@ export class Entity {
   }
 }
 
+/** The entity behind its `__setattr__` Proxy: what `self.__dict__[key] = value` writes to. */
+const targets = new WeakMap<object, Entity>();
+
+function rawSet(self: Entity, key: string, value: unknown): void {
+  const target = targets.get(entityOf(self)) ?? self;
+  target[key] = value;
+}
+
+/**
+ * models.py:186-227, `handle_relationship_change_event`, for each relationship whose object or
+ * fk field is `key`:
+ * - the fk field of a MANYTOONE (191): `load_relationships` puts a LazyRelationship there — not
+ *   modelled: reading the relationship of such an entity is UnsupportedInRomeMemory (loaded-row.ts);
+ * - the fk field of a ONETOMANY (192-199): each object already assigned gets the fk value when its
+ *   own is None;
+ * - the object field of a MANYTOONE (208-219): the fk takes the object's remote field (written
+ *   directly, no event); the object's ONETOMANY relationships to this table that are None take
+ *   this entity; this entity registers itself on the object (`register_associated_object`), which
+ *   saves it after itself (452-467);
+ * - the object field of a ONETOMANY (220-227): each assigned child (a list, or the one object),
+ *   for EACH of its MANYTOONE relationships (whatever table they point to), gets its fk set from
+ *   this entity's remote field, then its object field set to this entity (which registers it).
+ */
+function handleRelationshipChangeEvent(self: Entity, key: string, value: unknown): void {
+  const relationships = romeRelationshipsOf(self.constructor as EntityClass);
+  if (relationships.unknown.includes(key) && value != null && !(Array.isArray(value) && value.length === 0)) {
+    throw new UnsupportedInRomeMemory(`assigning the relationship ${classNameOf(self.constructor as EntityClass)}.${key} (${relationships.reasons.get(key) ?? ''})`);
+  }
+  for (const r of relationships.known.filter((x) => key === x.localObjectField || key === x.localFkField)) {
+    if (key === r.localFkField) {
+      if (r.direction === 'ONETOMANY') {
+        const existing = self[r.localObjectField];
+        // 193-194: an unset list relationship reads [] (SQLAlchemy), an unset scalar None
+        const candidates: unknown[] = r.isList ? (Array.isArray(existing) ? existing : []) : [existing];
+        for (const c of candidates) {
+          if (c == null) continue;
+          const child = c as Entity;
+          if (child[r.remoteObjectField] == null) child[r.remoteObjectField] = value;
+        }
+      }
+      continue;
+    }
+    if (r.direction === 'MANYTOONE' && !r.isList) {
+      rawSet(self, r.localFkField, value == null ? null : ((value as Entity)[r.remoteObjectField] ?? null));
+      if (value instanceof Entity) {
+        for (const r2 of romeRelationshipsOf(value.constructor as EntityClass).known) {
+          if (r2.remoteTable !== mappingOf(self.constructor as EntityClass).table || r2.direction !== 'ONETOMANY') continue;
+          // 215-217: set only when None (a list already assigned, even empty, is kept)
+          if (value[r2.localObjectField] == null) value[r2.localObjectField] = self;
+        }
+        registerAssociatedObject(value, self);
+      }
+    }
+    if (r.direction === 'ONETOMANY') {
+      // 221: `value if r.is_list else [value]` — iterating an entity (not a list) yields field names: no child
+      const candidates: unknown[] = r.isList ? (Array.isArray(value) ? value : []) : [value];
+      for (const c of candidates) {
+        if (!(c instanceof Entity)) continue;
+        for (const r2 of romeRelationshipsOf(c.constructor as EntityClass).known) {
+          if (r2.direction !== 'MANYTOONE') continue;
+          c[r2.localFkField] = self[r2.remoteObjectField];
+          c[r2.localObjectField] = self;
+        }
+      }
+    }
+  }
+}
+
+/** models.py:280-285: prepended. */
+function registerAssociatedObject(self: Entity, obj: Entity): void {
+  const associated = (self._associated_objects as Entity[] | undefined) ?? [];
+  self._associated_objects = [obj, ...associated];
+}
+
 function sessionOf(arg: SessionArgument): RomeSession | null {
   if (arg == null) return null;
   return 'session' in arg && !('flush' in arg) ? (arg.session ?? null) : (arg as RomeSession);
@@ -85,21 +181,77 @@ export interface SavingSession {
 }
 
 /**
- * models.py:323-471, for one entity (related objects are not saved: relationships are not
- * modelled). Store operations: INCR for a new id, HGET of the stored row, HSET.
+ * models.py:316-471 (force=True, or no session). Store operations: INCR for a new id, then per
+ * saving candidate HGET of the stored row and HSET; then the associated objects are saved.
+ *
+ * The saving candidates are what ROME's encoder caches while simplifying the entity (json.py:
+ * 113-141, 143-196): the entity, and — recursively — every entity held by one of its relationship
+ * fields (a many-to-one object; a list of children is not followed, json.py:130 hands the list
+ * back untouched). ROME iterates them in Python 2 dict order (models.py:381), i.e. unspecified:
+ * here the entity first, then the related objects depth first.
  */
 export async function saveEntity(self: Entity, sessionSaving?: SavingSession): Promise<void> {
   const mapping = mappingOf(self.constructor as EntityClass);
-  // 325-326: a session writes a row at most once, over all its flushes
+  // 325-326: a session writes a row at most once, over all its flushes (returns before the associated objects)
   if (sessionSaving && self.id && sessionSaving.alreadySaved.has(`${mapping.table}:${self.id}`)) return;
   setDefaultValues(self, mapping);
   if (self.id == null) self.id = await nextKey(mapping.table);
-  const current = complexObject(self, mapping);
+  const candidates = savingCandidates(self);
+  // 357-377: a related object with no id books one first
+  for (const c of candidates.slice(1)) if (c.id == null) c.id = await nextKey(mappingOf(c.constructor as EntityClass).table);
+  let selfRow: StoredRow = complexObject(self, mapping);
+  for (const c of candidates) {
+    const row = await saveCandidate(self, c, sessionSaving);
+    if (c === self) selfRow = row;
+  }
+  // 452-467: the associated objects (registered by models.py:218-219), then reset; each saved
+  // with the same session_saving, a failure swallowed (traceback.print_exc(); pass)
+  const associated = (self._associated_objects as Entity[] | undefined) ?? [];
+  self._associated_objects = [];
+  for (const c of associated) {
+    try {
+      await saveEntity(entityOf(c), sessionSaving);
+    } catch {
+      // 464-467
+    }
+  }
+  // 469: ROME fills from the last candidate of its loop; here the entity's own row
+  fillNoneFields(self, selfRow, mapping);
+}
+
+/** json.py:125-131 and 143-196: the entity, then the entities its relationship fields hold, recursively (a list is not followed). */
+function savingCandidates(self: Entity): Entity[] {
+  const seen: Entity[] = [];
+  const visit = (obj: Entity): void => {
+    const entity = entityOf(obj);
+    const cls = entity.constructor as EntityClass;
+    // json.py:62-82: processed once per class and id (or per object when it has no id)
+    if (seen.some((s) => s === entity || (entity.id != null && s.constructor === cls && s.id === entity.id))) return;
+    seen.push(entity);
+    const relationships = romeRelationshipsOf(cls);
+    const fields = new Set([...relationships.known.map((r) => r.localObjectField), ...relationships.unknown]);
+    for (const field of fields) {
+      const value = entity[field];
+      if (value instanceof Entity) visit(value);
+    }
+  };
+  visit(self);
+  return seen;
+}
+
+/**
+ * models.py:381-449 for one candidate `c` of `self`'s save; answers the row as ROME last had it
+ * (`current_object`).
+ */
+async function saveCandidate(self: Entity, c: Entity, sessionSaving?: SavingSession): Promise<StoredRow> {
+  const mapping = mappingOf(c.constructor as EntityClass);
+  const current = complexObject(c, mapping);
   const objectKey = `${mapping.table}:${String(current.id)}`;
-  if (sessionSaving?.alreadySaved.has(objectKey)) return;
+  // 398-399
+  if (sessionSaving?.alreadySaved.has(objectKey)) return current;
   const existing = await getRow(mapping.table, current.id);
   // 404-407: an unchanged row is not written at all (no updated_at either)
-  if (sameVersion(existing, current, mapping)) return fillNoneFields(self, current, mapping);
+  if (sameVersion(existing, current, mapping)) return current;
   // 405: the stored row is merged under the entity's — but the entity's holds every column (None
   // when unset), so only ROME's own keys survive: a client-chosen id overwrites the row (EQUIV.md
   // §2's "save() merges into the stored row" is true of those keys only)
@@ -107,15 +259,17 @@ export async function saveEntity(self: Entity, sessionSaving?: SavingSession): P
   const now = new Date(currentClock().now());
   if (row.created_at == null) row.created_at = simplifyDatetime(now);
   row.updated_at = simplifyDatetime(now);
+  // 421: `self`, whichever candidate is written
   self.updated_at = now;
-  row._session = self._session ?? null;
-  // 430-437: the version follows the stored one
+  // 428-429: the session only on the entity's own row (another keeps the stored one, if any)
+  if (c === self) row._session = self._session ?? null;
+  // 430-437: the version follows the stored one — `self`'s counter, whichever candidate
   if ('_rome_version_number' in row) self._rome_version_number = row._rome_version_number;
   self._rome_version_number = (typeof self._rome_version_number === 'number' ? self._rome_version_number : -1) + 1;
   row._rome_version_number = self._rome_version_number;
   await putRow(mapping.table, row.id, row);
   sessionSaving?.alreadySaved.add(objectKey);
-  fillNoneFields(self, row, mapping);
+  return row;
 }
 
 /**

@@ -29,7 +29,13 @@ export function loadRow(cls: EntityClass, stored: StoredRow): Entity {
   const row = new Proxy(entity, {
     get(target, key, receiver) {
       if (typeof key === 'string' && Object.hasOwn(wrapped, key)) return desimplify(wrapped[key]);
-      // ROME loads a relationship lazily (lib/rome/core/utils.py:460-519, LazyRelationship): not modelled
+      // ROME loads a relationship lazily: the first read of a field the row does not hold puts a
+      // LazyRelationship on every relationship (lazy.py:182-187, 143-159), which on its first use
+      // reads the remote table (driver getall, else a query) and keeps the rows whose remote field
+      // equals this row's local fk value — soft-deleted rows included, the primaryjoin's
+      // `deleted == 0` is not applied — a list for a to-many, else the first or None
+      // (utils.py:472-499). That read happens inside a synchronous attribute access, which the
+      // asynchronous Store cannot serve: not modelled.
       if (typeof key === 'string' && relationships.has(key) && !Object.hasOwn(target, key)) throw new UnsupportedInRomeMemory(`reading the relationship ${key}`);
       const value = Reflect.get(target, key, receiver);
       return typeof value === 'function' && key !== 'constructor' ? value.bind(target) : value;

@@ -18,7 +18,7 @@ export const RULES: readonly Rule[] = [
   { name: 'datetimes', says: 'datetimes are compared as set or not set' },
   {
     name: 'soft-delete-marker',
-    says: 'a soft-deleted row is compared as deleted, whatever the marker (oslo.db sets `deleted` to the id, ROME to 1)',
+    says: 'a soft-deleted row is compared as deleted, a live one as not, whatever the marker (oslo.db sets `deleted` to the id, ROME to 1; a live row holds 0, false or, in a text column, \'False\')',
     source: 'BeyondTheClouds/rome lib/rome/core/models.py:240-249 (soft_delete sets deleted = 1)',
   },
   {
@@ -92,7 +92,8 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
       else if (key === primaryKey) out[key] = idOf(table, v);
       // a foreign key to a primary key follows that table's names; one to another column is data
       else if (columns[key]?.references && columns[key].references!.column === primaryKeyOf(columns[key].references!.table)) out[key] = idOf(columns[key].references!.table, v);
-      else if (key === 'deleted' && rules.has('soft-delete-marker')) out[key] = v === null || v === 0 || v === false ? v : '<deleted>';
+      // a live row: 0 or false, or Manila's text column's 'False'
+      else if (key === 'deleted' && rules.has('soft-delete-marker')) out[key] = v === null || v === 0 || v === false || v === 'False' || v === '0' ? (v === null ? null : false) : '<deleted>';
       else if ((key === 'updated_at' || key === 'created_at') && rules.has('rome-timestamps')) out[key] = '<ignored>';
       else out[key] = value(v);
     }

@@ -102,6 +102,9 @@ describe('normalise', () => {
     // the scenario's own UUID is data
     expect(n.calls[0].ok).toEqual(['uuid#1', 'uuid#1', 'not-a-uuid', '11111111-2222-4333-8444-555555555555']);
     expect(n.tables.services).toEqual([{ id: 'services#1', host: 'h', deleted: '<deleted>', created_at: '<ignored>', updated_at: '<ignored>', disabled: false }]);
+    // a live row's marker: 0, false, or a text column's 'False' (Manila); a deleted one's: anything else
+    const marker = (deleted: unknown) => normalise(outcome({ tables: services([{ id: 1, deleted } as never]) }), all).tables.services[0].deleted;
+    expect([0, false, 'False', 'fa1c2e'].map(marker)).toEqual([false, false, false, '<deleted>']);
     const off = normalise(raw, enabledRules({ 'soft-delete-marker': false, 'rome-timestamps': false, datetimes: false }));
     expect(off.tables.services[0]).toMatchObject({ deleted: 1, created_at: { $date: '2026-01-01T00:00:00.000Z' }, updated_at: null });
   });

@@ -88,6 +88,10 @@ describe('port-db equiv', () => {
     r = cli('equiv', 'nova');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nova\/db\/equiv\/a\.equiv\.ts.*does not load/);
+    scenarios('a.equiv.ts', `scenario('seeds', { seed: { servicez: [compute] }, async run() {} })`);
+    r = cli('equiv', 'nova');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("seed of servicez: no model maps the table 'servicez'");
     scenarios('a.equiv.ts', `scenario('creates', { async run({ api }) { await api.service_create(admin, compute); } })`);
     r = cli('equiv', 'nova', '--only', 'nothing like it');
     expect(r.code).toBe(2);

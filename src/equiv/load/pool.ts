@@ -36,6 +36,13 @@ export class SideWorker {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    // a job still running (its scenario failed on another side): no answer will come, and its
+    // timer must not keep the process alive
+    for (const [id, job] of this.pending) {
+      clearTimeout(job.timer);
+      job.reject(new HarnessCrash(`the ${this.setup.side} worker was closed before it answered`));
+      this.pending.delete(id);
+    }
     if (worker) {
       this.retired.add(worker);
       await worker.terminate();

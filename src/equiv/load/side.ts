@@ -14,8 +14,9 @@ export interface Side {
 
 /** A seed row the side refused: the scenario is bad input. */
 export class SeedError extends Error {
-  constructor(table: string, index: number, cause: unknown) {
-    super(`seed row ${index + 1} of ${table}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`);
+  /** `index`: the refused row; none when the table itself is unknown. */
+  constructor(table: string, index: number | undefined, cause: unknown) {
+    super(`${index === undefined ? `seed of ${table}` : `seed row ${index + 1} of ${table}`}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`);
     this.name = 'SeedError';
   }
 }
@@ -31,5 +32,5 @@ export function tablesOf(models: Record<string, unknown>): Map<string, Function>
 }
 
 export function unknownTable(table: string, known: Map<string, Function>): Error {
-  return new SeedError(table, -1, `no model maps the table '${table}' (tables: ${[...known.keys()].sort().join(', ')})`);
+  return new SeedError(table, undefined, `no model maps the table '${table}' (tables: ${[...known.keys()].sort().join(', ')})`);
 }

@@ -1,5 +1,6 @@
 import { readdirSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { UsageError } from './errors.js';
 
 /** Folders no source tree walk enters: dependencies, VCS, builds, port-db's own outputs and state. */
 export const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'discovery', '.port-db']);
@@ -24,4 +25,22 @@ export function walkTree(root: string, visit: (path: string, entry: Dirent) => b
     }
   };
   walk(root);
+}
+
+/** Every `db/sqlalchemy/api.ts` below a root, in walk order (deterministic): the modules `port` and `equiv` work on. */
+export function findSqlModules(root: string): string[] {
+  const found: string[] = [];
+  walkTree(
+    root,
+    (path, entry) => {
+      // a module path that is a folder (or a device, a socket) is reported by readSource, not skipped
+      const isModule = entry.name === 'api.ts' && path.split(sep).join('/').endsWith('db/sqlalchemy/api.ts') && !entry.isSymbolicLink();
+      if (isModule) found.push(path);
+      return isModule;
+    },
+    (dir, e) => {
+      throw new UsageError(`cannot read folder ${dir}: ${e.message}`, 'check the folder exists and is readable');
+    },
+  );
+  return found;
 }

@@ -63,7 +63,7 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
   const given = new Set(raw.given ?? []);
   const primaryKeyOf = (table: string) => raw.tables[table]?.primaryKey ?? 'id';
 
-  const value = (v: Plain, column?: string, table?: string): Plain => {
+  const value = (v: Plain): Plain => {
     if (v === null) return null;
     if (typeof v === 'string') {
       // a UUID the scenario gave is data; one the code generated is renamed
@@ -78,7 +78,7 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
     if (typeof v.$date === 'string') return rules.has('datetimes') ? '<datetime>' : v;
     if (typeof v.$entity === 'string') return row(v.$entity, v);
     const out: Record<string, Plain> = {};
-    for (const key of Object.keys(v)) out[key] = value(v[key], column, table);
+    for (const key of Object.keys(v)) out[key] = value(v[key]);
     return out;
   };
 

@@ -8,7 +8,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Coverage, EquivalenceResult, ModuleEquivalence, ScenarioResult, Verdict } from '../report/equivalence-model.js';
 import { findConfig, readConfig } from '../rules.js';
-import { walkTree } from '../tree.js';
+import { toPosix } from '../analyzer/specifiers.js';
+import { findSqlModules } from '../tree.js';
 import { writeSkeletons } from './init.js';
 import { BadScenario, SideWorker } from './load/pool.js';
 import type { ScenarioInfo } from './load/scenario-worker.js';
@@ -39,7 +40,6 @@ export const NOTE =
   'Sequential scenarios only: each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
   'Concurrent groups are not explored yet (scenarios using concurrently() are skipped).';
 
-const toPosix = (p: string) => p.split('\\').join('/');
 
 interface Module {
   root: string;
@@ -173,19 +173,7 @@ function changedFunctions(module: Module): string[] {
 function findModules(rootArg: string, cwd: string, self = false): Module[] {
   const root = resolve(cwd, rootArg);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`not a folder: ${rootArg}`, 'pass the folder of a service');
-  const sources: string[] = [];
-  walkTree(
-    root,
-    (path, entry) => {
-      const isModule = entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts') && !entry.isSymbolicLink();
-      if (isModule) sources.push(path);
-      return isModule;
-    },
-    (dir, e) => {
-      throw new UsageError(`cannot read folder ${dir}: ${e.message}`, 'check the folder exists and is readable');
-    },
-  );
-  return sources.sort().map((source) => {
+  return findSqlModules(root).map((source) => {
     const db = dirname(dirname(source));
     const port = join(db, 'discovery', 'api.ts');
     if (!self && !existsSync(port)) throw new UsageError(`${toPosix(relative(cwd, source))} has no port yet (${toPosix(relative(cwd, port))} is missing)`, `run \`port-db port ${rootArg}\` first`);

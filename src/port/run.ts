@@ -8,7 +8,7 @@ import { projectFormatter } from '../format.js';
 import { portModule } from './port-module.js';
 import { portModels } from './port-models.js';
 import { toPosix } from '../analyzer/specifiers.js';
-import { walkTree } from '../tree.js';
+import { findSqlModules } from '../tree.js';
 import { verifyAll, type CheckerKind, type VerifyJob, type VerifyResult } from '../verify/index.js';
 import { pinPort } from '../verify/pins.js';
 import { combineWiring, planWiring, type ConfigFile } from './wire.js';
@@ -35,24 +35,6 @@ export interface PortOptions {
   /** Add the discovery backend to the service's dispatcher and select it in its config (issue 9). */
   wire?: boolean;
   cwd?: string;
-}
-
-/** Every `db/sqlalchemy/api.ts` below a root, sorted (deterministic order). */
-function findModules(root: string): string[] {
-  const found: string[] = [];
-  walkTree(
-    root,
-    (path, entry) => {
-      // a module path that is a folder (or a device, a socket) is reported by readSource, not skipped
-      const isModule = entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts') && !entry.isSymbolicLink();
-      if (isModule) found.push(path);
-      return isModule;
-    },
-    (dir, e) => {
-      throw new UsageError(`cannot read folder ${dir}: ${e.message}`, 'check the folder exists and is readable');
-    },
-  );
-  return found;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -166,7 +148,7 @@ export function port(options: PortOptions): PortResult {
   for (const rootArg of options.roots) {
     const root = rootFolder(resolve(cwd, rootArg), rootArg);
     rules = packFor(root);
-    const sources = findModules(root);
+    const sources = findSqlModules(root);
     if (sources.length === 0) {
       throw new UsageError(
         `no db/sqlalchemy/api.ts found under ${rootArg}`,

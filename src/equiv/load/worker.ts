@@ -6,31 +6,24 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SideRequest, SideResult } from './run.js';
+import { callError } from '../outcome.js';
 import { aliasesFor, equivModule } from './aliases.js';
-
-const at = equivModule;
-const ALIASES: Record<SideRequest['side'], Record<string, string>> = { sql: aliasesFor('sql'), rome: aliasesFor('rome') };
-
-async function prepareSql(models: string): Promise<void> {
-  const { openReference } = await import('../sql/reference.js');
-  await openReference(models, (await import(pathToFileURL(models).href)) as Record<string, unknown>);
-}
-
-async function prepareRome(): Promise<void> {
-  const rome = (await import(ALIASES.rome['rome-orm'])) as { createMemoryStore(): unknown; useStore(s: unknown): void };
-  rome.useStore(rome.createMemoryStore());
-}
+import { RomeSide } from './rome-side.js';
+import { SqlSide } from './sql-side.js';
 
 async function main(request: SideRequest): Promise<SideResult> {
-  register(at('load/hooks.js'), import.meta.url, { data: { aliases: ALIASES[request.side] } });
-  if (request.side === 'sql') await prepareSql(join(dirname(request.module), 'models.ts'));
-  else await prepareRome();
+  register(equivModule('load/hooks.js'), import.meta.url, { data: { aliases: aliasesFor(request.side) } });
+  // the sides open their database or store as the scenario worker's do (sql-side.ts, rome-side.ts)
+  const models = join(dirname(request.module), 'models.ts');
+  const side = request.side === 'sql' ? new SqlSide(false) : new RomeSide();
+  await side.open(models, (await import(pathToFileURL(models).href)) as Record<string, unknown>);
   const api = await import(pathToFileURL(request.module).href);
   const script = (await import(pathToFileURL(request.script).href)) as { default: (api: unknown) => unknown };
   try {
     return { ok: await script.default(api) };
   } catch (e) {
-    return { error: { name: e instanceof Error ? e.constructor.name : typeof e, message: e instanceof Error ? e.message : String(e) } };
+    const { name, message } = callError(e);
+    return { error: { name, message } };
   }
 }
 

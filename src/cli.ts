@@ -124,24 +124,39 @@ function program(writeOut?: (text: string) => void): Command {
     .argument('<root...>', 'folders to search for ported modules (db/sqlalchemy/api.ts with db/discovery/api.ts)')
     .option('--only <text>', 'only the scenarios whose name contains TEXT')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
-    .option('--strict', 'exit 1 also on order-dependent scenarios and changed functions without a scenario')
+    .option('--strict', 'exit 1 also on order-dependent scenarios, weak concurrent scenarios (they pass with the locks off) and changed functions without a scenario')
     .option('--timeout <seconds>', 'per scenario and side: past it, the code is taken to await something that never comes', '30')
     .addOption(new Option('--sql-collation <collation>', "text comparison on the SQL side: ci (MySQL's default, case-insensitive) or binary").choices(['ci', 'binary']).default('ci'))
     .option('--self-check', 'run the SQL module against itself instead of the port: every scenario must be equivalent (checks the scenarios are deterministic and the reference runs them)')
     .option('--init', 'write a skeleton scenario for each changed function no scenario calls (db/equiv/<function>.equiv.ts); run nothing')
+    .option('--preemptions <n>', 'concurrent groups: run every schedule with at most N preemptions', '2')
+    .option('--schedules <n>', 'concurrent groups: at most N schedules per scenario (the exhaustive part first, then seeded random ones)', '10000')
+    .option('--seed <n>', 'concurrent groups: the seed of the random schedules', '1')
+    .option('--latency <ms>', 'concurrent groups: virtual milliseconds each store operation takes (a lock whose TTL passes while its holder works lets another request in)', '0')
+    .option('--replay <token>', "run one schedule again (the token a divergence's replay command gives; with --only)")
     .action(async (roots: string[], opts) => {
       const { equiv, equivExitCode, initScenarios, strictReasons } = await import('./equiv/run.js');
+      const { UsageError } = await import('./errors.js');
+      const count = (flag: string, value: string, min: number) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, not '${value}'`);
+        return n;
+      };
+      const concurrency = {
+        preemptions: count('--preemptions', opts.preemptions, 0),
+        schedules: count('--schedules', opts.schedules, 1),
+        seed: count('--seed', opts.seed, 0),
+        latencyMs: count('--latency', opts.latency, 0),
+        ...(opts.replay !== undefined ? { replay: String(opts.replay) } : {}),
+      };
       if (opts.init) {
         const written = initScenarios(roots);
         process.stdout.write(written.length ? written.map((f) => `wrote ${f}\n`).join('') : 'every changed function already has a scenario: nothing written\n');
         return;
       }
       const timeout = Number(opts.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) {
-        const { UsageError } = await import('./errors.js');
-        throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
-      }
-      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation });
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
+      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency });
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ tool: 'port-db', version: VERSION, equivalence: result }, null, 2) + '\n');
       else if (opts.format === 'md') process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceMarkdown(result));
       else process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceText(result, await colors(process.stdout)));

@@ -113,3 +113,23 @@ export function callError(e: unknown): CallError {
     ...(Array.isArray(columns) ? { columns: columns.map(String) } : {}),
   };
 }
+
+/** One outcome of a side, with what produced it: a serial order (SQL) or a schedule's token (ROME). */
+export interface LabeledOutcome {
+  /** `''` for a scenario without groups; `2,1` for a serial order; a replay token for a schedule. */
+  label: string;
+  /** How many orders or schedules gave this outcome. */
+  count: number;
+  outcome: RawOutcome;
+}
+
+/** What a side answers for one scenario. */
+export interface SideRuns {
+  runs: LabeledOutcome[];
+  /** The sizes of the scenario's concurrent groups, in order (none: a sequential scenario). */
+  groups: number[];
+  /** ROME: the schedules run. */
+  explored?: { schedules: number; exhaustive: boolean; random: number };
+  /** ROME: the outcomes of the same schedules with the port's locks off (when it took any). */
+  lockless?: LabeledOutcome[];
+}

@@ -13,9 +13,11 @@ import { findSqlModules } from '../tree.js';
 import { writeSkeletons } from './init.js';
 import { BadScenario, SideWorker } from './load/pool.js';
 import type { ScenarioInfo } from './load/scenario-worker.js';
+import { DEFAULT_CONCURRENCY, type ConcurrencyOptions } from './concurrency/options.js';
+import { concurrentVerdictOf } from './concurrency/oracle.js';
 import { enabledRules, RULES, type RuleSwitches } from './normalise.js';
 import { verdictOf } from './verdict.js';
-import type { RawOutcome } from './outcome.js';
+import type { SideRuns } from './outcome.js';
 
 export interface EquivOptions {
   roots: string[];
@@ -33,12 +35,14 @@ export interface EquivOptions {
   against?: 'port' | 'source';
   /** The reference's string collation: `ci` (MySQL's default, case-insensitive; the default) or `binary`. */
   collation?: 'ci' | 'binary';
+  /** How concurrent groups are explored (defaults: 2 preemptions, 200 schedules, seed 1, no latency). */
+  concurrency?: Partial<Pick<ConcurrencyOptions, 'preemptions' | 'schedules' | 'seed' | 'latencyMs' | 'replay'>>;
   cwd?: string;
 }
 
 export const NOTE =
-  'Sequential scenarios only: each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
-  'Concurrent groups are not explored yet (scenarios using concurrently() are skipped).';
+  'Each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
+  'A concurrent group was run in every serial order on SQL and in the schedules counted on ROME (every one up to the preemptions shown when exhaustive), each task on its own node; other interleavings were not run.';
 
 
 interface Module {
@@ -62,6 +66,8 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   const rules = enabledRules(switches);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const collation = options.collation ?? 'ci';
+  const concurrency: ConcurrencyOptions = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
+  if (concurrency.replay !== undefined && options.only === undefined) throw new UsageError('--replay runs one schedule of one scenario', 'add --only NAME (the replay command of a divergence has both)');
   const workers = {
     sql: new SideWorker({ side: 'sql', collation }, timeoutMs),
     reversed: new SideWorker({ side: 'sql', reverse: true, collation }, timeoutMs),
@@ -78,7 +84,7 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
         for (const [index, info] of infos.entries()) {
           if (options.only !== undefined && !info.name.includes(options.only)) continue;
           matched++;
-          scenarios.push(await runScenario(module, file, index, info, workers, rules));
+          scenarios.push(await runScenario(module, file, index, info, workers, rules, concurrency));
         }
       }
       const result = summarise(module, scenarios);
@@ -105,24 +111,29 @@ function bad(e: unknown, module: Module, file: string): unknown {
   return new UsageError(`${toPosix(relative(module.root, file))}: ${e.message.replace(`${file}: `, '')}`, 'fix the scenario (or the service) and run again');
 }
 
-async function runScenario(module: Module, file: string, index: number, info: ScenarioInfo, workers: Record<'sql' | 'reversed' | 'rome', SideWorker>, rules: Set<string>): Promise<ScenarioResult> {
+async function runScenario(module: Module, file: string, index: number, info: ScenarioInfo, workers: Record<'sql' | 'reversed' | 'rome', SideWorker>, rules: Set<string>, concurrency: ConcurrencyOptions): Promise<ScenarioResult> {
   const base = {
     file: toPosix(relative(module.root, file)),
     name: info.name,
     replay: `port-db equiv ${module.rootArg} --only ${shellQuote(info.name)}`,
   };
   if (info.todo) return { ...base, verdict: 'skipped', reason: `a skeleton to fill in: ${info.todo}`, calls: [], locks: [] };
-  let sql: RawOutcome, reversed: RawOutcome, rome: RawOutcome;
+  let sql: SideRuns, reversed: SideRuns, rome: SideRuns;
   try {
     [sql, reversed, rome] = await Promise.all([
       workers.sql.run(file, index, module.source, module.models.sql),
       workers.reversed.run(file, index, module.source, module.models.sql),
-      workers.rome.run(file, index, module.port, module.models.rome),
+      workers.rome.run(file, index, module.port, module.models.rome, concurrency),
     ]);
   } catch (e) {
     throw bad(e, module, file);
   }
-  const found = verdictOf({ sql, reversed, rome }, rules, info.accept);
+  const grouped = [sql, reversed, rome].some((r) => r.groups.length > 0);
+  const found = grouped
+    ? concurrentVerdictOf({ sql, reversed, rome }, rules, info.accept, concurrency)
+    : verdictOf({ sql: sql.runs[0].outcome, reversed: reversed.runs[0].outcome, rome: rome.runs[0].outcome }, rules, info.accept);
+  const schedule = found.divergences?.find((d) => d.schedule)?.schedule;
+  if (schedule) base.replay += `${concurrency.latencyMs > 0 ? ` --latency ${concurrency.latencyMs}` : ''} --replay ${schedule}`;
   // a divergence at a call names its function; one in the final tables, every function called
   const at = found.divergences?.some((d) => !d.call) ? found.calls : (found.divergences ?? []).map((d) => d.call?.replace(/^#\d+ /, '') ?? '');
   const manual = [...new Set(at)].flatMap((f) => (module.manual.has(f) ? [{ function: f, reasons: module.manual.get(f)! }] : []));
@@ -213,13 +224,18 @@ function shellQuote(s: string): string {
 }
 
 /**
- * EQUIV.md §5: 1 when a scenario diverged; under --strict also when one is order-dependent or a
- * changed function has no scenario; else 0. (Bad input and bugs are thrown: 2 and 3.)
+ * EQUIV.md §5: 1 when a scenario diverged; under --strict also when one is order-dependent or weak,
+ * or a changed function has no scenario; else 0. (Bad input and bugs are thrown: 2 and 3.)
  */
 export function equivExitCode(result: EquivalenceResult, strict = false): number {
   const diverged = result.modules.some((m) => m.summary.diverged > 0);
-  const strictFail = result.modules.some((m) => m.summary['order-dependent'] > 0 || m.coverage.missing.length > 0);
+  const strictFail = result.modules.some((m) => m.summary['order-dependent'] > 0 || m.coverage.missing.length > 0 || weak(m) > 0);
   return diverged || (strict && strictFail) ? 1 : 0;
+}
+
+/** Scenarios whose schedules took the port's locks and pass without them. */
+function weak(m: ModuleEquivalence): number {
+  return m.scenarios.filter((s) => s.concurrency?.locks === 'weak').length;
 }
 
 /** Why --strict failed, in a line (empty when it did not). */
@@ -228,6 +244,7 @@ export function strictReasons(result: EquivalenceResult): string[] {
   for (const m of result.modules) {
     if (m.summary['order-dependent'] > 0) out.push(`${m.source}: ${m.summary['order-dependent']} order-dependent scenario(s)`);
     if (m.coverage.missing.length > 0) out.push(`${m.source}: ${m.coverage.missing.length} changed function(s) without a scenario`);
+    if (weak(m) > 0) out.push(`${m.source}: ${weak(m)} concurrent scenario(s) pass with the port's locks off (weak)`);
   }
   return out;
 }

@@ -47,17 +47,28 @@ export function isScenario(value: unknown): value is Scenario {
 }
 
 /**
- * Calls that a service would receive at the same time. Their interleavings are explored by the
- * concurrent part of equiv (issue 17); until then a scenario that uses a group is `skipped`, so
- * that no verdict claims more than was run.
+ * Calls that a service would receive at the same time (EQUIV.md §4). On the SQL side the group
+ * runs in every serial order; on the ROME side each call is a task on its own node, and the
+ * store operations of the tasks interleave schedule by schedule. Resolves, once every call has
+ * ended, with each call's settlement in the order given (it never rejects: a call's error is
+ * part of the outcome).
  */
-export async function concurrently(..._calls: Array<() => unknown>): Promise<never> {
-  throw new ConcurrencyNotExplored();
+export async function concurrently(...calls: Array<() => unknown>): Promise<Array<PromiseSettledResult<unknown>>> {
+  const runner = (globalThis as Record<symbol, unknown>)[GROUP_RUNNER] as GroupRunner | undefined;
+  if (calls.length < 2 || calls.some((c) => typeof c !== 'function')) throw new TypeError('concurrently(...calls): give two or more functions, each making one request (() => api.f(...))');
+  if (!runner) throw new ConcurrencyNotExplored();
+  return runner(calls);
 }
 
+/** How the side running the scenario runs a group (installed by the scenario worker). */
+export type GroupRunner = (calls: Array<() => unknown>) => Promise<Array<PromiseSettledResult<unknown>>>;
+
+export const GROUP_RUNNER = Symbol.for('port-db.equiv.group-runner');
+
+/** A group run where no side installed a runner (outside `port-db equiv`). */
 export class ConcurrencyNotExplored extends Error {
   constructor() {
-    super('concurrently(): concurrent groups are not explored yet (the scheduler is the next step); the scenario is skipped');
+    super('concurrently(): runs only under `port-db equiv` (no scheduler here)');
     this.name = 'ConcurrencyNotExplored';
   }
 }

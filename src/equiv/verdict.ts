@@ -12,7 +12,7 @@ export interface Runs {
   rome: RawOutcome;
 }
 
-type Found = Omit<ScenarioResult, 'file' | 'name' | 'replay'>;
+export type Found = Omit<ScenarioResult, 'file' | 'name' | 'replay'>;
 
 export function verdictOf(runs: Runs, rules: Set<string>, accept: readonly Accept[] = []): Found {
   const { sql, reversed, rome } = runs;
@@ -50,14 +50,14 @@ export function verdictOf(runs: Runs, rules: Set<string>, accept: readonly Accep
 /** What a JavaScript engine throws for broken code, as opposed to what the service raises. */
 const CRASHES = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError', 'EvalError', 'URIError']);
 
-function crashOf(o: RawOutcome): { call?: string; name: string; message: string } | undefined {
+export function crashOf(o: RawOutcome): { call?: string; name: string; message: string } | undefined {
   const call = o.calls.find((c) => c.error && CRASHES.has(c.error.name));
   if (call) return { call: call.call, ...call.error! };
   return o.threw && CRASHES.has(o.threw.name) ? o.threw : undefined;
 }
 
 /** An error divergence shows what each side's error said. */
-function withMessages(d: Divergence, sql: RawOutcome, rome: RawOutcome): Divergence {
+export function withMessages(d: Divergence, sql: RawOutcome, rome: RawOutcome): Divergence {
   if (d.kind !== 'error') return d;
   const at = /^#(\d+) /.exec(d.call ?? '');
   const pick = (o: RawOutcome) => (at ? o.calls[Number(at[1]) - 1]?.error?.message : o.threw?.message);

@@ -6,7 +6,8 @@ export type Plain = null | boolean | number | string | Plain[] | { [key: string]
 
 export type Verdict = 'equivalent' | 'diverged' | 'accepted' | 'order-dependent' | 'skipped';
 
-export type DivergenceKind = 'result' | 'error' | 'store';
+/** `hang`: every task blocked with nothing due; `livelock`: no end within the step bound (concurrent groups). */
+export type DivergenceKind = 'result' | 'error' | 'store' | 'hang' | 'livelock';
 
 export interface Difference {
   /** `calls[2].ok.host`, `tables.services[0].topic`. */
@@ -23,6 +24,35 @@ export interface Divergence {
   differences: Difference[];
   /** For an error: what each side's error said (shown, never compared). */
   messages?: { sql?: string; rome?: string };
+  /** A concurrent scenario: the ROME schedule that gave it (a replay token)… */
+  schedule?: string;
+  /** …and the serial order of the SQL side it is closest to (`2,1`: the second call first). */
+  closestOrder?: string;
+}
+
+/** How a scenario with concurrent groups was explored (EQUIV.md §4). */
+export interface ConcurrencyRun {
+  /** Calls per group, in the order the scenario runs them. */
+  groups: number[];
+  /** SQL serial orders run, and how many distinct outcomes they allow. */
+  orders: number;
+  allowed: number;
+  /** ROME schedules run; all with at most `preemptions` preemptions when `exhaustive`. */
+  schedules: number;
+  exhaustive: boolean;
+  preemptions: number;
+  /** Of `schedules`, seeded random (PCT) ones. */
+  random: number;
+  /** Distinct outcomes the schedules gave, and how many schedules gave one SQL does not allow. */
+  outcomes: number;
+  divergedSchedules: number;
+  /** Store latency per operation (virtual ms). */
+  latencyMs: number;
+  /**
+   * The port's locks: `none` (no schedule took one), `teeth` (with them off, some schedule gives
+   * an outcome SQL does not allow: the scenario exercises them), `weak` (it passes without them).
+   */
+  locks: 'none' | 'teeth' | 'weak' | 'not-checked';
 }
 
 export interface ScenarioResult {
@@ -41,8 +71,10 @@ export interface ScenarioResult {
   awaited?: string[];
   /** Called functions the port marks for a human, with the reasons: a divergence there may be that code. */
   manual?: Array<{ function: string; reasons: string[] }>;
-  /** The ROME side's lock log (lock, refused, unlock with the lock's name). */
+  /** The ROME side's lock log (lock, refused, unlock with the lock's name); of the first schedule for a concurrent scenario. */
   locks: string[];
+  /** Present for a scenario with concurrent groups. */
+  concurrency?: ConcurrencyRun;
   /** The command that runs this scenario alone. */
   replay: string;
 }

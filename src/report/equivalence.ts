@@ -2,7 +2,7 @@
 // ~ accepted or order-dependent, - skipped), each divergence with its differences and the command
 // that replays it, then coverage and a summary. The markdown is the section PORT-REPORT.md gets.
 import type { ChalkInstance } from 'chalk';
-import type { Difference, EquivalenceResult, ModuleEquivalence, Plain, ScenarioResult, Verdict } from './equivalence-model.js';
+import type { ConcurrencyRun, Difference, EquivalenceResult, ModuleEquivalence, Plain, ScenarioResult, Verdict } from './equivalence-model.js';
 
 const MARK: Record<Verdict, string> = { equivalent: '✓', diverged: '✗', accepted: '~', 'order-dependent': '~', skipped: '-' };
 
@@ -22,8 +22,10 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
     for (const s of m.scenarios) {
       const suffix = s.verdict === 'equivalent' ? '' : ` — ${s.verdict}${s.divergences ? ` (${[...new Set(s.divergences.map((d) => d.kind))].join(', ')})` : ''}${s.reason ? `: ${s.reason}` : ''}`;
       out.push(`  ${paint[s.verdict](MARK[s.verdict])} ${s.name}${paint[s.verdict](suffix)}`);
+      if (s.concurrency) out.push(c.dim(`      ${concurrencyLine(s.concurrency)}`));
+      if (s.concurrency?.locks === 'weak') out.push(c.yellow(`      weak: with the port's locks off every schedule still gives an outcome SQL allows (the scenario does not exercise its locks)`));
       for (const d of s.divergences ?? []) {
-        out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}:`);
+        out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}${d.schedule ? ` in schedule ${d.schedule} (closest SQL order: ${d.closestOrder})` : ''}:`);
         for (const diff of d.differences) out.push(`        ${differenceLine(diff)}`);
         if (d.messages?.sql) out.push(c.dim(`        SQL said: ${d.messages.sql}`));
         if (d.messages?.rome) out.push(c.dim(`        ROME said: ${d.messages.rome}`));
@@ -39,6 +41,14 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
   }
   out.push(c.dim(`SQL reference: SQLite, ${result.sqlCollation === 'ci' ? 'case-insensitive text (MySQL\'s default collation)' : 'binary text'}. ${result.note}`));
   return out.join('\n') + '\n';
+}
+
+/** `2 calls at once: 2 SQL orders; 108 ROME schedules, every one to 2 preemptions (54 random more); 4 outcomes; locks have teeth`. */
+export function concurrencyLine(r: ConcurrencyRun): string {
+  const calls = r.groups.map((n) => `${n} calls`).join(' then ');
+  const exhaustive = r.exhaustive ? `every one to ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}` : `not every one to ${r.preemptions} preemptions (raise --schedules)`;
+  const locks = { none: 'no lock taken', teeth: 'locks have teeth', weak: 'locks weak', 'not-checked': 'locks not checked' }[r.locks];
+  return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ${r.schedules} ROME schedules, ${exhaustive}${r.random ? ` (${r.random} of them random)` : ''}${r.latencyMs ? `, ${r.latencyMs} ms per store operation` : ''}; ${r.outcomes} distinct outcome${r.outcomes === 1 ? '' : 's'}${r.divergedSchedules ? `, ${r.divergedSchedules} schedules not allowed` : ''}; ${locks}`;
 }
 
 function coverageLine(m: ModuleEquivalence): string {
@@ -60,13 +70,13 @@ export function renderEquivalenceMarkdown(result: EquivalenceResult): string {
     out.push(`${summaryLine(m)}. ${coverageLine(m)}.`, '');
     if (m.scenarios.length > 0) {
       out.push('| | scenario | verdict | calls |', '| --- | --- | --- | --- |');
-      for (const s of m.scenarios) out.push(`| ${MARK[s.verdict]} | ${cell(s.name)} | ${verdictCell(s)} | ${s.calls.map((f) => `\`${f}\``).join(', ')} |`);
+      for (const s of m.scenarios) out.push(`| ${MARK[s.verdict]} | ${cell(s.name)} | ${verdictCell(s)}${s.concurrency ? `<br>${concurrencyLine(s.concurrency)}` : ''} | ${s.calls.map((f) => `\`${f}\``).join(', ')} |`);
       out.push('');
     }
     for (const s of m.scenarios.filter((s) => s.divergences)) {
       out.push(`### ${s.verdict === 'accepted' ? 'Accepted' : 'Diverged'}: ${s.name}`, '');
       for (const d of s.divergences ?? []) {
-        out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}:`);
+        out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}${d.schedule ? ` in schedule \`${d.schedule}\` (closest SQL order: ${d.closestOrder})` : ''}:`);
         for (const diff of d.differences) out.push(`  - \`${diff.path}\`${'sql' in diff || 'rome' in diff ? `: SQL \`${show(diff.sql)}\`, ROME \`${show(diff.rome)}\`` : ''}`);
         if (d.messages?.sql) out.push(`  - SQL said: ${cell(d.messages.sql)}`);
         if (d.messages?.rome) out.push(`  - ROME said: ${cell(d.messages.rome)}`);

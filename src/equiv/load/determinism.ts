@@ -2,28 +2,41 @@
 // both sides (EQUIV.md §4: `Date`, `Math.random`, `crypto.randomUUID` virtual and seeded): the
 // same seed gives the same UUIDs in the same order, so a table ordered by a generated key, or a
 // report, does not change from run to run.
-
-/** mulberry32: a small, well-known 32-bit PRNG; enough for reproducible draws (not for secrets). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { VirtualTime } from '../concurrency/scheduler.js';
+import { prng } from '../prng.js';
 
 const RealDate = Date;
 const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
 /** The virtual clock starts here and moves 1 ms at each reading, so times still increase. */
 const EPOCH = RealDate.UTC(2026, 0, 1);
+
+/** Where a concurrent group's timers go instead (the scheduler): undefined when it takes none. */
+export interface TimerSink {
+  timer(fire: () => void, ms: number): object | undefined;
+  clear(handle: unknown): boolean;
+}
+
+let now = EPOCH;
+let sink: TimerSink | undefined;
+
+/** The virtual clock, as the scheduler moves it (reading it does not tick). */
+export const virtualTime: VirtualTime = {
+  now: () => now,
+  advanceTo: (t) => {
+    now = Math.max(now, t);
+  },
+};
+
+/** Timers set inside a concurrent group go to `next` (the group's scheduler). */
+export function useTimerSink(next: TimerSink | undefined): void {
+  sink = next;
+}
 
 /** Installs seeded randomness and a virtual clock for one scenario run (process-wide in the worker). */
 export function determinise(seed: number): void {
   const random = prng(seed);
-  let now = EPOCH;
+  now = EPOCH;
   const tick = () => now++;
   Math.random = random;
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
@@ -41,12 +54,20 @@ export function determinise(seed: number): void {
   globalThis.Date = VirtualDate as DateConstructor;
   // a sleep moves the virtual clock by its delay and ends at once: a lock's TTL, a retry's back-off
   // and the service's own sleeps take no wall time and the same virtual time on every run (timers
-  // fire in the order they were set: a sequential scenario has one task)
+  // fire in the order they were set: a sequential scenario has one task). Inside a concurrent
+  // group the scheduler fires them, when their time comes on its clock.
   globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms = 0, ...args: unknown[]) => {
-    const due = now + Math.max(0, Number(ms) || 0);
+    const delay = Math.max(0, Number(ms) || 0);
+    const scheduled = sink?.timer(() => fn(...args), delay);
+    if (scheduled) return scheduled;
+    const due = now + delay;
     return realSetTimeout(() => {
       now = Math.max(now, due);
       fn(...args);
     }, 0);
   }) as typeof setTimeout;
+  globalThis.clearTimeout = ((handle: unknown) => {
+    if (sink?.clear(handle)) return;
+    realClearTimeout(handle as NodeJS.Timeout);
+  }) as typeof clearTimeout;
 }

@@ -64,7 +64,8 @@ export async function resolve(specifier: string, context: { parentURL?: string }
     const base = new URL(specifier, parent);
     base.search = '';
     for (const candidate of [base.href, `${base.href}.ts`, `${base.href}/index.ts`]) {
-      if (isFile(fileURLToPath(candidate))) return { url: `${candidate}${parent.search}`, shortCircuit: true };
+      // a node's instance of the ported module imports the graph's shared modules (`&node=` is its own)
+      if (isFile(fileURLToPath(candidate))) return { url: `${candidate}${parent.search.replace(/&node=\d+$/, '')}`, shortCircuit: true };
     }
   }
   return next(specifier, context);

@@ -2,7 +2,8 @@
 // back by id. A job that does not answer within the time limit means the service awaits something
 // that never comes (real I/O, a lost promise): the worker is stopped and the job reports it.
 import { Worker } from 'node:worker_threads';
-import type { RawOutcome } from '../outcome.js';
+import type { SideRuns } from '../outcome.js';
+import type { ConcurrencyOptions } from '../concurrency/options.js';
 import type { Job, Reply, ScenarioInfo, WorkerSetup } from './scenario-worker.js';
 
 /** The scenario or the service cannot be run as written (exit 2). */
@@ -29,8 +30,8 @@ export class SideWorker {
     return (await this.send({ kind: 'list', file })).scenarios!;
   }
 
-  async run(file: string, index: number, api: string, models: string): Promise<RawOutcome> {
-    return (await this.send({ kind: 'run', file, index, api, models })).outcome!;
+  async run(file: string, index: number, api: string, models: string, concurrency?: ConcurrencyOptions): Promise<SideRuns> {
+    return (await this.send({ kind: 'run', file, index, api, models, ...(concurrency ? { concurrency } : {}) })).runs!;
   }
 
   async close(): Promise<void> {

@@ -15,17 +15,21 @@ export class RomeSide implements Side {
   private tables = new Map<string, Function>();
   private store = new MemoryStore();
   private log: string[] = [];
+  private wrap: ((store: Store) => Store) | undefined;
+  private draws = { uuid: () => 'rome', random: () => 0.5 };
 
   async open(_modelsPath: string, models: Record<string, unknown>): Promise<void> {
     // a fresh module graph maps its classes again: find those, not the last scenario's
     forgetMappedClasses();
     this.store = new MemoryStore();
     this.log = [];
-    useStore(logLocks(this.store, this.log));
+    const logged = logLocks(this.store, this.log);
+    useStore(this.wrap ? this.wrap(logged) : logged);
     // ROME's own ids and jitter from a source of their own: the service's seeded draws stay in
     // step with the SQL side's
     let n = 0;
-    useDraws({ uuid: () => `rome-${++n}`, random: () => 0.5 });
+    this.draws = { uuid: () => `rome-${++n}`, random: () => 0.5 };
+    useDraws(this.draws);
     this.tables = tablesOf(models);
     for (const model of this.tables.values()) mappingOf(model as EntityClass);
   }
@@ -86,6 +90,22 @@ export class RomeSide implements Side {
 
   locks(): string[] {
     return [...this.log];
+  }
+
+  wrapStore(wrap: ((store: Store) => Store) | undefined): void {
+    this.wrap = wrap;
+  }
+
+  async loadNode(node: number, load: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    // a node's module-level ROME objects (its ClusterLock) draw from a source of their own, so
+    // the runs' draws do not depend on when a node was first loaded
+    let n = 0;
+    useDraws({ uuid: () => `node${node}-${++n}`, random: () => 0.5 });
+    try {
+      return await load();
+    } finally {
+      useDraws(this.draws);
+    }
   }
 }
 

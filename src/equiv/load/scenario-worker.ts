@@ -6,10 +6,15 @@ import { register } from 'node:module';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { callError, encode, type CallRecord, type RawOutcome } from '../outcome.js';
-import { isScenario, type Scenario } from '../scenario.js';
+import { callError, encode, type CallRecord, type LabeledOutcome, type RawOutcome, type SideRuns } from '../outcome.js';
+import { DEFAULT_CONCURRENCY, type ConcurrencyOptions } from '../concurrency/options.js';
+import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/explore.js';
+import { orderCombinations, orderLabel, serialGroup } from '../concurrency/orders.js';
+import { currentTask, Scheduler, type Choice, type Chooser } from '../concurrency/scheduler.js';
+import { serviceLocks } from '../rome-memory/lock.js';
+import { GROUP_RUNNER, isScenario, type GroupRunner, type Scenario } from '../scenario.js';
 import { aliasesFor, equivModule } from './aliases.js';
-import { determinise } from './determinism.js';
+import { determinise, useTimerSink, virtualTime } from './determinism.js';
 import { RomeSide } from './rome-side.js';
 import { SeedError, type Side } from './side.js';
 import { SqlSide } from './sql-side.js';
@@ -28,10 +33,12 @@ export interface ScenarioInfo {
   todo?: string;
 }
 
-export type Job = { id: number; kind: 'list'; file: string } | { id: number; kind: 'run'; file: string; index: number; api: string; models: string };
+export type RunJob = { id: number; kind: 'run'; file: string; index: number; api: string; models: string; concurrency?: ConcurrencyOptions };
+
+export type Job = { id: number; kind: 'list'; file: string } | RunJob;
 
 /** `bad`: the scenario or the service is bad input (exit 2), with what to fix. */
-export type Reply = { id: number; scenarios?: ScenarioInfo[]; outcome?: RawOutcome; bad?: string };
+export type Reply = { id: number; scenarios?: ScenarioInfo[]; runs?: SideRuns; bad?: string };
 
 /** Errors that say a construct is not run by one side: the scenario is skipped. */
 const UNSUPPORTED = new Set(['UnsupportedInReference', 'UnsupportedInRomeMemory', 'ConcurrencyNotExplored']);
@@ -66,33 +73,81 @@ function importFailure(what: string, e: unknown): Error {
   return new BadInput(`${what} does not load: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`);
 }
 
-async function run(job: Extract<Job, { kind: 'run' }>): Promise<RawOutcome> {
+/** A scenario's modules, loaded once: the runs of its orders or schedules reuse them. */
+interface Loaded {
+  scenario: Scenario;
+  models: Record<string, unknown>;
+  /** The ported module of a node (node 0 is the scenario's own; a group's task i runs on node i + 1). */
+  api(node: number): Promise<Record<string, unknown>>;
+}
+
+/** Loads the scenario's service; an outcome instead when a side cannot load it (unsupported). */
+async function load(job: RunJob, seed: number): Promise<Loaded | RawOutcome> {
   const graph = `?graph=${++graphs}`;
-  // the same draws on every side and every run of this scenario
-  determinise(seedOf(`${basename(job.file)}#${job.index}`));
-  let api: Record<string, unknown>;
+  determinise(seed);
+  let main: Record<string, unknown>;
   let models: Record<string, unknown>;
   try {
     models = (await import(pathToFileURL(job.models).href + graph)) as Record<string, unknown>;
     await side.open(job.models, models);
-    api = (await import(pathToFileURL(job.api).href + graph)) as Record<string, unknown>;
+    main = (await import(pathToFileURL(job.api).href + graph)) as Record<string, unknown>;
   } catch (e) {
     const failure = importFailure(job.api, e);
     if (failure instanceof BadInput) throw failure;
     return { calls: [], tables: {}, locks: [], unsupported: { message: failure.message }, given: [] };
   }
   const scenario = (await scenariosOf(job.file, graph))[job.index];
+  // each node its own instance of the ported module (its module-level state, its ClusterLock
+  // owner); the modules it imports are shared (hooks.ts: `&node=` stays on the module itself)
+  const nodes = new Map<number, Promise<Record<string, unknown>>>([[0, Promise.resolve(main)]]);
+  const api = (node: number) => {
+    let loaded = nodes.get(node);
+    if (!loaded) nodes.set(node, (loaded = side.loadNode!(node, () => import(pathToFileURL(job.api).href + `${graph}&node=${node}`) as Promise<Record<string, unknown>>)));
+    return loaded;
+  };
+  return { scenario, models, api };
+}
+
+/**
+ * One run of a loaded scenario: `groups` runs each concurrent group (in a serial order, or under
+ * the scheduler); `fresh` first resets the draws and the side (a new store).
+ */
+async function once(job: RunJob, loaded: Loaded, seed: number, groups: GroupRunner | undefined, fresh: boolean, nodes: Map<number, Record<string, unknown>>): Promise<RawOutcome> {
+  if (fresh) {
+    determinise(seed);
+    await side.open(job.models, loaded.models);
+  }
+  const { scenario } = loaded;
   await side.seed(scenario.seed ?? {});
   const calls: CallRecord[] = [];
   const recorded = new WeakSet<object>();
   const given = new Set<string>();
   stringsOf(scenario.seed, given);
   const outcome: RawOutcome = { calls, tables: {}, locks: [], given: [] };
+  const globals = globalThis as Record<symbol, unknown>;
+  const taskOf = new WeakMap<CallRecord, number>();
+  // a group's calls are listed in the group's order whatever order they ran in, so that the
+  // outcomes of every order and schedule compare call by call
+  const grouped: GroupRunner | undefined =
+    groups &&
+    (async (group) => {
+      const base = calls.length;
+      try {
+        return await groups(group);
+      } finally {
+        const tail = calls.splice(base).map((c, i) => ({ c, i, task: taskOf.get(c) ?? -1 }));
+        tail.sort((a, b) => a.task - b.task || a.i - b.i);
+        calls.push(...tail.map((t) => t.c));
+      }
+    });
+  globals[GROUP_RUNNER] = grouped;
   try {
-    await scenario.run({ api: recorder(api, calls, recorded, given) });
+    await scenario.run({ api: recorder(nodes, calls, recorded, given, taskOf) });
   } catch (e) {
     if (e instanceof BadInput) throw e;
     if (!(typeof e === 'object' && e !== null && recorded.has(e))) outcome.threw = callError(e);
+  } finally {
+    delete globals[GROUP_RUNNER];
   }
   const unsupported = [...calls.filter((c) => c.error).map((c) => ({ call: c.call, error: c.error! })), ...(outcome.threw ? [{ call: undefined, error: outcome.threw }] : [])].find(({ error }) => UNSUPPORTED.has(error.name));
   if (unsupported) outcome.unsupported = { ...(unsupported.call ? { call: unsupported.call } : {}), message: unsupported.error.message };
@@ -100,6 +155,104 @@ async function run(job: Extract<Job, { kind: 'run' }>): Promise<RawOutcome> {
   outcome.locks = side.locks();
   outcome.given = [...given].sort();
   return outcome;
+}
+
+async function run(job: RunJob): Promise<SideRuns> {
+  const seed = seedOf(`${basename(job.file)}#${job.index}`);
+  return setup.side === 'sql' ? runSql(job, seed) : runRome(job, seed);
+}
+
+/**
+ * SQL: the scenario once; when it has concurrent groups, once more for every other serial order
+ * of them (each run in a fresh module graph and database): the outcomes SQL allows (EQUIV.md §4).
+ */
+async function runSql(job: RunJob, seed: number): Promise<SideRuns> {
+  const sizes: number[] = [];
+  const first = await sqlRun(job, seed, [], sizes);
+  if (sizes.length === 0) return { runs: [{ label: '', count: 1, outcome: first }], groups: [] };
+  const combos = orderCombinations(sizes);
+  const runs = [{ label: orderLabel(combos[0]), count: 1, outcome: first }];
+  for (const combo of combos.slice(1)) runs.push({ label: orderLabel(combo), count: 1, outcome: await sqlRun(job, seed, combo, []) });
+  return { runs, groups: sizes };
+}
+
+async function sqlRun(job: RunJob, seed: number, orders: number[][], sizes: number[]): Promise<RawOutcome> {
+  const loaded = await load(job, seed);
+  if (!('scenario' in loaded)) return loaded;
+  const main = await loaded.api(0);
+  let group = 0;
+  const serial: GroupRunner = async (calls) => {
+    const order = orders[group] ?? calls.map((_, i) => i);
+    sizes.push(calls.length);
+    group++;
+    return serialGroup(calls, order);
+  };
+  return once(job, loaded, seed, serial, false, new Map([[0, main]]));
+}
+
+/**
+ * ROME: the scenario under the scheduler, schedule after schedule (explore.ts), each from a fresh
+ * store; outcomes that are the same are counted once, under the first schedule that gave them.
+ * With teeth, the schedules run again with the port's locks off.
+ */
+async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
+  const loaded = await load(job, seed);
+  if (!('scenario' in loaded)) return { runs: [{ label: '', count: 1, outcome: loaded }], groups: [] };
+  const options = job.concurrency ?? DEFAULT_CONCURRENCY;
+  const nodes = new Map<number, Record<string, unknown>>([[0, await loaded.api(0)]]);
+  let sizes: number[] = [];
+  type Collected = Map<string, LabeledOutcome>;
+  const schedule = async (choose: Chooser, collect: Collected): Promise<Choice[]> => {
+    const scheduler = new Scheduler(choose, virtualTime, { latencyMs: options.latencyMs, maxSteps: options.maxSteps });
+    const seen: number[] = [];
+    const groups: GroupRunner = async (calls) => {
+      seen.push(calls.length);
+      for (let i = 0; i < calls.length; i++) if (!nodes.has(i + 1)) nodes.set(i + 1, await loaded.api(i + 1));
+      useTimerSink(scheduler);
+      try {
+        return await scheduler.group(calls, calls.map((_, i) => i + 1));
+      } finally {
+        useTimerSink(undefined);
+      }
+    };
+    side.wrapStore!((store) => scheduler.wrap(store));
+    let outcome: RawOutcome;
+    try {
+      outcome = await once(job, loaded, seed, groups, true, nodes);
+    } finally {
+      side.wrapStore!(undefined);
+    }
+    if (seen.length > sizes.length) sizes = seen;
+    const label = tokenOf(scheduler.trace);
+    // the lock log is shown, not compared: schedules that end alike are one outcome
+    const key = JSON.stringify({ ...outcome, locks: [] });
+    const known = collect.get(key);
+    if (known) known.count++;
+    else collect.set(key, { label, count: 1, outcome });
+    return scheduler.trace;
+  };
+  const outcomes: Collected = new Map();
+  const exploreOptions = { preemptions: options.preemptions, schedules: options.schedules, seed: options.seed };
+  if (options.replay !== undefined) {
+    await schedule(prefixChooser(parseToken(options.replay)), outcomes);
+    return { runs: [...outcomes.values()], groups: sizes, explored: { schedules: 1, exhaustive: false, random: 0 } };
+  }
+  serviceLocks.taken = 0;
+  const explored = await explore((choose) => schedule(choose, outcomes), exploreOptions);
+  const result: SideRuns = { runs: [...outcomes.values()], groups: sizes, explored };
+  // teeth: the same exploration with the port's locks off; a scenario that still passes does
+  // not exercise its locks (EQUIV.md §4)
+  if (sizes.length > 0 && options.teeth && serviceLocks.taken > 0) {
+    const lockless: Collected = new Map();
+    serviceLocks.off = true;
+    try {
+      await explore((choose) => schedule(choose, lockless), exploreOptions);
+    } finally {
+      serviceLocks.off = false;
+    }
+    result.lockless = [...lockless.values()];
+  }
+  return result;
 }
 
 /** A 32-bit seed from the scenario's identity (FNV-1a). */
@@ -119,7 +272,8 @@ function stringsOf(value: unknown, into: Set<string>, seen = new Set<unknown>())
 }
 
 /** `api`: the service's module, each call recorded with its outcome (a method as `Class.method`). */
-function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded: WeakSet<object>, given: Set<string>): Record<string, unknown> {
+function recorder(nodes: Map<number, Record<string, unknown>>, calls: CallRecord[], recorded: WeakSet<object>, given: Set<string>, taskOf: WeakMap<CallRecord, number>): Record<string, unknown> {
+  const module = nodes.get(0)!;
   // a string the code answered earlier and the scenario passes back is not the scenario's own
   const returned = new Set<string>();
   const record = (call: string, invoke: () => unknown, args: unknown[]): unknown => {
@@ -128,6 +282,8 @@ function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded
     for (const s of passed) if (!returned.has(s)) given.add(s);
     const entry: CallRecord = { call };
     calls.push(entry);
+    const task = currentTask();
+    if (task) taskOf.set(entry, task.index);
     const failed = (e: unknown) => {
       entry.error = callError(e);
       if (typeof e === 'object' && e !== null) recorded.add(e);
@@ -152,7 +308,8 @@ function recorder(module: Record<string, unknown>, calls: CallRecord[], recorded
     get(target, name) {
       if (typeof name !== 'string' || name === 'then') return undefined;
       if (!(name in target)) throw new BadInput(`api.${name}: the module exports no '${name}' (a typo, or a function the port renamed?)`);
-      const value = target[name];
+      // a call made by a task of a concurrent group goes to the task's node
+      const value = (nodes.get(currentTask()?.node ?? 0) ?? target)[name];
       if (isClass(value)) return classRecorder(value, name, record);
       return typeof value === 'function' ? (...args: unknown[]) => record(name, () => value(...args), args) : value;
     },
@@ -185,7 +342,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 parentPort!.on('message', (job: Job) => {
   const reply = (r: Omit<Reply, 'id'>) => parentPort!.postMessage({ id: job.id, ...r });
-  const work = job.kind === 'list' ? list(job.file).then((scenarios) => reply({ scenarios })) : run(job).then((outcome) => reply({ outcome }));
+  const work = job.kind === 'list' ? list(job.file).then((scenarios) => reply({ scenarios })) : run(job).then((runs) => reply({ runs }));
   work.catch((e: unknown) => {
     if (e instanceof BadInput || e instanceof SeedError) reply({ bad: e.message });
     else if (job.kind === 'list') reply({ bad: importFailure(job.file, e).message });

@@ -1,6 +1,7 @@
 // What the scenario worker needs from one side: open a fresh database or store, write seed rows
 // with the side's own primitive, see entities as columns, dump every table, log the locks.
 import type { EntityView, TableDump } from '../outcome.js';
+import type { Store } from '../rome-memory/store.js';
 
 export interface Side {
   /** A fresh reference database (SQL) or store (ROME) for the models module just loaded. */
@@ -10,6 +11,10 @@ export interface Side {
   entity(obj: object): EntityView | undefined;
   dump(): Promise<Record<string, TableDump>>;
   locks(): string[];
+  /** ROME: imports a node's instance of the ported module (ROME's own draws apart, so runs stay aligned). */
+  loadNode?(node: number, load: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  /** ROME: every store from the next `open` on goes through `wrap` (the scheduler); undefined: none. */
+  wrapStore?(wrap: ((store: Store) => Store) | undefined): void;
 }
 
 /** A seed row the side refused: the scenario is bad input. */

@@ -54,3 +54,25 @@ export class ClusterLock {
     return `${this.uuid}_${name}`;
   }
 }
+
+/**
+ * The locks a service takes (the `ClusterLock` it imports), apart from ROME's own (a session's
+ * flush locks): equiv counts them, and turns them off to see whether a scenario needs them
+ * (EQUIV.md §4, "teeth"). Off, a lock is granted without touching the store and unlocking does
+ * nothing.
+ */
+export const serviceLocks = { taken: 0, off: false };
+
+export class ServiceClusterLock extends ClusterLock {
+  override async lock(name: string, ttl: number): Promise<boolean> {
+    if (serviceLocks.off) return true;
+    const taken = await super.lock(name, ttl);
+    if (taken) serviceLocks.taken++;
+    return taken;
+  }
+
+  override async unlock(name: string, only_expired = false): Promise<boolean> {
+    if (serviceLocks.off) return true;
+    return super.unlock(name, only_expired);
+  }
+}

@@ -166,7 +166,14 @@ let registryGeneration = 0;
 /** Maps `cls` once: binds its columns (copying inherited ones onto it) and registers it. */
 export function mappingOf(cls: EntityClass): Mapping {
   const known = mappings.get(cls);
-  if (known) return known;
+  if (known) {
+    // mapped before the registry was last forgotten (the same classes, a fresh store): found again
+    if (!registry.has(cls)) {
+      registry.add(cls);
+      registryGeneration++;
+    }
+    return known;
+  }
   const table = cls.__tablename__;
   if (!table) throw new Error(`rome-memory: ${classNameOf(cls)} has no __tablename__`);
   const columns = new Map<string, ColumnAttribute>();

@@ -1,0 +1,17 @@
+// What the CLI's concurrency flags set (EQUIV.md §5).
+
+/** How the ROME side explores concurrent groups (EQUIV.md §4; the CLI's flags). */
+export interface ConcurrencyOptions {
+  preemptions: number;
+  schedules: number;
+  seed: number;
+  latencyMs: number;
+  /** Steps past which a schedule is a livelock. */
+  maxSteps: number;
+  /** Rerun with the port's locks off to see whether the scenario exercises them. */
+  teeth: boolean;
+  /** Run this schedule only (a replay token). */
+  replay?: string;
+}
+
+export const DEFAULT_CONCURRENCY: ConcurrencyOptions = { preemptions: 2, schedules: 10_000, seed: 1, latencyMs: 0, maxSteps: 20_000, teeth: true };

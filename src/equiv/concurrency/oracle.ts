@@ -1,0 +1,96 @@
+// The verdict of a scenario with concurrent groups (EQUIV.md §4): the SQL module ran the groups
+// in every serial order (the outcomes SQL allows); every outcome a ROME schedule gave must be one
+// of those. A schedule that gives another is a divergence, shown against the closest allowed
+// outcome. Pure: the runs are data.
+import type { ConcurrencyRun, Divergence } from '../../report/equivalence-model.js';
+import { acceptedBy, compare } from '../compare.js';
+import { canonical, normalise, unordered } from '../normalise.js';
+import type { LabeledOutcome, RawOutcome, SideRuns } from '../outcome.js';
+import type { Accept } from '../scenario.js';
+import { crashOf, withMessages, type Found } from '../verdict.js';
+
+export interface ConcurrentRuns {
+  sql: SideRuns;
+  reversed: SideRuns;
+  rome: SideRuns;
+}
+
+export interface OracleOptions {
+  preemptions: number;
+  latencyMs: number;
+}
+
+export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, accept: readonly Accept[], options: OracleOptions): Found {
+  const { sql, reversed, rome } = runs;
+  const all = [...sql.runs, ...reversed.runs, ...rome.runs].map((r) => r.outcome);
+  const found = {
+    calls: [...new Set(all.flatMap((o) => o.calls.map((c) => c.call)))],
+    locks: rome.runs[0]?.outcome.locks ?? [],
+  };
+  const skippedAt = (side: string, list: LabeledOutcome[]) => {
+    const hit = list.find((r) => r.outcome.unsupported);
+    return hit ? { side, ...hit.outcome.unsupported! } : undefined;
+  };
+  const skipped = skippedAt('SQL', sql.runs) ?? skippedAt('SQL', reversed.runs) ?? skippedAt('ROME', rome.runs);
+  if (skipped) return { ...found, verdict: 'skipped', reason: `${skipped.side} side${skipped.call ? `, at ${skipped.call}` : ''}: ${skipped.message}` };
+  for (const r of sql.runs) {
+    const crash = crashOf(r.outcome);
+    if (crash) return { ...found, verdict: 'skipped', reason: `the SQL side crashed in the order ${r.label}${crash.call ? ` at ${crash.call}` : ''}: ${crash.name}: ${crash.message} (a construct the reference lacks?)` };
+  }
+
+  // each serial order against itself with the scans reversed: a result that changes depends on an
+  // order SQL does not promise
+  let asMultisets = false;
+  for (const [k, r] of sql.runs.entries()) {
+    const back = reversed.runs[k];
+    const [a, b] = [normalise(r.outcome, rules), normalise(back.outcome, rules)];
+    if (canonical(a) === canonical(b)) continue;
+    if (!rules.has('unordered') || canonical(unordered(a)) !== canonical(unordered(b))) {
+      return { ...found, verdict: 'order-dependent', reason: `in the serial order ${r.label}, the SQL module answers differently when SQLite scans in reverse order: a result depends on an order SQL does not promise` };
+    }
+    asMultisets = true;
+  }
+  const shape = (o: RawOutcome) => (asMultisets ? unordered(normalise(o, rules)) : normalise(o, rules));
+  const allowed = sql.runs.map((r) => ({ label: r.label, raw: r.outcome, normal: shape(r.outcome) }));
+  const allowedKeys = new Set(allowed.map((a) => canonical(a.normal)));
+  const isAllowed = (o: RawOutcome) => allowedKeys.has(canonical(shape(o)));
+
+  const failing = rome.runs.filter((r) => !isAllowed(r.outcome));
+  const concurrency: ConcurrencyRun = {
+    groups: sql.groups,
+    orders: sql.runs.reduce((n, r) => n + r.count, 0),
+    allowed: allowedKeys.size,
+    schedules: rome.explored?.schedules ?? 1,
+    exhaustive: rome.explored?.exhaustive ?? false,
+    preemptions: options.preemptions,
+    random: rome.explored?.random ?? 0,
+    outcomes: rome.runs.length,
+    divergedSchedules: failing.reduce((n, r) => n + r.count, 0),
+    latencyMs: options.latencyMs,
+    locks: rome.lockless === undefined ? (failing.length > 0 ? 'not-checked' : 'none') : rome.lockless.every((r) => isAllowed(r.outcome)) ? 'weak' : 'teeth',
+  };
+  if (failing.length === 0) return { ...found, verdict: 'equivalent', concurrency };
+
+  // the first schedule (in the order they ran) that SQL does not allow, against the closest allowed outcome
+  const first = failing[0];
+  const b = shape(first.outcome);
+  const closest = allowed.map((a) => ({ a, d: compare(a.normal, b) })).sort((x, y) => weight(x.d) - weight(y.d))[0];
+  const divergences: Divergence[] = closest.d.map((d) => ({ ...endOf(withMessages(d, closest.a.raw, first.outcome), first.outcome), schedule: first.label, closestOrder: closest.a.label }));
+  const accepted = divergences.map((d) => acceptedBy(d, accept));
+  if (accepted.every(Boolean)) {
+    return { ...found, verdict: 'accepted', divergences, accepted: accepted.map((x) => ({ kind: x!.kind, ...(x!.call ? { call: x!.call } : {}), reason: x!.reason })), concurrency };
+  }
+  return { ...found, verdict: 'diverged', divergences, concurrency };
+}
+
+/** How far apart two outcomes are: differing paths, a differing call counting more than a table cell. */
+function weight(ds: Divergence[]): number {
+  return ds.reduce((n, d) => n + d.differences.length * (d.kind === 'store' ? 1 : 2), 0);
+}
+
+/** A schedule that ended in a hang or a livelock says so in its kind. */
+function endOf(d: Divergence, rome: RawOutcome): Divergence {
+  const end = rome.threw?.name;
+  if (d.call === 'the scenario itself' && (end === 'Hang' || end === 'Livelock')) return { ...d, kind: end === 'Hang' ? 'hang' : 'livelock' };
+  return d;
+}

@@ -35,7 +35,7 @@ function program(writeOut?: (text: string) => void): Command {
     .addOption(new Option('--format <format>', 'what to print after porting').choices(['text', 'md', 'json']).default('text'))
     .option('--wire', "add the discovery backend beside the SQL one in the service's dispatcher (db/api.ts) and select it in its config")
     .option('--force', 'overwrite a discovery module that was edited by hand (by default hand edits are merged with the new port)')
-    .option('--strict', 'exit 1 when manual items or new type errors remain')
+    .option('--strict', 'exit 1 when manual items, new type errors or lock-path findings remain')
     .addOption(new Option('--verify <checker>', 'the compiler that type-checks the port: native (TypeScript 7, the default; TypeScript 6 when it cannot run) or js (TypeScript 6)').choices(['native', 'js']))
     .option('--no-verify', 'skip the type check of the port against the ROME contract')
     .option('--equiv', "then run the scenarios (db/equiv/*.equiv.ts) on the SQL module and the port (as `port-db equiv`), and add the verdicts to the reports; runs the service's code")
@@ -98,7 +98,8 @@ function program(writeOut?: (text: string) => void): Command {
       const manual = result.modules.some((m) => m.report.summary.manualItems + (m.report.models?.summary.manualItems ?? 0) > 0);
       const newErrors = result.modules.some((m) => (m.report.verify?.newDiagnostics ?? 0) + (m.report.models?.verify?.newDiagnostics ?? 0) > 0);
       if (equivText && opts.format === 'text') process.stdout.write(equivText);
-      if ((opts.strict && (manual || newErrors)) || hasConflicts(merges) || equivFailed) process.exitCode = 1;
+      const lockFindings = result.modules.some((m) => (m.report.summary.lockFindings ?? 0) > 0);
+      if ((opts.strict && (manual || newErrors || lockFindings)) || hasConflicts(merges) || equivFailed) process.exitCode = 1;
     });
 
   cmd

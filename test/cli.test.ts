@@ -77,6 +77,24 @@ describe('port-db port', () => {
     expect(reports[0].summary.manualItems).toBeGreaterThan(0);
   });
 
+  it('--strict exits 1 on a lock-path finding (a hand edit that leaves a lock held on an error); without it the port succeeds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port-db-cli-'));
+    mkdirSync(join(dir, 'svc', 'db', 'sqlalchemy'), { recursive: true });
+    cpSync(join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'), join(dir, 'svc', 'db', 'sqlalchemy', 'models.ts'));
+    const create = "import * as models from './models';\n\nexport async function service_create(context: any, values: any) {\n  const service_ref = new models.Service();\n  service_ref.update(values);\n  await service_ref.save();\n  return service_ref;\n}\n";
+    writeFileSync(join(dir, 'svc', 'db', 'sqlalchemy', 'api.ts'), create);
+    // no manual item: --strict passes on the port as written
+    expect(run(['port', dir, '--strict']).code).toBe(0);
+    const api = join(dir, 'svc', 'db', 'discovery', 'api.ts');
+    const wrapper = 'try {\n    return await service_create_(context, values);\n  } finally {\n    await release_lock(lock_name);\n  }';
+    expect(readFileSync(api, 'utf8')).toContain(wrapper);
+    writeFileSync(api, readFileSync(api, 'utf8').replace(wrapper, 'const ref = await service_create_(context, values);\n  await release_lock(lock_name);\n  return ref;'));
+    const loose = run(['port', dir]);
+    expect(loose.code).toBe(0);
+    expect(loose.stdout).toContain('lock paths: 1 finding (unreleased 1)');
+    expect(run(['port', dir, '--strict']).code).toBe(1);
+  });
+
   it('--dry-run --format json: stdout is the JSON reports alone, the diff goes to stderr', () => {
     const r = run(['port', join(FIXTURES, 'glance'), '--dry-run', '--no-verify', '--format', 'json']);
     expect(r.code).toBe(0);

@@ -130,7 +130,8 @@ export function unwrapGuards(expr: ts.Expression | undefined): ts.FunctionLikeDe
   return undefined;
 }
 
-function collectUnits(sf: ts.SourceFile): { units: FunctionUnit[]; localFunctions: Map<string, ts.FunctionLikeDeclaration> } {
+/** The module's top-level functions and class methods, named as the report names them. */
+export function collectUnits(sf: ts.SourceFile): { units: FunctionUnit[]; localFunctions: Map<string, ts.FunctionLikeDeclaration> } {
   const units: FunctionUnit[] = [];
   const localFunctions = new Map<string, ts.FunctionLikeDeclaration>();
   for (const st of sf.statements) {

@@ -11,6 +11,7 @@ import { toPosix } from '../analyzer/specifiers.js';
 import { findSqlModules } from '../tree.js';
 import { verifyAll, type CheckerKind, type VerifyJob, type VerifyResult } from '../verify/index.js';
 import { pinPort } from '../verify/pins.js';
+import { checkLocks } from '../verify/locks.js';
 import { combineWiring, planWiring, type ConfigFile } from './wire.js';
 import type { PortReport } from '../report/model.js';
 import type { MergeInfo, MergeStatus, ModuleResult, OutputFile, PortResult } from '../report/result.js';
@@ -263,8 +264,9 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     report.wiring = wiring.report;
     const files: OutputFile[] = [
       { path: outputPath, display: display(outputPath), content: output },
-      { path: join(outDir, 'PORT-REPORT.md'), display: display(join(outDir, 'PORT-REPORT.md')), content: renderMarkdown(report) },
-      { path: join(outDir, 'port-report.json'), display: display(join(outDir, 'port-report.json')), content: renderJson(report) },
+      // the reports are rendered once the module's text is known (below)
+      { path: join(outDir, 'PORT-REPORT.md'), display: display(join(outDir, 'PORT-REPORT.md')), content: '' },
+      { path: join(outDir, 'port-report.json'), display: display(join(outDir, 'port-report.json')), content: '' },
     ];
     const stateFile = (p: string): OutputFile => ({ path: p, display: display(p), content: '' });
     const ownOf = (name: string) => ({
@@ -287,6 +289,11 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
       f.previous = readOutput(f.path, f.display, !options.force && !f.path.endsWith('.md') && !f.path.endsWith('.json'));
     }
     const plan = planModule(files, own, options.force ?? false, sourceDisplay);
+    // the lock paths of api.ts as this run writes it, hand edits merged in (issue 17 §7): the
+    // rewriters always release in a finally, an edit may not
+    if (verdicts) attachLocks(report, files[0].content);
+    files[1].content = renderMarkdown(report);
+    files[2].content = renderJson(report);
     // the service's own files: with --out they are written under DIR like the port, never in place
     const wired: OutputFile[] = (options.wire ? wiring.files : []).map((w) => {
       const path = options.out ? join(outRoot, w.rel) : w.path;
@@ -306,6 +313,17 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     }
     return result;
   }
+}
+
+/** The lock-path findings of the port on its report entries, and their count in the summary. */
+function attachLocks(report: PortReport, text: string): void {
+  const check = checkLocks(text, report.functions.map((f) => f.name));
+  for (const f of report.functions) {
+    const found = check.functions.get(f.name);
+    if (found) f.locks = found;
+  }
+  if (check.module.length > 0) report.module.locks = check.module;
+  report.summary.lockFindings = check.module.length + [...check.functions.values()].reduce((n, l) => n + l.length, 0);
 }
 
 /** The line ending a text uses (its first one). */

@@ -87,6 +87,7 @@ export function renderMarkdown(report: PortReport): string {
       out.push(...diagnosticsTable(v.items, link));
     }
   }
+  if (s.lockFindings !== undefined) out.push(...lockSection(report, link));
   if (report.formatting) out.push('## Formatting', '', ...formattingList(report.formatting, link));
   const unchanged = report.functions.filter((f) => f.status === 'unchanged');
   if (unchanged.length > 0) {
@@ -95,6 +96,24 @@ export function renderMarkdown(report: PortReport): string {
   if (report.models) out.push(...renderModels(report.models));
   if (report.wiring) out.push(...renderWiring(report.wiring));
   return out.join('\n');
+}
+
+/** The lock-path check: one row per finding, by function. */
+function lockSection(report: PortReport, link: Link): string[] {
+  const out = ['## Lock paths', ''];
+  out.push(
+    'Every `acquire_lock` of the port as written (hand edits included) must be released on every way out of its function, ' +
+      'two locks must not be taken nested in both orders, and no lock should be held across a call of a module function that takes one.',
+    '',
+  );
+  const rows = [
+    ...(report.module.locks ?? []).map((l) => ({ owner: '(module)', ...l })),
+    ...report.functions.flatMap((f) => (f.locks ?? []).map((l) => ({ owner: f.name, ...l }))),
+  ];
+  if (rows.length === 0) return [...out, 'No findings.', ''];
+  out.push('| where | function | finding | detail |', '| --- | --- | --- | --- |');
+  for (const r of rows) out.push(`| ${link(r.outputLine)} | \`${r.owner}\`${r.function ? ` (in \`${r.function}\`)` : ''} | \`${r.kind}\` | ${esc(r.detail)} |`);
+  return [...out, ''];
 }
 
 const WIRING_STATUS: Record<WiringReport['status'], string> = {

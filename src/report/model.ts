@@ -1,5 +1,6 @@
 import type { ChangeKind } from '../rewriters/types.js';
 import type { BACKEND } from '../analyzer/backend.js';
+import type { LockFinding } from '../verify/locks.js';
 
 /** One change in the report (DESIGN §5). */
 export interface ReportChange {
@@ -21,6 +22,8 @@ export interface FunctionReport {
   line: number;
   changes: ReportChange[];
   manual: ReportManual[];
+  /** The static lock-path check's findings in this function (absent when none, and with --no-verify). */
+  locks?: LockFinding[];
 }
 
 /** The counts of a report's summary, for the functions of api.ts or the classes of models.ts. */
@@ -39,8 +42,9 @@ export interface PortReport {
   rules: string;
   source: string;
   output: string;
-  module: { changes: ReportChange[]; manual: ReportManual[] };
-  summary: { functions: number } & SummaryCounts;
+  module: { changes: ReportChange[]; manual: ReportManual[]; locks?: LockFinding[] };
+  /** `lockFindings`: the lock-path check's findings in api.ts (absent with --no-verify, which skips it). */
+  summary: { functions: number } & SummaryCounts & { lockFindings?: number };
   functions: FunctionReport[];
   /** The type check of the port against the ROME contract (absent with --no-verify). */
   verify?: import('../verify/index.js').VerifyResult;

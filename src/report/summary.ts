@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { PortResult } from './result.js';
 import type { VerifyResult } from '../verify/index.js';
-import type { FormattingReport } from './model.js';
+import type { FormattingReport, PortReport } from './model.js';
 
 /** A ported module's lines: its units by status, its changes by kind, its type check. */
 function moduleLines(
@@ -11,6 +11,7 @@ function moduleLines(
   s: { unchanged: number; ported: number; manual: number; manualItems: number; byKind: Record<string, number> },
   v: VerifyResult | undefined,
   f: FormattingReport | undefined,
+  locks?: { count: number; byKind: string },
 ): string[] {
   const lines = [`    ${unit} ${units} · unchanged ${s.unchanged} · ported ${c.green(String(s.ported))} · manual ${s.manual ? c.yellow(String(s.manual)) : '0'} (${s.manualItems} manual item${s.manualItems === 1 ? '' : 's'})`];
   const kinds = Object.entries(s.byKind).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -18,8 +19,17 @@ function moduleLines(
   if (v && !v.checked) lines.push(c.yellow(`    type check: not run (${v.reason})`));
   else if (v) lines.push(`    type check: ${v.newDiagnostics ? c.red(`${v.newDiagnostics} new diagnostic${v.newDiagnostics === 1 ? '' : 's'}`) : c.green('0 new diagnostics')}${v.manualDiagnostics ? `, ${v.manualDiagnostics} in manual items${v.pinned ? ` (${v.pinned} pinned)` : ''}` : ''}`);
   if (v?.note) lines.push(c.yellow(`    type check note: ${v.note}`));
+  if (locks) lines.push(`    lock paths: ${locks.count ? c.yellow(`${locks.count} finding${locks.count === 1 ? '' : 's'} (${locks.byKind})`) : c.green('0 findings')}`);
   if (f) lines.push(c.yellow(`    formatting: ${formattingNote(f)}`));
   return lines;
+}
+
+/** The lock-path findings of a report by kind (`held-across-call 1`); undefined when the check did not run. */
+function lockCounts(report: PortReport): { count: number; byKind: string } | undefined {
+  if (report.summary.lockFindings === undefined) return undefined;
+  const byKind = new Map<string, number>();
+  for (const l of [...(report.module.locks ?? []), ...report.functions.flatMap((f) => f.locks ?? [])]) byKind.set(l.kind, (byKind.get(l.kind) ?? 0) + 1);
+  return { count: report.summary.lockFindings, byKind: [...byKind].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ') };
 }
 
 /** What the project's formatter left as port-db wrote it (the port is complete either way). */
@@ -38,7 +48,7 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     const s = m.report.summary;
     const [api, md] = m.files;
     lines.push(`  ${m.sourceDisplay} → ${api.display}`);
-    lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify, m.report.formatting));
+    lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify, m.report.formatting, lockCounts(m.report)));
     const models = m.report.models;
     const modelsFile = m.files.find((f) => f.from);
     if (models?.error) lines.push(c.yellow(`  ${models.source}: not ported (${models.error}); api.ts keeps importing the SQL models (manual)`));

@@ -129,7 +129,7 @@ export interface SideRuns {
   /** The sizes of the scenario's concurrent groups, in order (none: a sequential scenario). */
   groups: number[];
   /** ROME: the schedules run. */
-  explored?: { schedules: number; exhaustive: boolean; random: number };
+  explored?: { schedules: number; exhaustive: boolean; random: number; replayed?: string };
   /** ROME: the outcomes of the same schedules with the port's locks off (when it took any). */
   lockless?: LabeledOutcome[];
 }

@@ -10,6 +10,8 @@ import type { Coverage, EquivalenceResult, ModuleEquivalence, ScenarioResult, Ve
 import { findConfig, readConfig } from '../rules.js';
 import { toPosix } from '../analyzer/specifiers.js';
 import { findSqlModules } from '../tree.js';
+import { scenarioTypeErrors } from '../verify/scenarios.js';
+import { fileURLToPath } from 'node:url';
 import { writeSkeletons } from './init.js';
 import { BadScenario, SideWorker } from './load/pool.js';
 import type { ScenarioInfo } from './load/scenario-worker.js';
@@ -36,8 +38,10 @@ export interface EquivOptions {
   /** The reference's string collation: `ci` (MySQL's default, case-insensitive; the default) or `binary`. */
   collation?: 'ci' | 'binary';
   /** How concurrent groups are explored (defaults: 2 preemptions, 200 schedules, seed 1, no latency). */
-  concurrency?: Partial<Pick<ConcurrencyOptions, 'preemptions' | 'schedules' | 'seed' | 'latencyMs' | 'replay'>>;
+  concurrency?: Partial<Pick<ConcurrencyOptions, 'preemptions' | 'schedules' | 'seed' | 'latencyMs' | 'replay' | 'teeth'>>;
   cwd?: string;
+  /** Type-check the scenarios first (default true): one that does not type-check is bad input. */
+  typecheck?: boolean;
 }
 
 export const NOTE =
@@ -76,6 +80,7 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   try {
     const results: ModuleEquivalence[] = [];
     let matched = 0;
+    if (options.typecheck !== false) typecheck(modules, cwd);
     for (const found of modules) {
       const module = self ? { ...found, port: found.source, models: { sql: found.models.sql, rome: found.models.sql } } : found;
       const scenarios: ScenarioResult[] = [];
@@ -95,6 +100,18 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
     return { modules: results, sqlCollation: collation, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: NOTE };
   } finally {
     await Promise.all(Object.values(workers).map((w) => w.close()));
+  }
+}
+
+/** EQUIV.md §5: a scenario that does not type-check is bad input (exit 2), each error at file:line. */
+function typecheck(modules: Module[], cwd: string): void {
+  const api = fileURLToPath(new URL('./scenario.d.ts', import.meta.url));
+  for (const module of modules) {
+    const errors = scenarioTypeErrors(module.scenarios, api, cwd);
+    if (errors.length === 0) continue;
+    const shown = errors.slice(0, 5).map((e) => `  ${e.at}: error TS${e.code}: ${e.text}`);
+    if (errors.length > 5) shown.push(`  … ${errors.length - 5} more`);
+    throw new UsageError(`${errors.length} type error${errors.length === 1 ? '' : 's'} in the scenarios:\n${shown.join('\n')}`, 'fix the scenarios (they are checked with the project\'s tsconfig.json and port-db/equiv\'s types) and run again');
   }
 }
 

@@ -28,6 +28,8 @@ export interface Divergence {
   schedule?: string;
   /** …and the serial order of the SQL side it is closest to (`2,1`: the second call first). */
   closestOrder?: string;
+  /** Locks whose TTL passed while their holder still worked, taken by another request in that schedule. */
+  expiredLocks?: string[];
 }
 
 /** How a scenario with concurrent groups was explored (EQUIV.md §4). */
@@ -43,6 +45,8 @@ export interface ConcurrencyRun {
   preemptions: number;
   /** Of `schedules`, seeded random (PCT) ones. */
   random: number;
+  /** `--replay`: the one schedule run. */
+  replayed?: string;
   /** Distinct outcomes the schedules gave, and how many schedules gave one SQL does not allow. */
   outcomes: number;
   divergedSchedules: number;

@@ -29,6 +29,7 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
         for (const diff of d.differences) out.push(`        ${differenceLine(diff)}`);
         if (d.messages?.sql) out.push(c.dim(`        SQL said: ${d.messages.sql}`));
         if (d.messages?.rome) out.push(c.dim(`        ROME said: ${d.messages.rome}`));
+        if (d.expiredLocks) out.push(c.yellow(`        TTL passed while the holder still worked, and another request took it: ${d.expiredLocks.join(', ')}`));
       }
       if (s.verdict === 'diverged') for (const m of s.manual ?? []) out.push(c.dim(`      note: the port marks ${m.function} for a human: ${m.reasons.join('; ')}`));
       if (s.awaited?.length) out.push(c.dim(`      note: async in the port (callers must await): ${s.awaited.join(', ')}`));
@@ -46,6 +47,7 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
 /** `2 calls at once: 2 SQL orders; 108 ROME schedules, every one to 2 preemptions (54 random more); 4 outcomes; locks have teeth`. */
 export function concurrencyLine(r: ConcurrencyRun): string {
   const calls = r.groups.map((n) => `${n} calls`).join(' then ');
+  if (r.replayed !== undefined) return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ROME schedule ${r.replayed} replayed${r.latencyMs ? `, ${r.latencyMs} ms per store operation` : ''}`;
   const exhaustive = r.exhaustive ? `every one to ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}` : `not every one to ${r.preemptions} preemptions (raise --schedules)`;
   const locks = { none: 'no lock taken', teeth: 'locks have teeth', weak: 'locks weak', 'not-checked': 'locks not checked' }[r.locks];
   return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ${r.schedules} ROME schedules, ${exhaustive}${r.random ? ` (${r.random} of them random)` : ''}${r.latencyMs ? `, ${r.latencyMs} ms per store operation` : ''}; ${r.outcomes} distinct outcome${r.outcomes === 1 ? '' : 's'}${r.divergedSchedules ? `, ${r.divergedSchedules} schedules not allowed` : ''}; ${locks}`;
@@ -80,6 +82,7 @@ export function renderEquivalenceMarkdown(result: EquivalenceResult): string {
         for (const diff of d.differences) out.push(`  - \`${diff.path}\`${'sql' in diff || 'rome' in diff ? `: SQL \`${show(diff.sql)}\`, ROME \`${show(diff.rome)}\`` : ''}`);
         if (d.messages?.sql) out.push(`  - SQL said: ${cell(d.messages.sql)}`);
         if (d.messages?.rome) out.push(`  - ROME said: ${cell(d.messages.rome)}`);
+        if (d.expiredLocks) out.push(`  - TTL passed while the holder still worked, and another request took it: ${d.expiredLocks.map((l) => `\`${l}\``).join(', ')}`);
       }
       if (s.verdict === 'diverged') for (const m of s.manual ?? []) out.push(`- note: the port marks \`${m.function}\` for a human: ${cell(m.reasons.join('; '))}`);
       for (const a of s.accepted ?? []) out.push(`- accepted (${a.kind}${a.call ? `, ${a.call}` : ''}): ${a.reason}`);

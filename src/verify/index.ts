@@ -333,10 +333,10 @@ function analyse(t: Target, of: (path: string) => Diag[], base: string): VerifyR
 // -- the configuration --------------------------------------------------------
 
 type Config = { path?: string; options: ts.CompilerOptions; fileNames: string[] };
-type LoadedConfig = Config | { error: string };
+export type LoadedConfig = Config | { error: string };
 
 /** The nearest tsconfig.json at or above `dir`, parsed (with `extends`), or the defaults. */
-function loadConfig(dir: string): LoadedConfig {
+export function loadConfig(dir: string): LoadedConfig {
   const path = ts.findConfigFile(dir, ts.sys.fileExists, 'tsconfig.json');
   if (!path) return { options: DEFAULT_OPTIONS, fileNames: [] };
   const shown = toPosix(relative(dir, path));

@@ -86,10 +86,28 @@ describe('port-db equiv', () => {
     let r = cli('equiv', 'nova');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("api.service_craete: the module exports no 'service_craete'");
+    // a scenario that does not type-check is bad input, each error at file:line:column
     writeFileSync(join(equivDir, 'a.equiv.ts'), 'export default scenario(;\n');
     r = cli('equiv', 'nova');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/nova\/db\/equiv\/a\.equiv\.ts.*does not load/);
+    expect(r.stderr).toMatch(/type errors? in the scenarios:\n {2}\S*nova\/db\/equiv\/a\.equiv\.ts:1:\d+: error TS\d+/);
+    scenarios('a.equiv.ts', `scenario('wrong seed', { seed: { services: 3 }, async run() {} })`);
+    r = cli('equiv', 'nova');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nova\/db\/equiv\/a\.equiv\.ts:\d+:\d+: error TS2322: Type 'number' is not assignable/);
+    // one that type-checks and throws as it loads
+    writeFileSync(join(equivDir, 'a.equiv.ts'), `import { scenario } from 'port-db/equiv';\nconst boom = (): never => { throw new Error('boom'); };\nexport default scenario('x', { run: boom() });\n`);
+    r = cli('equiv', 'nova');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nova\/db\/equiv\/a\.equiv\.ts.*does not load.*boom/);
+    // a replay token that does not fit the scenario
+    scenarios('a.equiv.ts', `scenario('a race', { async run({ api }) { await concurrently(() => api.service_create(admin, compute), () => api.service_create(admin, compute)); } })`);
+    r = cli('equiv', 'nova', '--only', 'a race', '--replay', '0.0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--replay: the token has 2 choices and this scenario's schedule \d+/);
+    r = cli('equiv', 'nova', '--replay', '0.0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('add --only NAME');
     scenarios('a.equiv.ts', `scenario('seeds', { seed: { servicez: [compute] }, async run() {} })`);
     r = cli('equiv', 'nova');
     expect(r.code).toBe(2);

@@ -64,6 +64,7 @@ export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, ac
     exhaustive: rome.explored?.exhaustive ?? false,
     preemptions: options.preemptions,
     random: rome.explored?.random ?? 0,
+    ...(rome.explored?.replayed !== undefined ? { replayed: rome.explored.replayed } : {}),
     outcomes: rome.runs.length,
     divergedSchedules: failing.reduce((n, r) => n + r.count, 0),
     latencyMs: options.latencyMs,
@@ -75,7 +76,13 @@ export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, ac
   const first = failing[0];
   const b = shape(first.outcome);
   const closest = allowed.map((a) => ({ a, d: compare(a.normal, b) })).sort((x, y) => weight(x.d) - weight(y.d))[0];
-  const divergences: Divergence[] = closest.d.map((d) => ({ ...endOf(withMessages(d, closest.a.raw, first.outcome), first.outcome), schedule: first.label, closestOrder: closest.a.label }));
+  const expired = [...new Set(first.outcome.locks.filter((l) => l.startsWith('expired ')).map((l) => l.slice('expired '.length)))];
+  const divergences: Divergence[] = closest.d.map((d) => ({
+    ...endOf(withMessages(d, closest.a.raw, first.outcome), first.outcome),
+    schedule: first.label,
+    closestOrder: closest.a.label,
+    ...(expired.length ? { expiredLocks: expired } : {}),
+  }));
   const accepted = divergences.map((d) => acceptedBy(d, accept));
   if (accepted.every(Boolean)) {
     return { ...found, verdict: 'accepted', divergences, accepted: accepted.map((x) => ({ kind: x!.kind, ...(x!.call ? { call: x!.call } : {}), reason: x!.reason })), concurrency };

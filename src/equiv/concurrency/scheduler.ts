@@ -1,9 +1,9 @@
 // The deterministic scheduler of a concurrent group (EQUIV.md §4). JavaScript interleaves only at
 // `await`, so the scheduler decides when each store operation of each task runs: an operation
 // waits until its task is picked, then runs as one atomic step. Timers (a lock's back-off, ROME's
-// sleep, a TTL's passing) are on the virtual clock, which moves by the latency at each step and
-// jumps to the next timer when no task can step. A choice among several ready tasks is a choice
-// point: the chooser (explore.ts) decides it, and the trace records it.
+// sleep, a TTL's passing) are on the virtual clock: an operation ends `latency` after its task
+// issued it, and the clock jumps to the next timer when no task can step. A choice among several
+// ready tasks is a choice point: the chooser (explore.ts) decides it, and the trace records it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Store } from '../rome-memory/store.js';
 
@@ -14,6 +14,8 @@ export interface Task {
   readonly node: number;
   /** The store operation it waits at, run when the scheduler picks the task. */
   pending?: () => void;
+  /** When it issued that operation (virtual ms). */
+  issuedAt?: number;
   done: boolean;
 }
 
@@ -41,6 +43,14 @@ interface Timer {
   seq: number;
   task: Task;
   fire: () => void;
+}
+
+/** A replay token that does not fit the scenario: bad input. */
+export class NoSuchSchedule extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoSuchSchedule';
+  }
 }
 
 /** Every task blocked and nothing due: a hang (a lost wake-up, a lock never released with no TTL). */
@@ -98,6 +108,7 @@ export class Scheduler {
         if (!task || !this.active) return fn(...args);
         return new Promise<R>((resolve, reject) => {
           task.pending = () => fn(...args).then(resolve, reject);
+          task.issuedAt = this.time.now();
         });
       };
     return {
@@ -170,14 +181,16 @@ export class Scheduler {
         if (enabled.length > 1) {
           const preemptionsBefore = preemptions(this.trace);
           chosen = this.choose(enabled, stay, this.trace.length, this.steps);
-          if (!enabled.includes(chosen)) throw new Error(`the schedule picks task #${chosen + 1}, which cannot step here (a replay token of another scenario?)`);
+          if (!enabled.includes(chosen)) throw new NoSuchSchedule(`the schedule picks task #${chosen + 1} at choice ${this.trace.length + 1}, where only ${enabled.map((i) => `#${i + 1}`).join(', ')} can step (a replay token of another scenario, or other flags?)`);
           this.trace.push({ enabled, chosen, ...(stay !== undefined ? { last: stay } : {}), preemptionsBefore });
         }
         const task = tasks[chosen];
         const step = task.pending!;
         task.pending = undefined;
         last = chosen;
-        if (this.options.latencyMs > 0) this.time.advanceTo(this.time.now() + this.options.latencyMs);
+        // the nodes wait for the store in parallel: an operation ends `latency` after its task
+        // issued it, whatever ran meanwhile (the clock never goes back)
+        if (this.options.latencyMs > 0) this.time.advanceTo((task.issuedAt ?? this.time.now()) + this.options.latencyMs);
         step();
       }
       return settled;

@@ -5,6 +5,7 @@ import { desimplify } from '../rome-memory/codec.js';
 import { forgetMappedClasses, mappingOf, type EntityClass } from '../rome-memory/mapping.js';
 import { useDraws, useStore } from '../rome-memory/runtime.js';
 import { MemoryStore, type Store } from '../rome-memory/store.js';
+import { lockEvents } from '../rome-memory/lock.js';
 import type { ColumnKind, EntityView, Plain, TableDump } from '../outcome.js';
 import { encodeColumn } from '../outcome.js';
 import { SeedError, tablesOf, unknownTable, type Side } from './side.js';
@@ -24,6 +25,8 @@ export class RomeSide implements Side {
     this.store = new MemoryStore();
     this.log = [];
     const logged = logLocks(this.store, this.log);
+    const log = this.log;
+    lockEvents.expired = (name) => log.push(`expired ${name}`);
     useStore(this.wrap ? this.wrap(logged) : logged);
     // ROME's own ids and jitter from a source of their own: the service's seeded draws stay in
     // step with the SQL side's

@@ -10,7 +10,7 @@ import { callError, encode, type CallRecord, type LabeledOutcome, type RawOutcom
 import { DEFAULT_CONCURRENCY, type ConcurrencyOptions } from '../concurrency/options.js';
 import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/explore.js';
 import { orderCombinations, orderLabel, serialGroup } from '../concurrency/orders.js';
-import { currentTask, Scheduler, type Choice, type Chooser } from '../concurrency/scheduler.js';
+import { currentTask, NoSuchSchedule, Scheduler, type Choice, type Chooser } from '../concurrency/scheduler.js';
 import { serviceLocks } from '../rome-memory/lock.js';
 import { GROUP_RUNNER, isScenario, type GroupRunner, type Scenario } from '../scenario.js';
 import { aliasesFor, equivModule } from './aliases.js';
@@ -211,6 +211,9 @@ async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
       useTimerSink(scheduler);
       try {
         return await scheduler.group(calls, calls.map((_, i) => i + 1));
+      } catch (e) {
+        if (e instanceof NoSuchSchedule) throw new BadInput(`--replay: ${e.message}`);
+        throw e;
       } finally {
         useTimerSink(undefined);
       }
@@ -234,8 +237,15 @@ async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
   const outcomes: Collected = new Map();
   const exploreOptions = { preemptions: options.preemptions, schedules: options.schedules, seed: options.seed };
   if (options.replay !== undefined) {
-    await schedule(prefixChooser(parseToken(options.replay)), outcomes);
-    return { runs: [...outcomes.values()], groups: sizes, explored: { schedules: 1, exhaustive: false, random: 0 } };
+    let choices: number[];
+    try {
+      choices = parseToken(options.replay);
+    } catch (e) {
+      throw new BadInput(`--replay: ${(e as Error).message}`);
+    }
+    const trace = await schedule(prefixChooser(choices), outcomes);
+    if (trace.length !== choices.length) throw new BadInput(`--replay: the token has ${choices.length} choices and this scenario's schedule ${trace.length} (a token of another scenario, or other flags?)`);
+    return { runs: [...outcomes.values()], groups: sizes, explored: { schedules: 1, exhaustive: false, random: 0, replayed: options.replay } };
   }
   serviceLocks.taken = 0;
   const explored = await explore((choose) => schedule(choose, outcomes), exploreOptions);

@@ -13,6 +13,9 @@ interface LockValue {
   key: string;
 }
 
+/** What equiv watches in the DLM (a lock cleared by another owner after its TTL passed). */
+export const lockEvents: { expired?: (name: string) => void } = {};
+
 export class ClusterLock {
   /** lock.py:241 — uuid1 per instance (ROME's own draws: runtime.ts, romeUuid). */
   readonly uuid = romeUuid();
@@ -42,8 +45,13 @@ export class ClusterLock {
     const toDelete: string[] = [];
     if (data) {
       const held = JSON.parse(data) as LockValue;
-      if (!only_expired && held.request_uuid === this.requestUuid(name)) toDelete.push(held.key);
-      if (held.start_date + held.ttl / 1000 < now) toDelete.push(held.key);
+      const mine = held.request_uuid === this.requestUuid(name);
+      if (!only_expired && mine) toDelete.push(held.key);
+      if (held.start_date + held.ttl / 1000 < now) {
+        toDelete.push(held.key);
+        // another owner's lock cleared because its TTL passed: its holder had not released it
+        if (!mine) lockEvents.expired?.(name);
+      }
     }
     for (const key of toDelete) await currentStore().hdel(LOCK_HASH, [key]);
     return true;

@@ -7,6 +7,7 @@ import { emptyResult, record, type Rewriter, type RewriteResult } from './types.
 import type { Edit } from '../analyzer/edits.js';
 import { mapLibraryCalls } from './library.js';
 import { loadedRowUpdates } from './loaded-row.js';
+import { ownHelperSessions } from './own-query-session.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
 const MANUAL_REASONS: Record<string, string> = {
@@ -757,6 +758,8 @@ export const queryRewriter: Rewriter = {
   description:
     'An imported model_query is re-emitted on RomeQuery, applying read_deleted and project_only itself (ROME ignores query options); ' +
     'one the module defines is ported in place (its own filters run on RomeQuery). ' +
+    ownHelperSessions.description +
+    ' ' +
     'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
     'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first, ' +
     "a bulk delete() on a model whose class defines its own delete() (ROME would run it on each row) removes the rows with ROME's Entity.delete, " +
@@ -833,6 +836,7 @@ export async function f(context: any) {
         }
       }
     });
+    ownHelperSessions.rewrite(facts, out);
     loadedRowUpdates.rewrite(facts, out);
     return out;
   },

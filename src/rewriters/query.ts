@@ -2,7 +2,7 @@ import ts from '../ts.cjs';
 import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from '../analyzer/chains.js';
 import { bare, enclosingFunction, kindOf, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
-import { importedHelpers, importPos } from './session.js';
+import { importedHelpers, importPos, namespacedHelperCalls } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 import type { Edit } from '../analyzer/edits.js';
 import { mapLibraryCalls } from './library.js';
@@ -790,6 +790,12 @@ export async function f(context: any) {
   rewrite(facts) {
     const out = emptyResult();
     const names = importedHelpers(facts, 'query');
+    for (const access of namespacedHelperCalls(facts, 'query')) {
+      // the call keeps its arguments; the namespace goes (the helper is emitted in this module)
+      const start = access.getStart(facts.sf);
+      out.edits.push({ start, end: access.name.getStart(facts.sf), text: '' });
+      record(out, 'query', start, `\`${access.getText(facts.sf)}()\` → \`${access.name.text}()\`: the query helper is re-emitted in this module on RomeQuery`);
+    }
     if (names.length > 0) {
       out.needs.push({ kind: 'helper', id: 'model_query' });
       record(out, 'query', importPos(facts, names[0]), `${names.join(', ')} re-emitted on RomeQuery: read_deleted (default from the context) and project_only (incl. 'allow_none') applied as filters`);

@@ -21,7 +21,7 @@ export function importedHelpers(facts: ModuleFacts, kind: 'session' | 'query'): 
 
 const namespacedCalls = new WeakMap<ModuleFacts, Map<string, ts.PropertyAccessExpression[]>>();
 
-/** `ns.get_session(...)` where `ns` is a namespace import of a relative module (the api, a session module). */
+/** `ns.get_session(...)` where `ns` is a namespace or default import of a relative module (the api, a session module). */
 export function namespacedHelperCalls(facts: ModuleFacts, kind: 'session' | 'query'): ts.PropertyAccessExpression[] {
   // asked for by every create and every helper render: one walk per module and kind
   let cached = namespacedCalls.get(facts);
@@ -35,7 +35,9 @@ export function namespacedHelperCalls(facts: ModuleFacts, kind: 'session' | 'que
     if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !ts.isIdentifier(n.expression.expression)) return;
     if (!names.includes(n.expression.name.text)) return;
     const imp = facts.importOf(n.expression.expression);
-    if (imp && imp.specifier.startsWith('.') && imp.bindings.get(n.expression.expression.text) === '*') out.push(n.expression);
+    // a default import of the package's module is its namespace object too (`import db_default from './api'`)
+    const binding = imp?.bindings.get(n.expression.expression.text);
+    if (imp && imp.specifier.startsWith('.') && (binding === '*' || binding === 'default')) out.push(n.expression);
   });
   return out;
 }

@@ -37,6 +37,9 @@ function reasonFor(name: string): string {
   return `\`${name}()\`: ${MANUAL_REASONS[snake] ?? MANUAL_REASONS[name] ?? 'no ROME equivalent'}`;
 }
 
+/** Order comparisons of a column with a value (`lt`, `gt`, ...). */
+const ORDER_COMPARISONS = ['lt', 'le', 'gt', 'ge'];
+
 /** Column operators whose meaning ROME changes (checked on any receiver: columns are often held in variables; JavaScript has no `.any()`). */
 const COLUMN_OPERATORS = ['like', 'ilike', 'notlike', 'op', 'any'];
 
@@ -829,6 +832,21 @@ export async function f(context: any) {
         const [arg] = n.arguments;
         if (n.arguments.length === 1 && kindOf(facts, arg, envOf(n)) === 'query') {
           out.manual.push({ node: enclosingStatement(n), pos: n.expression.name.getStart(facts.sf), reason: reasonFor(n.expression.name.text) });
+        }
+      }
+      // `models.M.expire.lt(now)`: ROME turns stored datetimes into comparable values only in
+      // columns named *_at (lib/rome/core/rows/tuples.py:385-403), so an order comparison on
+      // another DateTime column compares the stored form and never matches
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ORDER_COMPARISONS.includes(n.expression.name.text)) {
+        const column = n.expression.expression;
+        const model = ts.isPropertyAccessExpression(column) && ts.isPropertyAccessExpression(column.expression) && ts.isIdentifier(column.expression.expression) && column.expression.expression.text === facts.modelsNamespace ? facts.models?.get(column.expression.name.text) : undefined;
+        const key = ts.isPropertyAccessExpression(column) ? column.name.text : '';
+        if (model && /^Date(Time)?$/.test(model.columns.get(key)?.type ?? '') && !key.endsWith('_at')) {
+          out.manual.push({
+            node: enclosingStatement(n),
+            pos: n.expression.name.getStart(facts.sf),
+            reason: `\`${key}.${n.expression.name.text}()\` on a DateTime column not named *_at: ROME converts stored datetimes for a comparison only in columns named *_at (lib/rome/core/rows/tuples.py:385-403), so this one never matches: compare in code on the rows of all()`,
+          });
         }
       }
       // .any() / .has() / .label() on model columns and relationships

@@ -4,6 +4,7 @@ import { enclosingStatement, indentAt, isReference, walk } from '../analyzer/par
 import { ownLines } from '../analyzer/edits.js';
 import { HELPER_MARK, isGeneratedHelper } from './helpers.js';
 import { midUnitFlushes } from './session-add.js';
+import { freshSessionSoftDeletes } from './fresh-session-soft-delete.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** Names of the session factory / query helper the module imports from elsewhere (to re-emit). */
@@ -66,7 +67,8 @@ export const sessionRewriter: Rewriter = {
     'so every call site keeps its text. The import of the SQL factory goes away (see the import rewriter). A factory the module ' +
     'defines itself keeps its name, signature and export and returns a new RomeSession; the engine plumbing only it used ' +
     '(EngineFacade, _create_facade_lazily, their module variables) is removed, each removal recorded. ' +
-    '`session.add_all(list)` becomes `session.add(...)`: ROME\'s session has no add_all.',
+    '`session.add_all(list)` becomes `session.add(...)`: ROME\'s session has no add_all. ' +
+    freshSessionSoftDeletes.description,
   samples: [
     {
       before: `import { get_session } from './session';
@@ -105,6 +107,7 @@ export function f() {
     }
     for (const name of handWrittenHelpers(facts, 'session')) portSessionFactory(facts, out, name);
     entitySessionArguments(facts, out);
+    freshSessionSoftDeletes.rewrite(facts, out);
     addAll(facts, out);
     return out;
   },

@@ -299,6 +299,12 @@ export function queryStart(facts: ModuleFacts, chain: Chain, env: Map<string, Va
     if (facts.queryHelpers.has(name) || facts.returns.get(name) === 'query') return 0;
   }
   if (ts.isIdentifier(root) && env.get(root.text) === 'query') return 0;
+  // `db_api.model_query(...)`: the query helper through a namespace (or default) import of the package's own module
+  if (ts.isIdentifier(root) && chain.links[0] && facts.rules.queryHelpers.includes(chain.links[0].name)) {
+    const imp = facts.importOf(root);
+    const binding = imp?.bindings.get(root.text);
+    if (imp && imp.specifier.startsWith('.') && (binding === '*' || binding === 'default')) return 1;
+  }
   if (isSessionExpr(facts, root) && chain.links[0]?.name === 'query') return 1;
   return -1;
 }

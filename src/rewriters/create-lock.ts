@@ -3,7 +3,6 @@ import type { ModelInfo, UniqueKey } from '../analyzer/models.js';
 import { type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, isAsyncFunction, walk } from '../analyzer/parse.js';
 import { errorClass, lockLabel, lockName } from './locks.js';
-import { importedHelpers } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 const UNIQUENESS_MARK = '// port-db: uniqueness of';
@@ -111,17 +110,13 @@ function keyLabel(k: UniqueKey): string {
 
 function uniquenessChecks(facts: ModuleFacts, c: Create, model: ModelInfo, indent: string, dup: string): string {
   const eol = facts.eol;
-  const helper = [...importedHelpers(facts, 'query'), ...facts.queryHelpers][0];
-  const ctx = c.fn.parameters[0] && ts.isIdentifier(c.fn.parameters[0].name) ? c.fn.parameters[0].name.text : undefined;
-  const camel = helper && /[A-Z]/.test(helper);
+  const entity = `${facts.modelsNamespace}.${model.className}`;
   const lines: string[] = [`${UNIQUENESS_MARK} ${model.table} on ${model.uniqueKeys.map(keyLabel).join(' and ')}, as the SQL unique keys enforced it`];
   for (const k of model.uniqueKeys) {
     const cols = k.columns.filter((col) => col !== model.softDelete);
-    const readDeleted = k.amongLive ? 'no' : 'yes';
-    const query =
-      helper && ctx
-        ? `${helper}(${ctx}, ${facts.modelsNamespace}.${model.className}, { ${camel ? 'readDeleted' : 'read_deleted'}: '${readDeleted}' })`
-        : `new RomeSession().query(${facts.modelsNamespace}.${model.className})${k.amongLive && model.softDelete ? `.filter_by({ ${model.softDelete}: ${facts.modelsNamespace}.${model.className}.${model.softDelete}.default ?? 0 })` : ''}`;
+    // the model itself, not the service's query helper: a unique index sees every row, and what a
+    // helper's read_deleted means is the service's (Manila's 'yes' keeps only deleted rows)
+    const query = `new RomeQuery(${entity})${k.amongLive && model.softDelete ? `.filter_by({ ${model.softDelete}: ${entity}.${model.softDelete}.default ?? 0 })` : ''}`;
     // SQL unique keys let NULLs through: a key with a NULL column never conflicts
     const present = cols.map((col) => `${c.ref}.${col} != null`).join(' && ');
     const filter = cols.map((col) => `${col}: ${c.ref}.${col}`).join(', ');
@@ -210,8 +205,7 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     ].join(eol);
 
   const checkIndent = indentAt(facts.text, save.getStart(facts.sf));
-  const hasHelper = [...importedHelpers(facts, 'query'), ...facts.queryHelpers].length > 0;
-  if (!hasHelper || !c.fn.parameters[0]) out.needs.push({ kind: 'import', name: 'RomeSession' });
+  out.needs.push({ kind: 'import', name: 'RomeQuery' });
   out.edits.push({ start: save.getStart(facts.sf), end: save.getStart(facts.sf), text: uniquenessChecks(facts, c, model, checkIndent, dup.text) });
   // ROME's save() is async: a save left floating would finish after the lock is released, and
   // its duplicate-entry error would escape the module's catch
@@ -304,8 +298,8 @@ export const createLockRewriter: Rewriter = {
   title: 'Creates take a distributed lock and check uniqueness',
   description:
     'ROME has no unique constraints: a create that SQL would reject as a duplicate silently succeeds. A function that creates a model with ' +
-    'unique keys is split: `<name>_` keeps the body and, before the save, queries for an existing row on each unique key (live rows when ' +
-    "the key holds `deleted`) and throws the duplicate-entry error the SQL index raised, so the function's own catch still works; the " +
+    'unique keys is split: `<name>_` keeps the body and, before the save, queries the model itself (`new RomeQuery(M)`, not the query helper of the service, whose read_deleted means what the service says: a unique index sees every row) ' +
+    "for an existing row on each unique key (live rows when the key holds `deleted`) and throws the duplicate-entry error the SQL index raised, so the function's own catch still works; the " +
     'exported `<name>` takes a ClusterLock named after the table and the values every key shares, awaits `<name>_`, and releases the lock in finally.',
   samples: [
     {
@@ -318,7 +312,7 @@ export async function service_create(values: Record<string, any>) {
   return service_ref;
 }
 `,
-      after: `import { RomeSession, ClusterLock, DBDuplicateEntry, DBDeadlock } from 'rome-orm';
+      after: `import { RomeQuery, ClusterLock, DBDuplicateEntry, DBDeadlock } from 'rome-orm';
 import * as models from '../models';
 
 // port-db: generated helper (create-lock, row-lock): the distributed lock that replaces unique indexes and row locks.
@@ -351,10 +345,10 @@ async function service_create_(values: Record<string, any>) {
   const service_ref = new models.Service();
   service_ref.update(values);
   // port-db: uniqueness of services on (host, topic, deleted) and (host, binary, deleted), as the SQL unique keys enforced it
-  if (service_ref.host != null && service_ref.topic != null && (await new RomeSession().query(models.Service).filter_by({ deleted: models.Service.deleted.default ?? 0 }).filter_by({ host: service_ref.host, topic: service_ref.topic }).first())) {
+  if (service_ref.host != null && service_ref.topic != null && (await new RomeQuery(models.Service).filter_by({ deleted: models.Service.deleted.default ?? 0 }).filter_by({ host: service_ref.host, topic: service_ref.topic }).first())) {
     throw new DBDuplicateEntry(['host', 'topic', 'deleted']);
   }
-  if (service_ref.host != null && service_ref.binary != null && (await new RomeSession().query(models.Service).filter_by({ deleted: models.Service.deleted.default ?? 0 }).filter_by({ host: service_ref.host, binary: service_ref.binary }).first())) {
+  if (service_ref.host != null && service_ref.binary != null && (await new RomeQuery(models.Service).filter_by({ deleted: models.Service.deleted.default ?? 0 }).filter_by({ host: service_ref.host, binary: service_ref.binary }).first())) {
     throw new DBDuplicateEntry(['host', 'binary', 'deleted']);
   }
   await service_ref.save();

@@ -94,8 +94,11 @@ function _oslo_model_query(...call: any[]): RomeQuery<any> {
   // called with keywords (one object holding model and session) or positionally
   const keywords = call.length === 1 && call[0] && typeof call[0] === 'object' && 'model' in call[0];
   const { model, session, args, ...kwargs } = keywords ? call[0] : { model: call[0], session: call[1], args: call[2], ...(call[3] ?? {}) };
-  const rome_session: RomeSession = session;
-  let query = args && args.length > 0 ? rome_session.query(...args) : rome_session.query(model);
+  // without a session: ROME's Query, whose update()/delete() write at once (a session's query
+  // only queues them for its flush: lib/rome/core/orm/query.py:159-173)
+  const rome_session: RomeSession | undefined = session || undefined;
+  const targets = args && args.length > 0 ? args : [model];
+  let query = rome_session ? rome_session.query(...targets) : new RomeQuery(...targets);
   if ('deleted' in kwargs) {
     if (!model.deleted) throw new Error(\`There is no \\\`deleted\\\` column in \\\`\${model.name}\\\` table. Project doesn't use soft-deleted feature.\`);
     const live = model.deleted.default ?? 0;

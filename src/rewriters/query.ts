@@ -2,11 +2,12 @@ import ts from '../ts.cjs';
 import { flattenChain, isChainTop, valueNode, type Chain, type ChainLink } from '../analyzer/chains.js';
 import { bare, enclosingFunction, kindOf, queryStart, type ModuleFacts, kindCache } from '../analyzer/module.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
-import { importedHelpers, importPos } from './session.js';
+import { importedHelpers, importPos, namespacedHelperCalls } from './session.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 import type { Edit } from '../analyzer/edits.js';
 import { mapLibraryCalls } from './library.js';
 import { loadedRowUpdates } from './loaded-row.js';
+import { ownHelperSessions } from './own-query-session.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
 const MANUAL_REASONS: Record<string, string> = {
@@ -35,6 +36,9 @@ function reasonFor(name: string): string {
   const snake = name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
   return `\`${name}()\`: ${MANUAL_REASONS[snake] ?? MANUAL_REASONS[name] ?? 'no ROME equivalent'}`;
 }
+
+/** Order comparisons of a column with a value (`lt`, `gt`, ...). */
+const ORDER_COMPARISONS = ['lt', 'le', 'gt', 'ge'];
 
 /** Column operators whose meaning ROME changes (checked on any receiver: columns are often held in variables; JavaScript has no `.any()`). */
 const COLUMN_OPERATORS = ['like', 'ilike', 'notlike', 'op', 'any'];
@@ -757,6 +761,8 @@ export const queryRewriter: Rewriter = {
   description:
     'An imported model_query is re-emitted on RomeQuery, applying read_deleted and project_only itself (ROME ignores query options); ' +
     'one the module defines is ported in place (its own filters run on RomeQuery). ' +
+    ownHelperSessions.description +
+    ' ' +
     'Chain constructs ROME runs differently are rewritten to what keeps their meaning: limit/offset become a slice of all(), ' +
     'one() raises as SQL did, exists() becomes first() != null, joined rows are unpacked, a delete used as a count counts first, ' +
     "a bulk delete() on a model whose class defines its own delete() (ROME would run it on each row) removes the rows with ROME's Entity.delete, " +
@@ -787,6 +793,12 @@ export async function f(context: any) {
   rewrite(facts) {
     const out = emptyResult();
     const names = importedHelpers(facts, 'query');
+    for (const access of namespacedHelperCalls(facts, 'query')) {
+      // the call keeps its arguments; the namespace goes (the helper is emitted in this module)
+      const start = access.getStart(facts.sf);
+      out.edits.push({ start, end: access.name.getStart(facts.sf), text: '' });
+      record(out, 'query', start, `\`${access.getText(facts.sf)}()\` → \`${access.name.text}()\`: the query helper is re-emitted in this module on RomeQuery`);
+    }
     if (names.length > 0) {
       out.needs.push({ kind: 'helper', id: 'model_query' });
       record(out, 'query', importPos(facts, names[0]), `${names.join(', ')} re-emitted on RomeQuery: read_deleted (default from the context) and project_only (incl. 'allow_none') applied as filters`);
@@ -822,6 +834,21 @@ export async function f(context: any) {
           out.manual.push({ node: enclosingStatement(n), pos: n.expression.name.getStart(facts.sf), reason: reasonFor(n.expression.name.text) });
         }
       }
+      // `models.M.expire.lt(now)`: ROME turns stored datetimes into comparable values only in
+      // columns named *_at (lib/rome/core/rows/tuples.py:385-403), so an order comparison on
+      // another DateTime column compares the stored form and never matches
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ORDER_COMPARISONS.includes(n.expression.name.text)) {
+        const column = n.expression.expression;
+        const model = ts.isPropertyAccessExpression(column) && ts.isPropertyAccessExpression(column.expression) && ts.isIdentifier(column.expression.expression) && column.expression.expression.text === facts.modelsNamespace ? facts.models?.get(column.expression.name.text) : undefined;
+        const key = ts.isPropertyAccessExpression(column) ? column.name.text : '';
+        if (model && /^Date(Time)?$/.test(model.columns.get(key)?.type ?? '') && !key.endsWith('_at')) {
+          out.manual.push({
+            node: enclosingStatement(n),
+            pos: n.expression.name.getStart(facts.sf),
+            reason: `\`${key}.${n.expression.name.text}()\` on a DateTime column not named *_at: ROME converts stored datetimes for a comparison only in columns named *_at (lib/rome/core/rows/tuples.py:385-403), so this one never matches: compare in code on the rows of all()`,
+          });
+        }
+      }
       // .any() / .has() / .label() on model columns and relationships
       if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['any', 'has', 'label', ...COLUMN_OPERATORS].includes(n.expression.name.text)) {
         let root: ts.Expression = n.expression.expression;
@@ -833,6 +860,7 @@ export async function f(context: any) {
         }
       }
     });
+    ownHelperSessions.rewrite(facts, out);
     loadedRowUpdates.rewrite(facts, out);
     return out;
   },

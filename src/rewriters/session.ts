@@ -4,6 +4,7 @@ import { enclosingStatement, indentAt, isReference, walk } from '../analyzer/par
 import { ownLines } from '../analyzer/edits.js';
 import { HELPER_MARK, isGeneratedHelper } from './helpers.js';
 import { midUnitFlushes } from './session-add.js';
+import { freshSessionSoftDeletes } from './fresh-session-soft-delete.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** Names of the session factory / query helper the module imports from elsewhere (to re-emit). */
@@ -21,7 +22,7 @@ export function importedHelpers(facts: ModuleFacts, kind: 'session' | 'query'): 
 
 const namespacedCalls = new WeakMap<ModuleFacts, Map<string, ts.PropertyAccessExpression[]>>();
 
-/** `ns.get_session(...)` where `ns` is a namespace import of a relative module (the api, a session module). */
+/** `ns.get_session(...)` where `ns` is a namespace or default import of a relative module (the api, a session module). */
 export function namespacedHelperCalls(facts: ModuleFacts, kind: 'session' | 'query'): ts.PropertyAccessExpression[] {
   // asked for by every create and every helper render: one walk per module and kind
   let cached = namespacedCalls.get(facts);
@@ -35,7 +36,9 @@ export function namespacedHelperCalls(facts: ModuleFacts, kind: 'session' | 'que
     if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !ts.isIdentifier(n.expression.expression)) return;
     if (!names.includes(n.expression.name.text)) return;
     const imp = facts.importOf(n.expression.expression);
-    if (imp && imp.specifier.startsWith('.') && imp.bindings.get(n.expression.expression.text) === '*') out.push(n.expression);
+    // a default import of the package's module is its namespace object too (`import db_default from './api'`)
+    const binding = imp?.bindings.get(n.expression.expression.text);
+    if (imp && imp.specifier.startsWith('.') && (binding === '*' || binding === 'default')) out.push(n.expression);
   });
   return out;
 }
@@ -64,7 +67,8 @@ export const sessionRewriter: Rewriter = {
     'so every call site keeps its text. The import of the SQL factory goes away (see the import rewriter). A factory the module ' +
     'defines itself keeps its name, signature and export and returns a new RomeSession; the engine plumbing only it used ' +
     '(EngineFacade, _create_facade_lazily, their module variables) is removed, each removal recorded. ' +
-    '`session.add_all(list)` becomes `session.add(...)`: ROME\'s session has no add_all.',
+    '`session.add_all(list)` becomes `session.add(...)`: ROME\'s session has no add_all. ' +
+    freshSessionSoftDeletes.description,
   samples: [
     {
       before: `import { get_session } from './session';
@@ -103,6 +107,7 @@ export function f() {
     }
     for (const name of handWrittenHelpers(facts, 'session')) portSessionFactory(facts, out, name);
     entitySessionArguments(facts, out);
+    freshSessionSoftDeletes.rewrite(facts, out);
     addAll(facts, out);
     return out;
   },

@@ -265,7 +265,7 @@ async function main() {
   // port-db equiv on the bundled samples: every scenario on both sides (three workers), as CI runs it
   const equivRows = [];
   if (existsSync(join(REPO, 'dist', 'equiv', 'run.js')) && process.env.BENCH_EQUIV !== '0') {
-    for (const sample of ['nova', 'glance']) {
+    for (const sample of ['nova', 'glance', 'cinder', 'manila']) {
       const root = join(REPO, 'fixtures', sample);
       const scenarios = readdirSync(join(root, sample, 'db', 'equiv')).filter((f) => f.endsWith('.equiv.ts')).length;
       const runs = [];

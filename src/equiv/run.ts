@@ -146,9 +146,24 @@ async function runScenario(module: Module, file: string, index: number, info: Sc
     throw bad(e, module, file);
   }
   const grouped = [sql, reversed, rome].some((r) => r.groups.length > 0);
-  const found = grouped
-    ? concurrentVerdictOf({ sql, reversed, rome }, rules, info.accept, concurrency)
-    : verdictOf({ sql: sql.runs[0].outcome, reversed: reversed.runs[0].outcome, rome: rome.runs[0].outcome }, rules, info.accept);
+  let found: Omit<ScenarioResult, 'file' | 'name' | 'replay'>;
+  if (grouped) {
+    const { teethAgainst, ...verdict } = concurrentVerdictOf({ sql, reversed, rome }, rules, info.accept, concurrency);
+    found = verdict;
+    // teeth: do the port's locks matter? The schedules again with them off, until one gives an
+    // outcome SQL does not allow
+    if (teethAgainst && rome.locksTaken && concurrency.teeth && concurrency.replay === undefined && verdict.concurrency) {
+      let lockless: SideRuns;
+      try {
+        lockless = await workers.rome.run(file, index, module.port, module.models.rome, { ...concurrency, teethAgainst });
+      } catch (e) {
+        throw bad(e, module, file);
+      }
+      verdict.concurrency.locks = lockless.runs.length > 0 ? 'teeth' : 'weak';
+    }
+  } else {
+    found = verdictOf({ sql: sql.runs[0].outcome, reversed: reversed.runs[0].outcome, rome: rome.runs[0].outcome }, rules, info.accept);
+  }
   const schedule = found.divergences?.find((d) => d.schedule)?.schedule;
   if (schedule) base.replay += `${concurrency.latencyMs > 0 ? ` --latency ${concurrency.latencyMs}` : ''} --replay ${schedule}`;
   // a divergence at a call names its function; one in the final tables, every function called

@@ -72,13 +72,19 @@ describe('port-db equiv', () => {
   });
 
   it('the same run gives a byte-identical JSON report, and --self-check finds the SQL module equivalent to itself', () => {
-    scenarios('a.equiv.ts', `scenario('update', { seed: { services: [compute, { ...compute, host: 'h2' }] }, async run({ api }) { await api.service_update(admin, 2, { report_count: 2 }); await api.service_get(admin, 2); } })`);
-    const first = cli('equiv', 'nova', '--format', 'json');
-    const second = cli('equiv', 'nova', '--format', 'json');
+    scenarios(
+      'a.equiv.ts',
+      `scenario('update', { seed: { services: [compute, { ...compute, host: 'h2' }] }, async run({ api }) { await api.service_update(admin, 2, { report_count: 2 }); await api.service_get(admin, 2); } }),
+       scenario('a race', { async run({ api }) { await concurrently(() => api.service_create(admin, compute), () => api.service_create(admin, compute), () => api.service_create(admin, { ...compute, topic: 't2' })); } })`,
+    );
+    // the concurrent part too: schedules, their order and the random ones come from the seed
+    const first = cli('equiv', 'nova', '--format', 'json', '--schedules', '300');
+    const second = cli('equiv', 'nova', '--format', 'json', '--schedules', '300');
     expect(first.stdout).toBe(second.stdout);
+    expect(JSON.parse(first.stdout).equivalence.modules[0].scenarios[1].concurrency).toMatchObject({ groups: [3], orders: 6, schedules: 300, exhaustive: false });
     const self = cli('equiv', 'nova', '--self-check');
     expect(self.code).toBe(0);
-    expect(self.stdout).toContain('1 scenario: 1 equivalent');
+    expect(self.stdout).toContain('2 scenarios: 2 equivalent');
   });
 
   it('bad input exits 2 with what to fix: an unknown function, a scenario that does not load, --only matching nothing, no port', () => {

@@ -12,6 +12,8 @@ export interface ExploreOptions {
   schedules: number;
   /** Seed of the random part. */
   seed: number;
+  /** Asked after each schedule: true ends the exploration (something was found). */
+  stop?: () => boolean;
 }
 
 export interface Explored {
@@ -38,7 +40,8 @@ export async function explore(run: RunSchedule, options: ExploreOptions): Promis
   let schedules = 0;
   // depth first: alternatives of later choice points are tried first, each prefix once
   const stack: number[][] = [[]];
-  while (stack.length > 0 && schedules < options.schedules) {
+  const stopped = () => options.stop?.() === true;
+  while (stack.length > 0 && schedules < options.schedules && !stopped()) {
     const prefix = stack.pop()!;
     const trace = await run(prefixChooser(prefix));
     schedules++;
@@ -54,12 +57,12 @@ export async function explore(run: RunSchedule, options: ExploreOptions): Promis
     // pushed so that the earliest branch is popped last: the walk goes deep first
     stack.push(...branches);
   }
-  const exhaustive = stack.length === 0;
+  const exhaustive = stack.length === 0 && !stopped();
   let random = 0;
   if (exhaustive) {
     // the rest of the budget, but no more random schedules than the exhaustive part ran
     const budget = Math.min(options.schedules - schedules, schedules);
-    for (let k = 0; k < budget; k++) {
+    for (let k = 0; k < budget && !stopped(); k++) {
       await run(pctChooser(options.seed + k, options.preemptions, estimateSteps(schedules)));
       schedules++;
       random++;

@@ -10,6 +10,11 @@ export interface ConcurrencyOptions {
   maxSteps: number;
   /** Rerun with the port's locks off to see whether the scenario exercises them. */
   teeth: boolean;
+  /**
+   * The teeth run itself (the parent asks it once the SQL outcomes are known): the schedules with
+   * the port's locks off, stopping at the first outcome whose normalised form is not `allowed`.
+   */
+  teethAgainst?: { allowed: string[]; rules: string[]; unordered: boolean };
   /** Run this schedule only (a replay token). */
   replay?: string;
 }

@@ -20,7 +20,14 @@ export interface OracleOptions {
   latencyMs: number;
 }
 
-export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, accept: readonly Accept[], options: OracleOptions): Found {
+/** What the teeth run compares its lockless outcomes with (absent when teeth are moot: a divergence). */
+export interface TeethAgainst {
+  allowed: string[];
+  rules: string[];
+  unordered: boolean;
+}
+
+export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, accept: readonly Accept[], options: OracleOptions): Found & { teethAgainst?: TeethAgainst } {
   const { sql, reversed, rome } = runs;
   const all = [...sql.runs, ...reversed.runs, ...rome.runs].map((r) => r.outcome);
   const found = {
@@ -51,6 +58,7 @@ export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, ac
     asMultisets = true;
   }
   const shape = (o: RawOutcome) => (asMultisets ? unordered(normalise(o, rules)) : normalise(o, rules));
+  const teethAgainst = { allowed: [...new Set(sql.runs.map((r) => canonical(shape(r.outcome))))], rules: [...rules], unordered: asMultisets };
   const allowed = sql.runs.map((r) => ({ label: r.label, raw: r.outcome, normal: shape(r.outcome) }));
   const allowedKeys = new Set(allowed.map((a) => canonical(a.normal)));
   const isAllowed = (o: RawOutcome) => allowedKeys.has(canonical(shape(o)));
@@ -68,9 +76,10 @@ export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, ac
     outcomes: rome.runs.length,
     divergedSchedules: failing.reduce((n, r) => n + r.count, 0),
     latencyMs: options.latencyMs,
-    locks: rome.lockless === undefined ? (failing.length > 0 ? 'not-checked' : 'none') : rome.lockless.every((r) => isAllowed(r.outcome)) ? 'weak' : 'teeth',
+    // teeth are looked for afterwards (run.ts: `allowedKeys` for the lockless schedules)
+    locks: rome.locksTaken ? 'not-checked' : 'none',
   };
-  if (failing.length === 0) return { ...found, verdict: 'equivalent', concurrency };
+  if (failing.length === 0) return { ...found, verdict: 'equivalent', concurrency, teethAgainst };
 
   // the first schedule (in the order they ran) that SQL does not allow, against the closest allowed outcome
   const first = failing[0];
@@ -85,7 +94,7 @@ export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, ac
   }));
   const accepted = divergences.map((d) => acceptedBy(d, accept));
   if (accepted.every(Boolean)) {
-    return { ...found, verdict: 'accepted', divergences, accepted: accepted.map((x) => ({ kind: x!.kind, ...(x!.call ? { call: x!.call } : {}), reason: x!.reason })), concurrency };
+    return { ...found, verdict: 'accepted', divergences, accepted: accepted.map((x) => ({ kind: x!.kind, ...(x!.call ? { call: x!.call } : {}), reason: x!.reason })), concurrency, teethAgainst };
   }
   return { ...found, verdict: 'diverged', divergences, concurrency };
 }

@@ -12,6 +12,7 @@ import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/expl
 import { orderCombinations, orderLabel, serialGroup } from '../concurrency/orders.js';
 import { currentTask, NoSuchSchedule, Scheduler, type Choice, type Chooser } from '../concurrency/scheduler.js';
 import { serviceLocks } from '../rome-memory/lock.js';
+import { canonical, normalise, unordered } from '../normalise.js';
 import { GROUP_RUNNER, isScenario, type GroupRunner, type Scenario } from '../scenario.js';
 import { aliasesFor, equivModule } from './aliases.js';
 import { determinise, useTimerSink, virtualTime } from './determinism.js';
@@ -193,7 +194,7 @@ async function sqlRun(job: RunJob, seed: number, orders: number[][], sizes: numb
 /**
  * ROME: the scenario under the scheduler, schedule after schedule (explore.ts), each from a fresh
  * store; outcomes that are the same are counted once, under the first schedule that gave them.
- * With teeth, the schedules run again with the port's locks off.
+ * With `teethAgainst`, the schedules run with the port's locks off, looking for a disallowed outcome.
  */
 async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
   const loaded = await load(job, seed);
@@ -247,22 +248,36 @@ async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
     if (trace.length !== choices.length) throw new BadInput(`--replay: the token has ${choices.length} choices and this scenario's schedule ${trace.length} (a token of another scenario, or other flags?)`);
     return { runs: [...outcomes.values()], groups: sizes, explored: { schedules: 1, exhaustive: false, random: 0, replayed: options.replay } };
   }
-  serviceLocks.taken = 0;
-  const explored = await explore((choose) => schedule(choose, outcomes), exploreOptions);
-  const result: SideRuns = { runs: [...outcomes.values()], groups: sizes, explored };
-  // teeth: the same exploration with the port's locks off; a scenario that still passes does
-  // not exercise its locks (EQUIV.md §4)
-  if (sizes.length > 0 && options.teeth && serviceLocks.taken > 0) {
-    const lockless: Collected = new Map();
+  if (options.teethAgainst) {
+    // teeth: the same exploration with the port's locks off, until a schedule gives an outcome
+    // SQL does not allow (the locks were needed) or none is left (the scenario is weak)
+    const { allowed, rules, unordered: asMultisets } = options.teethAgainst;
+    const keys = new Set(allowed);
+    const ruleSet = new Set(rules);
+    let found: LabeledOutcome | undefined;
     serviceLocks.off = true;
     try {
-      await explore((choose) => schedule(choose, lockless), exploreOptions);
+      const lockless: Collected = new Map();
+      const explored = await explore(
+        async (choose) => {
+          const trace = await schedule(choose, lockless);
+          for (const r of lockless.values()) {
+            const normal = normalise(r.outcome, ruleSet);
+            if (!keys.has(canonical(asMultisets ? unordered(normal) : normal))) found = r;
+          }
+          lockless.clear();
+          return trace;
+        },
+        { ...exploreOptions, stop: () => found !== undefined },
+      );
+      return { runs: found ? [found] : [], groups: sizes, explored };
     } finally {
       serviceLocks.off = false;
     }
-    result.lockless = [...lockless.values()];
   }
-  return result;
+  serviceLocks.taken = 0;
+  const explored = await explore((choose) => schedule(choose, outcomes), exploreOptions);
+  return { runs: [...outcomes.values()], groups: sizes, explored, ...(serviceLocks.taken > 0 ? { locksTaken: true } : {}) };
 }
 
 /** A 32-bit seed from the scenario's identity (FNV-1a). */

@@ -170,7 +170,9 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const shared = model.uniqueKeys.map((k) => k.columns.filter((col) => col !== model.softDelete)).reduce((a, b) => a.filter((col) => b.includes(col)));
   const sources = fieldSources(facts, c);
   const keyValues = shared.map((col) => sources(col));
-  const keys = keyValues.every((v) => v) ? (keyValues as string[]) : [];
+  // a Date in a template literal is its toString(): the server's time zone, so two nodes in
+  // different zones would name one key's lock differently; its ISO form is the same everywhere
+  const keys = keyValues.every((v) => v) ? (keyValues as string[]).map((v, i) => (model.columns.get(shared[i])?.type === 'DateTime' ? `${v} instanceof Date ? ${v}.toISOString() : ${v}` : v)) : [];
   const lock = lockName(facts.rules.lock.nameTemplate, model.table, keys);
   const eol = facts.eol;
   const isAsync = isAsyncFunction(c.fn);

@@ -126,7 +126,7 @@ function program(writeOut?: (text: string) => void): Command {
     .option('--only <text>', 'only the scenarios whose name contains TEXT')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
     .option('--strict', 'exit 1 also on order-dependent scenarios, weak concurrent scenarios (they pass with the locks off) and changed functions without a scenario')
-    .option('--timeout <seconds>', 'per scenario and side: past it, the code is taken to await something that never comes', '30')
+    .option('--timeout <seconds>', 'per scenario and side (for a concurrent one, per order or schedule): past it with no progress, the code is taken to await something that never comes', '30')
     .addOption(new Option('--sql-collation <collation>', "text comparison on the SQL side: ci (MySQL's default, case-insensitive) or binary").choices(['ci', 'binary']).default('ci'))
     .option('--self-check', 'run the SQL module against itself instead of the port: every scenario must be equivalent (checks the scenarios are deterministic and the reference runs them)')
     .option('--init', 'write a skeleton scenario for each changed function no scenario calls (db/equiv/<function>.equiv.ts); run nothing')

@@ -58,6 +58,8 @@ export class SideWorker {
     worker.on('message', (reply: Reply) => {
       const job = this.pending.get(reply.id);
       if (!job) return;
+      // a long exploration says it is still going: the time limit counts from its last sign of life
+      if (reply.progress) return void job.timer.refresh();
       this.pending.delete(reply.id);
       clearTimeout(job.timer);
       if (reply.bad !== undefined) job.reject(new BadScenario(reply.bad));
@@ -84,7 +86,7 @@ export class SideWorker {
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new BadScenario(`no answer within ${this.timeoutMs / 1000} s on the ${this.setup.side} side: the code awaits something that never comes (real I/O, a timer, a lost promise)`));
+        reject(new BadScenario(`no progress within ${this.timeoutMs / 1000} s on the ${this.setup.side} side: the code awaits something that never comes (real I/O, a timer, a lost promise)`));
         if (this.worker === worker) this.worker = undefined;
         this.retired.add(worker);
         void worker.terminate();

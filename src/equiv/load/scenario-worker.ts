@@ -39,7 +39,8 @@ export type RunJob = { id: number; kind: 'run'; file: string; index: number; api
 export type Job = { id: number; kind: 'list'; file: string } | RunJob;
 
 /** `bad`: the scenario or the service is bad input (exit 2), with what to fix. */
-export type Reply = { id: number; scenarios?: ScenarioInfo[]; runs?: SideRuns; bad?: string };
+/** `progress`: not an answer, a sign of life of a long job (each order or schedule ran). */
+export type Reply = { id: number; scenarios?: ScenarioInfo[]; runs?: SideRuns; bad?: string; progress?: true };
 
 /** Errors that say a construct is not run by one side: the scenario is skipped. */
 const UNSUPPORTED = new Set(['UnsupportedInReference', 'UnsupportedInRomeMemory', 'ConcurrencyNotExplored']);
@@ -173,7 +174,10 @@ async function runSql(job: RunJob, seed: number): Promise<SideRuns> {
   if (sizes.length === 0) return { runs: [{ label: '', count: 1, outcome: first }], groups: [] };
   const combos = orderCombinations(sizes);
   const runs = [{ label: orderLabel(combos[0]), count: 1, outcome: first }];
-  for (const combo of combos.slice(1)) runs.push({ label: orderLabel(combo), count: 1, outcome: await sqlRun(job, seed, combo, []) });
+  for (const combo of combos.slice(1)) {
+    runs.push({ label: orderLabel(combo), count: 1, outcome: await sqlRun(job, seed, combo, []) });
+    alive(job.id);
+  }
   return { runs, groups: sizes };
 }
 
@@ -227,6 +231,7 @@ async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
       side.wrapStore!(undefined);
     }
     if (seen.length > sizes.length) sizes = seen;
+    alive(job.id);
     const label = tokenOf(scheduler.trace);
     // the lock log is shown, not compared: schedules that end alike are one outcome
     const key = JSON.stringify({ ...outcome, locks: [] });
@@ -278,6 +283,15 @@ async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
   serviceLocks.taken = 0;
   const explored = await explore((choose) => schedule(choose, outcomes), exploreOptions);
   return { runs: [...outcomes.values()], groups: sizes, explored, ...(serviceLocks.taken > 0 ? { locksTaken: true } : {}) };
+}
+
+let lastSign = 0;
+/** Tells the parent a long job still runs (at most every half second; wall time, not the virtual clock). */
+function alive(id: number): void {
+  const now = performance.now();
+  if (now - lastSign < 500) return;
+  lastSign = now;
+  parentPort!.postMessage({ id, progress: true });
 }
 
 /** A 32-bit seed from the scenario's identity (FNV-1a). */

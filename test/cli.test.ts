@@ -323,6 +323,20 @@ describe('port-db check on the sample trees', () => {
     expect(findings.length).toBe(report.summary.manualItems);
   });
 
+  it('exits 2 on a folder with no TypeScript files (a CI guard pointed at the wrong folder fails)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port-db-cli-'));
+    try {
+      writeFileSync(join(dir, 'README.md'), '# not code\n');
+      const r = run(['check', dir]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^port-db: error: no TypeScript files to check in '.*'/);
+      expect(r.stderr).toMatch(/hint: Check the path/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('on a written port\'s folder: exactly the manual items, not again in port-db\'s own base copies (.port-db/)', () => {
     const dir = sampleTree();
     expect(run(['port', dir, '--no-verify']).code).toBe(0);

@@ -54,6 +54,9 @@ describe('port-db port', () => {
     const out = mkdtempSync(join(tmpdir(), 'port-db-out-'));
     const r = run(['port', join(FIXTURES, 'glance'), '--out', out]);
     expect(r.code).toBe(0);
+    // the summary says where the files went, in full
+    expect(r.stdout).toContain(`glance/db/sqlalchemy/api.ts → ${join(out, 'glance', 'db', 'discovery', 'api.ts')}\n`);
+    expect(r.stdout).toContain(`report: ${join(out, 'glance', 'db', 'discovery', 'PORT-REPORT.md')}\n`);
     expect(listing(out)).toEqual([
       'glance',
       'glance/db',
@@ -68,6 +71,17 @@ describe('port-db port', () => {
       'glance/db/discovery/models.ts',
       'glance/db/discovery/port-report.json',
     ]);
+  });
+
+  it('refuses --out at a filesystem root (exit 2, with a hint), writing nothing', () => {
+    for (const root of ['/', '//', '/tmp/..']) {
+      const r = run(['port', join(FIXTURES, 'glance'), '--out', root, '--dry-run']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^port-db: error: --out ${root.replace(/\./g, '\\.')} is the root of the filesystem`));
+      expect(r.stderr).toMatch(/hint: pass a folder of its own/);
+      expect(r.stdout).toBe('');
+    }
+    expect(existsSync('/glance')).toBe(false);
   });
 
   it('--strict exits 1 when manual items remain; --format json prints the reports', () => {

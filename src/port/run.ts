@@ -135,6 +135,7 @@ function kindOf(st: Stats): string {
 export function port(options: PortOptions): PortResult {
   const cwd = options.cwd ?? process.cwd();
   if (options.roots.length === 0) throw new UsageError('no root given', 'usage: port-db port <root...>');
+  const outDir = options.out !== undefined ? outFolder(resolve(cwd, options.out), options.out) : undefined;
   // --rules wins, then the root's port-db.config.json, then the bundled pack; each loaded once
   const packs = new Map<string, RulePack>();
   const packFor = (root: string): RulePack => {
@@ -171,7 +172,21 @@ export function port(options: PortOptions): PortResult {
     }
   }
   if (!options.dryRun) writeAll(modules);
-  return { modules, written: !options.dryRun, rules: rules! };
+  return { modules, written: !options.dryRun, rules: rules!, ...(outDir !== undefined ? { outDir } : {}) };
+}
+
+/**
+ * The --out folder, absolute. A filesystem root is refused: `--out /` would write
+ * `/<service>/db/discovery/...` beside the system's own folders, never what was meant.
+ */
+function outFolder(abs: string, given: string): string {
+  if (dirname(abs) === abs) {
+    throw new UsageError(
+      `--out ${given} is the root of the filesystem: port-db would write ${join(abs, '<service>', 'db', 'discovery')} there`,
+      'pass a folder of its own, e.g. --out ./ported (port-db mirrors each root under it), or leave --out out to write beside the sources',
+    );
+  }
+  return abs;
 }
 
 /** Modules that wire the same file (a shared config) write it once, with all their edits. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './helpers.js';
+import { snapshot } from './safety/helpers.js';
 
 function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'port-db'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env } });
@@ -209,6 +210,32 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
     expect(r.stderr).toMatch(/db\/sqlalchemy\/api\.ts:2:\d+: syntax error/);
     expect(r.stderr).toMatch(/> 2 \|   return 1 \+;/);
     expect(existsSync(join(dir, 'db', 'discovery'))).toBe(false);
+  });
+
+  it('a syntax error in the models over a good earlier port (the nova sample): exit 2 at models.ts:line, the port left as it was', () => {
+    const dir = sampleTree();
+    try {
+      expect(run(['port', dir, '--no-verify']).code).toBe(0);
+      const before = snapshot(dir);
+      const api = readFileSync(join(dir, 'nova', 'db', 'discovery', 'api.ts'), 'utf8');
+      const models = join(dir, 'nova', 'db', 'sqlalchemy', 'models.ts');
+      const text = readFileSync(models, 'utf8');
+      const line = text.split('\n').findIndex((l) => l.includes("static __tablename__ = 'services'")) + 1;
+      writeFileSync(models, text.replace("static __tablename__ = 'services';", "static __tablename__ = 'services' {{ (;"));
+      for (const args of [[], ['--dry-run']]) {
+        const r = run(['port', dir, '--no-verify', ...args]);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(new RegExp(`^port-db: error: nova/db/sqlalchemy/models\\.ts:${line}:\\d+: syntax error`));
+        expect(r.stderr).toMatch(/hint: .*nothing was written/);
+      }
+      expect(readFileSync(join(dir, 'nova', 'db', 'discovery', 'api.ts'), 'utf8')).toBe(api);
+      expect(api.match(/await acquire_lock\(/g)?.length).toBeGreaterThan(3);
+      const models_ = 'nova/db/sqlalchemy/models.ts';
+      expect({ ...snapshot(dir), [models_]: before[models_] }).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a binary file and bytes that are not UTF-8: file:line:col and what to do', () => {

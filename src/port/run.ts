@@ -360,22 +360,18 @@ function readModelsFile(path: string, display = basename(path)): { path: string;
   return { path, text: readSource(path, display, 'the models module') };
 }
 
-/** The models port, or why there is none (a models module that does not parse: api.ts keeps the SQL models, marked). */
+/**
+ * The models port. A models module that does not parse is bad input (exit 2), like the api module:
+ * porting api.ts against the SQL models instead would drop every create's lock and uniqueness
+ * check, and replace a good earlier port with that weaker one.
+ */
 function portModelsOf(
   source: { path: string; text: string },
   outputPath: string,
   shown: { source: string; output: string },
   rules: RulePack,
 ): { output?: string; catalog?: ModelCatalog; report: NonNullable<PortReport['models']> } {
-  const displaySource = shown.source;
-  try {
-    return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput: shown.output, format: () => projectFormatter(outputPath) });
-  } catch (e) {
-    if (!(e instanceof PortDbError)) throw e;
-    const error = e.message;
-    const summary = { classes: 0, unchanged: 0, ported: 0, manual: 0, manualItems: 0, byKind: {} };
-    return { report: { source: displaySource, error, module: { changes: [], manual: [] }, summary, classes: [] } };
-  }
+  return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource: shown.source, displayOutput: shown.output, format: () => projectFormatter(outputPath) });
 }
 
 /** sha256 that port-report.json recorded for the module (or the models) port-db wrote. */

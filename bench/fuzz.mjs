@@ -20,6 +20,10 @@
 //   FUZZ_VERIFY=1       also type-check each port (slow)
 //   FUZZ_MINIMIZE=0     save failures without minimizing them
 //   FUZZ_REPLAY=DIR     run the api.ts of each DIR/*/ (e.g. fuzz/crashes) and print how each ends
+//   FUZZ_LARGE=N        the first N runs mutate a generated module of FUZZ_LARGE_FUNCTIONS functions
+//                       (default 433: about 10,000 lines, an 11,300-line port) with mutants that parse,
+//                       and all take the rerun path: a hand edit plus an upstream change, the
+//                       three-way merge at size (default 2)
 
 import { loadCorpus } from '../fuzz/corpus.mjs';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,6 +33,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fuzzCase, tokens } from '../fuzz/mutate.mjs';
+import { generateModule } from './generate.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
@@ -44,6 +49,8 @@ const RERUN = Number(process.env.FUZZ_RERUN ?? 0.2);
 const VERIFY = process.env.FUZZ_VERIFY === '1';
 const MINIMIZE = process.env.FUZZ_MINIMIZE !== '0';
 const REPLAY = process.env.FUZZ_REPLAY;
+const LARGE = REPLAY ? 0 : Number(process.env.FUZZ_LARGE ?? 2);
+const LARGE_FUNCTIONS = Number(process.env.FUZZ_LARGE_FUNCTIONS ?? 433);
 
 if (!existsSync(join(DIST, 'port', 'run.js'))) {
   process.stderr.write('fuzz: dist/ is missing; run `npm run build` first\n');
@@ -53,6 +60,8 @@ const newest = (dir) => readdirSync(dir, { recursive: true }).map((f) => join(di
 if (newest(join(REPO, 'src')) > newest(DIST)) process.stderr.write('fuzz: warning: dist/ is older than src/; run `npm run build` to fuzz the current code\n');
 
 const corpus = REPLAY ? replayCorpus(REPLAY) : loadCorpus(REPO);
+// the large seed goes last, out of the weighted draw: only the first LARGE runs use it
+const largeEntry = LARGE > 0 ? corpus.push({ name: `generated-${LARGE_FUNCTIONS}`, api: generateModule(LARGE_FUNCTIONS), models: corpus.find((e) => e.name === 'nova').models }) - 1 : -1;
 const work = mkdtempSync(join(tmpdir(), 'port-db-fuzz-'));
 
 function replayCorpus(dir) {
@@ -97,6 +106,7 @@ function startWorker() {
 const hist = { 0: 0, 1: 0, 2: 0, 3: 0, hang: 0 };
 const problems = { 'bad-output': 0, 'not-idempotent': 0, 'hand-edit-lost': 0, 'verify-failed': 0 };
 const failures = new Map(); // signature → first failing case
+let largeMerged = 0;
 
 async function main() {
   const t0 = Date.now();
@@ -109,7 +119,7 @@ async function main() {
   let next = 0;
   let done = 0;
   let lastPrint = 0;
-  const weights = corpus.map((e) => 1 / Math.sqrt(1 + e.api.length / 2000)); // small modules run faster: more of them
+  const weights = corpus.map((e, k) => (k === largeEntry ? 0 : 1 / Math.sqrt(1 + e.api.length / 2000))); // small modules run faster: more of them
   const sum = weights.reduce((a, b) => a + b, 0);
   const entryOf = (i) => {
     let x = ((Math.imul(i + 1, 0x9e3779b1) ^ SEED) >>> 0) / 2 ** 32 * sum;
@@ -119,8 +129,9 @@ async function main() {
   async function lane(slot) {
     while (next < total) {
       const index = next++;
-      const entry = REPLAY ? index : entryOf(index);
-      const msg = REPLAY ? { type: 'try', entry, bytes: corpus[index].bytes, rerun: false } : { type: 'case', index, entry };
+      const large = index < LARGE;
+      const entry = REPLAY ? index : large ? largeEntry : entryOf(index);
+      const msg = REPLAY ? { type: 'try', entry, bytes: corpus[index].bytes, rerun: false } : { type: 'case', index, entry, large };
       let r = await pool[slot].call(msg);
       if (r.code === 'hang') {
         await pool[slot].kill();
@@ -130,6 +141,7 @@ async function main() {
       }
       done++;
       hist[r.code] = (hist[r.code] ?? 0) + 1;
+      if (!REPLAY && index < LARGE && r.merged) largeMerged++;
       if (REPLAY) {
         const what = r.problem ? `  ${r.problem.kind}: ${r.problem.signature}` : r.signature ? `  ${r.signature}` : r.message ? `  ${r.message}` : '';
         process.stdout.write(`${corpus[index].name}: exit ${r.code}${what}\n`);
@@ -150,9 +162,10 @@ async function main() {
     const failure = { signature, count: 1, index, entry, code: r.code, problem: r.problem?.kind, stack: r.stack, mutations: r.mutations };
     failures.set(signature, failure);
     // a hang returns nothing: the mutant is rebuilt from the seed and the case, as the worker built it
-    const bytes = r.bytes ? Buffer.from(r.bytes) : fuzzCase(corpus[entry].api, SEED, index, RERUN).bytes;
+    const bytes = r.bytes ? Buffer.from(r.bytes) : fuzzCase(corpus[entry].api, SEED, index, RERUN, index < LARGE).bytes;
     let minimal = bytes;
-    if (MINIMIZE && r.code !== 'hang') minimal = await minimize(bytes, entry, signature, !!r.problem, slot);
+    // the large seed's failures are saved as they are: minimizing 10,000 lines takes hours
+    if (MINIMIZE && r.code !== 'hang' && index >= LARGE) minimal = await minimize(bytes, entry, signature, !!r.problem, slot);
     save(failure, bytes, minimal);
   }
   async function minimize(bytes, entry, signature, rerun, slot) {
@@ -205,10 +218,13 @@ async function main() {
   const secs = (Date.now() - t0) / 1000;
   process.stdout.write(`fuzz: ${done} runs in ${secs.toFixed(1)} s (${(done / secs).toFixed(1)}/s), seed ${SEED}, ${JOBS} workers, corpus ${corpus.length} modules${VERIFY ? ', with verify' : ''}\n`);
   process.stdout.write(`exit codes: ${Object.entries(hist).map(([k, v]) => `${k}: ${v}`).join(' · ')}\n`);
+  if (LARGE > 0) process.stdout.write(`large seed (${fmtLines(corpus[largeEntry].api)} lines): ${Math.min(LARGE, total)} runs, ${largeMerged} through the three-way merge of a hand edit and an upstream change\n`);
   process.stdout.write(`other failures: ${Object.entries(problems).map(([k, v]) => `${k} ${v}`).join(' · ')}\n`);
   for (const f of failures.values()) process.stdout.write(`  ${f.dir ?? '(not saved)'}  ×${f.count}  ${f.signature}\n`);
   process.exitCode = failures.size > 0 ? 1 : 0;
 }
+
+const fmtLines = (text) => (text.split('\n').length - 1).toLocaleString('en-US');
 
 /** Tokens with the text between them attached (so joining gives the text back). */
 function splitTokens(text) {

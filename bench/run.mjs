@@ -19,8 +19,12 @@
 //   BENCH_TREE=M        modules in the tree, one project (default 40; 0 skips it)
 //   BENCH_KEEP=1        keep the generated inputs (the folder is printed)
 //   BENCH_PRETTIER=1    give every input the samples' .prettierrc.json: the ports are formatted
-//   BENCH_EQUIV=0       skip the `port-db equiv` rows (the bundled samples' scenarios)
 //                       with it (without it no config applies and nothing is formatted)
+//   BENCH_EQUIV=0       skip the `port-db equiv` rows (the bundled samples' scenarios)
+//
+// Each single module also has a `merge` row: port, edit the port by hand, change the SQL module,
+// then time the port that three-way merges them (issue 18). `npm run bench:merge` times the merge
+// alone at the sizes the issue measured.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -132,6 +136,26 @@ function commandsFor(input, feat) {
   cmds.push({ id: 'port', label: feat.checkers ? 'port (verify, native tsc)' : feat.noVerify ? 'port (verify)' : 'port', args: [BIN, 'port', input.root], before: () => removeOutputs(input.root) });
   if (feat.checkers) cmds.push({ id: 'js', label: 'port --verify=js', args: [BIN, 'port', input.root, '--verify=js'], before: () => removeOutputs(input.root) });
   if (feat.noVerify) cmds.push({ id: 'noverify', label: 'port --no-verify', args: [BIN, 'port', input.root, '--no-verify'], before: () => removeOutputs(input.root) });
+  // a hand edit of the port plus an upstream change: the port merges them (three-way merge)
+  if (feat.noVerify && input.files.length === 1) {
+    const source = input.files[0];
+    const port = join(dirname(dirname(source)), 'discovery', 'api.ts');
+    let original;
+    cmds.push({
+      id: 'merge',
+      label: 'port --no-verify after a hand edit + an upstream change (merge)',
+      args: [BIN, 'port', input.root, '--no-verify'],
+      before: () => {
+        removeOutputs(input.root);
+        const first = spawnSync(process.execPath, [BIN, 'port', input.root, '--no-verify'], { encoding: 'utf8' });
+        if (first.status !== 0) throw new Error(`bench: the port before the merge exited ${first.status}:\n${first.stderr}`);
+        writeFileSync(port, `// reviewed by hand\n${readFileSync(port, 'utf8')}`);
+        original = readFileSync(source, 'utf8');
+        writeFileSync(source, `${original}\nexport function bench_upstream_change(): number {\n  return 1;\n}\n`);
+      },
+      after: () => writeFileSync(source, original),
+    });
+  }
   // after a port: the tree holds the SQL modules and their ports, as in a migration
   if (feat.check) cmds.push({ id: 'check', label: 'check', args: [BIN, 'check', input.root] });
   return cmds;
@@ -145,6 +169,7 @@ async function measure(input, feat) {
     for (const c of cmds) {
       c.before?.();
       const s = await runOnce(c.args);
+      c.after?.();
       if (s.code !== 0 && !(c.id === 'check' && s.code === 1)) {
         process.stderr.write(`bench: ${c.label} on ${input.name} exited ${s.code}:\n${s.err}\n`);
         s.failed = true;
@@ -343,6 +368,12 @@ async function main() {
     );
   }
   for (const s of startup) out.push(`- ${s.label} < 150 ms: ${s.median.toFixed(0)} ms — ${mark(s.median < 150)}`);
+  const merge = row(goal, 'merge');
+  if (merge) {
+    // the merge is a port plus two line diffs and the reading of the base: about a port's cost (issue 18)
+    const ratio = merge.median / row(goal, 'noverify').median;
+    out.push(`- port after a hand edit + an upstream change (three-way merge) of ${fmtInt(goal.input.lines)} lines ≤ 1.3× port --no-verify: ${ratio.toFixed(2)}× (${fmtS(merge.median)} s) — ${mark(ratio <= 1.3)}`);
+  }
   out.push('- reference (from the issue, not re-measured): jscodeshift CLI, 2 workers, 2.6×–6.2× the floor on the same input.');
 
   process.stdout.write(out.join('\n') + '\n');

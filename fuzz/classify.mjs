@@ -26,10 +26,14 @@ export const signatureOf = (e) => {
   return `${shape} @ ${frameOf(e?.stack)}`;
 };
 
+/** The upstream change of a rerun: a function the port copies unchanged. */
+const UPSTREAM = 'export function port_db_fuzz_upstream(): number {\n  return 1;\n}\n\n';
+
 /**
  * Ports `bytes` as `<root>/svc/db/sqlalchemy/api.ts` (beside `models`). With `rerun`, also ports
- * again over its own outputs (must change nothing) and after a hand edit (must keep it).
- * Returns { code, problem?, stack?, signature?, message? }.
+ * again over its own outputs (must change nothing), after a hand edit (must keep it), and after
+ * an upstream change on top of the hand edit (the three-way merge: must be clean, keep both).
+ * Returns { code, problem?, merged?, stack?, signature?, message? } (merged: the merge ran, clean).
  */
 export function classify(tool, root, bytes, models, rerun, verify = false) {
   const sql = join(root, 'svc', 'db', 'sqlalchemy');
@@ -42,6 +46,7 @@ export function classify(tool, root, bytes, models, rerun, verify = false) {
   try {
     const first = run();
     let problem;
+    let mergedClean = false;
     const api = first.modules[0].files[0];
     const bad = parseError(api.content);
     if (bad) problem = { kind: 'bad-output', signature: `output does not parse: ${bad}` };
@@ -59,10 +64,19 @@ export function classify(tool, root, bytes, models, rerun, verify = false) {
         const edited = run();
         if (edited.modules[0].merge.status !== 'kept' || !readFileSync(api.path, 'utf8').endsWith('// a hand edit\n')) {
           problem = { kind: 'hand-edit-lost', signature: `after a hand edit: ${edited.modules[0].merge.status}` };
+        } else if (api.content.length > 0) {
+          // and an upstream change (a function added at the top of the SQL module): the three-way
+          // merge of the hand edit (at the end) with the new port must be clean and keep both
+          writeFileSync(join(sql, 'api.ts'), Buffer.concat([Buffer.from(UPSTREAM), bytes]));
+          const merged = run();
+          const text = readFileSync(api.path, 'utf8');
+          if (merged.modules[0].merge.status !== 'merged' || !text.endsWith('// a hand edit\n') || !text.includes('port_db_fuzz_upstream')) {
+            problem = { kind: 'hand-edit-lost', signature: `after a hand edit and an upstream change: ${merged.modules[0].merge.status}` };
+          } else mergedClean = true;
         }
       }
     }
-    return { code: tool.hasConflicts(first.modules.map((m) => m.merge)) ? 1 : 0, problem };
+    return { code: tool.hasConflicts(first.modules.map((m) => m.merge)) ? 1 : 0, problem, ...(mergedClean ? { merged: true } : {}) };
   } catch (e) {
     const code = tool.exitCodeFor(e);
     if (code !== 3) return { code, message: String(e?.message).split('\n')[0] };

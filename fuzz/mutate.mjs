@@ -143,15 +143,19 @@ export function parseError(text) {
 /**
  * The mutant of case `index` of a run seeded with `seed`, and whether the case also ports again
  * (`rerun`). Half the cases look for a mutant that still parses (up to 8 tries): those reach the
- * analyzer and the rewriters instead of stopping at the syntax check.
+ * analyzer and the rewriters instead of stopping at the syntax check. With `large` (the runs on
+ * the large seed: they are there for the merge at size) every case does, and takes the text
+ * unmutated when no mutant parses; every such case ports again.
  */
-export function fuzzCase(text, seed, index, rerunShare) {
+export function fuzzCase(text, seed, index, rerunShare, large = false) {
   const s = caseSeed(seed, index);
   const r = rng(s);
-  const rerun = r.next() < rerunShare;
+  const rerun = r.next() < rerunShare || large;
   let m = mutate(text, s ^ 0x5bd1e995);
-  if (r.next() < 0.5) {
-    for (let k = 1; k < 8 && (m.bytes.includes(0) || parseError(m.bytes.toString('utf8')) !== undefined); k++) m = mutate(text, ((s ^ 0x5bd1e995) + k) >>> 0);
+  const bad = () => m.bytes.includes(0) || parseError(m.bytes.toString('utf8')) !== undefined;
+  if (r.next() < 0.5 || large) {
+    for (let k = 1; k < 8 && bad(); k++) m = mutate(text, ((s ^ 0x5bd1e995) + k) >>> 0);
   }
+  if (large && bad()) m = { bytes: Buffer.from(text, 'utf8'), mutations: [] };
   return { ...m, rerun };
 }

@@ -16,7 +16,8 @@ const root = workerData.root;
 parentPort.on('message', (msg) => {
   const entry = workerData.corpus[msg.entry];
   if (msg.type === 'case') {
-    const { bytes, mutations, rerun } = fuzzCase(entry.api, workerData.seed, msg.index, workerData.rerun);
+    // msg.large: a run on the large seed, there for the rerun path (the merge at size)
+    const { bytes, mutations, rerun } = fuzzCase(entry.api, workerData.seed, msg.index, workerData.rerun, msg.large);
     const result = classify(tool, root, bytes, entry.models, rerun, workerData.verify);
     parentPort.postMessage({ type: 'result', index: msg.index, mutations, bytes: result.code === 3 || result.problem ? bytes : undefined, ...result });
   } else if (msg.type === 'try') {

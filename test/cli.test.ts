@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './helpers.js';
+import { snapshot } from './safety/helpers.js';
 
 function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'port-db'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env } });
@@ -54,6 +55,9 @@ describe('port-db port', () => {
     const out = mkdtempSync(join(tmpdir(), 'port-db-out-'));
     const r = run(['port', join(FIXTURES, 'glance'), '--out', out]);
     expect(r.code).toBe(0);
+    // the summary says where the files went, in full
+    expect(r.stdout).toContain(`glance/db/sqlalchemy/api.ts → ${join(out, 'glance', 'db', 'discovery', 'api.ts')}\n`);
+    expect(r.stdout).toContain(`report: ${join(out, 'glance', 'db', 'discovery', 'PORT-REPORT.md')}\n`);
     expect(listing(out)).toEqual([
       'glance',
       'glance/db',
@@ -68,6 +72,17 @@ describe('port-db port', () => {
       'glance/db/discovery/models.ts',
       'glance/db/discovery/port-report.json',
     ]);
+  });
+
+  it('refuses --out at a filesystem root (exit 2, with a hint), writing nothing', () => {
+    for (const root of ['/', '//', '/tmp/..']) {
+      const r = run(['port', join(FIXTURES, 'glance'), '--out', root, '--dry-run']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^port-db: error: --out ${root.replace(/\./g, '\\.')} is the root of the filesystem`));
+      expect(r.stderr).toMatch(/hint: pass a folder of its own/);
+      expect(r.stdout).toBe('');
+    }
+    expect(existsSync('/glance')).toBe(false);
   });
 
   it('--strict exits 1 when manual items remain; --format json prints the reports', () => {
@@ -197,6 +212,32 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
     expect(existsSync(join(dir, 'db', 'discovery'))).toBe(false);
   });
 
+  it('a syntax error in the models over a good earlier port (the nova sample): exit 2 at models.ts:line, the port left as it was', () => {
+    const dir = sampleTree();
+    try {
+      expect(run(['port', dir, '--no-verify']).code).toBe(0);
+      const before = snapshot(dir);
+      const api = readFileSync(join(dir, 'nova', 'db', 'discovery', 'api.ts'), 'utf8');
+      const models = join(dir, 'nova', 'db', 'sqlalchemy', 'models.ts');
+      const text = readFileSync(models, 'utf8');
+      const line = text.split('\n').findIndex((l) => l.includes("static __tablename__ = 'services'")) + 1;
+      writeFileSync(models, text.replace("static __tablename__ = 'services';", "static __tablename__ = 'services' {{ (;"));
+      for (const args of [[], ['--dry-run']]) {
+        const r = run(['port', dir, '--no-verify', ...args]);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(new RegExp(`^port-db: error: nova/db/sqlalchemy/models\\.ts:${line}:\\d+: syntax error`));
+        expect(r.stderr).toMatch(/hint: .*nothing was written/);
+      }
+      expect(readFileSync(join(dir, 'nova', 'db', 'discovery', 'api.ts'), 'utf8')).toBe(api);
+      expect(api.match(/await acquire_lock\(/g)?.length).toBeGreaterThan(3);
+      const models_ = 'nova/db/sqlalchemy/models.ts';
+      expect({ ...snapshot(dir), [models_]: before[models_] }).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a binary file and bytes that are not UTF-8: file:line:col and what to do', () => {
     const dir = mkdtempSync(join(tmpdir(), 'port-db-bytes-'));
     mkdirSync(join(dir, 'a', 'db', 'sqlalchemy'), { recursive: true });
@@ -321,6 +362,20 @@ describe('port-db check on the sample trees', () => {
     const report = JSON.parse(readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'discovery', 'port-report.json'), 'utf8'));
     expect(findings.every((f: { rule: string }) => f.rule === 'manual-marker')).toBe(true);
     expect(findings.length).toBe(report.summary.manualItems);
+  });
+
+  it('exits 2 on a folder with no TypeScript files (a CI guard pointed at the wrong folder fails)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'port-db-cli-'));
+    try {
+      writeFileSync(join(dir, 'README.md'), '# not code\n');
+      const r = run(['check', dir]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^port-db: error: no TypeScript files to check in '.*'/);
+      expect(r.stderr).toMatch(/hint: Check the path/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('on a written port\'s folder: exactly the manual items, not again in port-db\'s own base copies (.port-db/)', () => {

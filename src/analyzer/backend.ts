@@ -1,5 +1,6 @@
 import ts from '../ts.cjs';
 import type { Edit } from './edits.js';
+import { parseModule } from './parse.js';
 
 /**
  * How a service selects its data-access backend, and the edits that add the discovery backend
@@ -46,9 +47,13 @@ export function discoveryPath(path: string): string | undefined {
 const propName = (p: ts.ObjectLiteralElementLike): string | undefined =>
   p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
 
-/** Finds the backend mapping in a dispatcher module (`db/api.ts`): an object with a `sqlalchemy` entry. */
+/**
+ * Finds the backend mapping in a dispatcher module (`db/api.ts`): an object with a `sqlalchemy`
+ * entry. Throws a SourceError (exit 2) at `fileName`:line when the module does not parse.
+ */
 export function findBackendMapping(fileName: string, text: string): BackendMapping | undefined {
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  // a dispatcher that does not parse is bad input: its mapping could be missed, or edited wrongly
+  const sf = parseModule(fileName, text);
   let found: ts.ObjectLiteralExpression | undefined;
   const visit = (node: ts.Node): void => {
     if (found) return;

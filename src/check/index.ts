@@ -20,14 +20,24 @@ export const CHECK_FORMATS: readonly CheckFormat[] = ['text', 'json', 'sarif', '
 
 /**
  * Scans the given files and directories for leftover SQL (DESIGN §7). Throws
- * {@link CheckInputError} (exit code 2) for a missing or unreadable path or a bad baseline.
+ * {@link CheckInputError} (exit code 2) for a missing or unreadable path, a directory with no
+ * TypeScript file in it (zero files checked is not a pass), or a bad baseline.
  */
 export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   if (opts.paths.length === 0) {
     throw new CheckInputError('no paths to check', 'Name at least one file or directory: `port-db check src`.');
   }
   const config = toScanConfig(opts.rules);
-  const files = await collectFiles(opts.paths, opts.cwd);
+  const empty: string[] = [];
+  const files = await collectFiles(opts.paths, opts.cwd, empty);
+  // a CI guard pointed at the wrong folder must fail, not pass on nothing checked
+  if (empty.length > 0) {
+    const which = empty.map((p) => `'${p}'`).join(', ');
+    throw new CheckInputError(
+      `no TypeScript files to check in ${which} (files ending in .ts, .tsx, .mts or .cts, outside node_modules, .git and what .gitignore excludes)`,
+      'Check the path: point `port-db check` at the folder that holds the ported modules, e.g. `port-db check src/db/discovery`.',
+    );
+  }
   const baseline = opts.baseline !== undefined ? await readBaseline(opts.baseline, opts.cwd) : undefined;
   const { results, scanned } = await scanFiles(files, opts.cwd, config, opts.jobs);
   const all = results.flatMap((r) => r.findings).sort(compareFindings);

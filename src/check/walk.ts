@@ -20,9 +20,10 @@ interface IgnoreLayer {
 /**
  * The files to check, as absolute paths, sorted and without duplicates. Files named in `paths`
  * are always included; directories are walked, skipping `node_modules`, `.git`, `.port-db` and whatever
- * the `.gitignore` files of the repository say (those above the directory and inside it).
+ * the `.gitignore` files of the repository say (those above the directory and inside it). The
+ * directories of `paths` in which the walk found no file are pushed to `empty`, as given.
  */
-export async function collectFiles(paths: string[], cwd: string): Promise<string[]> {
+export async function collectFiles(paths: string[], cwd: string, empty?: string[]): Promise<string[]> {
   const files = new Set<string>();
   for (const given of paths) {
     const abs = path.resolve(cwd, given);
@@ -33,7 +34,9 @@ export async function collectFiles(paths: string[], cwd: string): Promise<string
       throw inputError(given, error);
     }
     if (stat.isDirectory()) {
-      for (const file of await walkDirectory(abs, given, cwd)) files.add(file);
+      const found = await walkDirectory(abs, given, cwd);
+      if (found.length === 0) empty?.push(given);
+      for (const file of found) files.add(file);
     } else {
       files.add(abs);
     }

@@ -1,12 +1,19 @@
-import { diff3Merge, diffComm } from 'node-diff3';
+import { diffLines, type DiffOptions } from '../report/diff.js';
 import type { MergeConflict } from '../report/result.js';
 
 export type { MergeConflict };
 
 /**
- * Three-way merge of a hand-edited port with a new port (line based, node-diff3).
+ * Three-way merge of a hand-edited port with a new port (line based, diff3).
  * base = the port port-db wrote last, ours = the module on disk (edited by hand),
  * theirs = the new port. Pure: no files, no output.
+ *
+ * The two diffs from the base are the dry run's line diffs (src/report/diff.ts: Myers while
+ * cheap, else anchored on the common prefix and suffix and on unique lines), so a merge costs
+ * about two diffs. node-diff3's LCS (Hunt–McIlroy with a linear scan of its candidates) was
+ * cubic on a port, where `}` and blank lines repeat thousands of times: 21 s at 11.7k lines,
+ * more than 11 minutes at 50k. The regions are formed as node-diff3's diff3MergeRegions forms
+ * them (Khanna, Kunal and Pierce's diff3), false conflicts (the same change on both sides) taken once.
  */
 
 export interface MergeLabels {
@@ -62,7 +69,7 @@ class Builder {
  * Without a base (no record of what port-db wrote), every difference between ours and theirs is
  * a conflict: nothing is taken on a guess.
  */
-export function mergeThreeWay(base: string | undefined, ours: string, theirs: string, labels: MergeLabels): MergeOutcome {
+export function mergeThreeWay(base: string | undefined, ours: string, theirs: string, labels: MergeLabels, options: DiffOptions = {}): MergeOutcome {
   if (ours === theirs) return { text: ours, conflicts: [] };
   if (base !== undefined && base === ours) return { text: theirs, conflicts: [] };
   if (base !== undefined && base === theirs) return { text: ours, conflicts: [] };
@@ -83,34 +90,92 @@ export function mergeThreeWay(base: string | undefined, ours: string, theirs: st
     out.marker(`${MARKERS.theirs} ${labels.theirs}`);
     conflicts.push({ line, endLine: out.line - 1, oursLine: aIndex + 1, oursLength: aLines.length, theirsLine: bIndex + 1, theirsLength: bLines.length });
   };
-  if (base === undefined) {
-    let ai = 0;
-    let bi = 0;
-    const regions = diffComm(a, b);
-    for (let r = 0; r < regions.length; r++) {
-      const region = regions[r];
-      if (region.common) {
-        out.lines(region.common, r < regions.length - 1);
-        ai += region.common.length;
-        bi += region.common.length;
-      } else {
-        conflict(region.buffer1, ai, undefined, region.buffer2, bi);
-        ai += region.buffer1.length;
-        bi += region.buffer2.length;
-      }
-    }
-  } else {
-    const regions = diff3Merge(a, splitLines(base), b, { excludeFalseConflicts: true });
-    for (let r = 0; r < regions.length; r++) {
-      const region = regions[r];
-      if (region.ok) out.lines(region.ok, r < regions.length - 1);
-      else if (region.conflict) {
-        const c = region.conflict;
-        conflict(c.a, c.aIndex, c.o, c.b, c.bIndex);
-      }
-    }
+  const regions = base === undefined ? twoWayRegions(a, b, options) : diff3Regions(a, splitLines(base), b, options);
+  for (let r = 0; r < regions.length; r++) {
+    const region = regions[r];
+    if (region.kind === 'ok') out.lines(region.lines, r < regions.length - 1);
+    else conflict(region.a, region.aIndex, region.o, region.b, region.bIndex);
   }
   return { text: out.text(), conflicts };
+}
+
+type Region = { kind: 'ok'; lines: string[] } | { kind: 'conflict'; a: string[]; aIndex: number; o?: string[]; b: string[]; bIndex: number };
+
+/** Appends lines to the last region when it is `ok`, else opens one (a loop: no spread of a 50k-line array). */
+function pushOk(regions: Region[], lines: readonly string[], from: number, to: number): void {
+  if (to <= from) return;
+  let last = regions[regions.length - 1];
+  if (!last || last.kind !== 'ok') regions.push((last = { kind: 'ok', lines: [] }));
+  for (let k = from; k < to; k++) last.lines.push(lines[k]);
+}
+
+/** Without a base: the lines both sides share are kept, every difference is a conflict. */
+function twoWayRegions(a: string[], b: string[], options: DiffOptions): Region[] {
+  const regions: Region[] = [];
+  let ai = 0;
+  for (const c of diffLines(a, b, options)) {
+    pushOk(regions, a, ai, c.aStart);
+    regions.push({ kind: 'conflict', a: a.slice(c.aStart, c.aStart + c.aLength), aIndex: c.aStart, b: b.slice(c.bStart, c.bStart + c.bLength), bIndex: c.bStart });
+    ai = c.aStart + c.aLength;
+  }
+  pushOk(regions, a, ai, a.length);
+  return regions;
+}
+
+interface Diff3Hunk {
+  side: 'a' | 'b';
+  oStart: number;
+  oLength: number;
+  abStart: number;
+  abLength: number;
+}
+
+/**
+ * diff3 of a and b, both derived from o: the hunks of o→a and o→b in the order of o; hunks that
+ * overlap or touch form one region. A region changed on one side only takes that side's lines;
+ * changed on both, it is a conflict unless both sides made the same change.
+ */
+function diff3Regions(a: string[], o: string[], b: string[], options: DiffOptions): Region[] {
+  const hunks: Diff3Hunk[] = [];
+  for (const c of diffLines(o, a, options)) hunks.push({ side: 'a', oStart: c.aStart, oLength: c.aLength, abStart: c.bStart, abLength: c.bLength });
+  for (const c of diffLines(o, b, options)) hunks.push({ side: 'b', oStart: c.aStart, oLength: c.aLength, abStart: c.bStart, abLength: c.bLength });
+  // stable: at the same place in o, a's hunk first (as node-diff3)
+  hunks.sort((x, y) => x.oStart - y.oStart);
+  const regions: Region[] = [];
+  let done = 0;
+  for (let h = 0; h < hunks.length; ) {
+    const first = hunks[h];
+    const regionStart = first.oStart;
+    let regionEnd = first.oStart + first.oLength;
+    let k = h + 1;
+    for (; k < hunks.length && hunks[k].oStart <= regionEnd; k++) regionEnd = Math.max(regionEnd, hunks[k].oStart + hunks[k].oLength);
+    pushOk(regions, o, done, regionStart);
+    if (k - h === 1) {
+      pushOk(regions, first.side === 'a' ? a : b, first.abStart, first.abStart + first.abLength);
+    } else {
+      // each side's hunks as one, stretched over the whole region of o (the skew of each side)
+      const bounds = { a: [a.length, -1, o.length, -1], b: [b.length, -1, o.length, -1] };
+      for (let n = h; n < k; n++) {
+        const x = hunks[n];
+        const bd = bounds[x.side];
+        bd[0] = Math.min(x.abStart, bd[0]);
+        bd[1] = Math.max(x.abStart + x.abLength, bd[1]);
+        bd[2] = Math.min(x.oStart, bd[2]);
+        bd[3] = Math.max(x.oStart + x.oLength, bd[3]);
+      }
+      const span = (bd: number[]) => [bd[0] + (regionStart - bd[2]), bd[1] + (regionEnd - bd[3])];
+      const [aStart, aEnd] = span(bounds.a);
+      const [bStart, bEnd] = span(bounds.b);
+      const aLines = a.slice(aStart, aEnd);
+      const bLines = b.slice(bStart, bEnd);
+      if (aLines.length === bLines.length && aLines.every((l, n) => l === bLines[n])) pushOk(regions, aLines, 0, aLines.length);
+      else regions.push({ kind: 'conflict', a: aLines, aIndex: aStart, o: o.slice(regionStart, regionEnd), b: bLines, bIndex: bStart });
+    }
+    done = regionEnd;
+    h = k;
+  }
+  pushOk(regions, o, done, o.length);
+  return regions;
 }
 
 /** The conflict markers left in a text (a conflict file not yet resolved): the line of each `<<<<<<<`. */

@@ -135,6 +135,7 @@ function kindOf(st: Stats): string {
 export function port(options: PortOptions): PortResult {
   const cwd = options.cwd ?? process.cwd();
   if (options.roots.length === 0) throw new UsageError('no root given', 'usage: port-db port <root...>');
+  const outDir = options.out !== undefined ? outFolder(resolve(cwd, options.out), options.out) : undefined;
   // --rules wins, then the root's port-db.config.json, then the bundled pack; each loaded once
   const packs = new Map<string, RulePack>();
   const packFor = (root: string): RulePack => {
@@ -171,7 +172,21 @@ export function port(options: PortOptions): PortResult {
     }
   }
   if (!options.dryRun) writeAll(modules);
-  return { modules, written: !options.dryRun, rules: rules! };
+  return { modules, written: !options.dryRun, rules: rules!, ...(outDir !== undefined ? { outDir } : {}) };
+}
+
+/**
+ * The --out folder, absolute. A filesystem root is refused: `--out /` would write
+ * `/<service>/db/discovery/...` beside the system's own folders, never what was meant.
+ */
+function outFolder(abs: string, given: string): string {
+  if (dirname(abs) === abs) {
+    throw new UsageError(
+      `--out ${given} is the root of the filesystem: port-db would write ${join(abs, '<service>', 'db', 'discovery')} there`,
+      'pass a folder of its own, e.g. --out ./ported (port-db mirrors each root under it), or leave --out out to write beside the sources',
+    );
+  }
+  return abs;
 }
 
 /** Modules that wire the same file (a shared config) write it once, with all their edits. */
@@ -345,22 +360,18 @@ function readModelsFile(path: string, display = basename(path)): { path: string;
   return { path, text: readSource(path, display, 'the models module') };
 }
 
-/** The models port, or why there is none (a models module that does not parse: api.ts keeps the SQL models, marked). */
+/**
+ * The models port. A models module that does not parse is bad input (exit 2), like the api module:
+ * porting api.ts against the SQL models instead would drop every create's lock and uniqueness
+ * check, and replace a good earlier port with that weaker one.
+ */
 function portModelsOf(
   source: { path: string; text: string },
   outputPath: string,
   shown: { source: string; output: string },
   rules: RulePack,
 ): { output?: string; catalog?: ModelCatalog; report: NonNullable<PortReport['models']> } {
-  const displaySource = shown.source;
-  try {
-    return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource, displayOutput: shown.output, format: () => projectFormatter(outputPath) });
-  } catch (e) {
-    if (!(e instanceof PortDbError)) throw e;
-    const error = e.message;
-    const summary = { classes: 0, unchanged: 0, ported: 0, manual: 0, manualItems: 0, byKind: {} };
-    return { report: { source: displaySource, error, module: { changes: [], manual: [] }, summary, classes: [] } };
-  }
+  return portModels({ sourcePath: source.path, outputPath, text: source.text, rules, displaySource: shown.source, displayOutput: shown.output, format: () => projectFormatter(outputPath) });
 }
 
 /** sha256 that port-report.json recorded for the module (or the models) port-db wrote. */

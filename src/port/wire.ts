@@ -109,7 +109,7 @@ export function planWiring(root: string, sourcePath: string, apply: boolean, cac
     const text = readText(path);
     if (text === NOT_TEXT) unreadable.push(rel(path));
     if (typeof text !== 'string') continue;
-    const mapping = findBackendMapping(path, text);
+    const mapping = findBackendMapping(rel(path), text);
     if (!mapping) continue;
     report.dispatcher = { kind: 'mapping', file: rel(path), line: mapping.line, name: mapping.name };
     const todo: string[] = [];

@@ -234,15 +234,68 @@ function runsFromAlignment(aToB: Int32Array, bLength: number): Run[] {
   return runs;
 }
 
+/** The runs from line ids a to line ids b: Myers on the whole while cheap, else the anchored alignment. */
+function alignRuns(a: Int32Array, b: Int32Array, ids: number, options: DiffOptions): Run[] {
+  const whole = myers(a, 0, a.length, b, 0, b.length, options.wholeBudget ?? BUDGET);
+  if (whole) return whole;
+  return runsFromAlignment(anchoredAlignment(a, b, ids, options.gapBudget ?? BUDGET), b.length);
+}
+
 /** The edit runs from `before` to `after`, and their lines. */
 function lineDiff(before: string, after: string, options: DiffOptions = {}): { runs: Run[]; aLines: string[]; bLines: string[] } {
   const intern = new Map<string, number>();
   const { lines: aLines, ids: a } = splitLines(before, intern);
   const { lines: bLines, ids: b } = splitLines(after, intern);
-  const whole = myers(a, 0, a.length, b, 0, b.length, options.wholeBudget ?? BUDGET);
-  if (whole) return { runs: whole, aLines, bLines };
-  const aToB = anchoredAlignment(a, b, intern.size, options.gapBudget ?? BUDGET);
-  return { runs: runsFromAlignment(aToB, b.length), aLines, bLines };
+  return { runs: alignRuns(a, b, intern.size, options), aLines, bLines };
+}
+
+/** A change between two lists of lines: a[aStart, aStart + aLength) became b[bStart, bStart + bLength). */
+export interface LineChange {
+  aStart: number;
+  aLength: number;
+  bStart: number;
+  bLength: number;
+}
+
+/**
+ * The changes from lines a to lines b (compared whole, as strings), in order, each between two
+ * kept lines: the diff the unified diff shows, at its cost (linear in practice; see the top of
+ * this file). The three-way merge of hand edits is built on it.
+ */
+export function diffLines(a: readonly string[], b: readonly string[], options: DiffOptions = {}): LineChange[] {
+  const intern = new Map<string, number>();
+  const idsOf = (lines: readonly string[]) => {
+    const ids = new Int32Array(lines.length);
+    for (let k = 0; k < lines.length; k++) {
+      let id = intern.get(lines[k]);
+      if (id === undefined) intern.set(lines[k], (id = intern.size));
+      ids[k] = id;
+    }
+    return ids;
+  };
+  const ia = idsOf(a);
+  const ib = idsOf(b);
+  const changes: LineChange[] = [];
+  let open: LineChange | undefined;
+  let i = 0;
+  let j = 0;
+  for (const r of alignRuns(ia, ib, intern.size, options)) {
+    if (r.kind === 0) {
+      open = undefined;
+      i += r.count;
+      j += r.count;
+      continue;
+    }
+    if (!open) changes.push((open = { aStart: i, aLength: 0, bStart: j, bLength: 0 }));
+    if (r.kind === 1) {
+      open.aLength += r.count;
+      i += r.count;
+    } else {
+      open.bLength += r.count;
+      j += r.count;
+    }
+  }
+  return changes;
 }
 
 /**

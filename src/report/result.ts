@@ -84,4 +84,6 @@ export interface PortResult {
   modules: ModuleResult[];
   written: boolean;
   rules: RulePack;
+  /** The --out folder, absolute, when given: the outputs' display paths are relative to it. */
+  outDir?: string;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { PortResult } from './result.js';
 import type { VerifyResult } from '../verify/index.js';
@@ -47,14 +48,16 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
   for (const m of result.modules) {
     const s = m.report.summary;
     const [api, md] = m.files;
-    lines.push(`  ${m.sourceDisplay} → ${api.display}`);
+    // with --out the outputs are elsewhere than the sources: say where, in full
+    const where = (display: string) => (result.outDir !== undefined ? join(result.outDir, display) : display);
+    lines.push(`  ${m.sourceDisplay} → ${where(api.display)}`);
     lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify, m.report.formatting, lockCounts(m.report)));
     const models = m.report.models;
     const modelsFile = m.files.find((f) => f.from);
     if (models?.error) lines.push(c.yellow(`  ${models.source}: not ported (${models.error}); api.ts keeps importing the SQL models (manual)`));
     else if (models && modelsFile) {
       const ms = models.summary;
-      lines.push(`  ${models.source} → ${modelsFile.display}`);
+      lines.push(`  ${models.source} → ${where(modelsFile.display)}`);
       lines.push(...moduleLines(c, 'classes', ms.classes, ms, models.verify, models.formatting));
     }
     const w = m.report.wiring;
@@ -69,7 +72,7 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
       };
       lines.push(`    backend: ${text[w.status]}${w.todo && w.status !== 'manual' && w.status !== 'not-found' ? c.yellow(' (and see the report: one step left by hand)') : ''}`);
     }
-    lines.push(`    report: ${md.display}${result.written ? '' : ' (not written)'}`);
+    lines.push(`    report: ${where(md.display)}${result.written ? '' : ' (not written)'}`);
   }
   const manual = result.modules.reduce((n, m) => n + m.report.summary.manualItems + (m.report.models?.summary.manualItems ?? 0), 0);
   if (manual > 0) lines.push(c.yellow(`${manual} manual item${manual === 1 ? '' : 's'} to review: see the reports, or run \`port-db check\` on the output.`));

@@ -134,6 +134,20 @@ describe('runCheck', () => {
     expect(error.hint).toMatch(/permissions/);
   });
 
+  it('throws CheckInputError (exit 2) for a folder with no TypeScript file in it, naming it: zero files checked is no pass', async () => {
+    write('src/a.ts', SQL);
+    write('docs/readme.md', '# nothing to check\n');
+    write('lib/x.js', SQL);
+    const run = runCheck({ paths: ['src', 'docs', 'lib'], cwd: root, rules: defaultPack });
+    await expect(run).rejects.toBeInstanceOf(CheckInputError);
+    await expect(run).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^no TypeScript files to check in 'docs', 'lib' /) });
+    await expect(run).rejects.toHaveProperty('hint', expect.stringContaining('Check the path'));
+    mkdirSync(path.join(root, 'empty'));
+    await expect(runCheck({ paths: ['empty'], cwd: root, rules: defaultPack })).rejects.toMatchObject({ exitCode: 2 });
+    // a file named on the command line is checked whatever its extension: not an empty check
+    expect((await runCheck({ paths: ['lib/x.js'], cwd: root, rules: defaultPack })).summary.files).toBe(1);
+  });
+
   it('throws CheckInputError for no paths at all', async () => {
     await expect(runCheck({ paths: [], cwd: root, rules: defaultPack })).rejects.toMatchObject({ exitCode: 2 });
   });

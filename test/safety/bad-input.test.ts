@@ -27,6 +27,15 @@ describe('bad input: exit 2, file:line:col, what to do, nothing written', () => 
     expect(e.frame).toMatch(/> 2 \|   return 1 \+;/);
   });
 
+  it('a syntax error in any module the port reads: the models beside it, the dispatcher it wires', () => {
+    const api = "import * as models from './models';\nexport async function f() {\n  return new models.Service();\n}\n";
+    rejects(tree({ [MODULE]: api, 'db/sqlalchemy/models.ts': 'export class Service {\n  static __tablename__ = ;\n}\n' }), SourceError, /^db\/sqlalchemy\/models\.ts:2:\d+: syntax error/);
+    const dispatcher = "const _BACKEND_MAPPING = { sqlalchemy: () => import('./sqlalchemy/api') ;\nexport const IMPL = _BACKEND_MAPPING;\n";
+    const e = rejects(tree({ [MODULE]: api, 'db/api.ts': dispatcher }), SourceError, /^db\/api\.ts:1:\d+: syntax error/);
+    expect(e.frame).toMatch(/> 1 \| const _BACKEND_MAPPING/);
+    rejects(tree({ [MODULE]: api, 'db/api.ts': dispatcher }), SourceError, /^db\/api\.ts:1:\d+: syntax error/, { wire: true });
+  });
+
   it('a binary file: the line and column of the first NUL byte', () => {
     rejects(tree({ [MODULE]: Buffer.from('export const a = 1;\n\nlet b\u0000c = 2;\n') }), SourceError, /^db\/sqlalchemy\/api\.ts:3:6: binary file/);
   });
@@ -79,15 +88,13 @@ describe('bad input: exit 2, file:line:col, what to do, nothing written', () => 
     expect(caret.indexOf('^')).toBe(code.indexOf('\ufffd'));
   });
 
-  it('models that do not parse: the flagged creates name them by their path in the root, never the machine\'s', () => {
+  it('models that do not parse: named by their path in the root, never the machine\'s', () => {
     const dir = tree({
       [MODULE]: "import * as models from './models';\nexport async function service_create(values: any) {\n  const s = new models.Service();\n  s.update(values);\n  await s.save();\n  return s;\n}\n",
       'db/sqlalchemy/models.ts': 'export class Service {\n',
     });
-    const [m] = runPort([dir], { dryRun: true }).modules;
-    const reasons = m.report.functions.flatMap((f) => f.manual.map((x) => x.reason));
-    expect(reasons.join('\n')).toMatch(/the models module could not be read \(db\/sqlalchemy\/models\.ts:2:1: /);
-    for (const f of m.files) expect(f.content, f.display).not.toContain(dir);
+    const e = rejects(dir, SourceError, /^db\/sqlalchemy\/models\.ts:2:1: syntax error/, { dryRun: true });
+    expect(e.message).not.toContain(dir);
   });
 
   it.skipIf(isRoot)('an unreadable module and an unreadable folder (skipped as root: chmod does not stop root from reading)', () => {

@@ -1,9 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { generateModule } from '../../bench/generate.mjs';
 import { findConflictMarkers, mergeThreeWay, splitLines } from '../../src/port/merge.js';
 
 const labels = { ours: 'api.ts (your edits)', base: 'base', theirs: 'new port' };
 const merge = (base: string | undefined, ours: string, theirs: string) => mergeThreeWay(base, ours, theirs, labels);
+/** The same merge on the anchored alignment alone (the path of big modules: no Myers anywhere). */
+const anchored = (base: string | undefined, ours: string, theirs: string) => mergeThreeWay(base, ours, theirs, labels, { wholeBudget: 0, gapBudget: 0 });
 
 /** Texts made of a few distinct lines, so that random edits overlap often. */
 const line = fc.constantFrom('a', 'b', 'c', 'd', '}', '', '  return x;', 'const y = 1;');
@@ -25,8 +28,8 @@ const edited = (t: string) =>
   });
 const triple = text.chain((base) => fc.tuple(fc.constant(base), edited(base), edited(base)));
 
-describe('three-way merge of hand edits (node-diff3)', () => {
-  it('keeps the hand edits when the port did not change, and takes the port when nothing was edited', () => {
+describe('three-way merge of hand edits (diff3 over the line diffs)', () => {
+  it.each([['Myers', merge], ['anchored', anchored]])('keeps the hand edits when the port did not change, and takes the port when nothing was edited (%s)', (_, merge) => {
     fc.assert(
       fc.property(triple, ([base, ours, theirs]) => {
         expect(merge(base, ours, base)).toEqual({ text: ours, conflicts: [] });
@@ -37,7 +40,7 @@ describe('three-way merge of hand edits (node-diff3)', () => {
     );
   });
 
-  it('a clean merge contains every line both sides added; a conflict points at its markers and at the edited lines', () => {
+  it.each([['Myers', merge], ['anchored', anchored]])('a clean merge contains every line both sides added; a conflict points at its markers and at the edited lines (%s)', (_, merge) => {
     fc.assert(
       fc.property(triple, ([base, ours, theirs]) => {
         const m = merge(base, ours, theirs);
@@ -84,6 +87,51 @@ describe('three-way merge of hand edits (node-diff3)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('edits to regions apart from each other merge cleanly into both, on either alignment', () => {
+    // distinct lines between the edited ones: the regions are apart whatever the alignment
+    const region = fc.array(fc.constantFrom('}', '', '  return x;', 'a', 'b'), { maxLength: 5 });
+    fc.assert(
+      fc.property(region, region, region, region, region, (r1, r2, r3, mine, theirs) => {
+        const join = (...parts: string[][]) => parts.flat().map((l) => l + '\n').join('');
+        const base = join(r1, ['ANCHOR 1'], r2, ['ANCHOR 2'], r3);
+        const ours = join(r1, ['ANCHOR 1'], ['// mine', ...mine], r2, ['ANCHOR 2'], r3);
+        const theirsText = join(r1, ['ANCHOR 1'], r2, ['ANCHOR 2'], ['// theirs', ...theirs], r3);
+        const want = join(r1, ['ANCHOR 1'], ['// mine', ...mine], r2, ['ANCHOR 2'], ['// theirs', ...theirs], r3);
+        expect(merge(base, ours, theirsText)).toEqual({ text: want, conflicts: [] });
+        expect(anchored(base, ours, theirsText)).toEqual({ text: want, conflicts: [] });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a hand edit and an upstream change on a 50k-line module (`}` and blank lines by the thousand) merge into both', () => {
+    // node-diff3's LCS took more than 11 minutes here (issue 18): the bench (npm run bench:merge) measures it
+    const lines = splitLines(generateModule(2120));
+    expect(lines.length).toBeGreaterThan(50_000);
+    const base = lines.join('');
+    // the edited lines: declarations (a line a person edits), far apart
+    const at = (n: number) => lines.findIndex((l, i) => i >= n && l.startsWith('export '));
+    const [mine, upstream] = [at(20_000), at(40_000)];
+    const ours = [...lines];
+    ours[mine] = ours[mine].replace(/\n$/, ' // mine\n');
+    ours.splice(100, 0, '// checked by hand\n');
+    const theirs = [...lines];
+    theirs[upstream] = '/* upstream */ ' + theirs[upstream];
+    theirs.push('export const added = 1;\n');
+    const want = [...ours];
+    want[upstream + 1] = theirs[upstream];
+    want.push('export const added = 1;\n');
+    const m = merge(base, ours.join(''), theirs.join(''));
+    expect(m.conflicts).toEqual([]);
+    expect(m.text).toBe(want.join(''));
+    // the same line changed on both sides: one conflict, at that line
+    const clash = [...theirs];
+    clash[mine] = clash[mine].replace(/\n$/, ' // theirs\n');
+    const c = merge(base, ours.join(''), clash.join(''));
+    expect(c.conflicts).toHaveLength(1);
+    expect(c.conflicts[0]).toMatchObject({ oursLine: mine + 2, oursLength: 1, theirsLine: mine + 1, theirsLength: 1 });
   });
 
   it('a last line without a newline still gets its marker on a line of its own', () => {

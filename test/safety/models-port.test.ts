@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { GLANCE, glanceTree, read, runPort, snapshot } from './helpers.js';
+import { SourceError } from '../../src/errors.js';
+import { GLANCE, glanceTree, outcome, read, runPort, snapshot } from './helpers.js';
 
 /** db/discovery/models.ts (issue 9): written with api.ts, guarded against hand edits like it. */
 const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');
@@ -77,14 +78,19 @@ describe('the models port on disk', () => {
     expect(read(GLANCE.disc(dir, '.port-db', 'models.base.ts'))).toBe(before);
   });
 
-  it('a models module that does not parse is reported; api.ts keeps importing the SQL models, marked manual', () => {
+  it('a models module that does not parse is bad input: exit 2 at its file:line, and a good earlier port is left as it is', () => {
     const dir = glanceTree();
+    runPort([dir]);
+    const before = snapshot(dir);
     writeFileSync(MODELS(dir), read(MODELS(dir)) + '\nexport class Broken {\n');
-    const m = runPort([dir]).modules[0];
-    expect(m.report.models?.error).toMatch(/syntax error/);
-    expect(m.files.some((f) => f.path.endsWith('models.ts'))).toBe(false);
-    expect(read(GLANCE.disc(dir, 'api.ts'))).toContain("// port-db: manual imports the SQL models module ../sqlalchemy/models");
-    expect(existsSync(GLANCE.disc(dir, 'models.ts'))).toBe(false);
+    const lines = read(MODELS(dir)).split('\n').length;
+    const r = outcome([dir]);
+    expect(r.code).toBe(2);
+    expect(r.error).toBeInstanceOf(SourceError);
+    expect(r.error!.message).toMatch(new RegExp(`^glance/db/sqlalchemy/models\\.ts:${lines}:\\d+: syntax error`));
+    expect((r.error as SourceError).hint).toMatch(/nothing was written/);
+    // not the SQL models in place of the port's own: nothing of the earlier port changed
+    expect({ ...snapshot(dir), 'glance/db/sqlalchemy/models.ts': before['glance/db/sqlalchemy/models.ts'] }).toEqual(before);
   });
 
   it('--dry-run writes nothing and shows the diff of models.ts from the SQL models', async () => {

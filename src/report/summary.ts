@@ -39,15 +39,27 @@ function formattingNote(f: FormattingReport): string {
   return `${what} (${f.failed[0].message})`;
 }
 
+/** Whether a run leaves a module's files as they are on disk: each output already holds what the port writes. */
+export function isUpToDate(m: PortResult['modules'][number]): boolean {
+  const same = (f: { content: string; previous?: string; hold?: boolean }) => f.hold === true || f.previous === f.content;
+  return m.files.every(same) && m.state.every(same) && m.wiring.every(same) && m.remove.length === 0;
+}
+
 /** The one-screen summary printed after a port. Pure. */
 export function renderSummary(result: PortResult, c: ChalkInstance): string {
   const lines: string[] = [];
-  const verb = result.written ? 'ported' : 'would port (dry run, nothing written)';
-  lines.push(c.bold(`port-db: ${verb} ${result.modules.length} module${result.modules.length === 1 ? '' : 's'} (rules: ${result.rules.name})`));
+  const n = result.modules.length;
+  const modules = (k: number) => `${k} module${k === 1 ? '' : 's'}`;
+  const fresh = result.modules.filter(isUpToDate).length;
+  const headline =
+    fresh === n
+      ? `${result.written ? 'up to date' : 'up to date (dry run)'}: ${modules(n)}, nothing ${result.written ? 'changed' : 'would change'}`
+      : `${result.written ? 'ported' : 'would port (dry run, nothing written)'} ${modules(n - fresh)}${fresh ? `, ${fresh} up to date` : ''}`;
+  lines.push(c.bold(`port-db: ${headline} (rules: ${result.rules.name})`));
   for (const m of result.modules) {
     const s = m.report.summary;
     const [api, md] = m.files;
-    lines.push(`  ${m.sourceDisplay} → ${api.display}`);
+    lines.push(`  ${m.sourceDisplay} → ${api.display}${isUpToDate(m) ? ' (up to date)' : ''}`);
     lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify, m.report.formatting, lockCounts(m.report)));
     const models = m.report.models;
     const modelsFile = m.files.find((f) => f.from);

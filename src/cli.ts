@@ -8,9 +8,14 @@ import { VERSION } from './version.js';
  */
 async function colors(stream: NodeJS.WriteStream) {
   const { Chalk } = await import('chalk');
-  const forced = !!process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0';
-  const enabled = forced || (!process.env.NO_COLOR && stream.isTTY === true);
-  return new Chalk({ level: enabled ? 1 : 0 });
+  const { isColorEnabled } = await import('./tty.js');
+  return new Chalk({ level: isColorEnabled(process.env, stream.isTTY) ? 1 : 0 });
+}
+
+/** Progress lines on stderr: on a terminal only, and not in CI (src/tty.ts). */
+async function progressOnStderr() {
+  const { progressOn } = await import('./tty.js');
+  return progressOn(process.stderr, process.env);
 }
 
 function program(writeOut?: (text: string) => void): Command {
@@ -48,13 +53,20 @@ function program(writeOut?: (text: string) => void): Command {
       // the thread that will wait for the native compiler starts while the port is computed
       if (opts.verify !== false && checker !== 'js') (await import('./verify/native.js')).prestartNative();
       const { port } = await import('./port/run.js');
-      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire });
+      const progress = await progressOnStderr();
+      let result: Awaited<ReturnType<typeof port>>;
+      try {
+        result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire, progress: progress.report });
+      } finally {
+        progress.done();
+      }
       const c = await colors(process.stdout);
       let equivFailed = false;
       let equivText = '';
       if (opts.equiv && result.written) {
         const { equiv, equivExitCode } = await import('./equiv/run.js');
-        const equivalence = await equiv({ roots });
+        const progress = await progressOnStderr();
+        const equivalence = await equiv({ roots, progress: progress.report }).finally(progress.done);
         const { attachEquivalence } = await import('./port/equivalence.js');
         attachEquivalence(result.modules, equivalence);
         equivFailed = equivExitCode(equivalence) !== 0;
@@ -113,7 +125,8 @@ function program(writeOut?: (text: string) => void): Command {
     .action(async (paths: string[], opts) => {
       const { runCheck, renderCheck, checkExitCode } = await import('./check/index.js');
       const { loadRulePack } = await import('./rules.js');
-      const result = await runCheck({ paths, cwd: process.cwd(), rules: loadRulePack(opts.rules) as never, baseline: opts.baseline, writeBaseline: opts.writeBaseline });
+      const progress = await progressOnStderr();
+      const result = await runCheck({ paths, cwd: process.cwd(), rules: loadRulePack(opts.rules) as never, baseline: opts.baseline, writeBaseline: opts.writeBaseline, progress: progress.report }).finally(progress.done);
       const color = (await colors(process.stdout)).level > 0;
       process.stdout.write(renderCheck(result, opts.format, { color, version: VERSION }));
       process.exitCode = checkExitCode(result);
@@ -157,7 +170,8 @@ function program(writeOut?: (text: string) => void): Command {
       }
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
-      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency });
+      const progress = await progressOnStderr();
+      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency, progress: progress.report }).finally(progress.done);
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ tool: 'port-db', version: VERSION, equivalence: result }, null, 2) + '\n');
       else if (opts.format === 'md') process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceMarkdown(result));
       else process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceText(result, await colors(process.stdout)));

@@ -29,7 +29,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   const config = toScanConfig(opts.rules);
   const files = await collectFiles(opts.paths, opts.cwd);
   const baseline = opts.baseline !== undefined ? await readBaseline(opts.baseline, opts.cwd) : undefined;
-  const { results, scanned } = await scanFiles(files, opts.cwd, config, opts.jobs);
+  opts.progress?.(`port-db: reading ${files.length} file${files.length === 1 ? '' : 's'}`);
+  const { results, scanned } = await scanFiles(files, opts.cwd, config, opts.jobs, opts.progress);
   const all = results.flatMap((r) => r.findings).sort(compareFindings);
   const suppressed = results.reduce((n, r) => n + r.suppressed, 0);
 

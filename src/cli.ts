@@ -18,6 +18,10 @@ async function progressOnStderr() {
   return progressOn(process.stderr, process.env);
 }
 
+/** --rules, the same for every command (src/rules.ts resolveRulesSpec). */
+const RULES_HELP =
+  'rule pack: a path to a JSON pack, or "default" for the bundled one; without --rules, the "rules" of port-db.config.json (looked for in each root or path, then in its parent folders up to the working folder), else the bundled pack';
+
 function program(writeOut?: (text: string) => void): Command {
   const cmd = new Command('port-db');
   // help is wrapped at 80 columns on every terminal: the same text everywhere, so that bin/port-db
@@ -36,7 +40,7 @@ function program(writeOut?: (text: string) => void): Command {
     .argument('<root...>', 'folders to search for db/sqlalchemy/api.ts')
     .option('--dry-run', 'write nothing; print the diff of the port and the summary')
     .option('--out <dir>', 'write the outputs under DIR (mirroring the root) instead of beside the sources')
-    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
+    .option('--rules <pack>', RULES_HELP)
     .addOption(new Option('--format <format>', 'what to print after porting').choices(['text', 'md', 'json']).default('text'))
     .option('--wire', "add the discovery backend beside the SQL one in the service's dispatcher (db/api.ts) and select it in its config")
     .option('--force', 'overwrite a discovery module that was edited by hand (by default hand edits are merged with the new port)')
@@ -119,14 +123,15 @@ function program(writeOut?: (text: string) => void): Command {
     .description('find leftover SQL references and unresolved manual markers in TypeScript files (exit 1 on findings)')
     .argument('<path...>', 'files or folders to check')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'))
-    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
+    .option('--rules <pack>', RULES_HELP)
     .option('--baseline <file>', 'known findings that do not fail the check')
     .option('--write-baseline <file>', 'record the current findings as the baseline')
     .action(async (paths: string[], opts) => {
       const { runCheck, renderCheck, checkExitCode } = await import('./check/index.js');
-      const { loadRulePack } = await import('./rules.js');
+      const { rulePackForPaths } = await import('./rules.js');
+      const rules = rulePackForPaths(paths, opts.rules);
       const progress = await progressOnStderr();
-      const result = await runCheck({ paths, cwd: process.cwd(), rules: loadRulePack(opts.rules) as never, baseline: opts.baseline, writeBaseline: opts.writeBaseline, progress: progress.report }).finally(progress.done);
+      const result = await runCheck({ paths, cwd: process.cwd(), rules: rules as never, baseline: opts.baseline, writeBaseline: opts.writeBaseline, progress: progress.report }).finally(progress.done);
       const color = (await colors(process.stdout)).level > 0;
       process.stdout.write(renderCheck(result, opts.format, { color, version: VERSION }));
       process.exitCode = checkExitCode(result);
@@ -185,7 +190,7 @@ function program(writeOut?: (text: string) => void): Command {
     .command('rules')
     .description('list every rewriter and check with its id, title, description and example, and the settings of the rule pack')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))
-    .option('--rules <pack>', 'rule pack: a path to a JSON pack, or "default" (default: the "rules" of ./port-db.config.json, else the bundled pack)')
+    .option('--rules <pack>', RULES_HELP)
     .action(async (opts) => {
       const { rulePackFor } = await import('./rules.js');
       const { renderRules } = await import('./report/rules.js');

@@ -230,7 +230,7 @@ function findModules(rootArg: string, cwd: string, self = false): Module[] {
 /** The config's `equiv.normalise` switches, from the first root that has a config (validated). */
 function configSwitches(roots: string[], cwd: string): RuleSwitches {
   for (const root of roots) {
-    const path = findConfig(resolve(cwd, root));
+    const path = findConfig(resolve(cwd, root), cwd);
     if (!path) continue;
     const switches = readConfig(path, cwd).equiv?.normalise ?? {};
     const known = new Set(RULES.map((r) => r.name));

@@ -111,11 +111,10 @@ function program(writeOut?: (text: string) => void): Command {
       const notes = renderMergeNotes(merges, !result.written, opts.format === 'text' && result.written ? c : ce);
       if (notes.notes) process[opts.format === 'text' && result.written ? 'stdout' : 'stderr'].write(notes.notes);
       if (notes.conflicts) process.stderr.write(notes.conflicts);
-      const manual = result.modules.some((m) => m.report.summary.manualItems + (m.report.models?.summary.manualItems ?? 0) > 0);
-      const newErrors = result.modules.some((m) => (m.report.verify?.newDiagnostics ?? 0) + (m.report.models?.verify?.newDiagnostics ?? 0) > 0);
       if (equivText && opts.format === 'text') process.stdout.write(equivText);
-      const lockFindings = result.modules.some((m) => (m.report.summary.lockFindings ?? 0) > 0);
-      if ((opts.strict && (manual || newErrors || lockFindings)) || hasConflicts(merges) || equivFailed) process.exitCode = 1;
+      const strict = opts.strict ? (await import('./report/summary.js')).strictReasons(result) : [];
+      if (strict.length) process.stderr.write(`port-db: --strict: exit 1: ${strict.join('; ')}\n`);
+      if (strict.length || hasConflicts(merges) || equivFailed) process.exitCode = 1;
     });
 
   cmd
@@ -135,6 +134,8 @@ function program(writeOut?: (text: string) => void): Command {
       const color = (await colors(process.stdout)).level > 0;
       process.stdout.write(renderCheck(result, opts.format, { color, version: VERSION }));
       process.exitCode = checkExitCode(result);
+      // the text output ends with its findings; a JSON, SARIF or annotation stream goes to a tool, so say it on stderr
+      if (process.exitCode === 1 && opts.format !== 'text') process.stderr.write(`port-db: check: exit 1: ${result.summary.findings} finding${result.summary.findings === 1 ? '' : 's'}\n`);
     });
 
   cmd

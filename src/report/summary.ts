@@ -87,3 +87,22 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
   if (manual > 0) lines.push(c.yellow(`${manual} manual item${manual === 1 ? '' : 's'} to review: see the reports, or run \`port-db check\` on the output.`));
   return lines.join('\n') + '\n';
 }
+
+/**
+ * Why `port --strict` fails, one entry per module and cause (manual items, new type errors,
+ * lock-path findings); empty when it passes.
+ */
+export function strictReasons(result: PortResult): string[] {
+  const out: string[] = [];
+  const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+  for (const m of result.modules) {
+    const r = m.report;
+    const manual = r.summary.manualItems + (r.models?.summary.manualItems ?? 0);
+    const errors = (r.verify?.newDiagnostics ?? 0) + (r.models?.verify?.newDiagnostics ?? 0);
+    const locks = r.summary.lockFindings ?? 0;
+    const causes = [manual && n(manual, 'manual item'), errors && n(errors, 'new type error'), locks && n(locks, 'lock-path finding')].filter(Boolean);
+    if (causes.length) out.push(`${m.sourceDisplay}: ${causes.join(', ')}`);
+  }
+  return out;
+}
+

@@ -63,7 +63,7 @@ export function renderCheck(result: CheckResult, format: CheckFormat, opts: { co
     case 'text':
       return renderCheckText(result, opts);
     case 'json':
-      return renderCheckJson(result);
+      return renderCheckJson(result, opts.version);
     case 'sarif':
       return renderCheckSarif(result, opts);
     case 'github':

@@ -3,6 +3,7 @@ import { Chalk } from 'chalk';
 import { CHECK_RULES, type CheckRuleMeta } from '../analyzer/check-rules.js';
 import { ALL_REWRITERS } from '../rewriters/index.js';
 import type { Rewriter } from '../rewriters/types.js';
+import { VERSION } from '../version.js';
 import { readPackSchema, rulesDir, type RulePack } from '../rules.js';
 
 /** Output formats of `port-db rules`. */
@@ -19,6 +20,7 @@ export interface PackSetting {
 /** Everything `port-db rules` lists, as plain data (the JSON format prints it as is). */
 export interface RulesListing {
   tool: 'port-db';
+  version: string;
   pack: { name: string; description?: string; files: string[]; settings: PackSetting[] };
   rewriters: Array<{ id: string; title: string; description: string; samples: Array<{ before: string; after: string }> }>;
   checks: Array<{ id: string; title: string; description: string; help: string; level: string; example: string }>;
@@ -38,6 +40,7 @@ export function listRules(pack: RulePack, opts: RulesOptions = {}): RulesListing
   const cwd = opts.cwd ?? process.cwd();
   return {
     tool: 'port-db',
+    version: VERSION,
     pack: {
       name: pack.name,
       ...(pack.description !== undefined ? { description: pack.description } : {}),

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderSummary } from '../src/report/summary.js';
+import { renderMarkdown } from '../src/report/markdown.js';
 import { FIXTURES, portText } from './helpers.js';
 import { glanceTree, runPort } from './safety/helpers.js';
 
@@ -20,6 +21,10 @@ describe('a function copied byte for byte is unchanged', () => {
     expect(f.status).toBe('unchanged');
     // and every function reported ported has a text that changed
     expect(report.summary.unchanged).toBe(report.functions.filter((x) => x.status === 'unchanged').length);
+    // PORT-REPORT.md lists it as copied, with the reason nothing was needed
+    const md = renderMarkdown(report);
+    expect(md).not.toContain('### instance_fault_create');
+    expect(md).toMatch(/^- `instance_fault_create`: `create-lock` \(line \d+\): models\.InstanceFault \(instance_faults\) has no unique key/m);
   });
 });
 

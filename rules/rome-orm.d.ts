@@ -1,5 +1,5 @@
 // The ROME target API for TypeScript: the contract a module emitted by port-db is type-checked
-// against (DESIGN §9; semantics in shared/ROME.md). `port-db port` checks each port against
+// against (docs/TARGET.md: the API, and what ROME does differently). `port-db port` checks each port against
 // these declarations; when a rule pack names another target module, the same declarations are
 // checked under that name.
 //

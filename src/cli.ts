@@ -8,10 +8,19 @@ import { VERSION } from './version.js';
  */
 async function colors(stream: NodeJS.WriteStream) {
   const { Chalk } = await import('chalk');
-  const forced = !!process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0';
-  const enabled = forced || (!process.env.NO_COLOR && stream.isTTY === true);
-  return new Chalk({ level: enabled ? 1 : 0 });
+  const { isColorEnabled } = await import('./tty.js');
+  return new Chalk({ level: isColorEnabled(process.env, stream.isTTY) ? 1 : 0 });
 }
+
+/** Progress lines on stderr: on a terminal only, and not in CI (src/tty.ts). */
+async function progressOnStderr() {
+  const { progressOn } = await import('./tty.js');
+  return progressOn(process.stderr, process.env);
+}
+
+/** --rules, the same for every command (src/rules.ts resolveRulesSpec). */
+const RULES_HELP =
+  'rule pack: a path to a JSON pack, or "default" for the bundled one; without --rules, the "rules" of port-db.config.json (looked for in each root or path, then in its parent folders up to the working folder), else the bundled pack';
 
 function program(writeOut?: (text: string) => void): Command {
   const cmd = new Command('port-db');
@@ -31,7 +40,7 @@ function program(writeOut?: (text: string) => void): Command {
     .argument('<root...>', 'folders to search for db/sqlalchemy/api.ts')
     .option('--dry-run', 'write nothing; print the diff of the port and the summary')
     .option('--out <dir>', 'write the outputs under DIR (mirroring the root) instead of beside the sources')
-    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
+    .option('--rules <pack>', RULES_HELP)
     .addOption(new Option('--format <format>', 'what to print after porting').choices(['text', 'md', 'json']).default('text'))
     .option('--wire', "add the discovery backend beside the SQL one in the service's dispatcher (db/api.ts) and select it in its config")
     .option('--force', 'overwrite a discovery module that was edited by hand (by default hand edits are merged with the new port)')
@@ -48,13 +57,20 @@ function program(writeOut?: (text: string) => void): Command {
       // the thread that will wait for the native compiler starts while the port is computed
       if (opts.verify !== false && checker !== 'js') (await import('./verify/native.js')).prestartNative();
       const { port } = await import('./port/run.js');
-      const result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire });
+      const progress = await progressOnStderr();
+      let result: Awaited<ReturnType<typeof port>>;
+      try {
+        result = port({ roots, out: opts.out, rules: opts.rules, dryRun: opts.dryRun, force: opts.force, verify: opts.verify !== false, checker, wire: opts.wire, progress: progress.report });
+      } finally {
+        progress.done();
+      }
       const c = await colors(process.stdout);
       let equivFailed = false;
       let equivText = '';
       if (opts.equiv && result.written) {
         const { equiv, equivExitCode } = await import('./equiv/run.js');
-        const equivalence = await equiv({ roots });
+        const progress = await progressOnStderr();
+        const equivalence = await equiv({ roots, progress: progress.report }).finally(progress.done);
         const { attachEquivalence } = await import('./port/equivalence.js');
         attachEquivalence(result.modules, equivalence);
         equivFailed = equivExitCode(equivalence) !== 0;
@@ -95,11 +111,10 @@ function program(writeOut?: (text: string) => void): Command {
       const notes = renderMergeNotes(merges, !result.written, opts.format === 'text' && result.written ? c : ce);
       if (notes.notes) process[opts.format === 'text' && result.written ? 'stdout' : 'stderr'].write(notes.notes);
       if (notes.conflicts) process.stderr.write(notes.conflicts);
-      const manual = result.modules.some((m) => m.report.summary.manualItems + (m.report.models?.summary.manualItems ?? 0) > 0);
-      const newErrors = result.modules.some((m) => (m.report.verify?.newDiagnostics ?? 0) + (m.report.models?.verify?.newDiagnostics ?? 0) > 0);
       if (equivText && opts.format === 'text') process.stdout.write(equivText);
-      const lockFindings = result.modules.some((m) => (m.report.summary.lockFindings ?? 0) > 0);
-      if ((opts.strict && (manual || newErrors || lockFindings)) || hasConflicts(merges) || equivFailed) process.exitCode = 1;
+      const strict = opts.strict ? (await import('./report/summary.js')).strictReasons(result) : [];
+      if (strict.length) process.stderr.write(`port-db: --strict: exit 1: ${strict.join('; ')}\n`);
+      if (strict.length || hasConflicts(merges) || equivFailed) process.exitCode = 1;
     });
 
   cmd
@@ -107,16 +122,20 @@ function program(writeOut?: (text: string) => void): Command {
     .description('find leftover SQL references and unresolved manual markers in TypeScript files (exit 1 on findings)')
     .argument('<path...>', 'files or folders to check')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'))
-    .option('--rules <pack>', 'rule pack: a path to a JSON pack (default: the bundled pack)')
+    .option('--rules <pack>', RULES_HELP)
     .option('--baseline <file>', 'known findings that do not fail the check')
     .option('--write-baseline <file>', 'record the current findings as the baseline')
     .action(async (paths: string[], opts) => {
       const { runCheck, renderCheck, checkExitCode } = await import('./check/index.js');
-      const { loadRulePack } = await import('./rules.js');
-      const result = await runCheck({ paths, cwd: process.cwd(), rules: loadRulePack(opts.rules) as never, baseline: opts.baseline, writeBaseline: opts.writeBaseline });
+      const { rulePackForPaths } = await import('./rules.js');
+      const rules = rulePackForPaths(paths, opts.rules);
+      const progress = await progressOnStderr();
+      const result = await runCheck({ paths, cwd: process.cwd(), rules: rules as never, baseline: opts.baseline, writeBaseline: opts.writeBaseline, progress: progress.report }).finally(progress.done);
       const color = (await colors(process.stdout)).level > 0;
       process.stdout.write(renderCheck(result, opts.format, { color, version: VERSION }));
       process.exitCode = checkExitCode(result);
+      // the text output ends with its findings; a JSON, SARIF or annotation stream goes to a tool, so say it on stderr
+      if (process.exitCode === 1 && opts.format !== 'text') process.stderr.write(`port-db: check: exit 1: ${result.summary.findings} finding${result.summary.findings === 1 ? '' : 's'}\n`);
     });
 
   cmd
@@ -157,7 +176,8 @@ function program(writeOut?: (text: string) => void): Command {
       }
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
-      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency });
+      const progress = await progressOnStderr();
+      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency, progress: progress.report }).finally(progress.done);
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ tool: 'port-db', version: VERSION, equivalence: result }, null, 2) + '\n');
       else if (opts.format === 'md') process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceMarkdown(result));
       else process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceText(result, await colors(process.stdout)));
@@ -171,7 +191,7 @@ function program(writeOut?: (text: string) => void): Command {
     .command('rules')
     .description('list every rewriter and check with its id, title, description and example, and the settings of the rule pack')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))
-    .option('--rules <pack>', 'rule pack: a path to a JSON pack, or "default" (default: the "rules" of ./port-db.config.json, else the bundled pack)')
+    .option('--rules <pack>', RULES_HELP)
     .action(async (opts) => {
       const { rulePackFor } = await import('./rules.js');
       const { renderRules } = await import('./report/rules.js');

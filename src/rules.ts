@@ -100,10 +100,21 @@ export function loadRulePack(spec?: string, cwd: string = process.cwd()): RulePa
   return { ...(merged as unknown as RulePack), sources };
 }
 
-/** The `port-db.config.json` at `root`, if there is one. Only the root itself is looked at. */
-export function findConfig(root: string): string | undefined {
-  const path = join(root, CONFIG_FILE);
-  return existsSync(path) && statSync(path).isFile() ? path : undefined;
+/**
+ * The `port-db.config.json` that applies to `root` (a folder, or a file: then its folder), if
+ * any: the one in that folder, else, when `cwd` is given and the folder lies inside it, the first
+ * one in its parent folders up to `cwd` itself (the config of the project port-db runs in).
+ */
+export function findConfig(root: string, cwd?: string): string | undefined {
+  let dir = existsSync(root) && statSync(root).isFile() ? dirname(root) : root;
+  const top = cwd === undefined ? undefined : resolve(cwd);
+  for (;;) {
+    const path = join(dir, CONFIG_FILE);
+    if (existsSync(path) && statSync(path).isFile()) return path;
+    const rel = top === undefined ? '' : relative(top, dir);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+    dir = dirname(dir);
+  }
 }
 
 /**
@@ -120,13 +131,14 @@ export function readConfig(path: string, cwd: string = process.cwd()): PortDbCon
 }
 
 /**
- * Which pack a run over `root` uses: `--rules` when given (relative to `cwd`), else the `rules`
- * of `root`'s `port-db.config.json`, else the bundled pack. The result is "default" or an
- * absolute path; `from` says where it came from (for messages).
+ * Which pack a run over `root` uses, for every command (port, check, equiv, rules): `--rules`
+ * when given (relative to `cwd`), else the `rules` of the `port-db.config.json` that applies to
+ * `root` (see {@link findConfig}), else the bundled pack. The result is "default" or an absolute
+ * path; `from` says where it came from (for messages).
  */
 export function resolveRulesSpec(root: string, cliRules?: string, cwd: string = process.cwd()): { spec: string; from: 'cli' | 'config' | 'default'; config?: string } {
   if (cliRules !== undefined) return { spec: cliRules === DEFAULT_PACK ? DEFAULT_PACK : resolve(cwd, cliRules), from: 'cli' };
-  const config = findConfig(resolve(cwd, root));
+  const config = findConfig(resolve(cwd, root), cwd);
   if (config) {
     const rules = readConfig(config, cwd).rules;
     if (rules !== undefined) {
@@ -142,6 +154,21 @@ export function resolveRulesSpec(root: string, cliRules?: string, cwd: string = 
 /** The pack a run over `root` uses (see {@link resolveRulesSpec}), loaded. */
 export function rulePackFor(root: string, cliRules?: string, cwd: string = process.cwd()): RulePack {
   return loadRulePack(resolveRulesSpec(root, cliRules, cwd).spec, cwd);
+}
+
+/**
+ * The one pack a run over several paths uses (`check`): each resolved as {@link resolveRulesSpec}
+ * does; paths whose configs name different packs are an error (one run applies one pack).
+ */
+export function rulePackForPaths(paths: string[], cliRules?: string, cwd: string = process.cwd()): RulePack {
+  const specs = paths.map((p) => ({ path: p, ...resolveRulesSpec(p, cliRules, cwd) }));
+  const first = specs[0];
+  const other = specs.find((s) => s.spec !== first.spec);
+  if (first && other) {
+    const where = (s: typeof first) => `${s.path} uses ${s.spec === DEFAULT_PACK ? 'the bundled pack' : display(s.spec, cwd)}${s.config ? ` (from ${display(s.config, cwd)})` : ''}`;
+    throw new ConfigError(`the paths use different rule packs: ${where(first)}, ${where(other)}`, 'check them in separate runs, or pass --rules to use one pack for all');
+  }
+  return loadRulePack(first?.spec, cwd);
 }
 
 /**

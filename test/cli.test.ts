@@ -90,6 +90,9 @@ describe('port-db port', () => {
     expect(r.code).toBe(1);
     const reports = JSON.parse(r.stdout);
     expect(reports[0].summary.manualItems).toBeGreaterThan(0);
+    // and says why, on stderr (stdout is the JSON)
+    const manual = reports[0].summary.manualItems + reports[0].models.summary.manualItems;
+    expect(r.stderr).toContain(`port-db: --strict: exit 1: nova/db/sqlalchemy/api.ts: ${manual} manual items\n`);
   });
 
   it('--strict exits 1 on a lock-path finding (a hand edit that leaves a lock held on an error); without it the port succeeds', () => {
@@ -107,7 +110,10 @@ describe('port-db port', () => {
     const loose = run(['port', dir]);
     expect(loose.code).toBe(0);
     expect(loose.stdout).toContain('lock paths: 1 finding (unreleased 1)');
-    expect(run(['port', dir, '--strict']).code).toBe(1);
+    const strict = run(['port', dir, '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('port-db: --strict: exit 1: svc/db/sqlalchemy/api.ts: 1 lock-path finding\n');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('--dry-run --format json: stdout is the JSON reports alone, the diff goes to stderr', () => {
@@ -362,6 +368,8 @@ describe('port-db check on the sample trees', () => {
     const report = JSON.parse(readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'discovery', 'port-report.json'), 'utf8'));
     expect(findings.every((f: { rule: string }) => f.rule === 'manual-marker')).toBe(true);
     expect(findings.length).toBe(report.summary.manualItems);
+    // stdout is for a tool: why it exits 1 is said on stderr
+    expect(ported.stderr).toBe(`port-db: check: exit 1: ${findings.length} findings\n`);
   });
 
   it('exits 2 on a folder with no TypeScript files (a CI guard pointed at the wrong folder fails)', () => {

@@ -81,7 +81,8 @@ export const CHECK_RULES: readonly CheckRuleMeta[] = [
       'A `// port-db: manual <reason>` comment: code `port-db port` could not port safely and kept verbatim. ' +
       'Leftover SQL inside the statement it marks is folded into this one finding.',
     help: 'Port the marked statement by hand, then delete the marker.',
-    level: 'warning',
+    // an error like leftover SQL: the statement it marks is not ported, and the check fails on it
+    level: 'error',
     example: '// port-db: manual raw SQL (text(...)) has no ROME equivalent',
   },
   {

@@ -69,6 +69,8 @@ export interface CheckOptions {
    * parse and the CPUs (big trees only: a worker costs about a second to start). 1 starts none.
    */
   jobs?: number;
+  /** Told what the check is doing, once per file it parses (the CLI shows it on a terminal). */
+  progress?: (message: string) => void;
 }
 
 /** Engine factories treated as SQL session sources when a complete pack (no extends) does not list its own; rules/default.json lists the same. */

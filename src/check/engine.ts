@@ -36,7 +36,7 @@ interface Candidate {
  * Reads every file, keeps those the text pre-filter lets through, and scans them on this thread
  * or, for big trees, on worker threads (each parses its share once; nothing else is shared).
  */
-export async function scanFiles(files: string[], cwd: string, config: ScanConfig, jobs?: number): Promise<ScanOutcome> {
+export async function scanFiles(files: string[], cwd: string, config: ScanConfig, jobs?: number, progress?: (message: string) => void): Promise<ScanOutcome> {
   const prefilter = buildPrefilter(config);
   const candidates: Candidate[] = [];
   await forEachLimited(files, READ_CONCURRENCY, async (file) => {
@@ -50,13 +50,19 @@ export async function scanFiles(files: string[], cwd: string, config: ScanConfig
     if (prefilter(text)) candidates.push({ file, rel, text });
   });
   const threads = workerUrl() ? chooseThreadCount(candidates.length, sumBytes(candidates), availableCpus(), jobs) : 1;
-  const results = threads > 1 ? await scanOnThreads(candidates, config, threads, jobs === undefined ? STARTUP_BYTES : 0) : scanHere(candidates, config);
+  let done = 0;
+  const onFile = progress && ((rel: string, n = 1) => progress(`port-db: checked ${rel} (${(done += n)}/${candidates.length} files that mention SQL)`));
+  const results = threads > 1 ? await scanOnThreads(candidates, config, threads, jobs === undefined ? STARTUP_BYTES : 0, onFile) : scanHere(candidates, config, onFile);
   return { results, scanned: candidates.length, threads };
 }
 
-function scanHere(candidates: Candidate[], config: ScanConfig): FileScanResult[] {
+function scanHere(candidates: Candidate[], config: ScanConfig, onFile?: (rel: string, n?: number) => void): FileScanResult[] {
   const graph = new ModuleGraph(config);
-  return candidates.map((c) => scanSource(c.text, c.file, c.rel, config, graph));
+  return candidates.map((c) => {
+    const result = scanSource(c.text, c.file, c.rel, config, graph);
+    onFile?.(c.rel);
+    return result;
+  });
 }
 
 /** Worker threads need the compiled worker; running from TypeScript sources (tests) scans here. */
@@ -80,7 +86,7 @@ export function chooseThreadCount(files: number, bytes: number, cpus: number, jo
  * start first; this thread takes a larger share (`headStart` bytes more) because it does not
  * have to load the parser, so all finish at about the same time.
  */
-async function scanOnThreads(candidates: Candidate[], config: ScanConfig, threads: number, headStart: number): Promise<FileScanResult[]> {
+async function scanOnThreads(candidates: Candidate[], config: ScanConfig, threads: number, headStart: number, onFile?: (rel: string, n?: number) => void): Promise<FileScanResult[]> {
   const total = sumBytes(candidates);
   const mainTarget = Math.min(total, (total + (threads - 1) * headStart) / threads);
   const workerTarget = (total - mainTarget) / (threads - 1);
@@ -92,10 +98,18 @@ async function scanOnThreads(candidates: Candidate[], config: ScanConfig, thread
     share.bytes += c.text.length;
   }
   const url = workerUrl()!;
-  const pending = shares.slice(1).filter((share) => share.files.length > 0).map((share) => runWorker(url, { config, files: share.files }));
+  const pending = shares
+    .slice(1)
+    .filter((share) => share.files.length > 0)
+    .map((share) =>
+      runWorker(url, { config, files: share.files }).then((results) => {
+        onFile?.(`${share.files.length} on a worker thread`, share.files.length);
+        return results;
+      }),
+    );
   // Keep a failed worker from being reported as unhandled while this thread is busy.
   for (const p of pending) p.catch(() => undefined);
-  const here = scanHere(shares[0].files, config);
+  const here = scanHere(shares[0].files, config, onFile);
   return [...here, ...(await Promise.all(pending)).flat()];
 }
 

@@ -39,7 +39,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
     );
   }
   const baseline = opts.baseline !== undefined ? await readBaseline(opts.baseline, opts.cwd) : undefined;
-  const { results, scanned } = await scanFiles(files, opts.cwd, config, opts.jobs);
+  opts.progress?.(`port-db: reading ${files.length} file${files.length === 1 ? '' : 's'}`);
+  const { results, scanned } = await scanFiles(files, opts.cwd, config, opts.jobs, opts.progress);
   const all = results.flatMap((r) => r.findings).sort(compareFindings);
   const suppressed = results.reduce((n, r) => n + r.suppressed, 0);
 
@@ -72,7 +73,7 @@ export function renderCheck(result: CheckResult, format: CheckFormat, opts: { co
     case 'text':
       return renderCheckText(result, opts);
     case 'json':
-      return renderCheckJson(result);
+      return renderCheckJson(result, opts.version);
     case 'sarif':
       return renderCheckSarif(result, opts);
     case 'github':

@@ -42,6 +42,8 @@ export interface EquivOptions {
   cwd?: string;
   /** Type-check the scenarios first (default true): one that does not type-check is bad input. */
   typecheck?: boolean;
+  /** Told what the run is doing, once per scenario (the CLI shows it on a terminal). */
+  progress?: (message: string) => void;
 }
 
 export const NOTE =
@@ -80,7 +82,10 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   try {
     const results: ModuleEquivalence[] = [];
     let matched = 0;
-    if (options.typecheck !== false) typecheck(modules, cwd);
+    if (options.typecheck !== false) {
+      options.progress?.('port-db: type-checking the scenarios');
+      typecheck(modules, cwd);
+    }
     for (const found of modules) {
       const module = self ? { ...found, port: found.source, models: { sql: found.models.sql, rome: found.models.sql } } : found;
       const scenarios: ScenarioResult[] = [];
@@ -89,6 +94,7 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
         for (const [index, info] of infos.entries()) {
           if (options.only !== undefined && !info.name.includes(options.only)) continue;
           matched++;
+          options.progress?.(`port-db: scenario ${info.name} (${toPosix(relative(cwd, file))}, ${index + 1}/${infos.length})`);
           scenarios.push(await runScenario(module, file, index, info, workers, rules, concurrency));
         }
       }
@@ -239,7 +245,7 @@ function findModules(rootArg: string, cwd: string, self = false): Module[] {
 /** The config's `equiv.normalise` switches, from the first root that has a config (validated). */
 function configSwitches(roots: string[], cwd: string): RuleSwitches {
   for (const root of roots) {
-    const path = findConfig(resolve(cwd, root));
+    const path = findConfig(resolve(cwd, root), cwd);
     if (!path) continue;
     const switches = readConfig(path, cwd).equiv?.normalise ?? {};
     const known = new Set(RULES.map((r) => r.name));

@@ -111,7 +111,7 @@ export function portModule(input: PortModuleInput, pipeline: Pipeline = { rewrit
   const output = formatted?.output ?? applied.output;
   // the report's positions are found in the text as edited, then followed through the formatting
   const place = (pos: number) => (formatted ? formatted.mapOffset(Math.min(pos, applied.output.length)) : Math.min(pos, output.length));
-  const report = buildReport(input, facts, output, applied.offsets, applied.mapOffset, place, changes, manual);
+  const report = buildReport(input, facts, output, applied.offsets, applied.mapOffset, place, changes, manual, edits);
   if (formatted?.failures.length) report.formatting = { failed: formatted.failures };
   return { output, report, catalog: facts.models };
 }
@@ -275,6 +275,7 @@ function buildReport(
   place: (pos: number) => number,
   changes: ChangeRecord[],
   manual: ManualItem[],
+  edits: Edit[],
 ): PortReport {
   const sf = facts.sf;
   const srcLine = lineIndex(input.text);
@@ -325,7 +326,18 @@ function buildReport(
     f.changes.sort((a, b) => a.line - b.line || a.outputLine - b.outputLine);
     for (const c of f.changes) byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
   }
-  for (const f of functions) f.status = f.manual.length ? 'manual' : f.changes.length ? 'ported' : 'unchanged';
+  // a function is ported when its text changed: a record alone (a create of a model without a
+  // unique key needs no lock, and says so) leaves a function copied byte for byte `unchanged`.
+  // An insertion at a function's very start (a wrapper or helper placed before it) is not in it
+  const touched = new Set<number>();
+  for (const e of edits) {
+    if (e.text === input.text.slice(e.start, e.end)) continue;
+    const first = owner(e.start);
+    if (first !== undefined && !(e.start === e.end && e.start === units[first].start)) touched.add(first);
+    const last = e.end > e.start ? owner(e.end - 1) : undefined;
+    if (last !== undefined) for (let k = first ?? last; k <= last; k++) touched.add(k);
+  }
+  for (const [i, f] of functions.entries()) f.status = f.manual.length ? 'manual' : f.changes.length && touched.has(i) ? 'ported' : 'unchanged';
   const count = (s: string) => functions.filter((f) => f.status === s).length;
   const sortedKinds = Object.fromEntries(Object.entries(byKind).sort(([a], [b]) => a.localeCompare(b)));
   return {

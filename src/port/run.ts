@@ -36,6 +36,8 @@ export interface PortOptions {
   /** Add the discovery backend to the service's dispatcher and select it in its config (issue 9). */
   wire?: boolean;
   cwd?: string;
+  /** Told what the run is doing, once per module and once for the type check (the CLI shows it on a terminal). */
+  progress?: (message: string) => void;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -157,10 +159,14 @@ export function port(options: PortOptions): PortResult {
         'port-db expects the layout <service>/db/sqlalchemy/api.ts (with models.ts beside it); pass the folder that holds it',
       );
     }
-    for (const sourcePath of sources) ported.push(portOne(root, sourcePath, rules, options, cwd, configs));
+    for (const [i, sourcePath] of sources.entries()) {
+      options.progress?.(`port-db: porting ${toPosix(relative(cwd, sourcePath))} (${i + 1}/${sources.length})`);
+      ported.push(portOne(root, sourcePath, rules, options, cwd, configs));
+    }
   }
   // every port of the run type-checked at once: one program (one compiler run) for the whole tree
   const jobs = ported.flatMap((p) => (p.job ? [p.job] : []));
+  if (jobs.length > 0) options.progress?.(`port-db: type-checking ${jobs.length} port${jobs.length === 1 ? '' : 's'}`);
   const verdicts = jobs.length > 0 ? verifyAll(jobs, options.checker) : [];
   const modules = ported.map((p) => p.finish(p.job && verdicts[jobs.indexOf(p.job)]));
   shareWiring(modules);

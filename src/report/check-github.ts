@@ -1,13 +1,18 @@
+import { getCheckRule } from '../analyzer/check-rules.js';
 import type { CheckResult } from '../analyzer/check-types.js';
 
+/** The workflow command of each rule level: the same severity as the rule's SARIF level. */
+const COMMAND = { error: 'error', warning: 'warning', note: 'notice' } as const;
+
 /**
- * GitHub Actions workflow commands, one `::error file=...,line=...,col=...,title=<rule>::<message>`
- * per finding, which the Actions runner turns into annotations on the pull request.
+ * GitHub Actions workflow commands, one `::<level> file=...,line=...,col=...,title=<rule>::<message>`
+ * per finding (`::error`, `::warning` or `::notice`, by the rule's level, as in SARIF), which the
+ * Actions runner turns into annotations on the pull request.
  */
 export function renderCheckGithub(result: CheckResult): string {
   const lines = result.findings.map(
     (f) =>
-      `::error file=${escapeProperty(f.file)},line=${f.line},col=${f.column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`,
+      `::${COMMAND[getCheckRule(f.rule)?.level ?? 'error']} file=${escapeProperty(f.file)},line=${f.line},col=${f.column},title=${escapeProperty(f.rule)}::${escapeData(f.message)}`,
   );
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

@@ -1,12 +1,14 @@
 import type { CheckResult } from '../analyzer/check-types.js';
 
 /**
- * `{"findings":[{"file","line","column","rule","message"}],"summary":{...}}`, pretty-printed,
- * keys in a fixed order so the output is byte-stable.
+ * `{"tool":"port-db","version","findings":[{"file","line","column","rule","message"}],"summary":{...}}`,
+ * pretty-printed, keys in a fixed order so the output is byte-stable.
  */
-export function renderCheckJson(result: CheckResult): string {
+export function renderCheckJson(result: CheckResult, version: string): string {
   const s = result.summary;
   const doc = {
+    tool: 'port-db',
+    version,
     findings: result.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, rule: f.rule, message: f.message })),
     summary: {
       files: s.files,

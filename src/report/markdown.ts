@@ -92,6 +92,9 @@ export function renderMarkdown(report: PortReport): string {
   const unchanged = report.functions.filter((f) => f.status === 'unchanged');
   if (unchanged.length > 0) {
     out.push('## Unchanged', '', 'Copied byte for byte: ' + unchanged.map((f) => `\`${f.name}\``).join(', ') + '.', '');
+    // a function copied as it is may still say why nothing was needed (a create without a unique key)
+    for (const f of unchanged.filter((x) => x.changes.length > 0)) out.push(`- \`${f.name}\`: ${f.changes.map((c) => `\`${c.kind}\` (line ${c.line}): ${c.detail}`).join('; ')}`);
+    if (unchanged.some((x) => x.changes.length > 0)) out.push('');
   }
   if (report.models) out.push(...renderModels(report.models));
   if (report.wiring) out.push(...renderWiring(report.wiring));

@@ -1,8 +1,9 @@
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { CHECK_RULES, type CheckRuleMeta } from '../analyzer/check-rules.js';
 import { ALL_REWRITERS } from '../rewriters/index.js';
 import type { Rewriter } from '../rewriters/types.js';
+import { VERSION } from '../version.js';
 import { readPackSchema, rulesDir, type RulePack } from '../rules.js';
 
 /** Output formats of `port-db rules`. */
@@ -19,10 +20,21 @@ export interface PackSetting {
 /** Everything `port-db rules` lists, as plain data (the JSON format prints it as is). */
 export interface RulesListing {
   tool: 'port-db';
+  version: string;
   pack: { name: string; description?: string; files: string[]; settings: PackSetting[] };
   rewriters: Array<{ id: string; title: string; description: string; samples: Array<{ before: string; after: string }> }>;
   checks: Array<{ id: string; title: string; description: string; help: string; level: string; example: string }>;
+  /** The documents that explain the listing, as port-db ships them (`docs/<file>`). */
+  docs: Array<{ file: string; about: string }>;
 }
+
+/** The documents a user of port-db reads beside this listing (in the package's docs/ folder). */
+export const DOCS: ReadonlyArray<{ file: string; about: string }> = [
+  { file: 'docs/SOURCE-DIALECT.md', about: 'the SQL code port-db reads: layout, sessions, queries, models, unique keys' },
+  { file: 'docs/TARGET.md', about: 'the rome-orm API the port is written against, what ROME does differently, and where rome-orm comes from' },
+  { file: 'docs/REPORT.md', about: 'port-report.json and PORT-REPORT.md, field by field, with lock-path findings and the equivalence section' },
+  { file: 'docs/RULES.md', about: 'this listing, for the bundled pack' },
+];
 
 export interface RulesOptions {
   /** Pack file paths are shown relative to this folder (bundled packs as `rules/<file>`). */
@@ -38,6 +50,7 @@ export function listRules(pack: RulePack, opts: RulesOptions = {}): RulesListing
   const cwd = opts.cwd ?? process.cwd();
   return {
     tool: 'port-db',
+    version: VERSION,
     pack: {
       name: pack.name,
       ...(pack.description !== undefined ? { description: pack.description } : {}),
@@ -46,6 +59,7 @@ export function listRules(pack: RulePack, opts: RulesOptions = {}): RulesListing
     },
     rewriters: (opts.rewriters ?? ALL_REWRITERS).map((r) => ({ id: r.id, title: r.title, description: r.description, samples: r.samples.map((s) => ({ ...s })) })),
     checks: (opts.checks ?? CHECK_RULES).map((c) => ({ id: c.id, title: c.title, description: c.description, help: c.help, level: c.level, example: c.example })),
+    docs: DOCS.map((d) => ({ ...d })),
   };
 }
 
@@ -58,7 +72,7 @@ export function renderRules(pack: RulePack, format: RulesFormat, opts: RulesOpti
     case 'md':
       return renderMarkdown(listing);
     case 'text':
-      return renderText(listing, new Chalk({ level: opts.color ? 1 : 0 }));
+      return renderText(listing, new Chalk({ level: opts.color ? 1 : 0 }), opts.cwd ?? process.cwd());
     default:
       throw new Error(`unknown rules format ${String(format)}`);
   }
@@ -111,10 +125,19 @@ function showValue(value: unknown, code: (s: string) => string): string {
   return code(String(value));
 }
 
-function renderText(l: RulesListing, c: InstanceType<typeof Chalk>): string {
+/** Where a shipped document is, from `cwd`: `docs/X.md` in port-db's own folder, `node_modules/port-db/docs/X.md` in a project. */
+function showDoc(file: string, cwd: string): string {
+  const path = resolve(rulesDir(), '..', file);
+  const rel = relative(cwd, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel.split('\\').join('/');
+}
+
+function renderText(l: RulesListing, c: InstanceType<typeof Chalk>, cwd: string): string {
   const out: string[] = [];
   const indent = (text: string, by: string) => text.replace(/\n$/, '').replace(/^/gm, by);
   out.push(c.bold(`port-db rules (pack ${l.pack.name}${l.pack.files.length ? `: ${l.pack.files.join(' + ')}` : ''})`), '');
+  const docWidth = Math.max(...l.docs.map((d) => showDoc(d.file, cwd).length));
+  out.push(c.bold('Docs'), ...l.docs.map((d) => `  ${showDoc(d.file, cwd).padEnd(docWidth)}  ${c.dim(d.about)}`), '');
   out.push(c.bold('Rewriters'), c.dim('the changes `port-db port` makes, in the order they run; the id is the change kind in the report'), '');
   for (const r of l.rewriters) {
     out.push(`${c.bold(r.id)}  ${r.title}`, indent(wrap(r.description, 96), '  '));
@@ -148,6 +171,8 @@ function renderMarkdown(l: RulesListing): string {
     'reports, and the settings of the rule pack. `port-db rules` prints the same list (`--format text|json|md`; `--rules PACK` for',
     "another pack). The before/after samples run as tests, so they show what port-db does today.",
     '',
+    ...l.docs.filter((d) => d.file !== 'docs/RULES.md').map((d) => `- [${d.file.replace(/^docs\//, '')}](${d.file.replace(/^docs\//, '')}): ${d.about}`),
+    '',
     '## Rewriters',
     '',
     'In the order the port runs them; `models` runs on the models module (db/sqlalchemy/models.ts), followed by `manual` and `import`.',
@@ -174,7 +199,7 @@ function renderMarkdown(l: RulesListing): string {
     `From ${l.pack.files.map(code).join(' + ') || 'memory'}; the keys are described by ${code('rules/schema.json')}. A pack of your own can start with`,
     '`"extends": "default"` and give only what differs: its arrays are appended to the base pack\'s, its objects merged key by key,',
     'its strings and numbers replace the base pack\'s. Choose it with `--rules PATH`, or with `{ "rules": "PATH" }` in a',
-    '`port-db.config.json` at the root.',
+    '`port-db.config.json` (see the README, "Configuration"); the names it holds are those of the source dialect ([SOURCE-DIALECT.md](SOURCE-DIALECT.md)).',
     '',
     '| key | value | meaning |',
     '| --- | --- | --- |',

@@ -40,17 +40,29 @@ function formattingNote(f: FormattingReport): string {
   return `${what} (${f.failed[0].message})`;
 }
 
+/** Whether a run leaves a module's files as they are on disk: each output already holds what the port writes. */
+export function isUpToDate(m: PortResult['modules'][number]): boolean {
+  const same = (f: { content: string; previous?: string; hold?: boolean }) => f.hold === true || f.previous === f.content;
+  return m.files.every(same) && m.state.every(same) && m.wiring.every(same) && m.remove.length === 0;
+}
+
 /** The one-screen summary printed after a port. Pure. */
 export function renderSummary(result: PortResult, c: ChalkInstance): string {
   const lines: string[] = [];
-  const verb = result.written ? 'ported' : 'would port (dry run, nothing written)';
-  lines.push(c.bold(`port-db: ${verb} ${result.modules.length} module${result.modules.length === 1 ? '' : 's'} (rules: ${result.rules.name})`));
+  const n = result.modules.length;
+  const modules = (k: number) => `${k} module${k === 1 ? '' : 's'}`;
+  const fresh = result.modules.filter(isUpToDate).length;
+  const headline =
+    fresh === n
+      ? `${result.written ? 'up to date' : 'up to date (dry run)'}: ${modules(n)}, nothing ${result.written ? 'changed' : 'would change'}`
+      : `${result.written ? 'ported' : 'would port (dry run, nothing written)'} ${modules(n - fresh)}${fresh ? `, ${fresh} up to date` : ''}`;
+  lines.push(c.bold(`port-db: ${headline} (rules: ${result.rules.name})`));
   for (const m of result.modules) {
     const s = m.report.summary;
     const [api, md] = m.files;
     // with --out the outputs are elsewhere than the sources: say where, in full
     const where = (display: string) => (result.outDir !== undefined ? join(result.outDir, display) : display);
-    lines.push(`  ${m.sourceDisplay} → ${where(api.display)}`);
+    lines.push(`  ${m.sourceDisplay} → ${where(api.display)}${isUpToDate(m) ? ' (up to date)' : ''}`);
     lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify, m.report.formatting, lockCounts(m.report)));
     const models = m.report.models;
     const modelsFile = m.files.find((f) => f.from);
@@ -78,3 +90,22 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
   if (manual > 0) lines.push(c.yellow(`${manual} manual item${manual === 1 ? '' : 's'} to review: see the reports, or run \`port-db check\` on the output.`));
   return lines.join('\n') + '\n';
 }
+
+/**
+ * Why `port --strict` fails, one entry per module and cause (manual items, new type errors,
+ * lock-path findings); empty when it passes.
+ */
+export function strictReasons(result: PortResult): string[] {
+  const out: string[] = [];
+  const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+  for (const m of result.modules) {
+    const r = m.report;
+    const manual = r.summary.manualItems + (r.models?.summary.manualItems ?? 0);
+    const errors = (r.verify?.newDiagnostics ?? 0) + (r.models?.verify?.newDiagnostics ?? 0);
+    const locks = r.summary.lockFindings ?? 0;
+    const causes = [manual && n(manual, 'manual item'), errors && n(errors, 'new type error'), locks && n(locks, 'lock-path finding')].filter(Boolean);
+    if (causes.length) out.push(`${m.sourceDisplay}: ${causes.join(', ')}`);
+  }
+  return out;
+}
+

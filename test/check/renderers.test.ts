@@ -58,7 +58,8 @@ describe('text', () => {
 describe('json', () => {
   it('has findings and summary, nothing else', () => {
     const doc = JSON.parse(renderCheck(result, 'json', opts));
-    expect(Object.keys(doc)).toEqual(['findings', 'summary']);
+    expect(Object.keys(doc)).toEqual(['tool', 'version', 'findings', 'summary']);
+    expect(doc).toMatchObject({ tool: 'port-db', version: '0.1.0' });
     expect(doc.findings[2]).toEqual({
       file: 'db/sqlalchemy/api.ts',
       line: 28,
@@ -129,7 +130,8 @@ describe('sarif', () => {
     }
     expect(results[1].locations[0].physicalLocation.artifactLocation.uri).toBe('db/sqlalchemy/api.ts');
     expect(results[3].locations[0].physicalLocation.artifactLocation.uri).toBe('my%20dir/50%25%2Cx.ts');
-    expect(results[0].level).toBe('warning');
+    // an unresolved manual marker fails the check like leftover SQL: an error, here as in GitHub annotations
+    expect(results[0].level).toBe('error');
     expect(results[1].level).toBe('error');
   });
 });
@@ -149,6 +151,18 @@ describe('github', () => {
 
   it('prints nothing when clean', () => {
     expect(renderCheck(clean, 'github', opts)).toBe('');
+  });
+
+  it("gives each finding its rule's severity, the same as in SARIF", () => {
+    const every: CheckResult = {
+      ...result,
+      findings: CHECK_RULES.map((r, i) => ({ file: 'a.ts', line: i + 1, column: 1, rule: r.id, message: r.title })),
+    };
+    const commands = renderCheck(every, 'github', opts).trimEnd().split('\n').map((l) => /^::(\w+) /.exec(l)![1]);
+    const levels = JSON.parse(renderCheck(every, 'sarif', opts)).runs[0].results.map((r: { level: string }) => r.level);
+    expect(commands).toEqual(levels.map((l: string) => (l === 'note' ? 'notice' : l)));
+    expect(commands[CHECK_RULES.findIndex((r) => r.id === 'manual-marker')]).toBe('error');
+    expect(commands[CHECK_RULES.findIndex((r) => r.id === 'unused-suppression')]).toBe('warning');
   });
 });
 

@@ -33,6 +33,9 @@ describe('renderRules', () => {
   it('json: the whole listing, samples and examples included', () => {
     const listing = JSON.parse(renderRules(pack, 'json'));
     expect(listing).toEqual(JSON.parse(JSON.stringify(listRules(pack))));
+    // the tool and its version, as the port report and check --format json give them
+    expect(Object.keys(listing).slice(0, 2)).toEqual(['tool', 'version']);
+    expect(listing).toMatchObject({ tool: 'port-db', version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version });
     expect(listing.rewriters.map((r: { id: string }) => r.id)).toEqual(ALL_REWRITERS.map((r) => r.id));
     expect(listing.checks.map((c: { id: string }) => c.id)).toEqual(CHECK_RULES.map((c) => c.id));
     for (const r of listing.rewriters) expect(r.samples[0]).toEqual(ALL_REWRITERS.find((x) => x.id === r.id)!.samples[0]);

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_FILE, findConfig, readConfig, resolveRulesSpec, rulePackFor } from '../../src/rules.js';
-import { FIXTURES } from '../helpers.js';
+import { CONFIG_FILE, findConfig, readConfig, resolveRulesSpec, rulePackFor, rulePackForPaths } from '../../src/rules.js';
+import { FIXTURES, ROOT } from '../helpers.js';
 import { configError, packDir } from './helpers.js';
 
 describe('port-db.config.json', () => {
@@ -11,6 +12,16 @@ describe('port-db.config.json', () => {
     mkdirSync(join(dir, 'svc'));
     expect(findConfig(dir)).toBe(join(dir, CONFIG_FILE));
     expect(findConfig(join(dir, 'svc'))).toBeUndefined();
+  });
+
+  it('with the working folder: then in the parent folders up to it (not above it), and beside a file', () => {
+    const dir = packDir({ [CONFIG_FILE]: { rules: 'default' } });
+    mkdirSync(join(dir, 'svc', 'db'), { recursive: true });
+    writeFileSync(join(dir, 'svc', 'db', 'api.ts'), '');
+    expect(findConfig(join(dir, 'svc', 'db'), dir)).toBe(join(dir, CONFIG_FILE));
+    expect(findConfig(join(dir, 'svc', 'db', 'api.ts'), dir)).toBe(join(dir, CONFIG_FILE));
+    expect(findConfig(join(dir, 'svc', 'db'), join(dir, 'svc'))).toBeUndefined();
+    expect(findConfig(join(dir, 'svc'), join(dir, 'svc', 'db'))).toBeUndefined();
   });
 
   it('a folder of that name is not a config', () => {
@@ -59,3 +70,35 @@ describe('which pack a run uses', () => {
     expect(e.exitCode).toBe(2);
   });
 });
+
+describe('every command resolves the pack the same way', () => {
+  const acme = join(FIXTURES, 'custom-pack');
+  const cli = (args: string[], cwd: string) => spawnSync(process.execPath, [join(ROOT, 'bin', 'port-db'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' } });
+
+  it('check honours the config of the project it runs in (the custom-pack sample: 15 findings, as with --rules)', () => {
+    const configured = cli(['check', 'svc'], acme);
+    const flagged = cli(['check', 'svc', '--rules', 'acme.rules.json'], acme);
+    expect(flagged.stdout).toMatch(/✖ 15 findings/);
+    expect(configured.stdout).toBe(flagged.stdout);
+    expect(configured.status).toBe(1);
+    // and from above the project, the config at the path checked
+    expect(cli(['check', 'fixtures/custom-pack'], ROOT).stdout).toMatch(/✖ 15 findings/);
+    expect(cli(['check', 'svc', '--rules', 'default'], acme).stdout).toMatch(/✖ 10 findings/);
+  });
+
+  it('paths whose configs name different packs: an error that names both', () => {
+    const dir = packDir({});
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a', CONFIG_FILE), JSON.stringify({ rules: join(acme, 'acme.rules.json') }));
+    mkdirSync(join(dir, 'b'));
+    const e = configError(() => rulePackForPaths(['a', 'b'], undefined, dir));
+    expect(e.message).toMatch(/^the paths use different rule packs: a uses .*acme\.rules\.json \(from a\/port-db\.config\.json\), b uses the bundled pack$/);
+    expect(rulePackForPaths(['a', 'b'], 'default', dir).name).toBe('default');
+    expect(rulePackForPaths(['a'], undefined, dir).name).toBe('acme');
+  });
+
+  it('--help says how, for port, check and rules', () => {
+    for (const command of ['port', 'check', 'rules']) expect(cli([command, '--help'], ROOT).stdout.replace(/\s+/g, ' ')).toContain('without --rules, the "rules" of port-db.config.json');
+  });
+});
+

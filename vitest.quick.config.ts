@@ -17,9 +17,12 @@ export const SLOW = [
   // type-check whole sample trees with both compilers (TypeScript 6 in JS: seconds a tree)
   'test/verify/checkers.test.ts',
   'test/verify/verify.test.ts',
-  // start bin/port-db dozens of times (the compiler loads in each), the compile cache cold on purpose
+  // start bin/port-db dozens of times (the compiler loads in each), the compile cache cold on purpose;
+  // port a whole sample and start bin/port-db beside it (--wire, the library against the CLI)
   'test/cli.test.ts',
   'test/compile-cache.test.ts',
+  'test/wire.test.ts',
+  'test/api.test.ts',
   // port fuzzed modules
   'test/safety/fuzz-quick.test.ts',
   // npm pack, npm install of the tarball in a scratch project, and the package used from there

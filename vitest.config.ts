@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: 'threads',
     globalSetup: ['test/global-setup.ts'],
+    // each file gets a temporary folder of its own, and fails when it leaves anything in it
+    setupFiles: ['test/setup.ts'],
   },
 });

@@ -60,7 +60,11 @@ function loadWithCodeCache() {
         fs.writeFileSync(temp, script.createCachedData());
         fs.renameSync(temp, cacheFile);
       } catch {
-        fs.rmSync(temp, { force: true });
+        // a temporary folder that cannot be written (not a folder, not this user's) may not be
+        // read either: nothing was left there, and a throw here would print a stack at exit
+        try {
+          fs.rmSync(temp, { force: true });
+        } catch {}
       }
     });
   }

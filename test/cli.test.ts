@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './helpers.js';
 import { snapshot } from './safety/helpers.js';
+import { scratchDir } from './scratch.js';
 
 function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'port-db'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env } });
@@ -13,7 +14,7 @@ function run(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
 
 /** A copy of a sample tree without its expected outputs. */
 function sampleTree(tree = 'nova'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'port-db-cli-'));
+  const dir = scratchDir('port-db-cli-');
   cpSync(join(FIXTURES, tree), dir, { recursive: true, filter: (src) => !src.includes(`${join('db', 'discovery')}`) });
   return dir;
 }
@@ -52,7 +53,7 @@ describe('port-db port', () => {
   });
 
   it('--out mirrors the outputs under another folder', () => {
-    const out = mkdtempSync(join(tmpdir(), 'port-db-out-'));
+    const out = scratchDir('port-db-out-');
     const r = run(['port', join(FIXTURES, 'glance'), '--out', out]);
     expect(r.code).toBe(0);
     // the summary says where the files went, in full
@@ -96,7 +97,7 @@ describe('port-db port', () => {
   });
 
   it('--strict exits 1 on a lock-path finding (a hand edit that leaves a lock held on an error); without it the port succeeds', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'port-db-cli-'));
+    const dir = scratchDir('port-db-cli-');
     mkdirSync(join(dir, 'svc', 'db', 'sqlalchemy'), { recursive: true });
     cpSync(join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'), join(dir, 'svc', 'db', 'sqlalchemy', 'models.ts'));
     const create = "import * as models from './models';\n\nexport async function service_create(context: any, values: any) {\n  const service_ref = new models.Service();\n  service_ref.update(values);\n  await service_ref.save();\n  return service_ref;\n}\n";
@@ -200,7 +201,7 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
   });
 
   it('a root without db/sqlalchemy/api.ts', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'port-db-empty-'));
+    const dir = scratchDir('port-db-empty-');
     const r = run(['port', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no db\/sqlalchemy\/api\.ts found/);
@@ -208,7 +209,7 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
   });
 
   it('a syntax error: file:line:col, a code frame, nothing written', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'port-db-syntax-'));
+    const dir = scratchDir('port-db-syntax-');
     mkdirSync(join(dir, 'db', 'sqlalchemy'), { recursive: true });
     writeFileSync(join(dir, 'db', 'sqlalchemy', 'api.ts'), 'export function f() {\n  return 1 +;\n}\n');
     const r = run(['port', dir]);
@@ -245,7 +246,7 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
   });
 
   it('a binary file and bytes that are not UTF-8: file:line:col and what to do', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'port-db-bytes-'));
+    const dir = scratchDir('port-db-bytes-');
     mkdirSync(join(dir, 'a', 'db', 'sqlalchemy'), { recursive: true });
     writeFileSync(join(dir, 'a', 'db', 'sqlalchemy', 'api.ts'), Buffer.from('export const a = 1;\nconst \u0000b = 2;\n'));
     let r = run(['port', join(dir, 'a')]);
@@ -262,8 +263,8 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
   });
 
   it('an output folder that links outside the root, or an output that is a folder', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'port-db-link-'));
-    const outside = mkdtempSync(join(tmpdir(), 'port-db-outside-'));
+    const dir = scratchDir('port-db-link-');
+    const outside = scratchDir('port-db-outside-');
     mkdirSync(join(dir, 'db', 'sqlalchemy'), { recursive: true });
     writeFileSync(join(dir, 'db', 'sqlalchemy', 'api.ts'), 'export const a = 1;\n');
     symlinkSync(outside, join(dir, 'db', 'discovery'));
@@ -281,7 +282,7 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
   // chmod does not stop root from reading: as root, the run drops to an unprivileged user (setpriv)
   const asUser = process.getuid?.() !== 0 ? [] : existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : undefined;
   it.skipIf(asUser === undefined)('an unreadable module and an unreadable folder', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'port-db-perm-'));
+    const dir = scratchDir('port-db-perm-');
     chmodSync(dir, 0o755);
     mkdirSync(join(dir, 'svc', 'db', 'sqlalchemy'), { recursive: true });
     const module = join(dir, 'svc', 'db', 'sqlalchemy', 'api.ts');
@@ -310,7 +311,7 @@ describe('bad input exits 2, names the problem and writes nothing', () => {
   });
 
   it('a rule pack that is not valid', () => {
-    const pack = join(mkdtempSync(join(tmpdir(), 'port-db-pack-')), 'pack.json');
+    const pack = join(scratchDir('port-db-pack-'), 'pack.json');
     writeFileSync(pack, JSON.stringify({ name: 'x', target: { module: 'rome-orm' }, lock: { ttlMs: 100 } }));
     const r = run(['port', join(FIXTURES, 'nova'), '--dry-run', '--rules', pack]);
     expect(r.code).toBe(2);
@@ -340,7 +341,7 @@ describe('--help and --version', () => {
   });
 
   it('without dist/help.json, commander prints the same help', () => {
-    const copy = mkdtempSync(join(tmpdir(), 'port-db-help-'));
+    const copy = scratchDir('port-db-help-');
     try {
       cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
       cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true });

@@ -72,6 +72,17 @@ describe.skipIf(typeof (await import('node:module')).default.enableCompileCache 
     }
   });
 
+  it('a temporary folder that cannot hold the cache (TMPDIR is a file) only costs the cache: the same output, no stack at exit', () => {
+    const tmp = freshTmp();
+    const file = join(tmp, 'not-a-folder');
+    writeFileSync(file, '');
+    const clean = run(freshTmp());
+    const result = run(file);
+    expect(result.stderr).toBe(clean.stderr); // the dry run's diff (--format json), and nothing else
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(clean.stdout);
+  });
+
   it('a cache folder others can write to is not written to (and, by the same check, not read)', () => {
     const tmp = freshTmp();
     run(tmp);

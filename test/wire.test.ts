@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -9,10 +8,11 @@ import { applyEdits } from '../src/analyzer/edits.js';
 import { port } from '../src/port/run.js';
 import { planWiring } from '../src/port/wire.js';
 import { expectFile, FIXTURES, ROOT } from './helpers.js';
+import { scratchDir } from './scratch.js';
 
 /** A copy of a sample tree without its expected outputs. */
 function sampleTree(tree: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'port-db-wire-'));
+  const dir = scratchDir('port-db-wire-');
   cpSync(join(FIXTURES, tree), dir, { recursive: true, filter: (src) => !src.includes(join('db', 'discovery')) });
   return dir;
 }
@@ -128,7 +128,7 @@ describe('planWiring on the sample trees', () => {
   });
 
   it('no dispatcher: says exactly what to change, and changes nothing', () => {
-    const root = mkdtempSync(join(tmpdir(), 'port-db-wire-'));
+    const root = scratchDir('port-db-wire-');
     mkdirSync(join(root, 'svc', 'db', 'sqlalchemy'), { recursive: true });
     writeFileSync(join(root, 'svc', 'db', 'sqlalchemy', 'api.ts'), 'export const x = 1;\n');
     writeFileSync(join(root, 'svc.conf'), '[DEFAULT]\nbackend = sqlalchemy\n');
@@ -194,7 +194,7 @@ describe('port --wire', () => {
 
   it('with --out writes the wired files under DIR, never in place', () => {
     const root = sampleTree('nova');
-    const out = mkdtempSync(join(tmpdir(), 'port-db-wire-out-'));
+    const out = scratchDir('port-db-wire-out-');
     const before = snapshot(root);
     port({ roots: [root], wire: true, out, verify: false });
     expect(snapshot(root)).toEqual(before);
@@ -230,7 +230,7 @@ describe('port --wire', () => {
 describe('port --wire on a service with two databases sharing one config file', () => {
   /** nova/db (indexed by [database] backend) and nova/cells/db (by `section`), one nova.conf. */
   function twoDatabases(section: string): string {
-    const root = mkdtempSync(join(tmpdir(), 'port-db-wire-two-'));
+    const root = scratchDir('port-db-wire-two-');
     for (const [db, conf] of [['nova/db', 'database'], ['nova/cells/db', section]]) {
       mkdirSync(join(root, db, 'sqlalchemy'), { recursive: true });
       writeFileSync(join(root, db, 'sqlalchemy', 'api.ts'), 'export async function ping() {\n  return 1;\n}\n');

@@ -1,11 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check/index.js';
 import { port } from '../../src/port/run.js';
 import { loadRulePack, resolveRulesSpec } from '../../src/rules.js';
 import { expectFile, FIXTURES } from '../helpers.js';
+import { scratchDir } from '../scratch.js';
 
 /**
  * fixtures/custom-pack: an inventory service written with Acme's names (open_db_session(),
@@ -86,7 +86,7 @@ describe('fixtures/custom-pack', () => {
   });
 
   it('is idempotent: porting the port with the pack changes nothing', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'port-db-acme-'));
+    const tmp = scratchDir('port-db-acme-');
     mkdirSync(join(tmp, 'db', 'sqlalchemy'), { recursive: true });
     writeFileSync(join(tmp, 'db', 'sqlalchemy', 'api.ts'), acme.modules[0].files[0].content);
     cpSync(join(root, 'svc', 'db', 'sqlalchemy', 'models.ts'), join(tmp, 'db', 'sqlalchemy', 'models.ts'));

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
+import { scratchDir } from '../scratch.js';
 
 /** A fresh folder holding the given JSON files (objects are serialised; strings written as is). */
 export function packDir(files: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'port-db-rules-'));
+  const dir = scratchDir('port-db-rules-');
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
   return dir;
 }

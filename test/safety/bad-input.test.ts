@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OutputError, SourceError, UsageError } from '../../src/errors.js';
 import { GLANCE, glanceTree, outcome, read, runPort, snapshot, tree } from './helpers.js';
+import { scratchDir } from '../scratch.js';
 
 const MODULE = 'db/sqlalchemy/api.ts';
 const isRoot = process.getuid?.() === 0;
@@ -54,7 +55,7 @@ describe('bad input: exit 2, file:line:col, what to do, nothing written', () => 
   });
 
   it('a missing root; a root that is a file; a root with no db/sqlalchemy/api.ts (the expected layout)', () => {
-    const parent = mkdtempSync(join(tmpdir(), 'port-db-safety-'));
+    const parent = scratchDir('port-db-safety-');
     expect(() => runPort([join(parent, 'nope')])).toThrow(/root not found/);
     writeFileSync(join(parent, 'file.ts'), '');
     expect(() => runPort([join(parent, 'file.ts')])).toThrow(UsageError);
@@ -134,7 +135,7 @@ describe('outputs: never outside the root or --out, never through a link, never 
   });
 
   it('a folder on the way that links outside the root', () => {
-    const outside = mkdtempSync(join(tmpdir(), 'port-db-outside-'));
+    const outside = scratchDir('port-db-outside-');
     const dir = tree({ [MODULE]: 'export const a = 1;\n' });
     symlinkSync(outside, join(dir, 'db', 'discovery'));
     rejects(dir, OutputError, /^db\/discovery is a symbolic link to .*, outside the root/);
@@ -156,8 +157,8 @@ describe('outputs: never outside the root or --out, never through a link, never 
   });
 
   it('--out: a link under it that leads outside it', () => {
-    const outside = mkdtempSync(join(tmpdir(), 'port-db-outside-'));
-    const out = mkdtempSync(join(tmpdir(), 'port-db-out-'));
+    const outside = scratchDir('port-db-outside-');
+    const out = scratchDir('port-db-out-');
     mkdirSync(join(out, 'db'));
     symlinkSync(outside, join(out, 'db', 'discovery'));
     const dir = tree({ [MODULE]: 'export const a = 1;\n' });

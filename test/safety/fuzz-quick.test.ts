@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../src/errors.js';
@@ -12,6 +11,7 @@ import { classify } from '../../fuzz/classify.mjs';
 import { fuzzCase } from '../../fuzz/mutate.mjs';
 // @ts-expect-error plain JavaScript, shared with bench/fuzz.mjs
 import { loadCorpus } from '../../fuzz/corpus.mjs';
+import { scratchDir } from '../scratch.js';
 
 /**
  * The quick, fixed-seed version of `npm run fuzz` (bench/fuzz.mjs), on src/: the seed corpus ports
@@ -27,7 +27,7 @@ const known = existsSync(CRASHES)
       .filter((d) => existsSync(join(CRASHES, d, 'info.json')))
       .map((d) => ({ dir: d, ...(JSON.parse(readFileSync(join(CRASHES, d, 'info.json'), 'utf8')) as { signature: string; corpus?: string }) }))
   : [];
-const root = () => mkdtempSync(join(tmpdir(), 'port-db-fuzz-'));
+const root = () => scratchDir('port-db-fuzz-');
 
 describe('fuzzing, quick (fixed seed)', () => {
   it(`every module of the seed corpus ports, ports again unchanged, keeps a hand edit, and merges it with an upstream change (${corpus.length} modules)`, () => {

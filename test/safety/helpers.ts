@@ -1,13 +1,13 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exitCodeFor } from '../../src/errors.js';
 import { port, type PortOptions, type PortResult } from '../../src/port/run.js';
 import { FIXTURES } from '../helpers.js';
+import { scratchDir } from '../scratch.js';
 
 /** A temporary folder holding `files` (path → text or bytes). */
 export function tree(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'port-db-safety-'));
+  const dir = scratchDir('port-db-safety-');
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
@@ -17,7 +17,7 @@ export function tree(files: Record<string, string | Buffer>): string {
 
 /** A copy of the Glance sample (sources only: no db/discovery). */
 export function glanceTree(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'port-db-safety-'));
+  const dir = scratchDir('port-db-safety-');
   cpSync(join(FIXTURES, 'glance'), dir, { recursive: true, filter: (src) => !src.includes(join('db', 'discovery')) });
   return dir;
 }

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 import { outcome, tree } from './helpers.js';
+import { scratchDir } from '../scratch.js';
 
 const sources = readdirSync(join(ROOT, 'src'), { recursive: true })
   .map(String)
@@ -39,7 +39,7 @@ describe('security', () => {
   });
 
   it('a rule pack is data: code in it is never run, and it cannot reach the prototypes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'port-db-pack-'));
+    const dir = scratchDir('port-db-pack-');
     const marker = join(dir, 'pwned');
     const payload = `x'); require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); ('`;
     const pack = join(dir, 'evil.rules.json');

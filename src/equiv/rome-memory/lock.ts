@@ -1,6 +1,8 @@
 // ROME's DLM (lib/rome/driver/redis/lock.py, ClusterLock): locks are fields of the hash `lock`,
 // each a JSON {host, start_date, ttl, request_uuid, key}. The owner is the ClusterLock instance
 // (its uuid, lock.py:241 and 252): a lock object shared by several requests is one owner.
+// On a store whose `locks` is 'owner' (RedisStore by default) the same API takes owner-token locks
+// instead (Store.lockAcquire/lockRelease; README, "Running a port on Redis").
 import { currentClock, currentStore, romeRandom, romeUuid } from './runtime.js';
 
 const LOCK_HASH = 'lock';

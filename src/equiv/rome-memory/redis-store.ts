@@ -35,6 +35,8 @@ export class RedisStore implements Store {
     this.locks = options.locks ?? 'owner';
     this.ownsClient = !options.client;
     this.client = options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', options.redis ?? {});
+    // EVALSHA of the script, loaded on first use (a client passed in may already have it)
+    if (!('romeLockRelease' in this.client)) this.client.defineCommand('romeLockRelease', { numberOfKeys: 1, lua: RELEASE });
   }
 
   async hget(hash: string, field: string): Promise<string | null> {
@@ -78,7 +80,8 @@ export class RedisStore implements Store {
   }
 
   async lockRelease(name: string, token: string): Promise<boolean> {
-    return (await this.client.eval(RELEASE, 1, this.key(`lock:${name}`), token)) === 1;
+    const client = this.client as Redis & { romeLockRelease(key: string, token: string): Promise<number> };
+    return (await client.romeLockRelease(this.key(`lock:${name}`), token)) === 1;
   }
 
   /** Every hash and counter under the prefix, as MemoryStore.dump() shows them (tests, outcome dumps). */

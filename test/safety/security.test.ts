@@ -28,6 +28,10 @@ describe('security', () => {
       (runsServiceCode(file) && String(re) === String(forbidden[5])) || (file === 'src/verify/native.ts' && String(re).includes('child_process'));
     const found = sources.flatMap(({ file, text }) => forbidden.filter((re) => re.test(text) && !allowed(file, re)).map((re) => `${file}: ${re}`));
     expect(found).toEqual([]);
+    // the one network client: the Redis store of the runtime a ported service imports
+    // (port-db/rome-redis, README "Running a port on Redis"); no command loads it
+    expect(sources.filter(({ text }) => /from ['"]ioredis['"]/.test(text)).map((s) => s.file)).toEqual(['src/equiv/rome-memory/redis-store.ts']);
+    expect(sources.filter(({ text }) => /from ['"]\.\/(redis-store|redis)\.js['"]/.test(text)).map((s) => s.file)).toEqual(['src/equiv/rome-memory/redis.ts']);
     const native = sources.find((s) => s.file === 'src/verify/native.ts')!.text;
     expect(native).toMatch(/import \{ execFileSync \} from 'node:child_process';/);
     expect([...native.matchAll(/execFileSync\((\w+\(\))/g)].map((m) => m[1])).toEqual(['nativeTsc()']);

@@ -120,6 +120,9 @@ export class Scheduler {
       hkeys: op((h) => store.hkeys(h)),
       hgetall: op((h) => store.hgetall(h)),
       incr: op((k) => store.incr(k)),
+      locks: store.locks,
+      lockAcquire: op((n, t, ms) => store.lockAcquire(n, t, ms)),
+      lockRelease: op((n, t) => store.lockRelease(n, t)),
     };
   }
 

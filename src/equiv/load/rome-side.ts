@@ -136,6 +136,9 @@ function logLocks(store: Store, log: string[]): Store {
     hkeys: (h) => store.hkeys(h),
     hgetall: (h) => store.hgetall(h),
     incr: (k) => store.incr(k),
+    locks: store.locks,
+    lockAcquire: (n, t, ms) => store.lockAcquire(n, t, ms),
+    lockRelease: (n, t) => store.lockRelease(n, t),
     async hsetnx(h, f, v) {
       const taken = await store.hsetnx(h, f, v);
       if (h === LOCKS) log.push(`${taken ? 'lock' : 'refused'} ${f.replace(/^0_/, '')}`);

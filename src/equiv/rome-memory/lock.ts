@@ -1,6 +1,8 @@
 // ROME's DLM (lib/rome/driver/redis/lock.py, ClusterLock): locks are fields of the hash `lock`,
 // each a JSON {host, start_date, ttl, request_uuid, key}. The owner is the ClusterLock instance
 // (its uuid, lock.py:241 and 252): a lock object shared by several requests is one owner.
+// On a store whose `locks` is 'owner' (RedisStore by default) the same API takes owner-token locks
+// instead (Store.lockAcquire/lockRelease; README, "Running a port on Redis").
 import { currentClock, currentStore, romeRandom, romeUuid } from './runtime.js';
 
 const LOCK_HASH = 'lock';
@@ -19,6 +21,8 @@ export const lockEvents: { expired?: (name: string) => void } = {};
 export class ClusterLock {
   /** lock.py:241 — uuid1 per instance (ROME's own draws: runtime.ts, romeUuid). */
   readonly uuid = romeUuid();
+  /** On an 'owner' store: the token of this instance's latest acquisition of each name. */
+  private readonly tokens = new Map<string, string>();
 
   /**
    * lock.py:249-273: clears this lock if it expired, then ONE HSETNX (retry_count = 1). On
@@ -26,6 +30,7 @@ export class ClusterLock {
    * (EQUIV.md §2 says "clear expired locks": lock.py:250 clears only the lock of this name.)
    */
   async lock(name: string, ttl: number): Promise<boolean> {
+    if (currentStore().locks === 'owner') return this.ownerLock(name, ttl);
     await this.unlock(name, true);
     const key = `0_${name}`;
     const value: LockValue = { host: this.uuid, start_date: currentClock().now() / 1000, ttl, request_uuid: this.requestUuid(name), key };
@@ -40,6 +45,7 @@ export class ClusterLock {
    * expired (`start_date + ttl/1000 < now`), one HDEL per reason (twice when both hold).
    */
   async unlock(name: string, only_expired = false): Promise<boolean> {
+    if (currentStore().locks === 'owner') return this.ownerUnlock(name, only_expired);
     const now = currentClock().now() / 1000;
     const [data] = await currentStore().hmget(LOCK_HASH, [`0_${name}`]);
     const toDelete: string[] = [];
@@ -54,6 +60,31 @@ export class ClusterLock {
       }
     }
     for (const key of toDelete) await currentStore().hdel(LOCK_HASH, [key]);
+    return true;
+  }
+
+  /**
+   * The same contract on a real store (locks = 'owner'): one atomic attempt with a fresh token,
+   * the 5-10 ms sleep on refusal (the emitted helpers' back-off counts on it). No read-then-delete
+   * of an expired lock, which on a shared store can delete the lock another node just took:
+   * the store expires it.
+   */
+  private async ownerLock(name: string, ttl: number): Promise<boolean> {
+    const token = romeUuid();
+    if (await currentStore().lockAcquire(name, token, ttl)) {
+      this.tokens.set(name, token);
+      return true;
+    }
+    await currentClock().sleep(5 + romeRandom() * 5);
+    return false;
+  }
+
+  /** Releases only this instance's latest acquisition, and only while it still holds it. */
+  private async ownerUnlock(name: string, only_expired: boolean): Promise<boolean> {
+    const token = this.tokens.get(name);
+    if (only_expired || token === undefined) return true;
+    this.tokens.delete(name);
+    await currentStore().lockRelease(name, token);
     return true;
   }
 

@@ -17,12 +17,37 @@ export interface Store {
   hgetall(hash: string): Promise<Record<string, string>>;
   /** Adds one to a counter (absent = 0) and answers the new value (Redis INCR). */
   incr(key: string): Promise<number>;
+  /**
+   * Which locks ClusterLock takes on this store (lock.ts): 'rome' is ROME's DLM on the hash
+   * `lock` (what equiv compares against, so the in-memory store keeps it); 'owner' is the
+   * primitive below, safe on a real store shared by several nodes.
+   */
+  readonly locks: 'rome' | 'owner';
+  /**
+   * Takes the lock `name` for `token` if nobody holds it; it expires by itself after `ttlMs`
+   * (Redis SET NX PX). `token` is new per acquisition, so an expired holder is no owner anymore.
+   */
+  lockAcquire(name: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Releases `name` only if `token` still holds it, atomically; answers whether it did. */
+  lockRelease(name: string, token: string): Promise<boolean>;
 }
 
-/** The in-memory store: one Map per hash, one number per counter. */
+/**
+ * The in-memory store: one Map per hash, one number per counter. Its ClusterLock is ROME's
+ * (locks = 'rome'); the owner-token primitive is here too, kept apart from the hashes so that
+ * dump() and equiv's outcomes do not see it. `now` times its TTLs (a store has no runtime clock:
+ * runtime.ts imports this module).
+ */
 export class MemoryStore implements Store {
+  readonly locks = 'rome' as const;
   private readonly hashes = new Map<string, Map<string, string>>();
   private readonly counters = new Map<string, number>();
+  private readonly ownerLocks = new Map<string, { token: string; expiresAt: number }>();
+  private readonly now: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+  }
 
   async hget(hash: string, field: string): Promise<string | null> {
     return this.hashes.get(hash)?.get(field) ?? null;
@@ -65,6 +90,20 @@ export class MemoryStore implements Store {
     return next;
   }
 
+  async lockAcquire(name: string, token: string, ttlMs: number): Promise<boolean> {
+    const held = this.ownerLocks.get(name);
+    if (held && held.expiresAt > this.now()) return false;
+    this.ownerLocks.set(name, { token, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
+  async lockRelease(name: string, token: string): Promise<boolean> {
+    const held = this.ownerLocks.get(name);
+    if (!held || held.token !== token || held.expiresAt <= this.now()) return false;
+    this.ownerLocks.delete(name);
+    return true;
+  }
+
   /** Every hash and counter, for tests and outcome dumps (not a store operation ROME issues). */
   dump(): { hashes: Record<string, Record<string, string>>; counters: Record<string, number> } {
     const hashes: Record<string, Record<string, string>> = {};
@@ -79,6 +118,6 @@ export class MemoryStore implements Store {
   }
 }
 
-export function createMemoryStore(): MemoryStore {
-  return new MemoryStore();
+export function createMemoryStore(options: { now?: () => number } = {}): MemoryStore {
+  return new MemoryStore(options);
 }

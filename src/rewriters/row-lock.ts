@@ -50,12 +50,30 @@ function sessionFromCaller(facts: ModuleFacts, n: ts.Node, chain: Chain, start: 
     if (ts.isCallExpression(w) && ts.isPropertyAccessExpression(w.expression) && writes.has(w.expression.name.text)) writesItself = true;
     // a field written (`ref.x = 1`, `[a.x, b.x] = ...`): session-add persists it in this function
     const assigned = ts.isBinaryExpression(w) && w.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && w.operatorToken.kind <= ts.SyntaxKind.LastAssignment ? w.left : undefined;
-    if (assigned && (ts.isPropertyAccessExpression(assigned) || ts.isElementAccessExpression(assigned) || ts.isArrayLiteralExpression(assigned) || ts.isObjectLiteralExpression(assigned))) writesItself = true;
+    if (assigned && (ts.isPropertyAccessExpression(assigned) || ts.isElementAccessExpression(assigned) || ts.isArrayLiteralExpression(assigned) || ts.isObjectLiteralExpression(assigned)) && !intoLocalContainer(fn, assigned)) writesItself = true;
   });
   if (writesItself) return undefined;
   const unit = facts.units.find((u) => u.fn === fn || (u.fn && fn.pos >= u.fn.pos && fn.end <= u.fn.end));
   const callers = unit ? facts.units.filter((u) => u !== unit && u.fn?.body && new RegExp(`\\b${unit.name}\\(`).test(u.fn.body.getText(facts.sf))).map((u) => u.name) : [];
   return callers.length ? callers.join(', ') : 'its callers';
+}
+
+/**
+ * A write into a container the function built itself (`const result = {}; result[r.resource] =
+ * ...`, Manila's usage totals) changes no row: it is not the function writing what it locked.
+ */
+function intoLocalContainer(fn: ts.FunctionLikeDeclaration, target: ts.Expression): boolean {
+  let root: ts.Expression = target;
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = root.expression;
+  if (!ts.isIdentifier(root)) return false;
+  const name = root.text;
+  let local = false;
+  walk(fn, (d) => {
+    if (!ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name) || d.name.text !== name || !d.initializer) return;
+    const init = d.initializer;
+    if (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init) || (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && ['Map', 'Set', 'Object', 'Array'].includes(init.expression.text))) local = true;
+  });
+  return local;
 }
 
 /**

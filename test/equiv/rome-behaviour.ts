@@ -695,6 +695,13 @@ describe(`ROME on ${backend.name}`, () => {
       expect(vm.name).toBe('v');
       expect(() => vm.host).toThrow(UnsupportedInRomeMemory);
     });
+
+    it('raises it too on a backref another class declares to the loaded row (not undefined: ROME loads backrefs as well, get_relationships walks the mapper)', async () => {
+      await seed(Shelf, { id: 's1', name: 'fiction' });
+      const shelf = await query(Shelf).first();
+      expect(shelf.name).toBe('fiction');
+      expect(() => shelf.books).toThrow(UnsupportedInRomeMemory);
+    });
   });
 });
 }

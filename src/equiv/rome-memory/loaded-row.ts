@@ -7,7 +7,7 @@ import { desimplify } from './codec.js';
 import type { StoredRow } from './driver.js';
 import type { Entity } from './entity.js';
 import { UnsupportedInRomeMemory } from './errors.js';
-import { mappingOf, type EntityClass } from './mapping.js';
+import { mappingOf, romeRelationshipsOf, type EntityClass } from './mapping.js';
 
 interface Loaded {
   readonly entity: Entity;
@@ -25,7 +25,10 @@ export function loadRow(cls: EntityClass, stored: StoredRow): Entity {
   entity.deleted = false;
   for (const [key, value] of Object.entries(stored)) entity[key] = desimplify(value);
   const wrapped = stored;
-  const relationships = new Set(mappingOf(cls).relationships.map((r) => r.key));
+  // its own relationships and the backrefs other classes declare to it (read as undefined, a
+  // backref hid a relationship ROME would load: Manila's export locations' `_el_metadata_bare`)
+  const rome = romeRelationshipsOf(cls);
+  const relationships = new Set([...mappingOf(cls).relationships.map((r) => r.key), ...rome.known.map((r) => r.localObjectField), ...rome.unknown]);
   const row = new Proxy(entity, {
     get(target, key, receiver) {
       if (typeof key === 'string' && Object.hasOwn(wrapped, key)) return desimplify(wrapped[key]);

@@ -91,7 +91,10 @@ describe('the samples’ SQL modules on the reference', () => {
     const result = (await runSide({ side: 'rome', module: join(db('manila'), 'discovery', 'api.ts'), script: script('manila-crud.ts') })) as { ok: unknown[] };
     expect(result.ok).toHaveLength(10);
     // the port's sessions are ROME's, not Manila's Query's
-    expect(result.ok.slice(0, 2)).toEqual([{ ok: false }, { ok: { id: 'share-1', size: 1, display_name: 'a', deleted: 0, metadata: [] } }]);
+    // reading the share's metadata goes through the backref `share_metadata` (declared on the
+    // metadata model), which ROME loads lazily and the in-memory ROME does not model: it says so
+    // (it read undefined before, and answered `metadata: []` where the share has one item)
+    expect(result.ok.slice(0, 2)).toEqual([{ ok: false }, { error: 'UnsupportedInRomeMemory', message: 'unsupported in the in-memory ROME: reading the relationship share_metadata' }]);
   });
 
   it('Manila: its models run on the reference through oslo.db', async () => {

@@ -1,5 +1,6 @@
 import { readdirSync, type Dirent } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
+import { toPosix } from './analyzer/specifiers.js';
 import { UsageError } from './errors.js';
 
 /** Folders no source tree walk enters: dependencies, VCS, builds, port-db's own outputs and state. */
@@ -34,7 +35,7 @@ export function findSqlModules(root: string): string[] {
     root,
     (path, entry) => {
       // a module path that is a folder (or a device, a socket) is reported by readSource, not skipped
-      const isModule = entry.name === 'api.ts' && path.split(sep).join('/').endsWith('db/sqlalchemy/api.ts') && !entry.isSymbolicLink();
+      const isModule = entry.name === 'api.ts' && toPosix(path).endsWith('db/sqlalchemy/api.ts') && !entry.isSymbolicLink();
       if (isModule) found.push(path);
       return isModule;
     },

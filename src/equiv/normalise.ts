@@ -114,6 +114,12 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
 }
 
 /** The outcome with every list in a canonical order (the `unordered` rule: lists as multisets). */
+/** An outcome as compared: normalised, and with its lists as multisets when the order did not hold. */
+export function comparable(raw: RawOutcome, rules: Set<string>, asMultisets: boolean): NormalOutcome {
+  const normal = normalise(raw, rules);
+  return asMultisets ? unordered(normal) : normal;
+}
+
 export function unordered(value: NormalOutcome): NormalOutcome {
   const sort = (v: Plain): Plain => {
     if (v === null || typeof v !== 'object') return v;

@@ -41,7 +41,7 @@ function formattingNote(f: FormattingReport): string {
 }
 
 /** Whether a run leaves a module's files as they are on disk: each output already holds what the port writes. */
-export function isUpToDate(m: PortResult['modules'][number]): boolean {
+function isUpToDate(m: PortResult['modules'][number]): boolean {
   const same = (f: { content: string; previous?: string; hold?: boolean }) => f.hold === true || f.previous === f.content;
   return m.files.every(same) && m.state.every(same) && m.wiring.every(same) && m.remove.length === 0;
 }

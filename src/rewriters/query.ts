@@ -796,8 +796,7 @@ export async function f(context: any) {
     for (const access of namespacedHelperCalls(facts, 'query')) {
       // the call keeps its arguments; the namespace goes (the helper is emitted in this module)
       const start = access.getStart(facts.sf);
-      out.edits.push({ start, end: access.name.getStart(facts.sf), text: '' });
-      record(out, 'query', start, `\`${access.getText(facts.sf)}()\` → \`${access.name.text}()\`: the query helper is re-emitted in this module on RomeQuery`);
+      record(out, 'query', start, `\`${access.getText(facts.sf)}()\` → \`${access.name.text}()\`: the query helper is re-emitted in this module on RomeQuery`, { start, end: access.name.getStart(facts.sf), text: '' });
     }
     if (names.length > 0) {
       out.needs.push({ kind: 'helper', id: 'model_query' });

@@ -46,11 +46,12 @@ function sessionFromCaller(facts: ModuleFacts, n: ts.Node, chain: Chain, start: 
   // a function that writes what it locked (save flushes) is covered by a lock around its body
   const writes = new Set([...facts.rules.methods.save, ...facts.rules.methods.add, ...facts.rules.methods.update, ...facts.rules.methods.softDelete, ...facts.rules.methods.delete, 'flush']);
   let writesItself = false;
+  const containers = localContainers(fn);
   walk(fn, (w) => {
     if (ts.isCallExpression(w) && ts.isPropertyAccessExpression(w.expression) && writes.has(w.expression.name.text)) writesItself = true;
     // a field written (`ref.x = 1`, `[a.x, b.x] = ...`): session-add persists it in this function
     const assigned = ts.isBinaryExpression(w) && w.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && w.operatorToken.kind <= ts.SyntaxKind.LastAssignment ? w.left : undefined;
-    if (assigned && (ts.isPropertyAccessExpression(assigned) || ts.isElementAccessExpression(assigned) || ts.isArrayLiteralExpression(assigned) || ts.isObjectLiteralExpression(assigned)) && !intoLocalContainer(fn, assigned)) writesItself = true;
+    if (assigned && (ts.isPropertyAccessExpression(assigned) || ts.isElementAccessExpression(assigned) || ts.isArrayLiteralExpression(assigned) || ts.isObjectLiteralExpression(assigned)) && !intoLocal(containers, assigned)) writesItself = true;
   });
   if (writesItself) return undefined;
   const unit = facts.units.find((u) => u.fn === fn || (u.fn && fn.pos >= u.fn.pos && fn.end <= u.fn.end));
@@ -59,21 +60,24 @@ function sessionFromCaller(facts: ModuleFacts, n: ts.Node, chain: Chain, start: 
 }
 
 /**
- * A write into a container the function built itself (`const result = {}; result[r.resource] =
- * ...`, Manila's usage totals) changes no row: it is not the function writing what it locked.
+ * The containers the function builds itself (`const result = {}`, `new Map()`): a write into one
+ * (`result[r.resource] = ...`, Manila's usage totals) changes no row, so it is not the function
+ * writing what it locked.
  */
-function intoLocalContainer(fn: ts.FunctionLikeDeclaration, target: ts.Expression): boolean {
+function localContainers(fn: ts.FunctionLikeDeclaration): Set<string> {
+  const names = new Set<string>();
+  walk(fn, (d) => {
+    if (!ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name) || !d.initializer) return;
+    const init = d.initializer;
+    if (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init) || (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && ['Map', 'Set', 'Object', 'Array'].includes(init.expression.text))) names.add(d.name.text);
+  });
+  return names;
+}
+
+function intoLocal(containers: Set<string>, target: ts.Expression): boolean {
   let root: ts.Expression = target;
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = root.expression;
-  if (!ts.isIdentifier(root)) return false;
-  const name = root.text;
-  let local = false;
-  walk(fn, (d) => {
-    if (!ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name) || d.name.text !== name || !d.initializer) return;
-    const init = d.initializer;
-    if (ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init) || (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && ['Map', 'Set', 'Object', 'Array'].includes(init.expression.text))) local = true;
-  });
-  return local;
+  return ts.isIdentifier(root) && containers.has(root.text);
 }
 
 /**

@@ -521,8 +521,8 @@ function bindUnboundChange(site: Site, n: ts.Node, load: ts.Expression): void {
   const assign = assignThroughRow(facts, n);
   const bound = assign ? `${isReturn ? 'void ' : ''}Object.assign(${ref}, ` : ref;
   const binding = { start: close, end: assign ? assign.argStart : load.end, text: `;${sep}${isReturn ? `const ${result} = ` : ''}${bound}` };
-  out.edits.push(binding);
-  if (assign) out.changes.push({ kind: 'query', pos: n.getStart(facts.sf), detail: assign.detail, edit: binding });
+  if (assign) record(out, 'query', n.getStart(facts.sf), assign.detail, binding);
+  else out.edits.push(binding);
   const loaded = load.getText(facts.sf).split('\n')[0].slice(0, 60);
   const change = n.getText(facts.sf).slice(load.end - n.getStart(facts.sf)).split('\n')[0].slice(0, 40);
   const detail =

@@ -41,10 +41,13 @@ export async function explore(run: RunSchedule, options: ExploreOptions): Promis
   // depth first: alternatives of later choice points are tried first, each prefix once
   const stack: number[][] = [[]];
   const stopped = () => options.stop?.() === true;
+  // the most choice points a run had: where PCT's priority drops can fall
+  let longest = 0;
   while (stack.length > 0 && schedules < options.schedules && !stopped()) {
     const prefix = stack.pop()!;
     const trace = await run(prefixChooser(prefix));
     schedules++;
+    longest = Math.max(longest, trace.length);
     const branches: number[][] = [];
     for (let i = prefix.length; i < trace.length; i++) {
       const c = trace[i];
@@ -63,7 +66,7 @@ export async function explore(run: RunSchedule, options: ExploreOptions): Promis
     // the rest of the budget, but no more random schedules than the exhaustive part ran
     const budget = Math.min(options.schedules - schedules, schedules);
     for (let k = 0; k < budget && !stopped(); k++) {
-      await run(pctChooser(options.seed + k, options.preemptions, estimateSteps(schedules)));
+      await run(pctChooser(options.seed + k, options.preemptions, Math.max(1, longest)));
       schedules++;
       random++;
     }
@@ -71,23 +74,19 @@ export async function explore(run: RunSchedule, options: ExploreOptions): Promis
   return { schedules, exhaustive, random };
 }
 
-/** A rough number of steps a run takes, for placing PCT's priority drops. */
-function estimateSteps(seen: number): number {
-  return Math.max(8, Math.min(64, seen * 2));
-}
-
 /**
  * PCT (Burckhardt et al., 2010): each task a random priority; the highest-priority ready task
- * steps; at `drops` random steps the running task's priority falls below every other.
+ * steps; at `drops` random choice points (of the first `points`) the running task's priority falls
+ * below every other. Only a choice point can change the schedule, so the drops fall on them.
  */
-export function pctChooser(seed: number, drops: number, steps: number): Chooser {
+export function pctChooser(seed: number, drops: number, points: number): Chooser {
   const random = prng(seed);
   const priority = new Map<number, number>();
-  const dropAt = new Set(Array.from({ length: drops }, () => 1 + Math.floor(random() * steps)));
+  const dropAt = new Set(Array.from({ length: drops }, () => Math.floor(random() * points)));
   let lowest = 0;
-  return (enabled, last, _point, step) => {
+  return (enabled, last, point) => {
     for (const t of enabled) if (!priority.has(t)) priority.set(t, 1 + random());
-    if (last !== undefined && dropAt.has(step)) priority.set(last, (lowest -= 1));
+    if (last !== undefined && dropAt.has(point)) priority.set(last, (lowest -= 1));
     return enabled.reduce((best, t) => (priority.get(t)! > priority.get(best)! ? t : best));
   };
 }

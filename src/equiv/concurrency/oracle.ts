@@ -4,7 +4,7 @@
 // outcome. Pure: the runs are data.
 import type { ConcurrencyRun, Divergence } from '../../report/equivalence-model.js';
 import { acceptedBy, compare } from '../compare.js';
-import { canonical, normalise, unordered } from '../normalise.js';
+import { canonical, comparable, normalise, unordered } from '../normalise.js';
 import type { LabeledOutcome, RawOutcome, SideRuns } from '../outcome.js';
 import type { Accept } from '../scenario.js';
 import { crashOf, withMessages, type Found } from '../verdict.js';
@@ -57,7 +57,7 @@ export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, ac
     }
     asMultisets = true;
   }
-  const shape = (o: RawOutcome) => (asMultisets ? unordered(normalise(o, rules)) : normalise(o, rules));
+  const shape = (o: RawOutcome) => comparable(o, rules, asMultisets);
   const teethAgainst = { allowed: [...new Set(sql.runs.map((r) => canonical(shape(r.outcome))))], rules: [...rules], unordered: asMultisets };
   const allowed = sql.runs.map((r) => ({ label: r.label, raw: r.outcome, normal: shape(r.outcome) }));
   const allowedKeys = new Set(allowed.map((a) => canonical(a.normal)));

@@ -5,7 +5,7 @@
 // issued it, and the clock jumps to the next timer when no task can step. A choice among several
 // ready tasks is a choice point: the chooser (explore.ts) decides it, and the trace records it.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Store } from '../rome-memory/store.js';
+import { aroundOperations, type Store } from '../rome-memory/store.js';
 
 export interface Task {
   /** Index in its group (the order of the `concurrently` arguments). */
@@ -29,7 +29,7 @@ export interface Choice {
 }
 
 /** Picks the task of the next step among the ready ones (indexes, ascending). */
-export type Chooser = (enabled: number[], last: number | undefined, choicePoint: number, step: number) => number;
+export type Chooser = (enabled: number[], last: number | undefined, choicePoint: number) => number;
 
 /** The virtual clock the determinised code reads (determinism.ts). */
 export interface VirtualTime {
@@ -101,29 +101,14 @@ export class Scheduler {
    * before their first await).
    */
   wrap(store: Store): Store {
-    const op =
-      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-      (...args: A): Promise<R> => {
-        const task = current.getStore();
-        if (!task || !this.active) return fn(...args);
-        return new Promise<R>((resolve, reject) => {
-          task.pending = () => fn(...args).then(resolve, reject);
-          task.issuedAt = this.time.now();
-        });
-      };
-    return {
-      hget: op((h, f) => store.hget(h, f)),
-      hmget: op((h, fs) => store.hmget(h, fs)),
-      hset: op((h, f, v) => store.hset(h, f, v)),
-      hsetnx: op((h, f, v) => store.hsetnx(h, f, v)),
-      hdel: op((h, fs) => store.hdel(h, fs)),
-      hkeys: op((h) => store.hkeys(h)),
-      hgetall: op((h) => store.hgetall(h)),
-      incr: op((k) => store.incr(k)),
-      locks: store.locks,
-      lockAcquire: op((n, t, ms) => store.lockAcquire(n, t, ms)),
-      lockRelease: op((n, t) => store.lockRelease(n, t)),
-    };
+    return aroundOperations(store, (_op, _args, call) => {
+      const task = current.getStore();
+      if (!task || !this.active) return call();
+      return new Promise((resolve, reject) => {
+        task.pending = () => call().then(resolve, reject);
+        task.issuedAt = this.time.now();
+      });
+    });
   }
 
   /** A timer set by the running task: on the virtual clock, fired by the scheduler. Else undefined. */
@@ -183,7 +168,7 @@ export class Scheduler {
         let chosen = enabled[0];
         if (enabled.length > 1) {
           const preemptionsBefore = preemptions(this.trace);
-          chosen = this.choose(enabled, stay, this.trace.length, this.steps);
+          chosen = this.choose(enabled, stay, this.trace.length);
           if (!enabled.includes(chosen)) throw new NoSuchSchedule(`the schedule picks task #${chosen + 1} at choice ${this.trace.length + 1}, where only ${enabled.map((i) => `#${i + 1}`).join(', ')} can step (a replay token of another scenario, or other flags?)`);
           this.trace.push({ enabled, chosen, ...(stay !== undefined ? { last: stay } : {}), preemptionsBefore });
         }

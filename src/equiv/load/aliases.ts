@@ -32,5 +32,5 @@ export const SQL_MODULES: Record<string, string> = {
  */
 export function aliasesFor(side: 'sql' | 'rome'): Record<string, string> {
   const scenario = { 'port-db/equiv': equivModule('scenario.js') };
-  return side === 'sql' ? { ...SQL_MODULES, ...scenario } : { ...SQL_MODULES, 'rome-orm': equivModule('rome-memory/index.js'), ...scenario };
+  return side === 'sql' ? { ...SQL_MODULES, ...scenario } : { ...SQL_MODULES, 'rome-orm': equivModule('rome-memory/equiv.js'), ...scenario };
 }

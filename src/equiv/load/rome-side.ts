@@ -4,7 +4,7 @@
 import { desimplify } from '../rome-memory/codec.js';
 import { forgetMappedClasses, mappingOf, type EntityClass } from '../rome-memory/mapping.js';
 import { useDraws, useStore } from '../rome-memory/runtime.js';
-import { MemoryStore, type Store } from '../rome-memory/store.js';
+import { aroundOperations, MemoryStore, type Store } from '../rome-memory/store.js';
 import { lockEvents } from '../rome-memory/lock.js';
 import type { ColumnKind, EntityView, Plain, TableDump } from '../outcome.js';
 import { encodeColumn } from '../outcome.js';
@@ -129,25 +129,11 @@ function compareIds(a: unknown, b: unknown): number {
 /** The store, with every operation on ROME's lock hash written to `log` (the outcome's lock log). */
 function logLocks(store: Store, log: string[]): Store {
   const LOCKS = 'lock';
-  return {
-    hget: (h, f) => store.hget(h, f),
-    hmget: (h, fs) => store.hmget(h, fs),
-    hset: (h, f, v) => store.hset(h, f, v),
-    hkeys: (h) => store.hkeys(h),
-    hgetall: (h) => store.hgetall(h),
-    incr: (k) => store.incr(k),
-    locks: store.locks,
-    lockAcquire: (n, t, ms) => store.lockAcquire(n, t, ms),
-    lockRelease: (n, t) => store.lockRelease(n, t),
-    async hsetnx(h, f, v) {
-      const taken = await store.hsetnx(h, f, v);
-      if (h === LOCKS) log.push(`${taken ? 'lock' : 'refused'} ${f.replace(/^0_/, '')}`);
-      return taken;
-    },
-    async hdel(h, fs) {
-      const removed = await store.hdel(h, fs);
-      if (h === LOCKS && removed > 0) for (const f of fs) log.push(`unlock ${f.replace(/^0_/, '')}`);
-      return removed;
-    },
-  };
+  return aroundOperations(store, async (op, args, call) => {
+    const result = await call();
+    if (args[0] !== LOCKS) return result;
+    if (op === 'hsetnx') log.push(`${result ? 'lock' : 'refused'} ${String(args[1]).replace(/^0_/, '')}`);
+    if (op === 'hdel' && (result as number) > 0) for (const f of args[1] as string[]) log.push(`unlock ${f.replace(/^0_/, '')}`);
+    return result;
+  });
 }

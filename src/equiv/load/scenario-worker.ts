@@ -12,7 +12,7 @@ import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/expl
 import { orderCombinations, orderLabel, serialGroup } from '../concurrency/orders.js';
 import { currentTask, NoSuchSchedule, Scheduler, type Choice, type Chooser } from '../concurrency/scheduler.js';
 import { serviceLocks } from '../rome-memory/lock.js';
-import { canonical, normalise, unordered } from '../normalise.js';
+import { canonical, comparable } from '../normalise.js';
 import { GROUP_RUNNER, isScenario, type GroupRunner, type Scenario } from '../scenario.js';
 import { aliasesFor, equivModule } from './aliases.js';
 import { determinise, useTimerSink, virtualTime } from './determinism.js';
@@ -266,10 +266,8 @@ async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
       const explored = await explore(
         async (choose) => {
           const trace = await schedule(choose, lockless);
-          for (const r of lockless.values()) {
-            const normal = normalise(r.outcome, ruleSet);
-            if (!keys.has(canonical(asMultisets ? unordered(normal) : normal))) found = r;
-          }
+          // compared as the oracle compares (oracle.ts: the same `comparable` form)
+          for (const r of lockless.values()) if (!keys.has(canonical(comparable(r.outcome, ruleSet, asMultisets)))) found = r;
           lockless.clear();
           return trace;
         },

@@ -8,10 +8,11 @@ import { isModelClass, mapperOf, type Mapper } from '../sql/runtime/mapper.js';
 import { currentEngine, Session } from '../sql/runtime/orm.js';
 import type { ModelClass } from '../sql/runtime/schema.js';
 import { SeedError, tablesOf, unknownTable, type Side } from './side.js';
-import { quoteName } from '../sql/engine.js';
+import { quoteName, type SqlEngine } from '../sql/engine.js';
 
 export class SqlSide implements Side {
   private tables = new Map<string, Function>();
+  private engine: SqlEngine | undefined;
 
   constructor(
     private readonly reverseUnordered: boolean,
@@ -19,7 +20,10 @@ export class SqlSide implements Side {
   ) {}
 
   async open(modelsPath: string, models: Record<string, unknown>): Promise<void> {
-    const engine = await openReference(modelsPath, models, { collation: this.collation });
+    // the last run's database goes: sql.js keeps each one as a file of its own virtual file system,
+    // named with Math.random, which the scenario's seeded draws repeat from run to run
+    this.engine?.close();
+    const engine = (this.engine = await openReference(modelsPath, models, { collation: this.collation }));
     // EQUIV.md §3: a result that changes when SQLite reverses unordered scans depends on an order
     // SQL does not promise
     if (this.reverseUnordered) engine.run('PRAGMA reverse_unordered_selects = ON');

@@ -5,7 +5,7 @@
 export { RomeSession } from './session.js';
 export { RomeQuery } from './query.js';
 export { Entity } from './entity.js';
-export { ServiceClusterLock as ClusterLock } from './lock.js';
+export { ClusterLock } from './lock.js';
 export { or_, and_, not_ } from './expression.js';
 export { forgetMappedClasses } from './mapping.js';
 export { Column, ForeignKey, relationship, backref, Integer, BigInteger, SmallInteger, Float, Boolean, DateTime, Text, String, Enum } from './mapping.js';

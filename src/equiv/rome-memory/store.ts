@@ -32,6 +32,24 @@ export interface Store {
   lockRelease(name: string, token: string): Promise<boolean>;
 }
 
+/** Every operation of a Store: what a wrapper must pass through. */
+export const STORE_OPERATIONS = ['hget', 'hmget', 'hset', 'hsetnx', 'hdel', 'hkeys', 'hgetall', 'incr', 'lockAcquire', 'lockRelease'] as const;
+export type StoreOperation = (typeof STORE_OPERATIONS)[number];
+
+/**
+ * `store` with every operation run through `around` (its name, its arguments, and the call
+ * itself): the one way a wrapper (equiv's lock log, the scheduler) sees them all, so that an
+ * operation added to the Store cannot be missed by one of them.
+ */
+export function aroundOperations(store: Store, around: (op: StoreOperation, args: unknown[], call: () => Promise<unknown>) => Promise<unknown>): Store {
+  const wrapped: Record<string, unknown> = { locks: store.locks };
+  for (const op of STORE_OPERATIONS) {
+    const method = store[op] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[op] = (...args: unknown[]) => around(op, args, () => method.apply(store, args));
+  }
+  return wrapped as unknown as Store;
+}
+
 /**
  * The in-memory store: one Map per hash, one number per counter. Its ClusterLock is ROME's
  * (locks = 'rome'); the owner-token primitive is here too, kept apart from the hashes so that

@@ -53,20 +53,9 @@ function sqlJs(): Promise<SqlJsStatic> {
 }
 
 /** A new, empty database with foreign keys enforced (SQLite's default is off; MySQL's InnoDB is on). */
-/** Math.random as it was before a scenario seeded it (determinism.ts). */
-const unseededRandom = Math.random;
-
 export async function openEngine(): Promise<SqlEngine> {
   const SQL = await sqlJs();
-  // sql.js names each database's file in its virtual file system with Math.random: with the
-  // scenario's seeded draws, two runs of one scenario would open the same file
-  const seeded = Math.random;
-  Math.random = unseededRandom;
-  try {
-    return new SqlJsEngine(SQL, new SQL.Database());
-  } finally {
-    Math.random = seeded;
-  }
+  return new SqlJsEngine(SQL, new SQL.Database());
 }
 
 class SqlJsEngine implements SqlEngine {

@@ -5,7 +5,7 @@
 // the `primaryjoin` string when given (its `and_(A.x == B.y, B.deleted == 0)` form, parsed
 // here), else the foreign key between the two tables.
 import { quoteName, type Value } from '../engine.js';
-import { and_, clauseOf, ColumnAttribute, or_, Raw, type Clause } from './expressions.js';
+import { and_, clauseOf, ColumnAttribute, isClause, or_, Raw, type Clause } from './expressions.js';
 import type { Mapper } from './mapper.js';
 import { raiseOnUnknownMembers, UnsupportedInReference, type ModelClass, type RelationshipDef } from './schema.js';
 
@@ -122,7 +122,7 @@ class Exists implements Clause {
 
 /** `any({ key: k, value: v })` is equality on the target's columns, as filter_by. */
 function criterionOf(target: Mapper, criterion: unknown): Clause {
-  if (criterion === null || typeof criterion !== 'object' || typeof (criterion as Clause).compile === 'function') return clauseOf(criterion);
+  if (criterion === null || typeof criterion !== 'object' || isClause(criterion)) return clauseOf(criterion);
   return and_(
     ...Object.entries(criterion as Record<string, unknown>).map(([key, value]) => {
       const column = target.columns.get(key);

@@ -105,8 +105,8 @@ function program(writeOut?: (text: string) => void): Command {
         process[opts.dryRun ? 'stderr' : 'stdout'].write(renderSummary(result, c));
       }
       // hand edits: what the merge did goes with the summary; conflicts go to stderr and exit 1
-      const { renderMergeNotes, hasConflicts } = await import('./port/merge.js');
-      const merges = result.modules.flatMap((m) => (m.modelsMerge ? [m.merge, m.modelsMerge] : [m.merge]));
+      const { renderMergeNotes, hasConflicts, mergesOf } = await import('./port/merge.js');
+      const merges = mergesOf(result.modules);
       const ce = await colors(process.stderr);
       const notes = renderMergeNotes(merges, !result.written, opts.format === 'text' && result.written ? c : ce);
       if (notes.notes) process[opts.format === 'text' && result.written ? 'stdout' : 'stderr'].write(notes.notes);

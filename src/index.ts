@@ -74,8 +74,8 @@ export async function port(options: PortOptions): Promise<PortResult> {
     (await import('./port/equivalence.js')).attachEquivalence(result.modules, equivalence);
     if (equivExitCode(equivalence) !== 0) reasons.push('a scenario diverged');
   }
-  const { hasConflicts } = await import('./port/merge.js');
-  const merges = result.modules.flatMap((m) => (m.modelsMerge ? [m.merge, m.modelsMerge] : [m.merge]));
+  const { hasConflicts, mergesOf } = await import('./port/merge.js');
+  const merges = mergesOf(result.modules);
   if (hasConflicts(merges)) reasons.push('hand edits conflict with the new port');
   if (options.strict) {
     const sum = (f: (r: PortReport) => number) => result.modules.reduce((n, m) => n + f(m.report), 0);

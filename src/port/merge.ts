@@ -234,3 +234,8 @@ export function renderMergeNotes(
 
 /** A module left with conflicts (this run's, or an earlier one's not yet resolved): exit 1. */
 export const hasConflicts = (merges: Array<{ status: string }>) => merges.some((m) => m.status === 'conflict' || m.status === 'unresolved');
+
+/** Every merge of a run, the api port's and the models port's, in module order (what the CLI and the API report). */
+export function mergesOf<M>(modules: Array<{ merge: M; modelsMerge?: M }>): M[] {
+  return modules.flatMap((m) => (m.modelsMerge ? [m.merge, m.modelsMerge] : [m.merge]));
+}

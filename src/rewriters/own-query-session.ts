@@ -88,6 +88,8 @@ function portFallback(
   const at = stmt.getStart(facts.sf);
   const indent = indentAt(facts.text, at);
   const drop = { start: init.left.end, end: init.end, text: '' };
+  // all or nothing: kept manual code that drops one of these edits (half a conditional) drops them all
+  const from = out.edits.length;
   out.edits.push({ start: at, end: at, text: `// without a session, ROME's Query(M) writes update()/delete() at once; a fresh session's would wait for a flush${eol}${indent}` });
   if (decl.type) out.edits.push({ start: decl.type.end, end: decl.type.end, text: ' | undefined' });
   record(
@@ -109,6 +111,8 @@ function portFallback(
     record(out, 'query', start, `\`${q.getText(facts.sf)}\` made without a session when none is given: \`new RomeQuery(${args})\``, after);
     out.needs.push({ kind: 'import', name: 'RomeQuery', edit: after });
   }
+  const group = {};
+  for (const e of out.edits.slice(from)) e.group = group;
 }
 
 /** The session handed on to a query helper (oslo.db's model_query, the module's own): positionally or as its session option. */

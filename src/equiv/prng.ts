@@ -10,3 +10,11 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Math.random as the process had it, before any scenario seeded it (determinism.ts): for draws
+ * that are the harness's own, which must not take the service's seeded draws (sql.js names each
+ * database with one: the SQL side would then draw one more than the ROME side, and the UUIDs the
+ * service generates would differ between the sides).
+ */
+export const unseededRandom = Math.random;

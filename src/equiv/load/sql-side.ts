@@ -20,8 +20,7 @@ export class SqlSide implements Side {
   ) {}
 
   async open(modelsPath: string, models: Record<string, unknown>): Promise<void> {
-    // the last run's database goes: sql.js keeps each one as a file of its own virtual file system,
-    // named with Math.random, which the scenario's seeded draws repeat from run to run
+    // the last run's database goes (sql.js keeps each one as a file of its virtual file system)
     this.engine?.close();
     const engine = (this.engine = await openReference(modelsPath, models, { collation: this.collation }));
     // EQUIV.md §3: a result that changes when SQLite reverses unordered scans depends on an order

@@ -3,6 +3,7 @@
 // snapshot/restore, and SQLite's constraint errors read into what oslo.db would raise. Loaded
 // only by `equiv`: nothing else pays for the wasm.
 import { createRequire } from 'node:module';
+import { unseededRandom } from '../prng.js';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 
 /** A value bound to a statement parameter or read from a row. */
@@ -55,7 +56,14 @@ function sqlJs(): Promise<SqlJsStatic> {
 /** A new, empty database with foreign keys enforced (SQLite's default is off; MySQL's InnoDB is on). */
 export async function openEngine(): Promise<SqlEngine> {
   const SQL = await sqlJs();
-  return new SqlJsEngine(SQL, new SQL.Database());
+  // sql.js draws the database's file name from Math.random: from the harness's own draws
+  const seeded = Math.random;
+  Math.random = unseededRandom;
+  try {
+    return new SqlJsEngine(SQL, new SQL.Database());
+  } finally {
+    Math.random = seeded;
+  }
 }
 
 class SqlJsEngine implements SqlEngine {

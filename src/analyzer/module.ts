@@ -328,18 +328,41 @@ export function kindOf(facts: ModuleFacts, expr: ts.Expression, env: Map<string,
   return 'query';
 }
 
-/** True when a call passes the session: `f(x, session)`, `f(x, { session })`, `{ session: s }` (option names from the pack). */
+/**
+ * The text of a session a unit or a call names: a name (`session`), or a name's field
+ * (`context.session`, `this.session`), blanks dropped. Not a call (`get_context().session`):
+ * each call may answer another.
+ */
+export function sessionText(facts: ModuleFacts, e: ts.Expression): string | undefined {
+  if (ts.isIdentifier(e)) return e.text;
+  if (!isSessionExpr(facts, e) || !ts.isPropertyAccessExpression(e)) return undefined;
+  let root: ts.Expression = e;
+  while (ts.isPropertyAccessExpression(root)) root = root.expression;
+  return ts.isIdentifier(root) || root.kind === ts.SyntaxKind.ThisKeyword ? e.getText().replace(/\s+/g, '') : undefined;
+}
+
+/**
+ * The session a call passes, as `sessionText` writes it: `f(x, session)`, `f(x, { session })`,
+ * `{ session: s }` (option names from the pack), and a name's field: `f(x, context.session)`,
+ * `f(x, { session: context.session })`.
+ */
 export function passesSession(facts: ModuleFacts, call: ts.CallExpression): string | undefined {
   for (const arg of call.arguments) {
-    if (isSessionExpr(facts, arg) && ts.isIdentifier(arg)) return arg.text;
-    if (ts.isObjectLiteralExpression(arg)) {
-      for (const p of arg.properties) {
-        // the option names come from the pack (queryOptions.session)
-        const named = p.name !== undefined && facts.rules.queryOptions.session.includes(p.name.getText());
-        if (named && ts.isShorthandPropertyAssignment(p)) return p.name.text;
-        if (named && ts.isPropertyAssignment(p) && ts.isIdentifier(p.initializer) && isSessionExpr(facts, p.initializer)) {
-          return p.initializer.text;
-        }
+    if (ts.isIdentifier(arg) && isSessionExpr(facts, arg)) return arg.text;
+    if (ts.isPropertyAccessExpression(arg)) {
+      const text = sessionText(facts, arg);
+      if (text) return text;
+    }
+    if (!ts.isObjectLiteralExpression(arg)) continue;
+    for (const p of arg.properties) {
+      // the option names come from the pack (queryOptions.session)
+      if (p.name === undefined || !facts.rules.queryOptions.session.includes(p.name.getText())) continue;
+      if (ts.isShorthandPropertyAssignment(p)) return p.name.text;
+      if (!ts.isPropertyAssignment(p)) continue;
+      if (ts.isIdentifier(p.initializer) && isSessionExpr(facts, p.initializer)) return p.initializer.text;
+      if (ts.isPropertyAccessExpression(p.initializer)) {
+        const text = sessionText(facts, p.initializer);
+        if (text) return text;
       }
     }
   }

@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
-import { bare, isSessionExpr, kindOf, passesSession, queryStart, type ModuleFacts, type ValueKind, kindCache } from '../analyzer/module.js';
+import { bare, isSessionExpr, kindOf, passesSession, queryStart, sessionText, type ModuleFacts, type ValueKind, kindCache } from '../analyzer/module.js';
 import { entityDictHelpers } from '../analyzer/dicts.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
 import { assignThroughRow } from './loaded-row.js';
@@ -10,40 +10,6 @@ import { emptyResult, record, type ChangeRecord, type Rewriter, type RewriteResu
 interface Unit {
   body: ts.Block;
   session: string;
-}
-
-/**
- * The text of a session a unit names: a name (`session`), or a name's field (`context.session`,
- * `this.session`), blanks dropped. Not a call (`get_context().session`): each call may answer another.
- */
-function sessionText(facts: ModuleFacts, e: ts.Expression): string | undefined {
-  if (ts.isIdentifier(e)) return e.text;
-  if (!isSessionExpr(facts, e) || !ts.isPropertyAccessExpression(e)) return undefined;
-  let root: ts.Expression = e;
-  while (ts.isPropertyAccessExpression(root)) root = root.expression;
-  return ts.isIdentifier(root) || root.kind === ts.SyntaxKind.ThisKeyword ? refText(e) : undefined;
-}
-
-/**
- * The session a call passes, as `sessionText` writes it: `f(x, session)`, `f(x, { session })`
- * (`passesSession`), and a field of a name: `f(x, context.session)`, `f(x, { session: context.session })`.
- */
-function sessionPassed(facts: ModuleFacts, call: ts.CallExpression): string | undefined {
-  const named = passesSession(facts, call);
-  if (named) return named;
-  for (const arg of call.arguments) {
-    if (ts.isPropertyAccessExpression(arg)) {
-      const text = sessionText(facts, arg);
-      if (text) return text;
-    }
-    if (!ts.isObjectLiteralExpression(arg)) continue;
-    for (const p of arg.properties) {
-      if (!ts.isPropertyAssignment(p) || !facts.rules.queryOptions.session.includes(p.name.getText()) || !ts.isPropertyAccessExpression(p.initializer)) continue;
-      const text = sessionText(facts, p.initializer);
-      if (text) return text;
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -87,13 +53,13 @@ function unitsOfWork(facts: ModuleFacts): Unit[] {
 function loadsThroughSession(facts: ModuleFacts, expr: ts.Expression, session: string, env: Map<string, ValueKind>, queries: Set<string>): boolean {
   const e = bare(expr);
   if (!ts.isCallExpression(e)) return false;
-  if (ts.isIdentifier(e.expression)) return sessionPassed(facts, e) === session;
+  if (ts.isIdentifier(e.expression)) return passesSession(facts, e) === session;
   const chain = flattenChain(e);
   const start = queryStart(facts, chain, env);
   const root = bare(chain.root);
   if (start === 1) return sessionText(facts, root) === session;
   if (start === 0 && ts.isIdentifier(root)) return queries.has(root.text);
-  return start === 0 && ts.isCallExpression(root) && sessionPassed(facts, root) === session;
+  return start === 0 && ts.isCallExpression(root) && passesSession(facts, root) === session;
 }
 
 /** The top-level statement or class member holding `node`: the scope of names a rewrite may take. */
@@ -860,7 +826,7 @@ declare const Service: any;
       const dicts = new Set<string>();
       const loadsDict = (e: ts.Expression) => {
         const call = bare(e);
-        return ts.isCallExpression(call) && ts.isIdentifier(call.expression) && dictHelpers.has(call.expression.text) && sessionPassed(facts, call) === unit.session;
+        return ts.isCallExpression(call) && ts.isIdentifier(call.expression) && dictHelpers.has(call.expression.text) && passesSession(facts, call) === unit.session;
       };
       const dictElement = (e: ts.Expression | undefined) => {
         const b = e && bare(e);

@@ -576,9 +576,10 @@ export function midUnitFlushes(facts: ModuleFacts): Map<ts.CallExpression, Flush
   const entityMethods = new Set([...facts.rules.methods.save, ...facts.rules.methods.softDelete, ...facts.rules.methods.delete, ...methods]);
   walk(facts.sf, (n) => {
     if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !facts.rules.methods.begin.includes(n.expression.name.text)) return;
+    // the units unitsOfWork finds through begin(): on a name, or on a name's session (`context.session`)
     const target = n.expression.expression;
-    if (!ts.isIdentifier(target) || !isSessionExpr(facts, target)) return;
-    const session = target.text;
+    const session = isSessionExpr(facts, target) ? sessionText(facts, target) : undefined;
+    if (!session) return;
     for (const arg of n.arguments) {
       if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && ts.isBlock(arg.body)) unitFlushes(facts, arg.body, session, methods, entityMethods, out);
     }
@@ -615,7 +616,7 @@ function unitFlushes(
       const passed = passesSession(facts, n) === session;
       if (ts.isPropertyAccessExpression(e)) {
         const method = e.name.text;
-        const onSession = ts.isIdentifier(e.expression) && e.expression.text === session;
+        const onSession = sessionText(facts, e.expression) === session;
         if (onSession && method === 'flush') flushes.push({ call: n, what: 'flush' });
         else if (onSession && method === 'query') reads.push(n.getStart(facts.sf));
         else if (passed && e.expression.kind !== ts.SyntaxKind.SuperKeyword && methods.has(method)) flushes.push({ call: n, what: 'method', target: e.expression });

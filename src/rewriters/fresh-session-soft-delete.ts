@@ -23,11 +23,12 @@ export const freshSessionSoftDeletes = {
       // the receiver is an entity, not the session or a query (`session.query(M).soft_delete()`)
       if (isSessionExpr(facts, n.expression.expression) || ts.isCallExpression(bare(n.expression.expression))) return;
       const session = passesSession(facts, n);
-      const fn = enclosingFunction(n);
-      if (!session || !fn?.body || !freshAndNeverFlushed(facts, fn, session)) return;
-      for (let p: ts.Node | undefined = n.parent; p && p !== fn; p = p.parent) {
-        if (ts.isCallExpression(p) && ts.isPropertyAccessExpression(p.expression) && facts.rules.methods.begin.includes(p.expression.name.text)) return;
-      }
+      if (!session) return;
+      // the function that made the session: the call may sit in a callback inside it (another
+      // session's begin()); inside this session's own begin(), freshAndNeverFlushed sees the begin
+      let fn = enclosingFunction(n);
+      while (fn?.body && !declaresHere(fn, session)) fn = enclosingFunction(fn);
+      if (!fn?.body || !freshAndNeverFlushed(facts, fn, session)) return;
       const stmt = enclosingStatement(n);
       if (!ts.isExpressionStatement(stmt) || !ts.isAwaitExpression(stmt.expression)) return;
       const indent = indentAt(facts.text, stmt.getStart(facts.sf));
@@ -36,6 +37,15 @@ export const freshSessionSoftDeletes = {
     });
   },
 };
+
+/** `name` is a variable fn's own body declares (not a nested function's). */
+function declaresHere(fn: ts.FunctionLikeDeclaration, name: string): boolean {
+  let found = false;
+  walk(fn.body!, (n) => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && enclosingFunction(n) === fn) found = true;
+  });
+  return found;
+}
 
 /** `session` is declared in fn, bound only to session-factory calls, and fn never flushes or begins it. */
 function freshAndNeverFlushed(facts: ModuleFacts, fn: ts.FunctionLikeDeclaration, session: string): boolean {

@@ -388,7 +388,8 @@ interface StoredOrder {
   ok: boolean;
 }
 
-const storedOrders = new WeakMap<ts.Node, StoredOrder[]>();
+/** The stored orders of one run of the rewriter, by function (made in `rewrite`, handed down). */
+type StoredOrders = Map<ts.Node, StoredOrder[]>;
 
 const NON_TERMINAL_LINKS = new Set(['filter', 'filter_by', 'filterBy', 'order_by', 'orderBy', 'options', 'join', 'limit', 'offset', 'with_lockmode', 'with_for_update', 'params', 'enable_eagerloads']);
 
@@ -413,7 +414,7 @@ function assignedVariable(top: ts.CallExpression): string | undefined {
  * a further chain assigned back to it or a read (all/first/count/...) inside the ordering block;
  * otherwise the statement is marked.
  */
-function moveStoredOrder(facts: ModuleFacts, chain: Chain, links: ChainLink[], orders: ChainLink[], stmt: ts.Statement, out: RewriteResult, manual: (link: ChainLink, reason: string) => void): void {
+function moveStoredOrder(facts: ModuleFacts, storedOrders: StoredOrders, chain: Chain, links: ChainLink[], orders: ChainLink[], stmt: ts.Statement, out: RewriteResult, manual: (link: ChainLink, reason: string) => void): void {
   const variable = assignedVariable(chain.top);
   const fn = enclosingFunction(chain.top);
   const why = (reason: string) => manual(orders[0], `\`${orders[0].name}()\`: ${ORDER_WHY}; port-db sorts the rows where they are read, but ${reason}`);
@@ -462,7 +463,7 @@ function moveStoredOrder(facts: ModuleFacts, chain: Chain, links: ChainLink[], o
 }
 
 /** The stored order a read of a query variable sorts by, when the variable was ordered before it in its block. */
-function storedOrderOf(facts: ModuleFacts, chain: Chain): StoredOrder | undefined {
+function storedOrderOf(facts: ModuleFacts, storedOrders: StoredOrders, chain: Chain): StoredOrder | undefined {
   const root = bare(chain.root);
   if (!ts.isIdentifier(root)) return undefined;
   const fn = enclosingFunction(chain.top);
@@ -578,7 +579,7 @@ function bulkDelete(facts: ModuleFacts, chain: Chain, start: number, links: Chai
   out.needs.push({ kind: 'helper', id: 'bulk_delete', edit });
 }
 
-function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: RewriteResult): void {
+function rewriteChain(facts: ModuleFacts, storedOrders: StoredOrders, chain: Chain, start: number, out: RewriteResult): void {
   const links = chain.links.slice(start);
   const stmt = enclosingStatement(chain.top);
   const manual = (link: ChainLink, reason: string) => out.manual.push({ node: stmt, pos: link.access.name.getStart(facts.sf), reason });
@@ -625,7 +626,7 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
   const orders = links.filter((l) => ORDER_LINKS.includes(l.name));
 
   if (orders.length > 0 && !SYNC_TERMINALS.has(terminal)) {
-    if (NON_TERMINAL_LINKS.has(terminal)) moveStoredOrder(facts, chain, links, orders, stmt, out, manual);
+    if (NON_TERMINAL_LINKS.has(terminal)) moveStoredOrder(facts, storedOrders, chain, links, orders, stmt, out, manual);
     else manual(orders[0], `\`${orders[0].name}()\` before \`${terminal}()\`: ${ORDER_WHY}: sort the rows in code`);
     return;
   }
@@ -642,7 +643,7 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
     }
   }
   // the rows of all()/first() sorted in code (the order_by() links dropped, or the order its variable was given)
-  const stored = terminal === 'all' || terminal === 'first' ? storedOrderOf(facts, chain) : undefined;
+  const stored = terminal === 'all' || terminal === 'first' ? storedOrderOf(facts, storedOrders, chain) : undefined;
   let sorted = false;
   if ((orders.length > 0 || stored?.ok) && (terminal === 'all' || terminal === 'first')) {
     const own = orders.length > 0 ? orderList(facts, orders) : { text: '[]', used: [] };
@@ -673,13 +674,10 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
     sorted = true;
   }
 
+  // (the checks above let through only all(), and first() after a limit() alone)
   if (limit || offset) {
     const lim = limit ? argText(facts, limit) : undefined;
     const off = offset ? argText(facts, offset) : undefined;
-    if ((limit && lim === '') || (offset && off === '')) {
-      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` without an argument: port-db cannot tell the slice`);
-      return;
-    }
     if (terminal === 'all') {
       const end = lim === undefined ? '' : off === undefined ? `0, ${lim}` : `${off}, ${isSimple(off) ? off : `(${off})`} + ${isSimple(lim) ? lim : `(${lim})`}`;
       const slice = `.slice(${off !== undefined && lim === undefined ? off : end})`;
@@ -688,11 +686,8 @@ function rewriteChain(facts: ModuleFacts, chain: Chain, start: number, out: Rewr
       const edit = { start: value.end, end: value.end, text: awaited && !sorted ? `)${slice}` : slice };
       if (awaited && !sorted) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
       record(out, 'query', where(limit ?? offset!), `\`${[offset, limit].filter(Boolean).map((l) => `${l!.name}(${argText(facts, l!)})`).join('.')}\` → \`${slice}\` on the result of all(): ROME ignores limit() and has no offset()`, edit);
-    } else if (terminal === 'first' && limit && !offset) {
-      record(out, 'query', where(limit), `dropped \`limit(${lim})\` before first(): ROME ignores limit(), and first() returns one row anyway`, { ...linkRange(limit), text: '' });
     } else {
-      manual(limit ?? offset!, `\`${(limit ?? offset)!.name}()\` not followed by all(): ROME ignores limit() and has no offset(); slice the result of all()`);
-      return;
+      record(out, 'query', where(limit!), `dropped \`limit(${lim})\` before first(): ROME ignores limit(), and first() returns one row anyway`, { ...linkRange(limit!), text: '' });
     }
   }
 
@@ -815,6 +810,7 @@ export async function f(context: any) {
     // through the session factory (a RomeSession now) and applies read_deleted / project_only
     // with its own filters, which ROME runs; whatever in it ROME lacks is marked where it stands.
     const envOf = kindCache(facts);
+    const storedOrders: StoredOrders = new Map();
     walk(facts.sf, (n) => {
       if (ts.isCallExpression(n) && isChainTop(n)) {
         const chain = flattenChain(n);
@@ -822,7 +818,7 @@ export async function f(context: any) {
         if (start >= 0) {
           // a chain's own rewrites hold whatever else its statement needs a human for (a LIKE in a filter)
           const from = out.edits.length;
-          rewriteChain(facts, chain, start, out);
+          rewriteChain(facts, storedOrders, chain, start, out);
           for (const e of out.edits.slice(from)) e.independent = true;
         }
       }

@@ -71,3 +71,37 @@ function oneFileChecker(sf: ts.SourceFile): ts.TypeChecker {
   const options: ts.CompilerOptions = { noLib: true, noResolve: true, types: [], target: ts.ScriptTarget.Latest };
   return ts.createProgram({ rootNames: [sf.fileName], options, host }).getTypeChecker();
 }
+
+/** Whether a binding name (an identifier or a destructuring pattern) binds `name`. */
+export function bindsName(b: ts.BindingName, name: string): boolean {
+  if (ts.isIdentifier(b)) return b.text === name;
+  return b.elements.some((el) => !ts.isOmittedExpression(el) && bindsName(el.name, name));
+}
+
+/**
+ * The node that declares `name` as seen from `at`, by lexical scope: a variable declaration (of a
+ * block, a module, a case clause or a loop; its name may be a pattern), a parameter, a catch
+ * variable, a function or class declaration, a function expression's own name. Undefined for a
+ * global. Written by hand rather than with the checker: rewriters ask it of trees they never bind.
+ */
+export function declarationOf(at: ts.Node, name: string): ts.Node | undefined {
+  const inList = (l: ts.VariableDeclarationList) => l.declarations.find((d) => bindsName(d.name, name));
+  for (let scope: ts.Node | undefined = at.parent; scope; scope = scope.parent) {
+    if (ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
+      for (const st of scope.statements) {
+        const d = ts.isVariableStatement(st) ? inList(st.declarationList) : (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === name ? st : undefined;
+        if (d) return d;
+      }
+    } else if ((ts.isForStatement(scope) || ts.isForOfStatement(scope) || ts.isForInStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
+      const d = inList(scope.initializer);
+      if (d) return d;
+    } else if (ts.isCatchClause(scope) && scope.variableDeclaration && bindsName(scope.variableDeclaration.name, name)) {
+      return scope.variableDeclaration;
+    } else if (ts.isFunctionLike(scope)) {
+      const param = scope.parameters.find((p) => bindsName(p.name, name));
+      if (param) return param;
+      if (ts.isFunctionExpression(scope) && scope.name?.text === name) return scope;
+    }
+  }
+  return undefined;
+}

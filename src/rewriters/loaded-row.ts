@@ -2,6 +2,7 @@ import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
 import { bare, enclosingFunction, kindCache, passesSession, queryStart, type ModuleFacts } from '../analyzer/module.js';
 import { walk } from '../analyzer/parse.js';
+import { declarationOf } from '../analyzer/scope.js';
 import { record, type RewriteResult } from './types.js';
 
 /**
@@ -149,7 +150,7 @@ function originsOf(facts: ModuleFacts): { of(e: ts.Expression): Origin | undefin
   };
 
   const variableOrigin = (id: ts.Identifier): Origin | undefined => {
-    const decl = declarationOf(id);
+    const decl = localDeclarationOf(id);
     const fn = decl && enclosingFunction(decl);
     if (!decl || !fn) return undefined;
     if (variables.has(decl)) return variables.get(decl);
@@ -162,7 +163,7 @@ function originsOf(facts: ModuleFacts): { of(e: ts.Expression): Origin | undefin
     else values.push(decl.initializer ? of(decl.initializer) : 'empty');
     // every other write of the variable: in the function that declares it (callbacks in it too)
     walk(fn, (n) => {
-      if (ts.isIdentifier(n) && n !== decl.name && n.text === id.text && declarationOf(n) === decl) values.push(...writesOf(n));
+      if (ts.isIdentifier(n) && n !== decl.name && n.text === id.text && localDeclarationOf(n) === decl) values.push(...writesOf(n));
     });
     pending.delete(decl);
     const result = agree(values);
@@ -228,39 +229,12 @@ function originsOf(facts: ModuleFacts): { of(e: ts.Expression): Origin | undefin
  * a function: undefined for a parameter, a destructured or `var` binding, a catch variable, a
  * function or class, or a module-level variable (any function may write that).
  */
-function declarationOf(id: ts.Identifier): ts.VariableDeclaration | undefined {
-  const name = id.text;
-  const declares = (list: ts.VariableDeclarationList): ts.VariableDeclaration | 'other' | undefined => {
-    for (const d of list.declarations) {
-      if (ts.isIdentifier(d.name)) {
-        if (d.name.text === name) return list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const) ? d : 'other';
-      } else if (bindsName(d.name, name)) return 'other';
-    }
-    return undefined;
-  };
-  for (let scope: ts.Node = id.parent; scope && !ts.isSourceFile(scope); scope = scope.parent) {
-    let found: ts.VariableDeclaration | 'other' | undefined;
-    if (ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) {
-      for (const st of scope.statements) {
-        if (ts.isVariableStatement(st)) found ??= declares(st.declarationList);
-        else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === name) found = 'other';
-      }
-    } else if ((ts.isForStatement(scope) || ts.isForOfStatement(scope) || ts.isForInStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
-      found = declares(scope.initializer);
-    } else if (ts.isCatchClause(scope) && scope.variableDeclaration && bindsName(scope.variableDeclaration.name, name)) {
-      found = 'other';
-    } else if (ts.isFunctionLike(scope)) {
-      if (scope.parameters.some((p) => bindsName(p.name, name)) || (ts.isFunctionExpression(scope) && scope.name?.text === name)) found = 'other';
-    }
-    if (found) return found === 'other' ? undefined : found;
-  }
-  return undefined;
-}
-
-/** Whether a binding name (an identifier or a destructuring pattern) binds `name`. */
-function bindsName(b: ts.BindingName, name: string): boolean {
-  if (ts.isIdentifier(b)) return b.text === name;
-  return b.elements.some((el) => !ts.isOmittedExpression(el) && bindsName(el.name, name));
+function localDeclarationOf(id: ts.Identifier): ts.VariableDeclaration | undefined {
+  const d = declarationOf(id, id.text);
+  if (!d || !ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name) || !ts.isVariableDeclarationList(d.parent)) return undefined;
+  if (!(d.parent.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) return undefined;
+  const st = d.parent.parent;
+  return ts.isVariableStatement(st) && ts.isSourceFile(st.parent) ? undefined : d;
 }
 
 /** What a loop over a value binds: each row of a list of rows or of a query. */

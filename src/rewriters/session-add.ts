@@ -3,6 +3,7 @@ import { flattenChain } from '../analyzer/chains.js';
 import { bare, isSessionExpr, kindOf, passesSession, queryStart, sessionText, type ModuleFacts, type ValueKind, kindCache } from '../analyzer/module.js';
 import { entityDictHelpers } from '../analyzer/dicts.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { declarationOf } from '../analyzer/scope.js';
 import { assignThroughRow } from './loaded-row.js';
 import { emptyResult, record, type ChangeRecord, type Rewriter, type RewriteResult } from './types.js';
 
@@ -681,31 +682,6 @@ function replacesSlot(n: ts.Node): boolean {
   if (!ts.isBinaryExpression(n) || n.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isElementAccessExpression(n.left)) return false;
   const v = bare(n.right);
   return ts.isCallExpression(v) || ts.isNewExpression(v);
-}
-
-/** The declaration `name` at `at` refers to (a variable, a parameter, a loop variable), by lexical scope. */
-function declarationOf(at: ts.Node, name: string): ts.Node | undefined {
-  const declares = (b: ts.BindingName): boolean =>
-    ts.isIdentifier(b) ? b.text === name : b.elements.some((el) => !ts.isOmittedExpression(el) && declares(el.name));
-  const inList = (l: ts.VariableDeclarationList) => l.declarations.find((d) => declares(d.name));
-  for (let p: ts.Node | undefined = at.parent; p; p = p.parent) {
-    if (ts.isBlock(p) || ts.isSourceFile(p)) {
-      for (const st of p.statements) if (ts.isVariableStatement(st)) {
-        const d = inList(st.declarationList);
-        if (d) return d;
-      }
-    }
-    if ((ts.isForOfStatement(p) || ts.isForInStatement(p) || ts.isForStatement(p)) && p.initializer && ts.isVariableDeclarationList(p.initializer)) {
-      const d = inList(p.initializer);
-      if (d) return d;
-    }
-    if (ts.isFunctionLike(p)) {
-      const param = p.parameters.find((q) => declares(q.name));
-      if (param) return param;
-    }
-    if (ts.isCatchClause(p) && p.variableDeclaration && declares(p.variableDeclaration.name)) return p.variableDeclaration;
-  }
-  return undefined;
 }
 
 /**

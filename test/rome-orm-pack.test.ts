@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './helpers.js';
+import { run } from './npm-user.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { scratchDir } from './scratch.js';
 
@@ -19,19 +19,6 @@ let tmp: string;
 let project: string;
 const tarballs: Record<string, string> = {};
 let install: { code: number | null; stdout: string; stderr: string };
-
-/** The environment of a command the user types: none of the npm_* variables `npm test` sets, but its npm cache. */
-function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { NO_COLOR: '1', FORCE_COLOR: '' };
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && !(k in env)) env[k] = v;
-  if (process.env.npm_config_cache) env.npm_config_cache = process.env.npm_config_cache;
-  return env;
-}
-
-function run(cmd: string, args: string[], cwd: string) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: userEnv(), timeout: 240_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function pack(dir: string): string {
   // dist/ and packages/rome-orm/index.d.ts are what test/global-setup.ts just built

@@ -27,6 +27,9 @@ export const SLOW = [
   'test/safety/fuzz-quick.test.ts',
   // npm pack, npm install of the tarball in a scratch project, and the package used from there
   'test/pack.test.ts',
+  // both packages packed, installed in a scratch project, the ported nova sample compiled there and
+  // run with node on a redis-server
+  'test/rome-orm-pack.test.ts',
 ];
 
 export default mergeConfig(base, defineConfig({ test: { exclude: SLOW } }));

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { romeOrmTypes } from './rome-orm-types.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv.includes('--clean')) rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -17,3 +18,4 @@ for (const file of ['ts.cjs', 'ts.d.cts']) copyFileSync(join(root, 'src', file),
 // help texts: bin/port-db prints them without loading the CLI (src/cli.ts, helpOutputs)
 const { helpOutputs } = await import(pathToFileURL(join(root, 'dist', 'cli.js')).href);
 writeFileSync(join(root, 'dist', 'help.json'), `${JSON.stringify(await helpOutputs(), null, 2)}\n`);
+writeFileSync(join(root, 'packages', 'rome-orm', 'index.d.ts'), romeOrmTypes());

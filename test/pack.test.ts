@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './helpers.js';
+import { run } from './npm-user.js';
 
 // The package as a service team gets it (issue 18): `npm pack`, then `npm install <tarball>` in a
 // project of their own under the OS temp folder, and port-db used from there, through `npx` and
@@ -15,21 +15,6 @@ let tmp: string;
 let project: string;
 let tarball: string;
 let install: { code: number | null; stdout: string; stderr: string };
-
-/** The environment of a command the user types: none of the npm_* variables `npm test` sets (npm_config_local_prefix would point npm back at this repository). */
-function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { NO_COLOR: '1', FORCE_COLOR: '' };
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && !(k in env)) env[k] = v;
-  // the npm cache `npm ci` filled (the default one unless the run was given another)
-  const cache = process.env.npm_config_cache;
-  if (cache) env.npm_config_cache = cache;
-  return env;
-}
-
-function run(cmd: string, args: string[], cwd: string) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: userEnv(), timeout: 240_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'port-db-installed-'));

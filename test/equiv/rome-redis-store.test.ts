@@ -134,6 +134,35 @@ describe('ClusterLock on a RedisStore (locks: owner, the default)', () => {
     expect(await new ClusterLock().lock('x', 10_000)).toBe(false);
   });
 
+  // The port emits one module-level `cluster_lock` for every request of a process: the owner is
+  // the acquisition, not the instance.
+  it('two requests sharing one ClusterLock: the one whose lock expired does not release its successor\'s', async () => {
+    useStore(new RedisStore({ client, prefix: 'p:' }));
+    const shared = new ClusterLock();
+    const other = () => new ClusterLock().lock('x', 10_000);
+    expect(await shared.lock('x', 50)).toBe(true); // request A
+    await sleep(120);
+    expect(await shared.lock('x', 10_000)).toBe(true); // request B, after A's lock expired
+    await shared.unlock('x'); // A, late
+    expect(await other()).toBe(false);
+    await shared.unlock('x'); // B
+    expect(await other()).toBe(true);
+  });
+
+  it('two requests sharing one ClusterLock, the successor unlocking first: its lock stays until the late request unlocks, then is free', async () => {
+    useStore(new RedisStore({ client, prefix: 'p:' }));
+    const shared = new ClusterLock();
+    expect(await shared.lock('x', 50)).toBe(true); // A
+    await sleep(120);
+    expect(await shared.lock('x', 10_000)).toBe(true); // B
+    await shared.unlock('x'); // B spends A's stale token
+    expect(await client.exists('p:lock:x')).toBe(1);
+    await shared.unlock('x'); // A
+    expect(await client.exists('p:lock:x')).toBe(0);
+    await shared.unlock('x'); // nothing held: nothing to release
+    expect(await shared.lock('x', 10_000)).toBe(true);
+  });
+
   // ROME's lock() reads the expired lock, then deletes it (lock.py:250, 279-289): on a shared
   // store a slower contender's delete lands after a faster one took the lock, and both hold it.
   // The hdel of the second contender is delayed to make that interleaving certain.

@@ -21,8 +21,12 @@ export const lockEvents: { expired?: (name: string) => void } = {};
 export class ClusterLock {
   /** lock.py:241 — uuid1 per instance (ROME's own draws: runtime.ts, romeUuid). */
   readonly uuid = romeUuid();
-  /** On an 'owner' store: the token of this instance's latest acquisition of each name. */
-  private readonly tokens = new Map<string, string>();
+  /**
+   * On an 'owner' store: per name, the tokens of this instance's acquisitions not unlocked yet,
+   * oldest first. One instance serves every request of a process (the port's module-level
+   * `cluster_lock`), and `lock()` returns no handle, so `unlock(name)` releases the oldest.
+   */
+  private readonly held = new Map<string, string[]>();
 
   /**
    * lock.py:249-273: clears this lock if it expired, then ONE HSETNX (retry_count = 1). On
@@ -72,18 +76,30 @@ export class ClusterLock {
   private async ownerLock(name: string, ttl: number): Promise<boolean> {
     const token = romeUuid();
     if (await currentStore().lockAcquire(name, token, ttl)) {
-      this.tokens.set(name, token);
+      const queue = this.held.get(name);
+      if (queue) queue.push(token);
+      else this.held.set(name, [token]);
       return true;
     }
     await currentClock().sleep(5 + romeRandom() * 5);
     return false;
   }
 
-  /** Releases only this instance's latest acquisition, and only while it still holds it. */
+  /**
+   * Releases this instance's oldest acquisition of `name`, and only while its token still holds
+   * the lock. Why the oldest is safe: the lock is exclusive, so of the acquisitions queued here
+   * only the newest can still hold it, and each request unlocks once, after its lock (the emitted
+   * helpers' `finally`). A request whose lock expired and was taken by a successor releases its
+   * own stale token (a no-op), never the successor's. If the successor unlocks first, it spends
+   * the stale token and its own lock stays until the late request unlocks or the TTL passes: a
+   * delay after an expiry, never a lock released under a request still inside. (Keyed by the
+   * latest token instead, the late request released its successor's lock.)
+   */
   private async ownerUnlock(name: string, only_expired: boolean): Promise<boolean> {
-    const token = this.tokens.get(name);
-    if (only_expired || token === undefined) return true;
-    this.tokens.delete(name);
+    const queue = this.held.get(name);
+    if (only_expired || !queue) return true;
+    const token = queue.shift()!;
+    if (queue.length === 0) this.held.delete(name);
     await currentStore().lockRelease(name, token);
     return true;
   }

@@ -252,7 +252,7 @@ function portOne(root: string, sourcePath: string, rules: RulePack, options: Por
     displaySource: sourceDisplay,
     displayOutput: `${shownHome}/api.ts`,
     models: modelsSource && { ...modelsSource, display: modelsDisplay.source, catalog: models?.catalog },
-    modelsPorted: models?.output !== undefined,
+    modelsPorted: models !== undefined,
     // the project's style where the port lives in it (the same port with --out)
     format: () => projectFormatter(join(home, 'api.ts')),
   });

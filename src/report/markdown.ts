@@ -150,11 +150,7 @@ function renderWiring(w: WiringReport): string[] {
 function renderModels(m: ModelsReport): string[] {
   const out: string[] = [];
   out.push('## Models', '');
-  if (m.error || !m.output) {
-    out.push(`\`${m.source}\` was not ported: ${m.error ?? 'no output'}. The port keeps importing the SQL models (a manual item above).`, '');
-    return out;
-  }
-  const link = (line: number) => `[${line}](${posix.basename(m.output!)}#L${line})`;
+  const link = (line: number) => `[${line}](${posix.basename(m.output)}#L${line})`;
   const s = m.summary;
   out.push(`\`${m.source}\` → \`${m.output}\`: the models become ROME entities; the port above imports them.`, '');
   out.push(...summaryTables('classes', s, s.classes));

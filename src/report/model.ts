@@ -66,13 +66,12 @@ export interface FormattingReport {
 
 /**
  * The models port in port-report.json (`models`): the same shape as the api report, with the
- * classes in place of the functions. `error` (and no `output`) when the models module could not
- * be ported: api.ts then keeps importing the SQL models, marked manual.
+ * classes in place of the functions. A models module that cannot be parsed is bad input (exit 2):
+ * there is no report of a models port that failed.
  */
 export interface ModelsReport {
   source: string;
-  output?: string;
-  error?: string;
+  output: string;
   module: { changes: ReportChange[]; manual: ReportManual[] };
   summary: { classes: number } & SummaryCounts;
   classes: FunctionReport[];

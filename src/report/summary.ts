@@ -66,8 +66,7 @@ export function renderSummary(result: PortResult, c: ChalkInstance): string {
     lines.push(...moduleLines(c, 'functions', s.functions, s, m.report.verify, m.report.formatting, lockCounts(m.report)));
     const models = m.report.models;
     const modelsFile = m.files.find((f) => f.from);
-    if (models?.error) lines.push(c.yellow(`  ${models.source}: not ported (${models.error}); api.ts keeps importing the SQL models (manual)`));
-    else if (models && modelsFile) {
+    if (models && modelsFile) {
       const ms = models.summary;
       lines.push(`  ${models.source} → ${where(modelsFile.display)}`);
       lines.push(...moduleLines(c, 'classes', ms.classes, ms, models.verify, models.formatting));

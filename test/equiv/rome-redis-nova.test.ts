@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisStore, systemClock, useClock, useStore } from 'port-db/rome-redis';
-import { startRedis, type TestRedis } from '../redis-server.js';
+import { startRedis, type TestRedis } from '../../scripts/redis-servers.mjs';
 
 vi.mock('rome-orm', () => import('port-db/rome-redis'));
 // the port keeps two SQL names for code it marks manual; the functions run here never call them

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { ClusterLock, MemoryStore, RomeSession, Entity, Column, Integer, String, useStore, useClock, systemClock, type Store } from '../../src/equiv/rome-memory/index.js';
 import { RedisStore } from '../../src/equiv/rome-memory/redis-store.js';
-import { startRedis, type TestRedis } from '../redis-server.js';
+import { startRedis, type TestRedis } from '../../scripts/redis-servers.mjs';
 
 let redis: TestRedis;
 let client: Redis;

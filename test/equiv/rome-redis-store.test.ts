@@ -33,18 +33,34 @@ class Item extends Entity {
 }
 
 describe('RedisStore: keys', () => {
-  it('writes ROME\'s layout under the prefix: a hash per table of JSON rows, nextkey:<table>', async () => {
+  it('writes ROME\'s layout under the prefix, hash-tagged by table: a hash per table of JSON rows, nextkey:<table>', async () => {
     const store = new RedisStore({ client, prefix: 'svc:' });
     useStore(store);
     const item = new Item();
     item.update({ name: 'a' });
     await item.save();
-    expect((await client.keys('*')).sort()).toEqual(['svc:items', 'svc:nextkey:items']);
-    expect(JSON.parse((await client.hget('svc:items', 'items:id:1'))!)).toMatchObject({ id: 1, name: 'a' });
-    expect(await client.get('svc:nextkey:items')).toBe('1');
+    expect((await client.keys('*')).sort()).toEqual(['svc:nextkey:{items}', 'svc:{items}']);
+    expect(JSON.parse((await client.hget('svc:{items}', 'items:id:1'))!)).toMatchObject({ id: 1, name: 'a' });
+    expect(await client.get('svc:nextkey:{items}')).toBe('1');
+    expect(Object.keys((await store.dump()).hashes)).toEqual(['items']);
     expect((await store.dump()).counters).toEqual({ 'nextkey:items': 1 });
     const rows = await new RomeSession().query(Item).all();
     expect(rows.map((r) => r.name)).toEqual(['a']);
+  });
+
+  it('prefix \'\' is ROME\'s own layout, untagged: it reads and extends what ROME wrote', async () => {
+    await client.hset('items', 'items:id:1', JSON.stringify({ id: 1, name: 'by ROME' }));
+    await client.set('nextkey:items', '1');
+    const store = new RedisStore({ client });
+    useStore(store);
+    const item = new Item();
+    item.update({ name: 'b' });
+    await item.save();
+    expect(item.id).toBe(2);
+    expect((await new RomeSession().query(Item).all()).map((r) => r.name).sort()).toEqual(['b', 'by ROME']);
+    expect((await client.keys('*')).sort()).toEqual(['items', 'nextkey:items']);
+    expect(await store.lockAcquire('x', 't', 10_000)).toBe(true);
+    expect(await client.get('lock:x')).toBe('t');
   });
 
   it('clear() removes the keys under its prefix and no other (a prefix with glob characters included)', async () => {
@@ -66,7 +82,7 @@ describe('RedisStore: keys', () => {
   it('connects by url and closes its own connection', async () => {
     const store = new RedisStore({ url: redis.url, prefix: 'u:' });
     await store.hset('h', 'f', 'v');
-    expect(await client.hget('u:h', 'f')).toBe('v');
+    expect(await client.hget('u:{h}', 'f')).toBe('v');
     await store.close();
     await expect(store.hget('h', 'f')).rejects.toThrow();
   });
@@ -113,13 +129,13 @@ describe('ClusterLock on a RedisStore (locks: owner, the default)', () => {
     const a = new ClusterLock();
     const b = new ClusterLock();
     expect(await a.lock('x', 10_000)).toBe(true);
-    expect(await client.exists('p:lock')).toBe(0);
-    expect(await client.pttl('p:lock:x')).toBeGreaterThan(9_000);
+    expect(await client.exists('p:{lock}')).toBe(0);
+    expect(await client.pttl('p:lock:{x}')).toBeGreaterThan(9_000);
     expect(await b.lock('x', 10_000)).toBe(false);
     await b.unlock('x');
-    expect(await client.exists('p:lock:x')).toBe(1);
+    expect(await client.exists('p:lock:{x}')).toBe(1);
     await a.unlock('x');
-    expect(await client.exists('p:lock:x')).toBe(0);
+    expect(await client.exists('p:lock:{x}')).toBe(0);
     expect(await b.lock('x', 10_000)).toBe(true);
   });
 

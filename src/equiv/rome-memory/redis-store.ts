@@ -178,7 +178,7 @@ export class RedisStore implements Store {
     const match = `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
     const keys = new Set<string>();
     // SCAN on a cluster sees one node's keys: ask every master
-    const nodes = this.client.isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    const nodes = this.client.isCluster ? await masters(this.client as Cluster) : [this.client as Redis];
     for (const node of nodes) {
       let cursor = '0';
       do {
@@ -196,4 +196,10 @@ function connect(options: RedisStoreOptions): Redis | Cluster {
   if (!url.startsWith('redis+cluster://')) return new Redis(url, options.redis ?? {});
   const { nodes, ...credentials } = parseClusterUrl(url);
   return new Cluster(nodes, { ...options.cluster, redisOptions: { ...options.redis, ...credentials, ...options.cluster?.redisOptions } });
+}
+
+/** A cluster's masters. A new Cluster knows none until it has loaded the slot map: a command waits for that. */
+async function masters(cluster: Cluster): Promise<Redis[]> {
+  if (cluster.status !== 'ready') await cluster.ping();
+  return cluster.nodes('master');
 }

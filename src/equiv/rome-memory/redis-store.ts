@@ -124,8 +124,9 @@ export class RedisStore implements Store {
   async dump(): Promise<{ hashes: Record<string, Record<string, string>>; counters: Record<string, number> }> {
     const hashes: Record<string, Record<string, string>> = {};
     const counters: Record<string, number> = {};
-    for (const key of (await this.ownKeys()).sort()) {
-      const name = this.untagged(key.slice(this.prefix.length));
+    // in the order of the untagged names, as MemoryStore's (a tag's `}` would sort `{ab}` before `{a}`)
+    const named = (await this.ownKeys()).map((key) => [this.untagged(key.slice(this.prefix.length)), key] as const);
+    for (const [name, key] of named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const type = await this.client.type(key);
       // fields sorted: a hash of long values (over hash-max-listpack-value) keeps no order
       if (type === 'hash') hashes[name] = Object.fromEntries(Object.entries(await this.client.hgetall(key)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

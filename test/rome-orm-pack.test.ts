@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from './helpers.js';
 import { run } from './npm-user.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { startRedis, type TestRedis } from '../scripts/redis-servers.mjs';
 import { scratchDir } from './scratch.js';
 
 // A ported service as its team runs it (issue 19): the packed `port-db` and `rome-orm` tarballs
@@ -166,8 +166,8 @@ process.stdout.write(JSON.stringify(out));
       afterDestroy: 'ServiceNotFound',
     });
     // what the store holds: ROME's layout under the prefix, the first service soft-deleted, no lock left
-    expect((await client.keys('*')).sort()).toEqual(['not-the-service', 'svc:nextkey:services', 'svc:services']);
-    const rows = Object.values(await client.hgetall('svc:services')).map((json) => JSON.parse(json));
+    expect((await client.keys('*')).sort()).toEqual(['not-the-service', 'svc:nextkey:{services}', 'svc:{services}']);
+    const rows = Object.values(await client.hgetall('svc:{services}')).map((json) => JSON.parse(json));
     expect(rows.map((row) => [row.host, row.deleted, row.disabled]).sort()).toEqual([
       ['h1', 1, true],
       ['h2', 0, false],

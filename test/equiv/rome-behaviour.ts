@@ -1,6 +1,7 @@
 // One test per behaviour of ROME the runtime models, each naming the lines of ROME's Python source
 // (BeyondTheClouds/rome, lib/rome/) it follows. The same tests run on every Store: the in-memory
-// one (rome-memory.test.ts) and Redis (rome-redis.test.ts), with ROME's own locks.
+// one (rome-memory.test.ts), one Redis node (rome-redis.test.ts) and a Redis Cluster
+// (rome-redis-cluster.test.ts), with ROME's own locks.
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ClusterLock, Column, DBDeadlock, DateTime, Boolean, Entity, ForeignKey, Integer, MultipleResultsFound, NoResultFound,

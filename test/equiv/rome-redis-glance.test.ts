@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisStore, systemClock, useClock, useStore } from 'port-db/rome-redis';
-import { startRedis, type TestRedis } from '../redis-server.js';
+import { startRedis, type TestRedis } from '../../scripts/redis-servers.mjs';
 
 vi.mock('rome-orm', () => import('port-db/rome-redis'));
 // SQL names the port keeps for code it marks manual (a TypeDecorator, paginate_query, the engine

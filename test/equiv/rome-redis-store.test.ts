@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { ClusterLock, MemoryStore, RomeSession, Entity, Column, Integer, String, useStore, useClock, systemClock, type Store } from '../../src/equiv/rome-memory/index.js';
 import { RedisStore } from '../../src/equiv/rome-memory/redis-store.js';
-import { startRedis, type TestRedis } from '../redis-server.js';
+import { startRedis, type TestRedis } from '../../scripts/redis-servers.mjs';
 
 let redis: TestRedis;
 let client: Redis;
@@ -33,18 +33,37 @@ class Item extends Entity {
 }
 
 describe('RedisStore: keys', () => {
-  it('writes ROME\'s layout under the prefix: a hash per table of JSON rows, nextkey:<table>', async () => {
+  it('writes ROME\'s layout under the prefix, hash-tagged by table: a hash per table of JSON rows, nextkey:<table>', async () => {
     const store = new RedisStore({ client, prefix: 'svc:' });
     useStore(store);
     const item = new Item();
     item.update({ name: 'a' });
     await item.save();
-    expect((await client.keys('*')).sort()).toEqual(['svc:items', 'svc:nextkey:items']);
-    expect(JSON.parse((await client.hget('svc:items', 'items:id:1'))!)).toMatchObject({ id: 1, name: 'a' });
-    expect(await client.get('svc:nextkey:items')).toBe('1');
+    expect((await client.keys('*')).sort()).toEqual(['svc:nextkey:{items}', 'svc:{items}']);
+    expect(JSON.parse((await client.hget('svc:{items}', 'items:id:1'))!)).toMatchObject({ id: 1, name: 'a' });
+    expect(await client.get('svc:nextkey:{items}')).toBe('1');
+    await store.hset('item', 'f', 'v');
+    await store.hset('items_x', 'f', 'v');
+    // in name order, as the in-memory store's dump (the tagged keys sort `{items}` before `{item}`)
+    expect(Object.keys((await store.dump()).hashes)).toEqual(['item', 'items', 'items_x']);
     expect((await store.dump()).counters).toEqual({ 'nextkey:items': 1 });
     const rows = await new RomeSession().query(Item).all();
     expect(rows.map((r) => r.name)).toEqual(['a']);
+  });
+
+  it('prefix \'\' is ROME\'s own layout, untagged: it reads and extends what ROME wrote', async () => {
+    await client.hset('items', 'items:id:1', JSON.stringify({ id: 1, name: 'by ROME' }));
+    await client.set('nextkey:items', '1');
+    const store = new RedisStore({ client });
+    useStore(store);
+    const item = new Item();
+    item.update({ name: 'b' });
+    await item.save();
+    expect(item.id).toBe(2);
+    expect((await new RomeSession().query(Item).all()).map((r) => r.name).sort()).toEqual(['b', 'by ROME']);
+    expect((await client.keys('*')).sort()).toEqual(['items', 'nextkey:items']);
+    expect(await store.lockAcquire('x', 't', 10_000)).toBe(true);
+    expect(await client.get('lock:x')).toBe('t');
   });
 
   it('clear() removes the keys under its prefix and no other (a prefix with glob characters included)', async () => {
@@ -66,7 +85,7 @@ describe('RedisStore: keys', () => {
   it('connects by url and closes its own connection', async () => {
     const store = new RedisStore({ url: redis.url, prefix: 'u:' });
     await store.hset('h', 'f', 'v');
-    expect(await client.hget('u:h', 'f')).toBe('v');
+    expect(await client.hget('u:{h}', 'f')).toBe('v');
     await store.close();
     await expect(store.hget('h', 'f')).rejects.toThrow();
   });
@@ -113,13 +132,13 @@ describe('ClusterLock on a RedisStore (locks: owner, the default)', () => {
     const a = new ClusterLock();
     const b = new ClusterLock();
     expect(await a.lock('x', 10_000)).toBe(true);
-    expect(await client.exists('p:lock')).toBe(0);
-    expect(await client.pttl('p:lock:x')).toBeGreaterThan(9_000);
+    expect(await client.exists('p:{lock}')).toBe(0);
+    expect(await client.pttl('p:lock:{x}')).toBeGreaterThan(9_000);
     expect(await b.lock('x', 10_000)).toBe(false);
     await b.unlock('x');
-    expect(await client.exists('p:lock:x')).toBe(1);
+    expect(await client.exists('p:lock:{x}')).toBe(1);
     await a.unlock('x');
-    expect(await client.exists('p:lock:x')).toBe(0);
+    expect(await client.exists('p:lock:{x}')).toBe(0);
     expect(await b.lock('x', 10_000)).toBe(true);
   });
 
@@ -156,9 +175,9 @@ describe('ClusterLock on a RedisStore (locks: owner, the default)', () => {
     await sleep(120);
     expect(await shared.lock('x', 10_000)).toBe(true); // B
     await shared.unlock('x'); // B spends A's stale token
-    expect(await client.exists('p:lock:x')).toBe(1);
+    expect(await client.exists('p:lock:{x}')).toBe(1);
     await shared.unlock('x'); // A
-    expect(await client.exists('p:lock:x')).toBe(0);
+    expect(await client.exists('p:lock:{x}')).toBe(0);
     await shared.unlock('x'); // nothing held: nothing to release
     expect(await shared.lock('x', 10_000)).toBe(true);
   });

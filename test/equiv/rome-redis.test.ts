@@ -4,7 +4,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/equiv/rome-memory/redis-store.js';
-import { startRedis, type TestRedis } from '../redis-server.js';
+import { startRedis, type TestRedis } from '../../scripts/redis-servers.mjs';
 import { romeBehaviour } from './rome-behaviour.js';
 
 let redis: TestRedis;

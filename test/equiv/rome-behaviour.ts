@@ -596,14 +596,19 @@ describe(`ROME on ${backend.name}`, () => {
       expect(vm2.host_id).toBe(host.id);
     });
 
-    it('a parent object assigned to a child takes the child as its one-to-many value when that is None — the child itself, not a list (models.py:213-217)', () => {
+    it("a parent object assigned to a child takes the child as its one-to-many value only when that is None — the child itself, not a list; a list never set reads [] in SQLAlchemy, not None, and is kept (models.py:213-217)", () => {
       const shelf = new Shelf();
       shelf.id = 's4';
       const b = new Book();
       b.shelf = shelf;
       expect(b.shelf_id).toBe('s4');
-      expect(shelf.books).toBe(b);
+      expect(shelf.books).toBeUndefined();
       expect(shelf._associated_objects[0]).toBe(b);
+      const emptied = new Shelf();
+      emptied.books = null;
+      const c = new Book();
+      c.shelf = emptied;
+      expect(emptied.books).toBe(c);
     });
 
     it('the one-to-many of a scalar backref: the object gets EVERY many-to-one fk from this entity (models.py:220-227), and a fk set later reaches an object whose remote field is None (192-199)', () => {

@@ -112,7 +112,7 @@ function rawSet(self: Entity, key: string, value: unknown): void {
  *   own is None;
  * - the object field of a MANYTOONE (208-219): the fk takes the object's remote field (written
  *   directly, no event); the object's ONETOMANY relationships to this table that are None take
- *   this entity; this entity registers itself on the object (`register_associated_object`), which
+ *   this entity (a list never set reads [], not None: kept); this entity registers itself on the object (`register_associated_object`), which
  *   saves it after itself (452-467);
  * - the object field of a ONETOMANY (220-227): each assigned child (a list, or the one object),
  *   for EACH of its MANYTOONE relationships (whatever table they point to), gets its fk set from
@@ -142,8 +142,10 @@ function handleRelationshipChangeEvent(self: Entity, key: string, value: unknown
       if (value instanceof Entity) {
         for (const r2 of romeRelationshipsOf(value.constructor as EntityClass).known) {
           if (r2.remoteTable !== mappingOf(self.constructor as EntityClass).table || r2.direction !== 'ONETOMANY') continue;
-          // 215-217: set only when None (a list already assigned, even empty, is kept)
-          if (value[r2.localObjectField] == null) value[r2.localObjectField] = self;
+          // 215-217: set only when None. A list already assigned, even empty, is kept, and so is a
+          // list never set: SQLAlchemy reads it as an empty collection, not None (as at 193-194)
+          const current = value[r2.localObjectField];
+          if (current === null || (current === undefined && !r2.isList)) value[r2.localObjectField] = self;
         }
         registerAssociatedObject(value, self);
       }

@@ -1,3 +1,5 @@
+import type { Progress } from '../tty.js';
+
 /** The rule ids `port-db check` reports (DESIGN §7), plus the one for dead suppressions. */
 export type CheckRuleId =
   | 'sql-import'
@@ -70,7 +72,7 @@ export interface CheckOptions {
    */
   jobs?: number;
   /** Told what the check is doing, once per file it parses (the CLI shows it on a terminal). */
-  progress?: (message: string) => void;
+  progress?: Progress;
 }
 
 /** Engine factories treated as SQL session sources when a complete pack (no extends) does not list its own; rules/default.json lists the same. */

@@ -1,3 +1,4 @@
+import type { Progress } from '../tty.js';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +37,7 @@ interface Candidate {
  * Reads every file, keeps those the text pre-filter lets through, and scans them on this thread
  * or, for big trees, on worker threads (each parses its share once; nothing else is shared).
  */
-export async function scanFiles(files: string[], cwd: string, config: ScanConfig, jobs?: number, progress?: (message: string) => void): Promise<ScanOutcome> {
+export async function scanFiles(files: string[], cwd: string, config: ScanConfig, jobs?: number, progress?: Progress): Promise<ScanOutcome> {
   const prefilter = buildPrefilter(config);
   const candidates: Candidate[] = [];
   await forEachLimited(files, READ_CONCURRENCY, async (file) => {

@@ -3,6 +3,7 @@
 // with SQLite's unordered scans reversed (to see what depends on an order SQL does not promise),
 // and the port on the in-memory ROME. Each scenario gets a fresh module graph in each of them.
 // Nothing is written: the result is returned for the CLI and `port --equiv` to report.
+import type { Progress } from '../tty.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
@@ -43,7 +44,7 @@ export interface EquivOptions {
   /** Type-check the scenarios first (default true): one that does not type-check is bad input. */
   typecheck?: boolean;
   /** Told what the run is doing, once per scenario (the CLI shows it on a terminal). */
-  progress?: (message: string) => void;
+  progress?: Progress;
 }
 
 export const NOTE =

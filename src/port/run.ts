@@ -1,3 +1,4 @@
+import type { Progress } from '../tty.js';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -37,7 +38,7 @@ export interface PortOptions {
   wire?: boolean;
   cwd?: string;
   /** Told what the run is doing, once per module and once for the type check (the CLI shows it on a terminal). */
-  progress?: (message: string) => void;
+  progress?: Progress;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -261,23 +261,15 @@ function checkProgram(
     options: config.options,
     base,
     contract: targetModule === CONTRACT_MODULE ? contract : contract.replace(`declare module '${CONTRACT_MODULE}'`, `declare module ${JSON.stringify(targetModule)}`),
-    declarations: config.fileNames.filter((f) => /\.d\.[cm]?ts$/.test(f) && !files.has(resolve(f))),
+    declarations: declarationFiles(config, (f) => files.has(resolve(f))),
     files: [...files].map(([path, text]) => ({ path, text })),
   };
-  let note: string | undefined;
-  let diagnostics: ReturnType<Diagnose>;
-  try {
-    // while tsc checks, the ports are parsed for attributing their diagnostics (a 10k-line port:
-    // about 0.2 s, as long as tsc takes); no more than the parses kept, and none once tsc is done
-    const meanwhile = (running: () => boolean) => {
-      for (const t of targets.slice(0, PARSES_KEPT)) if (running() && hasMarkers(t.outputText)) portSyntax(t.outputText);
-    };
-    diagnostics = (checker === 'native' ? nativeDiagnose : jsDiagnose)(program, meanwhile);
-  } catch (e) {
-    if (!(e instanceof NativeFailed)) throw e;
-    note = `${e.message}; checked with TypeScript 6's checker instead`;
-    diagnostics = jsDiagnose(program);
-  }
+  // while tsc checks, the ports are parsed for attributing their diagnostics (a 10k-line port:
+  // about 0.2 s, as long as tsc takes); no more than the parses kept, and none once tsc is done
+  const meanwhile = (running: () => boolean) => {
+    for (const t of targets.slice(0, PARSES_KEPT)) if (running() && hasMarkers(t.outputText)) portSyntax(t.outputText);
+  };
+  const { diagnostics, note } = diagnoseProgram(program, checker, meanwhile);
   try {
     for (const t of targets) {
       const result = analyse(t, diagnostics.of, base);
@@ -288,6 +280,24 @@ function checkProgram(
   } finally {
     diagnostics.done?.();
   }
+}
+
+/**
+ * Type-checks a program with the checker asked for; when the native one cannot run, with
+ * TypeScript 6's instead, and `note` says so.
+ */
+export function diagnoseProgram(program: ProgramInput, checker: CheckerKind, meanwhile?: (running: () => boolean) => void): { diagnostics: ReturnType<Diagnose>; note?: string } {
+  try {
+    return { diagnostics: (checker === 'native' ? nativeDiagnose : jsDiagnose)(program, meanwhile) };
+  } catch (e) {
+    if (!(e instanceof NativeFailed)) throw e;
+    return { diagnostics: jsDiagnose(program), note: `${e.message}; checked with TypeScript 6's checker instead` };
+  }
+}
+
+/** The declaration files (.d.ts, .d.mts, .d.cts) a tsconfig includes, less those the program writes itself. */
+export function declarationFiles(config: { fileNames: string[] }, own: (path: string) => boolean = () => false): string[] {
+  return config.fileNames.filter((f) => /\.d\.[cm]?ts$/.test(f) && !own(f));
 }
 
 /** The new diagnostics of one port: its errors less the source module's, each manual or not. */

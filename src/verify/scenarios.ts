@@ -6,9 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { toPosix } from '../analyzer/specifiers.js';
-import { loadConfig, type Diag, type ProgramInput } from './index.js';
-import { jsDiagnose } from './js.js';
-import { NativeFailed, nativeDiagnose } from './native.js';
+import { declarationFiles, diagnoseProgram, loadConfig, type Diag, type ProgramInput } from './index.js';
 
 export interface ScenarioTypeError {
   /** `db/equiv/services.equiv.ts:12:7`, relative to `base`. */
@@ -34,16 +32,10 @@ export function scenarioTypeErrors(files: string[], api: string, base: string): 
     options: config.options,
     base: config.path ? dirname(config.path) : dirname(files[0]),
     contract,
-    declarations: config.fileNames.filter((f) => f.endsWith('.d.ts')),
+    declarations: declarationFiles(config),
     files: texts,
   };
-  let diagnose;
-  try {
-    diagnose = nativeDiagnose(program);
-  } catch (e) {
-    if (!(e instanceof NativeFailed)) throw e;
-    diagnose = jsDiagnose(program);
-  }
+  const { diagnostics: diagnose } = diagnoseProgram(program, 'native');
   const out: ScenarioTypeError[] = [];
   for (const { path, text } of texts) {
     for (const d of diagnose.of(path)) out.push({ at: `${toPosix(relative(base, path))}:${position(text, d)}`, code: d.code, text: d.text.split('\n')[0] });

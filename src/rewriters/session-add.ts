@@ -538,6 +538,17 @@ function modelMethods(facts: ModuleFacts): Set<string> {
 
 /** A module function that saves or flushes with a session it is given (`_reservation_create(..., { session })`). */
 function helperFlushes(facts: ModuleFacts, name: string): boolean {
+  // asked at every call handed a unit's session: each helper's body is read once per module
+  let known = helperFlushCache.get(facts);
+  if (!known) helperFlushCache.set(facts, (known = new Map()));
+  let answer = known.get(name);
+  if (answer === undefined) known.set(name, (answer = bodyFlushes(facts, name)));
+  return answer;
+}
+
+const helperFlushCache = new WeakMap<ModuleFacts, Map<string, boolean>>();
+
+function bodyFlushes(facts: ModuleFacts, name: string): boolean {
   const fn = facts.localFunctions.get(name);
   if (!fn?.body) return false;
   let found = false;

@@ -28,7 +28,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'awaited',
-    says: "a call is compared on its awaited value when the port answers a promise where the SQL module answered a value (ROME's terminals are async, so a port of a sync function is async: its callers must await it; such functions are listed)",
+    says: "a call is compared on its awaited value, not on whether it answered a promise (ROME's terminals are async, so a port of a sync function is async: its callers must await it; the functions the port made async are listed)",
   },
   { name: 'unordered', says: 'lists are compared as multisets when the SQL result changes with the scan order (PRAGMA reverse_unordered_selects)' },
 ];

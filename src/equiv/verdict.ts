@@ -16,7 +16,7 @@ export type Found = Omit<ScenarioResult, 'file' | 'name' | 'replay'>;
 
 export function verdictOf(runs: Runs, rules: Set<string>, accept: readonly Accept[] = []): Found {
   const { sql, reversed, rome } = runs;
-  const asyncNow = [...new Set(rome.calls.filter((c, i) => c.async && sql.calls[i]?.call === c.call && !sql.calls[i].async).map((c) => c.call))];
+  const asyncNow = awaitedCalls([sql], [rome]);
   const found = {
     calls: [...new Set([...sql.calls, ...rome.calls].map((c) => c.call))],
     locks: rome.locks,
@@ -63,4 +63,18 @@ export function withMessages(d: Divergence, sql: RawOutcome, rome: RawOutcome): 
   const pick = (o: RawOutcome) => (at ? o.calls[Number(at[1]) - 1]?.error?.message : o.threw?.message);
   const messages = { ...(pick(sql) !== undefined ? { sql: pick(sql) } : {}), ...(pick(rome) !== undefined ? { rome: pick(rome) } : {}) };
   return Object.keys(messages).length ? { ...d, messages } : d;
+}
+
+/**
+ * The functions the port made async: a ROME run's call answered a promise where an SQL run's call
+ * at the same place, of the same function, answered a value (calls pair by position, as compared).
+ */
+export function awaitedCalls(sql: readonly RawOutcome[], rome: readonly RawOutcome[]): string[] {
+  const names = new Set<string>();
+  for (const o of rome) {
+    o.calls.forEach((c, i) => {
+      if (c.async && sql.some((s) => s.calls[i]?.call === c.call && !s.calls[i].async)) names.add(c.call);
+    });
+  }
+  return [...names];
 }

@@ -54,6 +54,16 @@ describe('the concurrent oracle', () => {
     expect(found.teethAgainst).toBeUndefined();
   });
 
+  it('lists the functions the port made async (a sync SQL function answering a promise on ROME), compared on their awaited values', () => {
+    const sync = (o: RawOutcome): RawOutcome => ({ ...o, calls: o.calls.map((c) => ({ ...c, async: undefined })) });
+    const sqlSync: SideRuns = { ...sql, runs: sql.runs.map((r) => ({ ...r, outcome: sync(r.outcome) })) };
+    const found = concurrentVerdictOf({ sql: sqlSync, reversed: sqlSync, rome: rome([{ label: '0', count: 10, outcome: first }]) }, rules, [], options);
+    expect(found.verdict).toBe('equivalent');
+    expect(found.awaited).toEqual(['service_create']);
+    // both sides async: nothing made async by the port
+    expect(concurrentVerdictOf({ sql, reversed: sql, rome: rome([{ label: '0', count: 10, outcome: first }]) }, rules, [], options).awaited).toBeUndefined();
+  });
+
   it('a hang is its own kind', () => {
     const hung = outcome([created('a'), { call: 'service_create' }], ['a'], { threw: { name: 'Hang', message: 'every task is blocked' } });
     const found = concurrentVerdictOf({ sql, reversed: sql, rome: rome([{ label: '1.0', count: 1, outcome: hung }]) }, rules, [], options);

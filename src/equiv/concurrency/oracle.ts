@@ -7,7 +7,7 @@ import { acceptedBy, compare } from '../compare.js';
 import { canonical, comparable, normalise, unordered } from '../normalise.js';
 import type { LabeledOutcome, RawOutcome, SideRuns } from '../outcome.js';
 import type { Accept } from '../scenario.js';
-import { crashOf, withMessages, type Found } from '../verdict.js';
+import { awaitedCalls, crashOf, withMessages, type Found } from '../verdict.js';
 
 export interface ConcurrentRuns {
   sql: SideRuns;
@@ -30,9 +30,11 @@ export interface TeethAgainst {
 export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, accept: readonly Accept[], options: OracleOptions): Found & { teethAgainst?: TeethAgainst } {
   const { sql, reversed, rome } = runs;
   const all = [...sql.runs, ...reversed.runs, ...rome.runs].map((r) => r.outcome);
+  const asyncNow = awaitedCalls(sql.runs.map((r) => r.outcome), rome.runs.map((r) => r.outcome));
   const found = {
     calls: [...new Set(all.flatMap((o) => o.calls.map((c) => c.call)))],
     locks: rome.runs[0]?.outcome.locks ?? [],
+    ...(asyncNow.length && rules.has('awaited') ? { awaited: asyncNow } : {}),
   };
   const skippedAt = (side: string, list: LabeledOutcome[]) => {
     const hit = list.find((r) => r.outcome.unsupported);

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { WiringReport } from './model.js';
-import type { FormattingReport, ModelsReport, PortReport } from './model.js';
+import { lockFindingsOf, type FormattingReport, type ModelsReport, type PortReport } from './model.js';
 
 const KIND_TITLES: Record<string, string> = {
   session: 'session factory',
@@ -109,10 +109,7 @@ function lockSection(report: PortReport, link: Link): string[] {
       'two locks must not be taken nested in both orders, and no lock should be held across a call of a module function that takes one.',
     '',
   );
-  const rows = [
-    ...(report.module.locks ?? []).map((l) => ({ owner: '(module)', ...l })),
-    ...report.functions.flatMap((f) => (f.locks ?? []).map((l) => ({ owner: f.name, ...l }))),
-  ];
+  const rows = lockFindingsOf(report);
   if (rows.length === 0) return [...out, 'No findings.', ''];
   out.push('| where | function | finding | detail |', '| --- | --- | --- | --- |');
   for (const r of rows) out.push(`| ${link(r.outputLine)} | \`${r.owner}\`${r.function ? ` (in \`${r.function}\`)` : ''} | \`${r.kind}\` | ${esc(r.detail)} |`);

@@ -111,3 +111,8 @@ export interface WiringReport {
   /** What is left to do by hand. */
   todo?: string;
 }
+
+/** Every lock-path finding of a report, the module's first, each with the function it was found in (`(module)` for the module's). */
+export function lockFindingsOf(report: PortReport): Array<LockFinding & { owner: string }> {
+  return [...(report.module.locks ?? []).map((l) => ({ owner: '(module)', ...l })), ...report.functions.flatMap((f) => (f.locks ?? []).map((l) => ({ owner: f.name, ...l })))];
+}

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { PortResult } from './result.js';
 import type { VerifyResult } from '../verify/index.js';
-import type { FormattingReport, PortReport } from './model.js';
+import { lockFindingsOf, type FormattingReport, type PortReport } from './model.js';
 
 /** A ported module's lines: its units by status, its changes by kind, its type check. */
 function moduleLines(
@@ -29,7 +29,7 @@ function moduleLines(
 function lockCounts(report: PortReport): { count: number; byKind: string } | undefined {
   if (report.summary.lockFindings === undefined) return undefined;
   const byKind = new Map<string, number>();
-  for (const l of [...(report.module.locks ?? []), ...report.functions.flatMap((f) => f.locks ?? [])]) byKind.set(l.kind, (byKind.get(l.kind) ?? 0) + 1);
+  for (const l of lockFindingsOf(report)) byKind.set(l.kind, (byKind.get(l.kind) ?? 0) + 1);
   return { count: report.summary.lockFindings, byKind: [...byKind].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ') };
 }
 

@@ -134,6 +134,8 @@ function expect(ok, what) {
 const loadApi = (node) => import(node === undefined ? apiUrl : `${apiUrl}&node=${node}`);
 const api = await loadApi();
 const USERS = Math.max(1, Math.floor(cfg.rows / 10));
+/** The key pairs seed() gives user u (10, unless fewer than 10 rows). */
+const keyPairsOf = (u) => Math.floor(cfg.rows / USERS) + (u < cfg.rows % USERS ? 1 : 0);
 let hosts = 0;
 const service = (host, k = 0) => ({ host, binary: `nova-compute-${k}`, topic: `compute-${k}` });
 
@@ -147,7 +149,7 @@ const calls = {
   create: async (i) => expect((await api.service_create(admin, service(`host-${hosts++}`))).id > cfg.rows, 'service_create answered no new id'),
   get: async (i) => expect((await api.service_get(admin, 1 + (i % cfg.rows))).id === 1 + (i % cfg.rows), 'service_get answered another service'),
   update: async (i) => expect((await api.service_update(admin, 1 + (i % cfg.rows), { report_count: i + 1 })).report_count === i + 1, 'service_update did not answer the update'),
-  list: async (i) => expect((await api.key_pair_get_all_by_user(admin, `user-${i % USERS}`)).length === Math.min(10, cfg.rows), 'key_pair_get_all_by_user answered another count'),
+  list: async (i) => expect((await api.key_pair_get_all_by_user(admin, `user-${i % USERS}`)).length === keyPairsOf(i % USERS), 'key_pair_get_all_by_user answered another count'),
 };
 
 const out = { backend: cfg.backend, rows: cfg.rows, calls: {}, contention: [] };

@@ -5,12 +5,15 @@
 // lock-wrapped create holds up when creators contend for one key. Prints Markdown tables. Never
 // a test: nothing here asserts a time.
 //
-// Each backend runs in a process of its own (bench/rome-calls.mjs). This script starts the
-// redis-server it measures (Debian's package, on PATH) on a free loopback port and stops it.
+// Each backend runs in a process of its own (bench/rome-calls.mjs), RUNS times, the backends
+// round-robin (a load that drifts hits them alike); each number is the median of its runs. This
+// script starts the redis-server it measures (Debian's package, on PATH) on a free loopback port
+// and stops it.
 // Runs the service through dist/: run `npm run build` first.
 //
 // Environment:
-//   BENCH_QUICK=1             100 calls, 20 warm-up calls, 64 contended creates
+//   BENCH_QUICK=1             100 calls, 20 warm-up calls, 64 contended creates, 1 run
+//   BENCH_ROME_RUNS=N         runs of every backend, round-robin; the tables show medians (default 3)
 //   BENCH_ROME_OPS=N          measured calls of each kind per backend (default 1000)
 //   BENCH_ROME_WARMUP=N       calls of each kind before measuring, not measured (default 100)
 //   BENCH_ROME_ROWS=N         services and key pairs in the tables before the calls (default 200)
@@ -39,6 +42,7 @@ const cfg = {
   creates: num('BENCH_ROME_CREATES', QUICK ? 64 : 320),
   creators: (process.env.BENCH_ROME_CREATORS ?? '1,4,16').split(',').map(Number),
 };
+const RUNS = num('BENCH_ROME_RUNS', QUICK ? 1 : 3);
 const BACKENDS = (process.env.BENCH_ROME_BACKENDS ?? 'sql,memory,redis,cluster').split(',');
 const LABEL = { sql: 'SQL module on SQLite (sql.js)', memory: 'port on in-memory ROME', redis: 'port on Redis, 1 node', cluster: 'port on Redis Cluster' };
 
@@ -98,7 +102,7 @@ function runBackend(backend, url) {
     child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
     child.on('close', (code) => {
       if (code === 0) resolve(JSON.parse(out));
-      else resolve({ backend, failed: `exit ${code}: ${err.trim().split('\n').find((l) => /Error|bench:/.test(l)) ?? err.trim().split('\n').at(-1)}` });
+      else resolve({ backend, failed: `exit ${code}: ${err.split('\n').find((l) => /^\w*Error\b/.test(l)) ?? err.trim().split('\n').at(-1)}` });
     });
   });
 }
@@ -106,42 +110,63 @@ function runBackend(backend, url) {
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
 
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+/** One measured phase over the runs: each figure the median of its runs; failed calls summed. */
+function mergePhases(phases) {
+  const m = (f) => median(phases.map(f));
+  const errors = {};
+  for (const p of phases) for (const [name, n] of Object.entries(p.errors)) errors[name] = (errors[name] ?? 0) + n;
+  return {
+    rate: m((p) => p.n / (p.wall / 1000)),
+    p50: m((p) => p.p50),
+    p99: m((p) => p.p99),
+    wall: m((p) => p.wall),
+    cpu: m((p) => p.cpu / p.n),
+    server: phases[0].server === null ? null : m((p) => p.server / p.n),
+    errors,
+  };
+}
+
 async function main() {
   const started = new Date();
   const loadStart = load();
-  const results = [];
-  const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+  const runs = new Map(BACKENDS.map((b) => [b, []]));
+  const skipped = new Map();
+  if (spawnSync('redis-server', ['--version']).status !== 0) skipped.set('redis', 'redis-server is not on PATH (Debian: apt-get install redis-server)');
+  const clusterUrl = process.env.BENCH_ROME_CLUSTER;
+  if (!clusterUrl) skipped.set('cluster', 'no cluster: give one with BENCH_ROME_CLUSTER=redis+cluster://host:port,…');
   let redis;
   try {
-    for (const backend of BACKENDS) {
-      let url;
-      if (backend === 'redis') {
-        if (!hasRedis) {
-          results.push({ backend, skipped: 'redis-server is not on PATH (Debian: apt-get install redis-server)' });
-          continue;
-        }
-        redis = await startRedis();
-        url = redis.url;
-      }
-      if (backend === 'cluster') {
-        url = process.env.BENCH_ROME_CLUSTER;
-        if (!url) {
-          results.push({ backend, skipped: 'no cluster: give one with BENCH_ROME_CLUSTER=redis+cluster://host:port,…' });
-          continue;
-        }
-      }
-      process.stderr.write(`bench:rome: ${LABEL[backend]}…\n`);
-      const loadAt = loadavg()[0];
-      const r = await runBackend(backend, url);
-      results.push({ ...r, load: [loadAt, loadavg()[0]] });
-      if (redis) {
-        await redis.stop();
-        redis = undefined;
+    if (BACKENDS.includes('redis') && !skipped.has('redis')) redis = await startRedis();
+    for (let run = 1; run <= RUNS; run++) {
+      for (const backend of BACKENDS.filter((b) => !skipped.has(b))) {
+        process.stderr.write(`bench:rome: run ${run}/${RUNS}, ${LABEL[backend]}…\n`);
+        const loadAt = loadavg()[0];
+        const r = await runBackend(backend, backend === 'redis' ? redis.url : backend === 'cluster' ? clusterUrl : undefined);
+        runs.get(backend).push({ ...r, load: loadAt });
       }
     }
   } finally {
     await redis?.stop();
   }
+  const results = BACKENDS.map((backend) => {
+    const rs = runs.get(backend);
+    if (skipped.has(backend)) return { backend, skipped: skipped.get(backend) };
+    const failed = rs.find((r) => r.failed);
+    if (failed) return { backend, failed: failed.failed };
+    const loads = rs.map((r) => r.load);
+    return {
+      backend,
+      load: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
+      tableRows: rs[0].calls.create.tableRows,
+      calls: Object.fromEntries(Object.keys(rs[0].calls).map((call) => [call, mergePhases(rs.map((r) => r.calls[call]))])),
+      contention: rs[0].contention.map((c, i) => ({ creators: c.creators, key: c.key, ...mergePhases(rs.map((r) => r.contention[i])) })),
+    };
+  });
 
   const out = [];
   const cpu = cpus();
@@ -149,13 +174,14 @@ async function main() {
   out.push('');
   out.push(`Machine: ${cpu.length} cores (${cpu[0]?.model?.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average (1 / 5 / 15 min) ${loadStart} at start, ${load()} at end.`);
   out.push(
-    `The nova sample (fixtures/nova): tables of ${cfg.rows} services and ${cfg.rows} key pairs (10 per user) before the calls; ${cfg.ops} calls of each kind after ${cfg.warmup} warm-up calls (not measured), ` +
+    `${RUNS} run(s) of every backend, round-robin; each figure is the median of its runs (failed creates: the sum). ` +
+      `The nova sample (fixtures/nova): tables of ${cfg.rows} services and ${cfg.rows} key pairs (about 10 per user) before the calls; ${cfg.ops} calls of each kind after ${cfg.warmup} warm-up calls (not measured), ` +
       'one caller, one call at a time. create: service_create of a new host (the port takes its create lock and checks both unique keys by reading the table); ' +
       'get: service_get by id; update: service_update of report_count (a session flush); list: key_pair_get_all_by_user (10 rows of the table, by name). ' +
       'CPU: the node process running the service; redis-server: its own CPU (INFO cpu), per call.',
   );
   out.push('');
-  out.push('| call | backend | calls/s | p50 ms | p99 ms | wall s | CPU ms/call (node) | CPU ms/call (redis-server) | load (1 min) |');
+  out.push('| call | backend | calls/s | p50 ms | p99 ms | wall s | CPU ms/call (node) | CPU ms/call (redis-server) | load (1 min) over the runs |');
   out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const call of ['create', 'get', 'update', 'list']) {
     for (const r of results) {
@@ -165,12 +191,10 @@ async function main() {
         continue;
       }
       const c = r.calls[call];
-      out.push(
-        `| ${call} | ${label} | ${(c.n / (c.wall / 1000)).toFixed(0)} | ${ms(c.p50)} | ${ms(c.p99)} | ${(c.wall / 1000).toFixed(2)} | ${ms(c.cpu / c.n)} | ${c.server === null ? '' : ms(c.server / c.n)} | ${r.load[0].toFixed(2)} |`,
-      );
+      out.push(`| ${call} | ${label} | ${c.rate.toFixed(0)} | ${ms(c.p50)} | ${ms(c.p99)} | ${(c.wall / 1000).toFixed(2)} | ${ms(c.cpu)} | ${c.server === null ? '' : ms(c.server)} | ${r.load} |`);
     }
   }
-  const created = results.find((r) => r.calls)?.calls.create.tableRows;
+  const created = results.find((r) => r.calls)?.tableRows;
   if (created) out.push('', `(create: the services table grows from ${created[0]} to ${created[1]} rows while it is measured.)`);
 
   out.push('');
@@ -181,15 +205,13 @@ async function main() {
       'The in-memory ROME takes ROME\'s DLM (the hash `lock`), Redis owner-token locks (SET NX PX). The SQL module takes no lock (its unique index refuses a duplicate): no row.',
   );
   out.push('');
-  out.push('| backend | creators | key | creates/s | p50 ms | p99 ms | wall s | CPU s (node) | CPU s (redis-server) | failed creates |');
+  out.push('| backend | creators | key | creates/s | p50 ms | p99 ms | wall s | CPU ms/create (node) | CPU ms/create (redis-server) | failed creates |');
   out.push('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of results) {
     if (r.backend === 'sql' || r.skipped || r.failed) continue;
     for (const c of r.contention) {
       const failed = Object.entries(c.errors).map(([name, n]) => `${n} ${name}`).join(', ') || '0';
-      out.push(
-        `| ${LABEL[r.backend]} | ${c.creators} | ${c.key} | ${(c.n / (c.wall / 1000)).toFixed(0)} | ${ms(c.p50)} | ${ms(c.p99)} | ${(c.wall / 1000).toFixed(2)} | ${(c.cpu / 1000).toFixed(2)} | ${c.server === null ? '' : (c.server / 1000).toFixed(2)} | ${failed} |`,
-      );
+      out.push(`| ${LABEL[r.backend]} | ${c.creators} | ${c.key} | ${c.rate.toFixed(0)} | ${ms(c.p50)} | ${ms(c.p99)} | ${(c.wall / 1000).toFixed(2)} | ${ms(c.cpu)} | ${c.server === null ? '' : ms(c.server)} | ${failed} |`);
     }
   }
   process.stdout.write(out.join('\n') + '\n');

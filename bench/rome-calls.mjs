@@ -66,7 +66,7 @@ async function reset() {
   runtime.useStore(routingStore());
 }
 
-// -- the redis-servers' own CPU (INFO cpu), to put beside the client's ----------------------------
+// -- the redis-servers' own CPU and command count (INFO), to put beside the client's ----------------------------
 
 const servers = [];
 if (cfg.url && !rome) throw new Error('a URL is for the ROME backends');
@@ -79,13 +79,15 @@ if (cfg.url) {
   }
 }
 
-async function serverCpu() {
-  let s = 0;
+/** The servers' CPU (ms) and the commands they processed so far (each INFO call is one more). */
+async function serverStats() {
+  const total = { cpu: 0, commands: 0 };
   for (const c of servers) {
-    const info = await c.info('cpu');
-    s += Number(/used_cpu_user:([\d.]+)/.exec(info)[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)[1]);
+    const info = await c.info();
+    total.cpu += (Number(/used_cpu_user:([\d.]+)/.exec(info)[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)[1])) * 1000;
+    total.commands += Number(/total_commands_processed:(\d+)/.exec(info)[1]);
   }
-  return s * 1000;
+  return total;
 }
 
 // -- measuring --------------------------------------------------------------------------------
@@ -116,14 +118,17 @@ async function phase(tasks, tolerate = false) {
     lat.push(now() - t);
   };
   const c0 = cpuMs();
-  const s0 = await serverCpu();
+  const s0 = await serverStats();
   const t0 = now();
   await Promise.all(tasks.map((task) => task(timed)));
   const wall = now() - t0;
   const cpu = cpuMs() - c0;
-  const server = servers.length ? (await serverCpu()) - s0 : null;
+  const s1 = await serverStats();
   lat.sort((a, b) => a - b);
-  return { n: lat.length, wall, cpu, server, p50: pct(lat, 50), p99: pct(lat, 99), errors };
+  // the INFO of s0 is counted in s1: one command per server
+  const server = servers.length ? s1.cpu - s0.cpu : null;
+  const commands = servers.length ? s1.commands - s0.commands - servers.length : null;
+  return { n: lat.length, wall, cpu, server, commands, p50: pct(lat, 50), p99: pct(lat, 99), errors };
 }
 
 /** Fails the run when a call answers something else than it should: the numbers would be of another thing. */

@@ -35,7 +35,7 @@ const runtime = rome ? await import(romeOrm) : undefined;
 // the same module instance the runtime uses (one file URL)
 const runtimeStore = rome ? await import(`${DIST}/rome-memory/store.js`) : undefined;
 
-// -- the store: one per backend; under contention, one connection per creator ----------------------
+// -- the store: one per backend; under contention, one connection per creator ------------------
 
 const creatorStore = new AsyncLocalStorage();
 let shared;
@@ -63,10 +63,10 @@ async function reset() {
     shared ??= newStore();
     await shared.clear();
   }
-  runtime.useStore(routingStore());
+  runtime.useStore(shared);
 }
 
-// -- the redis-servers' own CPU and command count (INFO), to put beside the client's ----------------------------
+// -- the redis-servers' own CPU and command count (INFO), to put beside the client's ----------
 
 const servers = [];
 if (cfg.url && !rome) throw new Error('a URL is for the ROME backends');
@@ -183,6 +183,7 @@ if (rome) {
       cell++;
       await reset();
       await seed();
+      runtime.useStore(routingStore());
       const host = (k) => (same ? `c${cell}` : `c${cell}-${k}`);
       const per = Math.ceil(cfg.creates / n);
       const loop = (k, from, count, timed) => creatorStore.run(ownStores[k].store ?? shared, async () => {

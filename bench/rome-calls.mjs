@@ -72,10 +72,19 @@ const servers = [];
 if (cfg.url && !rome) throw new Error('a URL is for the ROME backends');
 if (cfg.url) {
   const { Redis } = await import('ioredis');
-  const addresses = cfg.url.replace(/^redis(\+cluster)?:\/\//, '').split(',');
-  for (const a of addresses) {
-    const [host, port] = a.split('/')[0].split(':');
-    servers.push(new Redis(Number(port), host, { maxRetriesPerRequest: 1 }));
+  const [host, port] = cfg.url.replace(/^redis(\+cluster)?:\/\/([^@]*@)?/, '').split(/[,/]/)[0].split(':');
+  const first = new Redis(Number(port), host, { maxRetriesPerRequest: 1 });
+  servers.push(first);
+  // a cluster: every master (CLUSTER NODES: `<id> <host>:<port>@<bus> <flags> ...`)
+  if (cfg.url.startsWith('redis+cluster:')) {
+    servers.pop();
+    for (const line of (await first.cluster('NODES')).trim().split('\n')) {
+      const [, address, flags] = line.split(' ');
+      if (!flags.split(',').includes('master')) continue;
+      const [h, p] = address.split('@')[0].split(':');
+      servers.push(new Redis(Number(p), h || host, { maxRetriesPerRequest: 1 }));
+    }
+    first.disconnect();
   }
 }
 

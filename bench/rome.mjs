@@ -7,8 +7,8 @@
 //
 // Each backend runs in a process of its own (bench/rome-calls.mjs), RUNS times, the backends
 // round-robin (a load that drifts hits them alike); each number is the median of its runs. This
-// script starts the redis-server it measures (Debian's package, on PATH) on a free loopback port
-// and stops it.
+// script starts the redis-server and the 3-master cluster it measures (Debian's redis-server and
+// redis-cli, on PATH; scripts/redis-servers.mjs: free loopback ports) and stops them.
 // Runs the service through dist/: run `npm run build` first.
 //
 // Environment:
@@ -20,16 +20,16 @@
 //   BENCH_ROME_CREATES=N      creates per contention cell, split over the creators (default 320)
 //   BENCH_ROME_CREATORS=a,b   concurrent creators (default 1,4,16)
 //   BENCH_ROME_BACKENDS=...   which of sql,memory,redis,cluster (default all)
-//   BENCH_ROME_CLUSTER=URL    a running cluster to measure (redis+cluster://host:port,...); the
-//                             bench uses a prefix of its own there and removes only its keys
+//   BENCH_ROME_CLUSTER=URL    a running cluster to measure instead of starting one
+//                             (redis+cluster://host:port,...); the bench works under the prefix
+//                             `bench:` there and removes only its keys
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { startRedis, startRedisCluster } from '../scripts/redis-servers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
@@ -44,52 +44,11 @@ const cfg = {
 };
 const RUNS = num('BENCH_ROME_RUNS', QUICK ? 1 : 3);
 const BACKENDS = (process.env.BENCH_ROME_BACKENDS ?? 'sql,memory,redis,cluster').split(',');
-const LABEL = { sql: 'SQL module on SQLite (sql.js)', memory: 'port on in-memory ROME', redis: 'port on Redis, 1 node', cluster: 'port on Redis Cluster' };
+const LABEL = { sql: 'SQL module on SQLite (sql.js)', memory: 'port on in-memory ROME', redis: 'port on Redis, 1 node', cluster: 'port on Redis Cluster, 3 masters' };
 
 if (!existsSync(join(REPO, 'dist', 'equiv', 'load', 'hooks.js'))) {
   process.stderr.write('bench:rome: dist/ is missing; run `npm run build` first\n');
   process.exit(2);
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One redis-server of the bench's own: a free loopback port, a temp dir, no persistence. */
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'port-db-bench-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', join(dir, 'log')], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {}); // refused until it listens
-    try {
-      await probe.connect();
-      if ((await probe.ping()) === 'PONG') return { url, stop };
-    } catch (e) {
-      if (i >= 100 || child.exitCode !== null) {
-        await stop();
-        throw new Error(`redis-server did not start on port ${port}: ${String(e)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    } finally {
-      probe.disconnect();
-    }
-  }
 }
 
 /** Runs one backend's process: its JSON answer, or why it failed. */
@@ -138,22 +97,36 @@ async function main() {
   const loadStart = load();
   const runs = new Map(BACKENDS.map((b) => [b, []]));
   const skipped = new Map();
-  if (spawnSync('redis-server', ['--version']).status !== 0) skipped.set('redis', 'redis-server is not on PATH (Debian: apt-get install redis-server)');
-  const clusterUrl = process.env.BENCH_ROME_CLUSTER;
-  if (!clusterUrl) skipped.set('cluster', 'no cluster: give one with BENCH_ROME_CLUSTER=redis+cluster://host:port,…');
-  let redis;
+  const has = (tool) => spawnSync(tool, ['--version']).status === 0;
+  if (!has('redis-server')) skipped.set('redis', 'redis-server is not on PATH (Debian: apt-get install redis-server)');
+  let clusterUrl = process.env.BENCH_ROME_CLUSTER;
+  if (!clusterUrl && !(has('redis-server') && has('redis-cli'))) skipped.set('cluster', 'redis-server or redis-cli is not on PATH, and no BENCH_ROME_CLUSTER');
+  const servers = [];
   try {
-    if (BACKENDS.includes('redis') && !skipped.has('redis')) redis = await startRedis();
+    const url = {};
+    if (BACKENDS.includes('redis') && !skipped.has('redis')) {
+      const redis = await startRedis();
+      servers.push(redis);
+      url.redis = redis.url;
+    }
+    if (BACKENDS.includes('cluster') && !skipped.has('cluster')) {
+      if (!clusterUrl) {
+        const cluster = await startRedisCluster({ masters: 3 });
+        servers.push(cluster);
+        clusterUrl = cluster.url;
+      }
+      url.cluster = clusterUrl;
+    }
     for (let run = 1; run <= RUNS; run++) {
       for (const backend of BACKENDS.filter((b) => !skipped.has(b))) {
         process.stderr.write(`bench:rome: run ${run}/${RUNS}, ${LABEL[backend]}…\n`);
         const loadAt = loadavg()[0];
-        const r = await runBackend(backend, backend === 'redis' ? redis.url : backend === 'cluster' ? clusterUrl : undefined);
+        const r = await runBackend(backend, url[backend]);
         runs.get(backend).push({ ...r, load: loadAt });
       }
     }
   } finally {
-    await redis?.stop();
+    for (const server of servers) await server.stop();
   }
   const results = BACKENDS.map((backend) => {
     const rs = runs.get(backend);

@@ -1,7 +1,7 @@
 // `npm run bench:rome` runs and prints its tables (a few calls: a smoke test, no timing asserted):
-// the nova sample's calls on every backend it can start (the SQL reference, the in-memory ROME, a
-// redis-server of its own), the cluster column left out without a cluster URL, and the contention
-// rows. The redis-server it starts leaves nothing in this file's TMPDIR (test/setup.ts checks).
+// the nova sample's calls on every backend (the SQL reference, the in-memory ROME, a redis-server
+// and a 3-master cluster of its own), and the contention rows. The servers it starts leave
+// nothing in this file's TMPDIR (test/setup.ts checks).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,12 +23,13 @@ describe('bench/rome.mjs', () => {
       for (const backend of ['SQL module on SQLite \\(sql.js\\)', 'port on in-memory ROME']) {
         expect(lines.filter((l) => new RegExp(`^\\| ${call} \\| ${backend} \\| ${number} \\| ${number} \\| ${number} \\| ${number} \\| ${number} \\|  \\|  \\| ${load} \\|$`).test(l))).toHaveLength(1);
       }
-      // on Redis, the server's own CPU beside the client's
-      expect(lines.filter((l) => new RegExp(`^\\| ${call} \\| port on Redis, 1 node \\|( ${number} \\|){7} ${load} \\|$`).test(l))).toHaveLength(1);
-      expect(lines.filter((l) => l.startsWith(`| ${call} | port on Redis Cluster | not run: no cluster`))).toHaveLength(1);
+      // on Redis, the servers' own CPU and commands beside the client's CPU
+      for (const backend of ['port on Redis, 1 node', 'port on Redis Cluster, 3 masters']) {
+        expect(lines.filter((l) => new RegExp(`^\\| ${call} \\| ${backend} \\|( ${number} \\|){7} ${load} \\|$`).test(l))).toHaveLength(1);
+      }
     }
-    // the port's lock-wrapped create: one and four creators, one key and a key each, on both ROME stores; no SQL row
-    for (const backend of ['port on in-memory ROME', 'port on Redis, 1 node']) {
+    // the port's lock-wrapped create: one and four creators, one key and a key each, on every ROME store; no SQL row
+    for (const backend of ['port on in-memory ROME', 'port on Redis, 1 node', 'port on Redis Cluster, 3 masters']) {
       for (const creators of [1, 4]) {
         for (const key of ['same', 'different']) {
           expect(lines.filter((l) => l.startsWith(`| ${backend} | ${creators} | ${key} | `))).toHaveLength(1);

@@ -41,11 +41,22 @@ const creatorStore = new AsyncLocalStorage();
 let shared;
 const ownStores = [];
 
-/** A Store that runs each operation on the calling creator's own store (its connection), else the shared one. */
+/**
+ * The store the runtime is given: each operation runs on the calling creator's own store (its
+ * connection) when it has one, else on the shared one. An owner-token release that finds its lock
+ * no longer held is counted: the lock's TTL ran out while its holder still worked.
+ */
+let lateReleases = 0;
 function routingStore() {
   const { STORE_OPERATIONS } = runtimeStore;
   const routed = { get locks() { return shared.locks; } };
   for (const op of STORE_OPERATIONS) routed[op] = (...args) => { const s = creatorStore.getStore() ?? shared; return s[op](...args); };
+  const release = routed.lockRelease;
+  routed.lockRelease = async (...args) => {
+    const released = await release(...args);
+    if (!released) lateReleases++;
+    return released;
+  };
   return routed;
 }
 
@@ -63,7 +74,7 @@ async function reset() {
     shared ??= newStore();
     await shared.clear();
   }
-  runtime.useStore(shared);
+  runtime.useStore(routingStore());
 }
 
 // -- the redis-servers' own CPU and command count (INFO), to put beside the client's ----------
@@ -126,6 +137,7 @@ async function phase(tasks, tolerate = false) {
     }
     lat.push(now() - t);
   };
+  const late0 = lateReleases;
   const c0 = cpuMs();
   const s0 = await serverStats();
   const t0 = now();
@@ -137,7 +149,8 @@ async function phase(tasks, tolerate = false) {
   // the INFO of s0 is counted in s1: one command per server
   const server = servers.length ? s1.cpu - s0.cpu : null;
   const commands = servers.length ? s1.commands - s0.commands - servers.length : null;
-  return { n: lat.length, wall, cpu, server, commands, p50: pct(lat, 50), p99: pct(lat, 99), errors };
+  const late = rome && shared.locks === 'owner' ? lateReleases - late0 : null;
+  return { n: lat.length, wall, cpu, server, commands, late, p50: pct(lat, 50), p99: pct(lat, 99), errors };
 }
 
 /** Fails the run when a call answers something else than it should: the numbers would be of another thing. */
@@ -192,7 +205,6 @@ if (rome) {
       cell++;
       await reset();
       await seed();
-      runtime.useStore(routingStore());
       const host = (k) => (same ? `c${cell}` : `c${cell}-${k}`);
       const per = Math.ceil(cfg.creates / n);
       const loop = (k, from, count, timed) => creatorStore.run(ownStores[k].store ?? shared, async () => {

@@ -50,6 +50,9 @@ export function concurrencyLine(r: ConcurrencyRun): string {
   if (r.replayed !== undefined) return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ROME schedule ${r.replayed} replayed${r.latencyMs ? `, ${r.latencyMs} ms per store operation` : ''}`;
   const exhaustive = r.exhaustive ? `every one to ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}` : `not every one to ${r.preemptions} preemptions (raise --schedules)`;
   const locks = { none: 'no lock taken', teeth: 'locks have teeth', weak: 'locks weak', 'not-checked': 'locks not checked' }[r.locks];
+  if (r.repetitions !== undefined) {
+    return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ${r.repetitions} run${r.repetitions === 1 ? '' : 's'} on the real store, each call from a process of its own; ${r.outcomes} distinct outcome${r.outcomes === 1 ? '' : 's'}${r.divergedSchedules ? `, ${r.divergedSchedules} runs not allowed` : ''}; ${locks}`;
+  }
   return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ${r.schedules} ROME schedules, ${exhaustive}${r.random ? ` (${r.random} of them random)` : ''}${r.latencyMs ? `, ${r.latencyMs} ms per store operation` : ''}; ${r.outcomes} distinct outcome${r.outcomes === 1 ? '' : 's'}${r.divergedSchedules ? `, ${r.divergedSchedules} schedules not allowed` : ''}; ${locks}`;
 }
 

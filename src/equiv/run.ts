@@ -60,6 +60,11 @@ export const NOTE =
   'Each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
   'A concurrent group was run in every serial order on SQL and in the schedules counted on ROME (every one up to the preemptions shown when exhaustive), each task on its own node; other interleavings were not run.';
 
+/** The note of a run on a real store (`--rome`): its concurrent groups were run, not explored. */
+export const NOTE_REAL =
+  'Each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
+  'The port ran on a real store. A concurrent group was run in every serial order on SQL and, on the store, as many times as counted, each call from a process of its own, released at once: the interleavings the machine happened to give, not every one.';
+
 
 interface Module {
   root: string;
@@ -114,7 +119,7 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
       results.push(result);
     }
     if (options.only !== undefined && matched === 0) throw new UsageError(`no scenario's name contains '${options.only}'`, 'run without --only to see every scenario');
-    return { modules: results, sqlCollation: collation, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: NOTE };
+    return { modules: results, sqlCollation: collation, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: real ? NOTE_REAL : NOTE };
   } finally {
     await Promise.all(Object.values(workers).map((w) => w.close()));
     // what a worker stopped on a timeout (or a crash) left under the run's prefix

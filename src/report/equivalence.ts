@@ -25,7 +25,7 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
       if (s.concurrency) out.push(c.dim(`      ${concurrencyLine(s.concurrency)}`));
       if (s.concurrency?.locks === 'weak') out.push(c.yellow(`      weak: with the port's locks off every schedule still gives an outcome SQL allows (the scenario does not exercise its locks)`));
       for (const d of s.divergences ?? []) {
-        out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}${d.schedule ? ` in schedule ${d.schedule} (closest SQL order: ${d.closestOrder})` : ''}:`);
+        out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}${d.schedule ? ` in ${scheduleName(d.schedule)} (closest SQL order: ${d.closestOrder})` : ''}:`);
         for (const diff of d.differences) out.push(`        ${differenceLine(diff)}`);
         if (d.messages?.sql) out.push(c.dim(`        SQL said: ${d.messages.sql}`));
         if (d.messages?.rome) out.push(c.dim(`        ROME said: ${d.messages.rome}`));
@@ -42,6 +42,11 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
   }
   out.push(c.dim(`SQL reference: SQLite, ${result.sqlCollation === 'ci' ? 'case-insensitive text (MySQL\'s default collation)' : 'binary text'}. ${result.note}`));
   return out.join('\n') + '\n';
+}
+
+/** A schedule's replay token, or a run on a real store (`run 3`: `--rome`), as a divergence names it. */
+function scheduleName(label: string, quote = ''): string {
+  return label.startsWith('run ') ? label : `schedule ${quote}${label}${quote}`;
 }
 
 /** `2 calls at once: 2 SQL orders; 108 ROME schedules, every one to 2 preemptions (54 random more); 4 outcomes; locks have teeth`. */
@@ -81,7 +86,7 @@ export function renderEquivalenceMarkdown(result: EquivalenceResult): string {
     for (const s of m.scenarios.filter((s) => s.divergences)) {
       out.push(`### ${s.verdict === 'accepted' ? 'Accepted' : 'Diverged'}: ${s.name}`, '');
       for (const d of s.divergences ?? []) {
-        out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}${d.schedule ? ` in schedule \`${d.schedule}\` (closest SQL order: ${d.closestOrder})` : ''}:`);
+        out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}${d.schedule ? ` in ${scheduleName(d.schedule, '`')} (closest SQL order: ${d.closestOrder})` : ''}:`);
         for (const diff of d.differences) out.push(`  - \`${diff.path}\`${'sql' in diff || 'rome' in diff ? `: SQL \`${show(diff.sql)}\`, ROME \`${show(diff.rome)}\`` : ''}`);
         if (d.messages?.sql) out.push(`  - SQL said: ${cell(d.messages.sql)}`);
         if (d.messages?.rome) out.push(`  - ROME said: ${cell(d.messages.rome)}`);

@@ -132,39 +132,33 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
  * and draws the run's key prefix; sweep() removes every key under it and closes the connection.
  */
 async function realStore(url: string): Promise<{ url: string; prefix: string; sweep(): Promise<void> }> {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // reported below
-  }
-  if (!parsed || !['redis:', 'redis+cluster:'].includes(parsed.protocol) || !parsed.host) {
-    throw new UsageError(`--rome: '${url}' is no Redis URL`, 'give redis://host:port (one server) or redis+cluster://host:port,host:port,… (a cluster)');
-  }
+  if (!isRedisUrl(url)) throw new UsageError(`--rome: '${url}' is no Redis URL`, 'give redis://host:port (one server) or redis+cluster://host:port,host:port,… (a cluster)');
   const prefix = `port-db-equiv:${randomBytes(6).toString('hex')}:`;
   const { RedisStore } = await import('./rome-memory/redis-store.js');
-  const store = new RedisStore({ url, prefix });
-  store.client.on('error', () => {}); // answered by the ping below
+  let store: InstanceType<typeof RedisStore> | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
+    store = new RedisStore({ url, prefix });
+    store.client.on('error', () => {}); // answered by the ping below
     await Promise.race([
       store.client.ping(),
       new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000))),
     ]);
   } catch (e) {
-    store.client.disconnect();
+    store?.client.disconnect();
     throw new UsageError(`--rome: cannot reach ${url}: ${(e as Error).message}`, 'start the Redis server (or cluster) first, or check the URL');
   } finally {
     clearTimeout(timer);
   }
+  const swept = store;
   return {
     url,
     prefix,
     sweep: async () => {
       try {
-        await store.clear();
+        await swept.clear();
       } finally {
-        await store.close();
+        await swept.close();
       }
     },
   };
@@ -318,6 +312,17 @@ function configSwitches(roots: string[], cwd: string): RuleSwitches {
     return switches;
   }
   return {};
+}
+
+/** redis://[user:password@]host:port[/db] (or rediss://), or redis+cluster://[user:password@]host:port[,host:port…]. */
+function isRedisUrl(url: string): boolean {
+  if (url.startsWith('redis+cluster://')) return /^redis\+cluster:\/\/(?:[^@]*@)?[^/?#@:,]+:\d+(?:,[^/?#@:,]+:\d+)*\/?$/.test(url);
+  try {
+    const parsed = new URL(url);
+    return ['redis:', 'rediss:'].includes(parsed.protocol) && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function shellQuote(s: string): string {

@@ -155,7 +155,7 @@ function program(writeOut?: (text: string) => void): Command {
     .option('--latency <ms>', 'concurrent groups: virtual milliseconds each store operation takes (a lock whose TTL passes while its holder works lets another request in)', '0')
     .option('--replay <token>', "run one schedule again (the token a divergence's replay command gives; with --only)")
     .option('--rome <url>', 'run the port on a real store: redis://host:port or redis+cluster://host:port,… (each scenario under a key prefix of its own, removed afterwards; concurrent groups as real requests, one process per call)')
-    .option('--repeat <n>', 'with --rome: runs of each scenario with concurrent groups, each on a fresh prefix', '10')
+    .option('--repeat <n>', 'with --rome: runs of each scenario with concurrent groups, each on a fresh prefix (default 10)')
     .action(async (roots: string[], opts) => {
       const { equiv, equivExitCode, initScenarios, strictReasons } = await import('./equiv/run.js');
       const { UsageError } = await import('./errors.js');
@@ -171,7 +171,8 @@ function program(writeOut?: (text: string) => void): Command {
         latencyMs: count('--latency', opts.latency, 0),
         ...(opts.replay !== undefined ? { replay: String(opts.replay) } : {}),
       };
-      const repeat = count('--repeat', opts.repeat, 1);
+      if (opts.repeat !== undefined && opts.rome === undefined) throw new UsageError('--repeat counts the runs on a real store', 'add --rome redis://host:port (in memory, --schedules bounds the schedules)');
+      const repeat = count('--repeat', opts.repeat ?? '10', 1);
       if (opts.rome !== undefined && opts.replay !== undefined) throw new UsageError('--replay runs a schedule of the in-memory ROME: a run on a real store cannot be replayed', 'drop --rome to replay it in memory');
       if (opts.init) {
         const written = initScenarios(roots);

@@ -117,7 +117,9 @@ export default scenario('two requests that never answer', {
     expect(await exited).toBe(2);
     expect(stderr).toContain('no progress within 8 s on the rome side');
     await onlyOthersKeys();
-    // the node processes (their environment names this server) ended with the run
+    // the node processes (their environment names this server) end with the run: their channel to
+    // the stopped worker closes, and they exit (a moment after the CLI itself)
+    for (let i = 0; i < 100 && nodeProcessesOf(redis.url).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(nodeProcessesOf(redis.url)).toEqual([]);
   }, 120_000);
 
@@ -132,6 +134,8 @@ export default scenario('two requests that never answer', {
     expect(down.code).toBe(2);
     expect(down.stderr).toContain(`--rome: cannot reach ${gone.url}`);
     expect(cli(FIXTURES, 'equiv', 'nova', '--rome', redis.url, '--repeat', '0').stderr).toContain('--repeat must be a whole number ≥ 1');
+    expect(cli(FIXTURES, 'equiv', 'nova', '--repeat', '3').stderr).toContain('--repeat counts the runs on a real store');
+    expect(cli(FIXTURES, 'equiv', 'nova', '--rome', redis.url, '--only', 'service_get', '--replay', '0.1').stderr).toContain('--replay runs a schedule of the in-memory ROME');
   }, 120_000);
 });
 

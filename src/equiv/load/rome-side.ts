@@ -43,6 +43,7 @@ export class RomeSide implements Side {
     await this.close();
     this.store = this.real ? await redisStore(this.real.url, prefix ?? this.nextPrefix()) : new MemoryStore();
     this.clears = this.real !== undefined;
+    if ('client' in this.store) await this.store.client.ping();
     this.log = [];
     const logged = logLocks(this.store, this.log);
     const log = this.log;

@@ -323,8 +323,9 @@ async function runReal(job: RunJob, seed: number): Promise<SideRuns> {
   let locksTaken = false;
   for (let r = 1; r <= repeat; r++) {
     const prefix = rome!.nextPrefix();
-    determinise(seed, true);
+    // connected first: the client's own draws (a cluster shuffles its nodes) come before the seed's
     await rome!.open(job.models, loaded.models, prefix);
+    determinise(seed, true);
     const seen: number[] = [];
     const groups: SideGroupRunner = async (calls, into) => {
       const group = seen.push(calls.length) - 1;

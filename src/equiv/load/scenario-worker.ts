@@ -15,6 +15,8 @@ import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/expl
 import { orderCombinations, orderLabel, serialGroup } from '../concurrency/orders.js';
 import { currentTask, NoSuchSchedule, Scheduler, type Choice, type Chooser } from '../concurrency/scheduler.js';
 import { serviceLocks } from '../rome-memory/lock.js';
+import { useDraws } from '../rome-memory/runtime.js';
+import { prng } from '../prng.js';
 import { canonical, comparable } from '../normalise.js';
 import { GROUP_RUNNER, isScenario, type GroupRunner, type Scenario } from '../scenario.js';
 import { aliasesFor, equivModule } from './aliases.js';
@@ -369,7 +371,8 @@ const STOP = Symbol('node done');
  * Node mode: replays the scenario on a private in-memory store (earlier groups in their given
  * order), and at group `group` joins the shared prefix, says it is ready, waits for the release
  * and runs call `call` only. Its draws are seeded by its call (two nodes would otherwise draw the
- * same UUIDs); afterwards its connection is closed, so the scenario's later calls cannot write.
+ * same UUIDs and lock tokens); afterwards its connection is closed, so the scenario's later calls
+ * cannot write.
  */
 async function nodeCall(m: NodeJob, released: Promise<void>, ready: () => void): Promise<NodeResult> {
   const loaded = await load(m.job, m.seed);
@@ -385,6 +388,10 @@ async function nodeCall(m: NodeJob, released: Promise<void>, ready: () => void):
     if (group++ < m.group) return serialGroup(fns, fns.map((_, i) => i));
     await rome!.share(m.url, m.prefix);
     seedDraws(seedOf(`${m.seed}:${m.group}:${m.call}`));
+    // ROME's own draws, the lock tokens among them, unique to this process: nodes that replayed
+    // the same setup would draw the same tokens, and one could release another's lock
+    let n = 0;
+    useDraws({ uuid: () => `node${m.call + 1}-${process.pid}-${++n}`, random: prng(seedOf(`${m.seed}:${m.group}:${m.call}:rome`)) });
     serviceLocks.taken = 0;
     ready();
     await released;

@@ -1,33 +1,42 @@
-// `port-db equiv --rome redis://…` (issue 19 item 4) on a redis-server the test starts: the samples'
-// scenarios give the verdicts they give on the in-memory ROME (their golden reports), concurrent
-// groups run from node processes and a lock-removal mutant diverges there too, the run touches
-// no key outside its prefix and leaves none (a timeout included), and a bad or unreachable URL
-// is bad input.
+// `port-db equiv --rome redis://…` (issue 19 item 4) on a redis-server and a 3-master cluster the
+// test starts: the samples' scenarios give the verdicts they give on the in-memory ROME (their
+// golden reports), concurrent groups run from node processes and a lock-removal mutant diverges
+// there too, the run touches no key outside its prefix and leaves none (a timeout included), and
+// a bad or unreachable URL is bad input.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../src/report/equivalence-model.js';
 import { FIXTURES, ROOT } from '../helpers.js';
-import { startRedis, type TestRedis } from '../redis-server.js';
+import { startRedis, startRedisCluster, type TestRedis, type TestRedisCluster } from '../../scripts/redis-servers.mjs';
 
 let redis: TestRedis;
+let cluster: TestRedisCluster;
 let client: Redis;
+/** A client of each of the cluster's masters. */
+let masters: Redis[] = [];
 let tmp: string;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  [redis, cluster] = await Promise.all([startRedis(), startRedisCluster({ masters: 3 })]);
   client = new Redis(redis.url);
+  masters = cluster.nodes.map((n) => new Redis(n.port, n.host));
+  // keys that are not the run's, on the node and on the cluster (a slot each, on whichever master)
   await client.set('not-the-run', 'kept');
   await client.hset('nova:services', 'services:id:1', '{}');
+  const other = new Cluster(cluster.nodes);
+  for (const tag of ['a', 'b', 'c', 'd', 'e']) await other.set(`{${tag}}:not-the-run`, 'kept');
+  await other.quit();
   tmp = mkdtempSync(join(tmpdir(), 'port-db-equiv-rome-'));
 });
 
 afterAll(async () => {
   await client?.quit();
-  await redis?.stop();
+  for (const m of masters) await m.quit();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -45,13 +54,19 @@ async function onlyOthersKeys(): Promise<void> {
   expect(await client.hgetall('nova:services')).toEqual({ 'services:id:1': '{}' });
 }
 
+/** The same on the cluster: its masters hold only the keys set before the runs. */
+async function onlyOthersKeysOnTheCluster(): Promise<void> {
+  const keys = (await Promise.all(masters.map((m) => m.keys('*')))).flat().sort();
+  expect(keys).toEqual(['{a}:not-the-run', '{b}:not-the-run', '{c}:not-the-run', '{d}:not-the-run', '{e}:not-the-run']);
+}
+
 /** What must not change between the stores: each scenario's verdict, reason, accepted reasons and where it differed. */
 const verdictOf = (s: ScenarioResult) => ({ name: s.name, verdict: s.verdict, reason: s.reason, accepted: s.accepted?.map((a) => a.reason), at: s.divergences?.map((d) => [d.kind, d.call]) });
 
 describe('port-db equiv --rome redis://…', () => {
-  for (const sample of ['nova', 'glance']) {
-    it(`gives the ${sample} sample's in-memory verdicts on Redis, concurrent groups from node processes, and leaves no key`, async () => {
-      const r = cli(FIXTURES, 'equiv', sample, '--rome', redis.url, '--repeat', '2', '--format', 'json');
+  for (const [sample, store] of [['nova', 'node'], ['glance', 'node'], ['nova', 'cluster'], ['glance', 'cluster']] as const) {
+    it(`gives the ${sample} sample's in-memory verdicts on a Redis ${store}, concurrent groups from node processes, and leaves no key`, async () => {
+      const r = cli(FIXTURES, 'equiv', sample, '--rome', store === 'node' ? redis.url : cluster.url, '--repeat', '2', '--format', 'json');
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const scenarios = (JSON.parse(r.stdout) as { equivalence: { modules: Array<{ scenarios: ScenarioResult[] }> } }).equivalence.modules[0].scenarios;
@@ -62,6 +77,7 @@ describe('port-db equiv --rome redis://…', () => {
       expect(concurrent.length).toBeGreaterThan(1);
       for (const s of concurrent) expect(s.concurrency).toMatchObject({ repetitions: 2, schedules: 2, exhaustive: false, locks: 'not-checked' });
       await onlyOthersKeys();
+      await onlyOthersKeysOnTheCluster();
     }, 300_000);
   }
 

@@ -171,9 +171,7 @@ function program(writeOut?: (text: string) => void): Command {
         latencyMs: count('--latency', opts.latency, 0),
         ...(opts.replay !== undefined ? { replay: String(opts.replay) } : {}),
       };
-      if (opts.repeat !== undefined && opts.rome === undefined) throw new UsageError('--repeat counts the runs on a real store', 'add --rome redis://host:port (in memory, --schedules bounds the schedules)');
-      const repeat = count('--repeat', opts.repeat ?? '10', 1);
-      if (opts.rome !== undefined && opts.replay !== undefined) throw new UsageError('--replay runs a schedule of the in-memory ROME: a run on a real store cannot be replayed', 'drop --rome to replay it in memory');
+      const repeat = opts.repeat !== undefined ? count('--repeat', opts.repeat, 1) : undefined;
       if (opts.init) {
         const written = initScenarios(roots);
         process.stdout.write(written.length ? written.map((f) => `wrote ${f}\n`).join('') : 'every changed function already has a scenario: nothing written\n');
@@ -182,7 +180,7 @@ function program(writeOut?: (text: string) => void): Command {
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
       const progress = await progressOnStderr();
-      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency, ...(opts.rome !== undefined ? { rome: String(opts.rome), repeat } : {}), progress: progress.report }).finally(progress.done);
+      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency, ...(opts.rome !== undefined ? { rome: String(opts.rome) } : {}), ...(repeat !== undefined ? { repeat } : {}), progress: progress.report }).finally(progress.done);
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ tool: 'port-db', version: VERSION, equivalence: result }, null, 2) + '\n');
       else if (opts.format === 'md') process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceMarkdown(result));
       else process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceText(result, await colors(process.stdout)));

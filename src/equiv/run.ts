@@ -89,7 +89,11 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   const collation = options.collation ?? 'ci';
   const concurrency: ConcurrencyOptions = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
   if (concurrency.replay !== undefined && options.only === undefined) throw new UsageError('--replay runs one schedule of one scenario', 'add --only NAME (the replay command of a divergence has both)');
-  const real = options.rome !== undefined && !self ? await realStore(options.rome) : undefined;
+  if (options.repeat !== undefined && options.rome === undefined) throw new UsageError('--repeat counts the runs on a real store', 'add --rome redis://host:port (in memory, --schedules bounds the schedules)');
+  if (options.repeat !== undefined && !(Number.isInteger(options.repeat) && options.repeat >= 1)) throw new UsageError(`--repeat must be a whole number ≥ 1, not '${options.repeat}'`);
+  if (options.rome !== undefined && concurrency.replay !== undefined) throw new UsageError('--replay runs a schedule of the in-memory ROME: a run on a real store cannot be replayed', 'drop --rome to replay it in memory');
+  if (options.rome !== undefined && self) throw new UsageError('--self-check runs the SQL module against itself: there is no ROME side to run on --rome', 'drop one of them');
+  const real = options.rome !== undefined ? await realStore(options.rome) : undefined;
   const workers = {
     sql: new SideWorker({ side: 'sql', collation }, timeoutMs),
     reversed: new SideWorker({ side: 'sql', reverse: true, collation }, timeoutMs),

@@ -139,6 +139,18 @@ export default scenario('two requests that never answer', {
     expect(nodeProcessesOf(redis.url)).toEqual([]);
   }, 120_000);
 
+  it('the library takes rome and repeat as the CLI takes --rome and --repeat, and refuses repeat alone', async () => {
+    const { equiv } = await import('../../dist/index.js');
+    const only = 'service_create: the same host/topic twice at once';
+    const result = await equiv({ roots: ['nova'], cwd: FIXTURES, only, rome: redis.url, repeat: 1 });
+    expect(result.exitCode).toBe(0);
+    const [scenario] = result.equivalence.modules[0].scenarios;
+    expect([scenario.name, scenario.verdict, scenario.concurrency?.repetitions]).toEqual([only, 'equivalent', 1]);
+    await expect(equiv({ roots: ['nova'], cwd: FIXTURES, only, repeat: 2 })).rejects.toMatchObject({ exitCode: 2, message: '--repeat counts the runs on a real store' });
+    await expect(equiv({ roots: ['nova'], cwd: FIXTURES, only, rome: redis.url, selfCheck: true })).rejects.toMatchObject({ exitCode: 2 });
+    await onlyOthersKeys();
+  }, 120_000);
+
   it('a URL that is no Redis URL, or a server that does not answer, is bad input (exit 2)', async () => {
     const bad = cli(FIXTURES, 'equiv', 'nova', '--rome', 'http://127.0.0.1:6379', '--only', 'service_get');
     expect(bad.code).toBe(2);

@@ -139,6 +139,20 @@ export default scenario('two requests that never answer', {
     expect(nodeProcessesOf(redis.url)).toEqual([]);
   }, 120_000);
 
+  it('a node whose process ends (the port exits) makes the run bad input, with what the node said; no key is left', () => {
+    const root = join(tmp, 'exits');
+    cpSync(join(FIXTURES, 'nova'), root, { recursive: true });
+    const db = join(root, 'nova', 'db');
+    writeFileSync(join(db, 'sqlalchemy', 'api.ts'), readFileSync(join(db, 'sqlalchemy', 'api.ts'), 'utf8') + '\nexport async function stop_here(): Promise<number> {\n  return 1;\n}\n');
+    writeFileSync(join(db, 'discovery', 'api.ts'), readFileSync(join(db, 'discovery', 'api.ts'), 'utf8') + '\nexport async function stop_here(): Promise<number> {\n  console.error("stopping the process");\n  process.exit(3);\n}\n');
+    for (const f of readdirSync(join(db, 'equiv'))) rmSync(join(db, 'equiv', f));
+    writeFileSync(join(db, 'equiv', 'exits.equiv.ts'), `import { concurrently, scenario } from 'port-db/equiv';\nexport default scenario('exits', { async run({ api }) { await concurrently(() => api.stop_here(), () => api.stop_here()); } });\n`);
+    const r = cli(tmp, 'equiv', 'exits', '--rome', redis.url, '--repeat', '1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`concurrent group 1 on ${redis.url}: a node of the concurrent group exited (code 3):\nstopping the process`);
+    return onlyOthersKeys();
+  }, 120_000);
+
   it('the library takes rome and repeat as the CLI takes --rome and --repeat, and refuses repeat alone', async () => {
     const { equiv } = await import('../../dist/index.js');
     const only = 'service_create: the same host/topic twice at once';

@@ -73,13 +73,19 @@ export class NodePool {
     const node = fork(fileURLToPath(new URL('./scenario-worker.js', import.meta.url)), [], {
       env: { ...process.env, PORT_DB_EQUIV_NODE: JSON.stringify(this.setup) },
       execArgv: [],
-      // the service's own console output is not the report's
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      // the service's own console output is not the report's; the end of stderr says why a node died
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     node.on('error', () => {}); // a send to a node that died: its exit rejects the group
+    let tail = '';
+    node.stderr!.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-2000)));
+    stderrOf.set(node, () => tail.trim());
     return node;
   }
 }
+
+/** The end of each node's stderr. */
+const stderrOf = new WeakMap<ChildProcess, () => string>();
 
 /** The replies of one node to job `id`: ready, then done; a bad input, a crash or an exit rejects both. */
 function follow(node: ChildProcess, id: number) {
@@ -106,15 +112,18 @@ function follow(node: ChildProcess, id: number) {
     else if ('bad' in m) fail(new NodeBadInput(m.bad));
     else fail(new Error(`a node of the concurrent group crashed: ${m.crashed}`));
   };
-  const onExit = (code: number | null) => fail(new Error(`a node of the concurrent group exited (code ${code})`));
+  const onExit = (code: number | null) => {
+    const said = stderrOf.get(node)?.() ?? '';
+    fail(new Error(`a node of the concurrent group exited (code ${code})${said ? `:\n${said}` : ''}`));
+  };
   node.on('message', onMessage);
-  node.once('exit', onExit);
+  node.once('close', onExit);
   return {
     ready: readyP,
     done: doneP,
     stop: () => {
       node.off('message', onMessage);
-      node.off('exit', onExit);
+      node.off('close', onExit);
     },
   };
 }

@@ -335,8 +335,9 @@ async function runReal(job: RunJob, seed: number): Promise<SideRuns> {
       try {
         results = await pool!.group({ job, seed, url: setup.rome!.url, prefix, group }, calls.length);
       } catch (e) {
-        if (e instanceof NodeBadInput) throw new BadInput(e.message);
-        throw e;
+        // a node that cannot run (the service ended its process, the store went away) is no
+        // outcome to compare: the run cannot be made as written (exit 2), with what the node said
+        throw new BadInput(e instanceof NodeBadInput ? e.message : `concurrent group ${group + 1} on ${setup.rome!.url}: ${(e as Error).message}`);
       }
       for (const result of results) {
         into.calls.push(...result.records);

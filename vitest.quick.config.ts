@@ -14,6 +14,8 @@ export const SLOW = [
   'test/equiv/sql-samples.test.ts',
   'test/equiv/mutants.test.ts',
   'test/equiv/lock-mutants.test.ts',
+  // the same on a redis-server and a 3-master cluster, concurrent groups from node processes
+  'test/equiv/equiv-rome-redis.test.ts',
   // type-check whole sample trees with both compilers (TypeScript 6 in JS: seconds a tree)
   'test/verify/checkers.test.ts',
   'test/verify/verify.test.ts',

@@ -154,6 +154,8 @@ function program(writeOut?: (text: string) => void): Command {
     .option('--seed <n>', 'concurrent groups: the seed of the random schedules', '1')
     .option('--latency <ms>', 'concurrent groups: virtual milliseconds each store operation takes (a lock whose TTL passes while its holder works lets another request in)', '0')
     .option('--replay <token>', "run one schedule again (the token a divergence's replay command gives; with --only)")
+    .option('--rome <url>', 'run the port on a real store: redis://host:port or redis+cluster://host:port,… (each scenario under a key prefix of its own, removed afterwards; concurrent groups as real requests, one process per call)')
+    .option('--repeat <n>', 'with --rome: runs of each scenario with concurrent groups, each on a fresh prefix (default 10)')
     .action(async (roots: string[], opts) => {
       const { equiv, equivExitCode, initScenarios, strictReasons } = await import('./equiv/run.js');
       const { UsageError } = await import('./errors.js');
@@ -169,6 +171,7 @@ function program(writeOut?: (text: string) => void): Command {
         latencyMs: count('--latency', opts.latency, 0),
         ...(opts.replay !== undefined ? { replay: String(opts.replay) } : {}),
       };
+      const repeat = opts.repeat !== undefined ? count('--repeat', opts.repeat, 1) : undefined;
       if (opts.init) {
         const written = initScenarios(roots);
         process.stdout.write(written.length ? written.map((f) => `wrote ${f}\n`).join('') : 'every changed function already has a scenario: nothing written\n');
@@ -177,7 +180,7 @@ function program(writeOut?: (text: string) => void): Command {
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${opts.timeout}'`);
       const progress = await progressOnStderr();
-      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency, progress: progress.report }).finally(progress.done);
+      const result = await equiv({ roots, only: opts.only, timeoutMs: timeout * 1000, against: opts.selfCheck ? 'source' : 'port', collation: opts.sqlCollation, concurrency, ...(opts.rome !== undefined ? { rome: String(opts.rome) } : {}), ...(repeat !== undefined ? { repeat } : {}), progress: progress.report }).finally(progress.done);
       if (opts.format === 'json') process.stdout.write(JSON.stringify({ tool: 'port-db', version: VERSION, equivalence: result }, null, 2) + '\n');
       else if (opts.format === 'md') process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceMarkdown(result));
       else process.stdout.write((await import('./report/equivalence.js')).renderEquivalenceText(result, await colors(process.stdout)));

@@ -151,6 +151,9 @@ export interface EquivOptions {
   seed?: number;
   latency?: number;
   replay?: string;
+  /** `--rome URL`: the port on a real store (redis://host:port or redis+cluster://host:port,…); `--repeat N` (default 10) runs of each scenario with concurrent groups there. */
+  rome?: string;
+  repeat?: number;
   cwd?: string;
 }
 
@@ -182,7 +185,7 @@ export async function equiv(options: EquivOptions): Promise<EquivResult> {
     latencyMs: whole('latency', options.latency, 0, 0),
     ...(options.replay !== undefined ? { replay: options.replay } : {}),
   };
-  const equivalence = await runEquiv({ roots: options.roots, only: options.only, timeoutMs: timeout * 1000, against: options.selfCheck ? 'source' : 'port', collation: options.sqlCollation ?? 'ci', concurrency, cwd: options.cwd });
+  const equivalence = await runEquiv({ roots: options.roots, only: options.only, timeoutMs: timeout * 1000, against: options.selfCheck ? 'source' : 'port', collation: options.sqlCollation ?? 'ci', concurrency, ...(options.rome !== undefined ? { rome: options.rome } : {}), ...(options.repeat !== undefined ? { repeat: options.repeat } : {}), cwd: options.cwd });
   const exitCode = equivExitCode(equivalence, options.strict) === 0 ? 0 : 1;
   const diverged = equivalence.modules.reduce((n, m) => n + m.summary.diverged, 0);
   const reasons = exitCode === 0 ? [] : diverged > 0 ? [`${diverged} scenario(s) diverged`] : strictReasons(equivalence).map((r) => `strict: ${r}`);

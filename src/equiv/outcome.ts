@@ -129,7 +129,7 @@ export interface SideRuns {
   /** The sizes of the scenario's concurrent groups, in order (none: a sequential scenario). */
   groups: number[];
   /** ROME: the schedules run. */
-  explored?: { schedules: number; exhaustive: boolean; random: number; replayed?: string };
+  explored?: { schedules: number; exhaustive: boolean; random: number; replayed?: string; repetitions?: number };
   /** ROME: some schedule took one of the port's locks. */
   locksTaken?: true;
 }

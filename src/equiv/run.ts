@@ -1,8 +1,10 @@
 // `port-db equiv`: every scenario of every ported module, run on both sides and compared
 // (EQUIV.md). Three workers live for the whole run: the SQL module on the reference, the same
 // with SQLite's unordered scans reversed (to see what depends on an order SQL does not promise),
-// and the port on the in-memory ROME. Each scenario gets a fresh module graph in each of them.
+// and the port on the in-memory ROME (or, with `rome`, on a real Redis store). Each scenario gets
+// a fresh module graph in each of them.
 // Nothing is written: the result is returned for the CLI and `port --equiv` to report.
+import { randomBytes } from 'node:crypto';
 import type { Progress } from '../tty.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -43,6 +45,13 @@ export interface EquivOptions {
   cwd?: string;
   /** Type-check the scenarios first (default true): one that does not type-check is bad input. */
   typecheck?: boolean;
+  /**
+   * `redis://host:port` or `redis+cluster://host:port,…`: the port runs on that store, each scenario
+   * under a key prefix of its own (`port-db-equiv:<run>:…`, removed afterwards); concurrent groups
+   * run from one process per call, `repeat` times (default 10).
+   */
+  rome?: string;
+  repeat?: number;
   /** Told what the run is doing, once per scenario (the CLI shows it on a terminal). */
   progress?: Progress;
 }
@@ -50,6 +59,11 @@ export interface EquivOptions {
 export const NOTE =
   'Each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
   'A concurrent group was run in every serial order on SQL and in the schedules counted on ROME (every one up to the preemptions shown when exhaustive), each task on its own node; other interleavings were not run.';
+
+/** The note of a run on a real store (`--rome`): its concurrent groups were run, not explored. */
+export const NOTE_REAL =
+  'Each verdict says the two sides agreed on these calls from this seed, not that they agree everywhere. ' +
+  'The port ran on a real store. A concurrent group was run in every serial order on SQL and, on the store, as many times as counted, each call from a process of its own, released at once: the interleavings the machine happened to give, not every one.';
 
 
 interface Module {
@@ -75,10 +89,15 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   const collation = options.collation ?? 'ci';
   const concurrency: ConcurrencyOptions = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
   if (concurrency.replay !== undefined && options.only === undefined) throw new UsageError('--replay runs one schedule of one scenario', 'add --only NAME (the replay command of a divergence has both)');
+  if (options.repeat !== undefined && options.rome === undefined) throw new UsageError('--repeat counts the runs on a real store', 'add --rome redis://host:port (in memory, --schedules bounds the schedules)');
+  if (options.repeat !== undefined && !(Number.isInteger(options.repeat) && options.repeat >= 1)) throw new UsageError(`--repeat must be a whole number ≥ 1, not '${options.repeat}'`);
+  if (options.rome !== undefined && concurrency.replay !== undefined) throw new UsageError('--replay runs a schedule of the in-memory ROME: a run on a real store cannot be replayed', 'drop --rome to replay it in memory');
+  if (options.rome !== undefined && self) throw new UsageError('--self-check runs the SQL module against itself: there is no ROME side to run on --rome', 'drop one of them');
+  const real = options.rome !== undefined ? await realStore(options.rome) : undefined;
   const workers = {
     sql: new SideWorker({ side: 'sql', collation }, timeoutMs),
     reversed: new SideWorker({ side: 'sql', reverse: true, collation }, timeoutMs),
-    rome: new SideWorker({ side: self ? 'sql' : 'rome', collation }, timeoutMs),
+    rome: new SideWorker({ side: self ? 'sql' : 'rome', collation, ...(real ? { rome: { url: real.url, prefix: real.prefix }, repeat: options.repeat ?? 10 } : {}) }, timeoutMs),
   };
   try {
     const results: ModuleEquivalence[] = [];
@@ -96,7 +115,7 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
           if (options.only !== undefined && !info.name.includes(options.only)) continue;
           matched++;
           options.progress?.(`port-db: scenario ${info.name} (${toPosix(relative(cwd, file))}, ${index + 1}/${infos.length})`);
-          scenarios.push(await runScenario(module, file, index, info, workers, rules, concurrency));
+          scenarios.push(await runScenario(module, file, index, info, workers, rules, concurrency, real?.url));
         }
       }
       const result = summarise(module, scenarios);
@@ -104,10 +123,49 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
       results.push(result);
     }
     if (options.only !== undefined && matched === 0) throw new UsageError(`no scenario's name contains '${options.only}'`, 'run without --only to see every scenario');
-    return { modules: results, sqlCollation: collation, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: NOTE };
+    return { modules: results, sqlCollation: collation, normalisation: RULES.map((r) => ({ ...r, enabled: rules.has(r.name) })), note: real ? NOTE_REAL : NOTE };
   } finally {
     await Promise.all(Object.values(workers).map((w) => w.close()));
+    // what a worker stopped on a timeout (or a crash) left under the run's prefix
+    await real?.sweep();
   }
+}
+
+/**
+ * The real store of `--rome`: checks the URL and that the server answers (else bad input, exit 2),
+ * and draws the run's key prefix; sweep() removes every key under it and closes the connection.
+ */
+async function realStore(url: string): Promise<{ url: string; prefix: string; sweep(): Promise<void> }> {
+  if (!isRedisUrl(url)) throw new UsageError(`--rome: '${url}' is no Redis URL`, 'give redis://host:port (one server) or redis+cluster://host:port,host:port,… (a cluster)');
+  const prefix = `port-db-equiv:${randomBytes(6).toString('hex')}:`;
+  const { RedisStore } = await import('./rome-memory/redis-store.js');
+  let store: InstanceType<typeof RedisStore> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    store = new RedisStore({ url, prefix });
+    store.client.on('error', () => {}); // answered by the ping below
+    await Promise.race([
+      store.client.ping(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000))),
+    ]);
+  } catch (e) {
+    store?.client.disconnect();
+    throw new UsageError(`--rome: cannot reach ${url}: ${(e as Error).message}`, 'start the Redis server (or cluster) first, or check the URL');
+  } finally {
+    clearTimeout(timer);
+  }
+  const swept = store;
+  return {
+    url,
+    prefix,
+    sweep: async () => {
+      try {
+        await swept.clear();
+      } finally {
+        await swept.close();
+      }
+    },
+  };
 }
 
 /** EQUIV.md §5: a scenario that does not type-check is bad input (exit 2), each error at file:line. */
@@ -135,11 +193,11 @@ function bad(e: unknown, module: Module, file: string): unknown {
   return new UsageError(`${toPosix(relative(module.root, file))}: ${e.message.replace(`${file}: `, '')}`, 'fix the scenario (or the service) and run again');
 }
 
-async function runScenario(module: Module, file: string, index: number, info: ScenarioInfo, workers: Record<'sql' | 'reversed' | 'rome', SideWorker>, rules: Set<string>, concurrency: ConcurrencyOptions): Promise<ScenarioResult> {
+async function runScenario(module: Module, file: string, index: number, info: ScenarioInfo, workers: Record<'sql' | 'reversed' | 'rome', SideWorker>, rules: Set<string>, concurrency: ConcurrencyOptions, romeUrl?: string): Promise<ScenarioResult> {
   const base = {
     file: toPosix(relative(module.root, file)),
     name: info.name,
-    replay: `port-db equiv ${module.rootArg} --only ${shellQuote(info.name)}`,
+    replay: `port-db equiv ${module.rootArg} --only ${shellQuote(info.name)}${romeUrl ? ` --rome ${shellQuote(romeUrl)}` : ''}`,
   };
   if (info.todo) return { ...base, verdict: 'skipped', reason: `a skeleton to fill in: ${info.todo}`, calls: [], locks: [] };
   let sql: SideRuns, reversed: SideRuns, rome: SideRuns;
@@ -159,7 +217,8 @@ async function runScenario(module: Module, file: string, index: number, info: Sc
     found = verdict;
     // teeth: do the port's locks matter? The schedules again with them off, until one gives an
     // outcome SQL does not allow
-    if (teethAgainst && rome.locksTaken && concurrency.teeth && concurrency.replay === undefined && verdict.concurrency) {
+    // (not on a real store: a lockless run that passes there proves nothing)
+    if (teethAgainst && rome.locksTaken && !rome.explored?.repetitions && concurrency.teeth && concurrency.replay === undefined && verdict.concurrency) {
       let lockless: SideRuns;
       try {
         lockless = await workers.rome.run(file, index, module.port, module.models.rome, { ...concurrency, teethAgainst });
@@ -172,7 +231,8 @@ async function runScenario(module: Module, file: string, index: number, info: Sc
     found = verdictOf({ sql: sql.runs[0].outcome, reversed: reversed.runs[0].outcome, rome: rome.runs[0].outcome }, rules, info.accept);
   }
   const schedule = found.divergences?.find((d) => d.schedule)?.schedule;
-  if (schedule) base.replay += `${concurrency.latencyMs > 0 ? ` --latency ${concurrency.latencyMs}` : ''} --replay ${schedule}`;
+  // a run on a real store is not replayed: its interleaving was the machine's
+  if (schedule && !romeUrl) base.replay += `${concurrency.latencyMs > 0 ? ` --latency ${concurrency.latencyMs}` : ''} --replay ${schedule}`;
   // a divergence at a call names its function; one in the final tables, every function called
   const at = found.divergences?.some((d) => !d.call) ? found.calls : (found.divergences ?? []).map((d) => d.call?.replace(/^#\d+ /, '') ?? '');
   const manual = [...new Set(at)].flatMap((f) => (module.manual.has(f) ? [{ function: f, reasons: module.manual.get(f)! }] : []));
@@ -256,6 +316,17 @@ function configSwitches(roots: string[], cwd: string): RuleSwitches {
     return switches;
   }
   return {};
+}
+
+/** redis://[user:password@]host:port[/db] (or rediss://), or redis+cluster://[user:password@]host:port[,host:port…]. */
+function isRedisUrl(url: string): boolean {
+  if (url.startsWith('redis+cluster://')) return /^redis\+cluster:\/\/(?:[^@]*@)?[^/?#@:,]+:\d+(?:,[^/?#@:,]+:\d+)*\/?$/.test(url);
+  try {
+    const parsed = new URL(url);
+    return ['redis:', 'rediss:'].includes(parsed.protocol) && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function shellQuote(s: string): string {

@@ -45,6 +45,8 @@ export interface ConcurrencyRun {
   preemptions: number;
   /** Of `schedules`, seeded random (PCT) ones. */
   random: number;
+  /** `--rome`: runs on the real store, each call of a group from a process of its own (`schedules` is the same number). */
+  repetitions?: number;
   /** `--replay`: the one schedule run. */
   replayed?: string;
   /** Distinct outcomes the schedules gave, and how many schedules gave one SQL does not allow. */

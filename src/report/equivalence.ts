@@ -25,7 +25,7 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
       if (s.concurrency) out.push(c.dim(`      ${concurrencyLine(s.concurrency)}`));
       if (s.concurrency?.locks === 'weak') out.push(c.yellow(`      weak: with the port's locks off every schedule still gives an outcome SQL allows (the scenario does not exercise its locks)`));
       for (const d of s.divergences ?? []) {
-        out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}${d.schedule ? ` in schedule ${d.schedule} (closest SQL order: ${d.closestOrder})` : ''}:`);
+        out.push(`      ${d.kind}${d.call ? ` at ${d.call}` : ' (final tables)'}${d.schedule ? ` in ${scheduleName(d.schedule)} (closest SQL order: ${d.closestOrder})` : ''}:`);
         for (const diff of d.differences) out.push(`        ${differenceLine(diff)}`);
         if (d.messages?.sql) out.push(c.dim(`        SQL said: ${d.messages.sql}`));
         if (d.messages?.rome) out.push(c.dim(`        ROME said: ${d.messages.rome}`));
@@ -44,12 +44,20 @@ export function renderEquivalenceText(result: EquivalenceResult, c: ChalkInstanc
   return out.join('\n') + '\n';
 }
 
+/** A schedule's replay token, or a run on a real store (`run 3`: `--rome`), as a divergence names it. */
+function scheduleName(label: string, quote = ''): string {
+  return label.startsWith('run ') ? label : `schedule ${quote}${label}${quote}`;
+}
+
 /** `2 calls at once: 2 SQL orders; 108 ROME schedules, every one to 2 preemptions (54 random more); 4 outcomes; locks have teeth`. */
 export function concurrencyLine(r: ConcurrencyRun): string {
   const calls = r.groups.map((n) => `${n} calls`).join(' then ');
   if (r.replayed !== undefined) return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ROME schedule ${r.replayed} replayed${r.latencyMs ? `, ${r.latencyMs} ms per store operation` : ''}`;
   const exhaustive = r.exhaustive ? `every one to ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}` : `not every one to ${r.preemptions} preemptions (raise --schedules)`;
   const locks = { none: 'no lock taken', teeth: 'locks have teeth', weak: 'locks weak', 'not-checked': 'locks not checked' }[r.locks];
+  if (r.repetitions !== undefined) {
+    return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ${r.repetitions} run${r.repetitions === 1 ? '' : 's'} on the real store, each call from a process of its own; ${r.outcomes} distinct outcome${r.outcomes === 1 ? '' : 's'}${r.divergedSchedules ? `, ${r.divergedSchedules} runs not allowed` : ''}; ${locks}`;
+  }
   return `${calls} at once: ${r.orders} SQL order${r.orders === 1 ? '' : 's'}; ${r.schedules} ROME schedules, ${exhaustive}${r.random ? ` (${r.random} of them random)` : ''}${r.latencyMs ? `, ${r.latencyMs} ms per store operation` : ''}; ${r.outcomes} distinct outcome${r.outcomes === 1 ? '' : 's'}${r.divergedSchedules ? `, ${r.divergedSchedules} schedules not allowed` : ''}; ${locks}`;
 }
 
@@ -78,7 +86,7 @@ export function renderEquivalenceMarkdown(result: EquivalenceResult): string {
     for (const s of m.scenarios.filter((s) => s.divergences)) {
       out.push(`### ${s.verdict === 'accepted' ? 'Accepted' : 'Diverged'}: ${s.name}`, '');
       for (const d of s.divergences ?? []) {
-        out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}${d.schedule ? ` in schedule \`${d.schedule}\` (closest SQL order: ${d.closestOrder})` : ''}:`);
+        out.push(`- ${d.kind}${d.call ? ` at \`${d.call}\`` : ' (final tables)'}${d.schedule ? ` in ${scheduleName(d.schedule, '`')} (closest SQL order: ${d.closestOrder})` : ''}:`);
         for (const diff of d.differences) out.push(`  - \`${diff.path}\`${'sql' in diff || 'rome' in diff ? `: SQL \`${show(diff.sql)}\`, ROME \`${show(diff.rome)}\`` : ''}`);
         if (d.messages?.sql) out.push(`  - SQL said: ${cell(d.messages.sql)}`);
         if (d.messages?.rome) out.push(`  - ROME said: ${cell(d.messages.rome)}`);

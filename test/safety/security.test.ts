@@ -20,18 +20,25 @@ describe('security', () => {
       /\bfetch\s*\(/,
       /\bimport\(\s*(?!['"])/, // a module named by data
     ];
-    // two exceptions, each by design: equiv's loader imports the service's modules (it runs the
-    // service's code, README), and verify runs the native compiler's own binary (a dependency,
-    // never a path from the input), without a shell
+    // three exceptions, each by design: equiv's loader imports the service's modules (it runs the
+    // service's code, README), verify runs the native compiler's own binary (a dependency, never a
+    // path from the input), without a shell, and `equiv --rome` forks its own scenario worker as
+    // the nodes of a concurrent group
     const runsServiceCode = (file: string) => file.startsWith('src/equiv/load/');
     const allowed = (file: string, re: RegExp) =>
-      (runsServiceCode(file) && String(re) === String(forbidden[5])) || (file === 'src/verify/native.ts' && String(re).includes('child_process'));
+      (runsServiceCode(file) && String(re) === String(forbidden[5])) || (['src/verify/native.ts', 'src/equiv/load/nodes.ts'].includes(file) && String(re).includes('child_process'));
     const found = sources.flatMap(({ file, text }) => forbidden.filter((re) => re.test(text) && !allowed(file, re)).map((re) => `${file}: ${re}`));
     expect(found).toEqual([]);
     // the one network client: the Redis store of the runtime a ported service imports
-    // (port-db/rome-redis, README "Running a port on Redis"); no command loads it
+    // (port-db/rome-redis, README "Running a port on Redis"); the one command that loads it is
+    // `equiv --rome URL` (run.ts checks the URL, rome-side.ts runs the port on it)
     expect(sources.filter(({ text }) => /from ['"]ioredis['"]/.test(text)).map((s) => s.file)).toEqual(['src/equiv/rome-memory/redis-store.ts']);
     expect(sources.filter(({ text }) => /from ['"]\.\/(redis-store|redis)\.js['"]/.test(text)).map((s) => s.file)).toEqual(['src/equiv/rome-memory/redis.ts']);
+    expect(sources.filter(({ text }) => /redis-store\.js['"]\)/.test(text)).map((s) => s.file).sort()).toEqual(['src/equiv/load/rome-side.ts', 'src/equiv/run.ts']);
+    // the nodes run port-db's own scenario worker, never a path from the input, without a shell
+    const nodes = sources.find((s) => s.file === 'src/equiv/load/nodes.ts')!.text;
+    expect([...nodes.matchAll(/\bfork\((.+?\)\)), /g)].map((m) => m[1])).toEqual(["fileURLToPath(new URL('./scenario-worker.js', import.meta.url))"]);
+    expect(nodes).not.toMatch(/shell:|\bexec(File)?(Sync)?\(|\bspawn(Sync)?\(/);
     const native = sources.find((s) => s.file === 'src/verify/native.ts')!.text;
     expect(native).toMatch(/import \{ execFileSync \} from 'node:child_process';/);
     expect([...native.matchAll(/execFileSync\((\w+\(\))/g)].map((m) => m[1])).toEqual(['nativeTsc()']);

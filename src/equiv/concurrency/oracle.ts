@@ -74,6 +74,7 @@ export function concurrentVerdictOf(runs: ConcurrentRuns, rules: Set<string>, ac
     exhaustive: rome.explored?.exhaustive ?? false,
     preemptions: options.preemptions,
     random: rome.explored?.random ?? 0,
+    ...(rome.explored?.repetitions !== undefined ? { repetitions: rome.explored.repetitions } : {}),
     ...(rome.explored?.replayed !== undefined ? { replayed: rome.explored.replayed } : {}),
     outcomes: rome.runs.length,
     divergedSchedules: failing.reduce((n, r) => n + r.count, 0),

@@ -33,15 +33,16 @@ export function useTimerSink(next: TimerSink | undefined): void {
   sink = next;
 }
 
-/** Installs seeded randomness and a virtual clock for one scenario run (process-wide in the worker). */
-export function determinise(seed: number): void {
-  const random = prng(seed);
+/**
+ * Installs seeded randomness and a virtual clock for one scenario run (process-wide in the worker).
+ * `realTimers` (a real store: `--rome redis://…`): a sleep takes its real delay, since the store's
+ * lock TTLs run on real time and a back-off must wait as long against them; the virtual clock
+ * still moves by the delay, so `Date` reads as it does on the in-memory ROME.
+ */
+export function determinise(seed: number, realTimers = false): void {
   now = EPOCH;
   const tick = () => now++;
-  Math.random = random;
-  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
-  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}` as `${string}-${string}-${string}-${string}-${string}`;
-  Object.defineProperty(globalThis.crypto, 'randomUUID', { value: uuid, configurable: true, writable: true });
+  seedDraws(seed);
   class VirtualDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) super(tick());
@@ -61,13 +62,29 @@ export function determinise(seed: number): void {
     const scheduled = sink?.timer(() => fn(...args), delay);
     if (scheduled) return scheduled;
     const due = now + delay;
-    return realSetTimeout(() => {
-      now = Math.max(now, due);
-      fn(...args);
-    }, 0);
+    return realSetTimeout(
+      () => {
+        now = Math.max(now, due);
+        fn(...args);
+      },
+      realTimers ? delay : 0,
+    );
   }) as typeof setTimeout;
   globalThis.clearTimeout = ((handle: unknown) => {
     if (sink?.clear(handle)) return;
     realClearTimeout(handle as NodeJS.Timeout);
   }) as typeof clearTimeout;
+}
+
+/**
+ * `Math.random` and `crypto.randomUUID` from `seed`, the clock left as it is: a node process of a
+ * concurrent group on a real store draws from a seed of its call's own, so that two nodes that
+ * replayed the same setup do not draw the same UUIDs.
+ */
+export function seedDraws(seed: number): void {
+  const random = prng(seed);
+  Math.random = random;
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}` as `${string}-${string}-${string}-${string}-${string}`;
+  Object.defineProperty(globalThis.crypto, 'randomUUID', { value: uuid, configurable: true, writable: true });
 }

@@ -1,22 +1,27 @@
 // A worker that runs scenarios on one side, one after the other, each in a fresh module graph of
 // the service (hooks.ts: `?graph=N` follows the service's relative imports): the service's
 // module-level state and the database or store are the scenario's alone, while the transpiler and
-// the runtime load once. The parent (pool.ts) sends jobs and reads replies.
+// the runtime load once. The parent (pool.ts) sends jobs and reads replies. With `--rome
+// redis://…` the ROME side runs on that store, and the same file runs in node mode in the
+// processes of a concurrent group (nodes.ts: PORT_DB_EQUIV_NODE set, no parent port).
 import { register } from 'node:module';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { callError, encode, type CallRecord, type LabeledOutcome, type RawOutcome, type SideRuns } from '../outcome.js';
+import { NodeBadInput, NodePool, type NodeJob, type NodeMessage, type NodeReply, type NodeResult } from './nodes.js';
 import { DEFAULT_CONCURRENCY, type ConcurrencyOptions } from '../concurrency/options.js';
 import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/explore.js';
 import { orderCombinations, orderLabel, serialGroup } from '../concurrency/orders.js';
 import { currentTask, NoSuchSchedule, Scheduler, type Choice, type Chooser } from '../concurrency/scheduler.js';
 import { serviceLocks } from '../rome-memory/lock.js';
+import { useDraws } from '../rome-memory/runtime.js';
+import { prng } from '../prng.js';
 import { canonical, comparable } from '../normalise.js';
 import { GROUP_RUNNER, isScenario, type GroupRunner, type Scenario } from '../scenario.js';
 import { aliasesFor, equivModule } from './aliases.js';
-import { determinise, useTimerSink, virtualTime } from './determinism.js';
-import { RomeSide } from './rome-side.js';
+import { determinise, seedDraws, useTimerSink, virtualTime } from './determinism.js';
+import { RomeSide, type RealStore } from './rome-side.js';
 import { SeedError, type Side } from './side.js';
 import { SqlSide } from './sql-side.js';
 
@@ -26,6 +31,10 @@ export interface WorkerSetup {
   reverse?: boolean;
   /** SQL side only: text compared case-insensitively as MySQL's default collation does (ci), or byte for byte. */
   collation?: 'ci' | 'binary';
+  /** ROME side only: run on this real store (`--rome`) instead of the in-memory one. */
+  rome?: RealStore;
+  /** With `rome`: runs of each scenario with concurrent groups (`--repeat`). */
+  repeat?: number;
 }
 
 export interface ScenarioInfo {
@@ -47,9 +56,16 @@ const UNSUPPORTED = new Set(['UnsupportedInReference', 'UnsupportedInRomeMemory'
 
 class BadInput extends Error {}
 
-const setup = workerData as WorkerSetup;
+/** A node process of a concurrent group on a real store (nodes.ts) has this setup in its environment. */
+const asNode = !parentPort && process.env.PORT_DB_EQUIV_NODE !== undefined;
+const setup = (asNode ? JSON.parse(process.env.PORT_DB_EQUIV_NODE!) : workerData) as WorkerSetup;
 register(equivModule('load/hooks.js'), import.meta.url, { data: { aliases: aliasesFor(setup.side) } });
-const side: Side = setup.side === 'sql' ? new SqlSide(setup.reverse === true, setup.collation) : new RomeSide();
+/** A node replays the setup on an in-memory store of its own, then joins the shared one (RomeSide.share). */
+const rome = setup.side === 'rome' ? new RomeSide(asNode ? undefined : setup.rome) : undefined;
+const side: Side = rome ?? new SqlSide(setup.reverse === true, setup.collation);
+/** On a real store, sleeps take real time (determinism.ts). */
+const realTimers = setup.rome !== undefined;
+const pool = setup.rome && !asNode ? new NodePool(setup) : undefined;
 let graphs = 0;
 
 async function scenariosOf(file: string, graph: string): Promise<Scenario[]> {
@@ -86,7 +102,7 @@ interface Loaded {
 /** Loads the scenario's service; an outcome instead when a side cannot load it (unsupported). */
 async function load(job: RunJob, seed: number): Promise<Loaded | RawOutcome> {
   const graph = `?graph=${++graphs}`;
-  determinise(seed);
+  determinise(seed, realTimers);
   let main: Record<string, unknown>;
   let models: Record<string, unknown>;
   try {
@@ -110,13 +126,16 @@ async function load(job: RunJob, seed: number): Promise<Loaded | RawOutcome> {
   return { scenario, models, api };
 }
 
+/** A group runner that may add call records and given strings itself (a real store's nodes made the calls). */
+type SideGroupRunner = (calls: Array<() => unknown>, into: { calls: CallRecord[]; given: Set<string> }) => Promise<Array<PromiseSettledResult<unknown>>>;
+
 /**
  * One run of a loaded scenario: `groups` runs each concurrent group (in a serial order, or under
  * the scheduler); `fresh` first resets the draws and the side (a new store).
  */
-async function once(job: RunJob, loaded: Loaded, seed: number, groups: GroupRunner | undefined, fresh: boolean, nodes: Map<number, Record<string, unknown>>): Promise<RawOutcome> {
+async function once(job: RunJob, loaded: Loaded, seed: number, groups: SideGroupRunner | undefined, fresh: boolean, nodes: Map<number, Record<string, unknown>>): Promise<RawOutcome> {
   if (fresh) {
-    determinise(seed);
+    determinise(seed, realTimers);
     await side.open(job.models, loaded.models);
   }
   const { scenario } = loaded;
@@ -135,7 +154,7 @@ async function once(job: RunJob, loaded: Loaded, seed: number, groups: GroupRunn
     (async (group) => {
       const base = calls.length;
       try {
-        return await groups(group);
+        return await groups(group, { calls, given });
       } finally {
         const tail = calls.splice(base).map((c, i) => ({ c, i, task: taskOf.get(c) ?? -1 }));
         tail.sort((a, b) => a.task - b.task || a.i - b.i);
@@ -161,7 +180,13 @@ async function once(job: RunJob, loaded: Loaded, seed: number, groups: GroupRunn
 
 async function run(job: RunJob): Promise<SideRuns> {
   const seed = seedOf(`${basename(job.file)}#${job.index}`);
-  return setup.side === 'sql' ? runSql(job, seed) : runRome(job, seed);
+  if (setup.side === 'sql') return runSql(job, seed);
+  try {
+    return await (setup.rome ? runReal(job, seed) : runRome(job, seed));
+  } finally {
+    // a real store: the last store's keys go (the parent sweeps the run's prefix too, after a timeout)
+    await rome!.close();
+  }
 }
 
 /**
@@ -283,6 +308,118 @@ async function runRome(job: RunJob, seed: number): Promise<SideRuns> {
   return { runs: [...outcomes.values()], groups: sizes, explored, ...(serviceLocks.taken > 0 ? { locksTaken: true } : {}) };
 }
 
+/**
+ * ROME on a real store (`--rome`): the scenario once, on a fresh key prefix. When it has concurrent
+ * groups, each group's calls run as real concurrent requests, one node process per call
+ * (nodes.ts), and the scenario runs `--repeat` times, each on a fresh prefix from the seed; the
+ * distinct outcomes are judged as the explorer's are. The teeth run is not done here (a lockless
+ * run that happens to pass proves nothing on a real store): the locks stay "not checked".
+ */
+async function runReal(job: RunJob, seed: number): Promise<SideRuns> {
+  const loaded = await load(job, seed);
+  if (!('scenario' in loaded)) return { runs: [{ label: '', count: 1, outcome: loaded }], groups: [] };
+  const nodes = new Map<number, Record<string, unknown>>([[0, await loaded.api(0)]]);
+  const outcomes = new Map<string, LabeledOutcome>();
+  const repeat = setup.repeat ?? 10;
+  let sizes: number[] = [];
+  let locksTaken = false;
+  for (let r = 1; r <= repeat; r++) {
+    const prefix = rome!.nextPrefix();
+    // connected first: the client's own draws (a cluster shuffles its nodes) come before the seed's
+    await rome!.open(job.models, loaded.models, prefix);
+    determinise(seed, true);
+    const seen: number[] = [];
+    const groups: SideGroupRunner = async (calls, into) => {
+      const group = seen.push(calls.length) - 1;
+      let results: NodeResult[];
+      try {
+        results = await pool!.group({ job, seed, url: setup.rome!.url, prefix, group }, calls.length);
+      } catch (e) {
+        // a node that cannot run (the service ended its process, the store went away) is no
+        // outcome to compare: the run cannot be made as written (exit 2), with what the node said
+        throw new BadInput(e instanceof NodeBadInput ? e.message : `concurrent group ${group + 1} on ${setup.rome!.url}: ${(e as Error).message}`);
+      }
+      for (const result of results) {
+        into.calls.push(...result.records);
+        for (const s of result.given) into.given.add(s);
+        rome!.note(result.locks);
+        locksTaken ||= result.locksTaken;
+      }
+      // the values cross as data: after a group the scenario sees plain values, not the port's objects
+      return results.map(({ settled }) =>
+        settled.error ? { status: 'rejected' as const, reason: Object.assign(new Error(settled.error.message), { name: settled.error.name }) } : { status: 'fulfilled' as const, value: settled.ok },
+      );
+    };
+    serviceLocks.taken = 0;
+    const outcome = await once(job, loaded, seed, groups, false, nodes);
+    locksTaken ||= serviceLocks.taken > 0;
+    if (seen.length === 0) return { runs: [{ label: '', count: 1, outcome }], groups: [] };
+    if (seen.length > sizes.length) sizes = seen;
+    alive(job.id);
+    // the lock log is shown, not compared: runs that end alike are one outcome
+    const key = JSON.stringify({ ...outcome, locks: [] });
+    const known = outcomes.get(key);
+    if (known) known.count++;
+    else outcomes.set(key, { label: `run ${r}`, count: 1, outcome });
+  }
+  return { runs: [...outcomes.values()], groups: sizes, explored: { schedules: repeat, exhaustive: false, random: 0, repetitions: repeat }, ...(locksTaken ? { locksTaken: true } : {}) };
+}
+
+/** Ends a node's replay once its call ran (see nodeCall). */
+const STOP = Symbol('node done');
+
+/**
+ * Node mode: replays the scenario on a private in-memory store (earlier groups in their given
+ * order), and at group `group` joins the shared prefix, says it is ready, waits for the release
+ * and runs call `call` only. Its draws are seeded by its call (two nodes would otherwise draw the
+ * same UUIDs and lock tokens); afterwards its connection is closed, so the scenario's later calls
+ * cannot write.
+ */
+async function nodeCall(m: NodeJob, released: Promise<void>, ready: () => void): Promise<NodeResult> {
+  const loaded = await load(m.job, m.seed);
+  if (!('scenario' in loaded)) throw new BadInput(`${m.job.api} does not load in a node process: ${loaded.unsupported?.message}`);
+  await side.seed(loaded.scenario.seed ?? {});
+  const calls: CallRecord[] = [];
+  const given = new Set<string>();
+  stringsOf(loaded.scenario.seed, given);
+  const globals = globalThis as Record<symbol, unknown>;
+  let group = 0;
+  let result: NodeResult | undefined;
+  const runner: GroupRunner = async (fns) => {
+    if (group++ < m.group) return serialGroup(fns, fns.map((_, i) => i));
+    await rome!.share(m.url, m.prefix);
+    seedDraws(seedOf(`${m.seed}:${m.group}:${m.call}`));
+    // ROME's own draws, the lock tokens among them, unique to this process: nodes that replayed
+    // the same setup would draw the same tokens, and one could release another's lock
+    let n = 0;
+    useDraws({ uuid: () => `node${m.call + 1}-${process.pid}-${++n}`, random: prng(seedOf(`${m.seed}:${m.group}:${m.call}:rome`)) });
+    serviceLocks.taken = 0;
+    ready();
+    await released;
+    const base = calls.length;
+    const settled: NodeResult['settled'] = {};
+    try {
+      settled.ok = encode(await fns[m.call](), (obj) => side.entity(obj));
+    } catch (e) {
+      settled.error = callError(e);
+    }
+    result = { records: calls.slice(base), settled, given: [...given], locks: side.locks(), locksTaken: serviceLocks.taken > 0 };
+    await rome!.close();
+    throw STOP;
+  };
+  globals[GROUP_RUNNER] = runner;
+  try {
+    await loaded.scenario.run({ api: recorder(new Map([[0, await loaded.api(0)]]), calls, new WeakSet(), given, new WeakMap()) });
+  } catch (e) {
+    if (e instanceof BadInput) throw e;
+  } finally {
+    delete globals[GROUP_RUNNER];
+    await rome!.close();
+  }
+  if (!result) throw new BadInput(`${m.job.file}: replayed in a node process, the scenario did not reach its concurrent group ${m.group + 1} (does it depend on what an earlier group answered?)`);
+  return result;
+}
+
 let lastSign = 0;
 /** Tells the parent a long job still runs (at most every half second; wall time, not the virtual clock). */
 function alive(id: number): void {
@@ -377,7 +514,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-parentPort!.on('message', (job: Job) => {
+if (asNode) {
+  let go = () => {};
+  process.on('message', (m: NodeMessage) => {
+    if (m.kind === 'go') return go();
+    const send = (r: NodeReply) => process.send!(r);
+    const released = new Promise<void>((resolve) => (go = resolve));
+    nodeCall(m, released, () => send({ id: m.id, ready: true })).then(
+      (done) => send({ id: m.id, done }),
+      (e: unknown) => send(e instanceof BadInput || e instanceof SeedError ? { id: m.id, bad: e.message } : { id: m.id, crashed: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }),
+    );
+  });
+  // the parent (the ROME worker) ended: so does the node
+  process.on('disconnect', () => process.exit(0));
+} else parentPort!.on('message', (job: Job) => {
   const reply = (r: Omit<Reply, 'id'>) => parentPort!.postMessage({ id: job.id, ...r });
   const work = job.kind === 'list' ? list(job.file).then((scenarios) => reply({ scenarios })) : run(job).then((runs) => reply({ runs }));
   work.catch((e: unknown) => {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeFor, type PortDbError } from './errors.js';
 import { VERSION } from './version.js';
+import { DEFAULT_CONCURRENCY as DEFAULTS, DEFAULT_REPEAT } from './equiv/concurrency/options.js';
 
 /**
  * The command line: the only place that reads argv, prints and sets the exit code.
@@ -149,13 +150,13 @@ function program(writeOut?: (text: string) => void): Command {
     .addOption(new Option('--sql-collation <collation>', "text comparison on the SQL side: ci (MySQL's default, case-insensitive) or binary").choices(['ci', 'binary']).default('ci'))
     .option('--self-check', 'run the SQL module against itself instead of the port: every scenario must be equivalent (checks the scenarios are deterministic and the reference runs them)')
     .option('--init', 'write a skeleton scenario for each changed function no scenario calls (db/equiv/<function>.equiv.ts); run nothing')
-    .option('--preemptions <n>', 'concurrent groups: run every schedule with at most N preemptions', '2')
-    .option('--schedules <n>', 'concurrent groups: at most N schedules per scenario (the exhaustive part first, then seeded random ones)', '10000')
-    .option('--seed <n>', 'concurrent groups: the seed of the random schedules', '1')
-    .option('--latency <ms>', 'concurrent groups: virtual milliseconds each store operation takes (a lock whose TTL passes while its holder works lets another request in)', '0')
+    .option('--preemptions <n>', 'concurrent groups: run every schedule with at most N preemptions', String(DEFAULTS.preemptions))
+    .option('--schedules <n>', 'concurrent groups: at most N schedules per scenario (the exhaustive part first, then seeded random ones)', String(DEFAULTS.schedules))
+    .option('--seed <n>', 'concurrent groups: the seed of the random schedules', String(DEFAULTS.seed))
+    .option('--latency <ms>', 'concurrent groups: virtual milliseconds each store operation takes (a lock whose TTL passes while its holder works lets another request in)', String(DEFAULTS.latencyMs))
     .option('--replay <token>', "run one schedule again (the token a divergence's replay command gives; with --only)")
     .option('--rome <url>', 'run the port on a real store: redis://host:port or redis+cluster://host:port,… (each scenario under a key prefix of its own, removed afterwards; concurrent groups as real requests, one process per call)')
-    .option('--repeat <n>', 'with --rome: runs of each scenario with concurrent groups, each on a fresh prefix (default 10)')
+    .option('--repeat <n>', `with --rome: runs of each scenario with concurrent groups, each on a fresh prefix (default ${DEFAULT_REPEAT})`)
     .action(async (roots: string[], opts) => {
       const { equiv, equivExitCode, initScenarios, strictReasons } = await import('./equiv/run.js');
       const { UsageError } = await import('./errors.js');

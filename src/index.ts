@@ -170,6 +170,7 @@ export interface EquivResult {
 /** Runs each scenario on the SQL module and on its port, as `port-db equiv` does (runs the service's code, writes nothing). */
 export async function equiv(options: EquivOptions): Promise<EquivResult> {
   const { equiv: runEquiv, equivExitCode, strictReasons } = await import('./equiv/run.js');
+  const { DEFAULT_CONCURRENCY: defaults } = await import('./equiv/concurrency/options.js');
   const { UsageError } = await import('./errors.js');
   const whole = (name: string, value: number | undefined, min: number, fallback: number) => {
     if (value === undefined) return fallback;
@@ -179,10 +180,10 @@ export async function equiv(options: EquivOptions): Promise<EquivResult> {
   const timeout = options.timeout ?? 30;
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`timeout must be a positive number of seconds, not ${timeout}`);
   const concurrency = {
-    preemptions: whole('preemptions', options.preemptions, 0, 2),
-    schedules: whole('schedules', options.schedules, 1, 10000),
-    seed: whole('seed', options.seed, 0, 1),
-    latencyMs: whole('latency', options.latency, 0, 0),
+    preemptions: whole('preemptions', options.preemptions, 0, defaults.preemptions),
+    schedules: whole('schedules', options.schedules, 1, defaults.schedules),
+    seed: whole('seed', options.seed, 0, defaults.seed),
+    latencyMs: whole('latency', options.latency, 0, defaults.latencyMs),
     ...(options.replay !== undefined ? { replay: options.replay } : {}),
   };
   const equivalence = await runEquiv({ roots: options.roots, only: options.only, timeoutMs: timeout * 1000, against: options.selfCheck ? 'source' : 'port', collation: options.sqlCollation ?? 'ci', concurrency, ...(options.rome !== undefined ? { rome: options.rome } : {}), ...(options.repeat !== undefined ? { repeat: options.repeat } : {}), cwd: options.cwd });

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { writeSkeletons } from './init.js';
 import { BadScenario, SideWorker } from './load/pool.js';
 import type { ScenarioInfo } from './load/scenario-worker.js';
-import { DEFAULT_CONCURRENCY, type ConcurrencyOptions } from './concurrency/options.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_REPEAT, type ConcurrencyOptions } from './concurrency/options.js';
 import { concurrentVerdictOf } from './concurrency/oracle.js';
 import { enabledRules, RULES, type RuleSwitches } from './normalise.js';
 import { verdictOf } from './verdict.js';
@@ -40,7 +40,7 @@ export interface EquivOptions {
   against?: 'port' | 'source';
   /** The reference's string collation: `ci` (MySQL's default, case-insensitive; the default) or `binary`. */
   collation?: 'ci' | 'binary';
-  /** How concurrent groups are explored (defaults: 2 preemptions, 200 schedules, seed 1, no latency). */
+  /** How concurrent groups are explored (defaults: DEFAULT_CONCURRENCY). */
   concurrency?: Partial<Pick<ConcurrencyOptions, 'preemptions' | 'schedules' | 'seed' | 'latencyMs' | 'replay' | 'teeth'>>;
   cwd?: string;
   /** Type-check the scenarios first (default true): one that does not type-check is bad input. */
@@ -97,7 +97,7 @@ export async function equiv(options: EquivOptions): Promise<EquivalenceResult> {
   const workers = {
     sql: new SideWorker({ side: 'sql', collation }, timeoutMs),
     reversed: new SideWorker({ side: 'sql', reverse: true, collation }, timeoutMs),
-    rome: new SideWorker({ side: self ? 'sql' : 'rome', collation, ...(real ? { rome: { url: real.url, prefix: real.prefix }, repeat: options.repeat ?? 10 } : {}) }, timeoutMs),
+    rome: new SideWorker({ side: self ? 'sql' : 'rome', collation, ...(real ? { rome: { url: real.url, prefix: real.prefix }, repeat: options.repeat ?? DEFAULT_REPEAT } : {}) }, timeoutMs),
   };
   try {
     const results: ModuleEquivalence[] = [];

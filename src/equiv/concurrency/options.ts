@@ -19,4 +19,8 @@ export interface ConcurrencyOptions {
   replay?: string;
 }
 
+/** The defaults, for the CLI's flags, the library's options and the run alike (this module imports nothing: the CLI loads it at start). */
 export const DEFAULT_CONCURRENCY: ConcurrencyOptions = { preemptions: 2, schedules: 10_000, seed: 1, latencyMs: 0, maxSteps: 20_000, teeth: true };
+
+/** `--repeat`: runs of each scenario with concurrent groups on a real store (`--rome`). */
+export const DEFAULT_REPEAT = 10;

@@ -77,15 +77,8 @@ export async function port(options: PortOptions): Promise<PortResult> {
   const { hasConflicts, mergesOf } = await import('./port/merge.js');
   const merges = mergesOf(result.modules);
   if (hasConflicts(merges)) reasons.push('hand edits conflict with the new port');
-  if (options.strict) {
-    const sum = (f: (r: PortReport) => number) => result.modules.reduce((n, m) => n + f(m.report), 0);
-    const manual = sum((r) => r.summary.manualItems + (r.models?.summary.manualItems ?? 0));
-    const diagnostics = sum((r) => (r.verify?.newDiagnostics ?? 0) + (r.models?.verify?.newDiagnostics ?? 0));
-    const locks = sum((r) => r.summary.lockFindings ?? 0);
-    if (manual > 0) reasons.push(`strict: ${manual} manual item(s)`);
-    if (diagnostics > 0) reasons.push(`strict: ${diagnostics} new type error(s)`);
-    if (locks > 0) reasons.push(`strict: ${locks} lock-path finding(s)`);
-  }
+  // --strict's reasons as the command gives them, module by module
+  if (options.strict) reasons.push(...(await import('./report/summary.js')).strictReasons(result).map((r) => `strict: ${r}`));
   return { reports: result.modules.map((m) => m.report), written: result.written, merges, exitCode: reasons.length > 0 ? 1 : 0, reasons };
 }
 

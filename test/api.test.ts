@@ -72,10 +72,12 @@ describe("import ... from 'port-db'", () => {
     expect(loose.merges.map((m) => m.module)).toEqual(['nova/db/discovery/api.ts', 'nova/db/discovery/models.ts']);
     const strict = await port({ roots: ['nova'], cwd: tmp, dryRun: true, verify: false, strict: true });
     expect(strict.exitCode).toBe(1);
-    expect(strict.reasons).toEqual([expect.stringMatching(/^strict: \d+ manual item\(s\)$/)]);
+    expect(strict.reasons).toEqual([expect.stringMatching(/^strict: nova\/db\/sqlalchemy\/api\.ts: \d+ manual items$/)]);
     const cli = spawnSync(process.execPath, [join(ROOT, 'bin', 'port-db'), 'port', 'nova', '--dry-run', '--no-verify', '--strict', '--format', 'json'], { cwd: tmp, encoding: 'utf8' });
     expect(cli.status).toBe(1);
     expect(JSON.parse(cli.stdout)).toEqual(strict.reports);
+    // the command says the same reasons
+    expect(cli.stderr).toContain(`port-db: --strict: exit 1: ${strict.reasons[0].slice('strict: '.length)}\n`);
     await expect(port({ roots: ['nova/nova/db/discovery'], cwd: tmp, dryRun: true })).rejects.toMatchObject({ name: 'UsageError', exitCode: 2 });
     await expect(port({ roots: ['nova'], cwd: tmp, dryRun: true, equiv: true })).rejects.toMatchObject({ exitCode: 2 });
   });

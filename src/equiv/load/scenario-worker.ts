@@ -24,6 +24,7 @@ import { determinise, seedDraws, useTimerSink, virtualTime } from './determinism
 import { RomeSide, type RealStore } from './rome-side.js';
 import { SeedError, type Side } from './side.js';
 import { SqlSide } from './sql-side.js';
+import { resetPythonModules } from '../sql/runtime/python-modules.js';
 
 export interface WorkerSetup {
   side: 'sql' | 'rome';
@@ -103,6 +104,7 @@ interface Loaded {
 async function load(job: RunJob, seed: number): Promise<Loaded | RawOutcome> {
   const graph = `?graph=${++graphs}`;
   determinise(seed, realTimers);
+  resetPythonModules();
   let main: Record<string, unknown>;
   let models: Record<string, unknown>;
   try {

@@ -5,14 +5,22 @@
 // service's `import * as orm from 'oslo.db/sqlalchemy/orm'` to this object; the runtime reads a
 // patchable name through it too (oslo-session.ts: get_maker).
 
-const modules = new Map<string, Record<string, unknown>>();
+const modules = new Map<string, { module: Record<string, unknown>; namespace: object }>();
 
 /** The module object of `name` (made from its namespace the first time): a patch made on it is seen by all. */
 export function pythonModule(name: string, namespace: object): Record<string, unknown> {
-  let module = modules.get(name);
-  if (!module) {
-    module = { ...namespace };
-    modules.set(name, module);
+  let entry = modules.get(name);
+  if (!entry) modules.set(name, (entry = { module: { ...namespace }, namespace }));
+  return entry.module;
+}
+
+/**
+ * Every module object back to its namespace, in place (importers hold it): each scenario starts
+ * from the dialect as shipped, as a fresh Python process would, not with the last scenario's patches.
+ */
+export function resetPythonModules(): void {
+  for (const { module, namespace } of modules.values()) {
+    for (const key of Object.keys(module)) delete module[key];
+    Object.assign(module, namespace);
   }
-  return module;
 }

@@ -33,24 +33,28 @@ export function useTimerSink(next: TimerSink | undefined): void {
   sink = next;
 }
 
+const tick = () => now++;
+
+// one class for every run of the worker: a date made while a scenario loaded (its seed rows) is
+// still an instance of `Date` when a later run reset the clock
+class VirtualDate extends RealDate {
+  constructor(...args: unknown[]) {
+    if (args.length === 0) super(tick());
+    else super(...(args as [string | number | Date]));
+  }
+  static now(): number {
+    return tick();
+  }
+}
+
 /** Installs seeded randomness and a virtual clock for one scenario run (process-wide in the worker). */
 export function determinise(seed: number): void {
   const random = prng(seed);
   now = EPOCH;
-  const tick = () => now++;
   Math.random = random;
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}` as `${string}-${string}-${string}-${string}-${string}`;
   Object.defineProperty(globalThis.crypto, 'randomUUID', { value: uuid, configurable: true, writable: true });
-  class VirtualDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(tick());
-      else super(...(args as [string | number | Date]));
-    }
-    static now(): number {
-      return tick();
-    }
-  }
   globalThis.Date = VirtualDate as DateConstructor;
   // a sleep moves the virtual clock by its delay and ends at once: a lock's TTL, a retry's back-off
   // and the service's own sleeps take no wall time and the same virtual time on every run (timers

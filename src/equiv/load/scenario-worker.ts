@@ -112,13 +112,14 @@ async function load(job: RunJob, seed: number): Promise<Loaded | RawOutcome> {
 
 /**
  * One run of a loaded scenario: `groups` runs each concurrent group (in a serial order, or under
- * the scheduler); `fresh` first resets the draws and the side (a new store).
+ * the scheduler); `fresh` first resets the side (a new store).
  */
 async function once(job: RunJob, loaded: Loaded, seed: number, groups: GroupRunner | undefined, fresh: boolean, nodes: Map<number, Record<string, unknown>>): Promise<RawOutcome> {
-  if (fresh) {
-    determinise(seed);
-    await side.open(job.models, loaded.models);
-  }
+  // every run starts from the seed's first draw: loading drew already (a scenario module's own
+  // top-level code, e.g. contexts with generated request ids), and the SQL side, which loads then
+  // runs, took the service's UUIDs after those draws while the ROME side reset before its runs
+  determinise(seed);
+  if (fresh) await side.open(job.models, loaded.models);
   const { scenario } = loaded;
   await side.seed(scenario.seed ?? {});
   const calls: CallRecord[] = [];

@@ -6,7 +6,7 @@ import { register } from 'node:module';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { callError, encode, type CallRecord, type LabeledOutcome, type RawOutcome, type SideRuns } from '../outcome.js';
+import { callError, encode, type CallRecord, type LabeledOutcome, type RawOutcome, type SideRuns, type TableDump } from '../outcome.js';
 import { DEFAULT_CONCURRENCY, type ConcurrencyOptions } from '../concurrency/options.js';
 import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/explore.js';
 import { orderCombinations, orderLabel, serialGroup } from '../concurrency/orders.js';
@@ -122,11 +122,12 @@ async function once(job: RunJob, loaded: Loaded, seed: number, groups: GroupRunn
   if (fresh) await side.open(job.models, loaded.models);
   const { scenario } = loaded;
   await side.seed(scenario.seed ?? {});
+  const seeded = seededKeys(await side.dump());
   const calls: CallRecord[] = [];
   const recorded = new WeakSet<object>();
   const given = new Set<string>();
   stringsOf(scenario.seed, given);
-  const outcome: RawOutcome = { calls, tables: {}, locks: [], given: [] };
+  const outcome: RawOutcome = { calls, tables: {}, locks: [], given: [], seeded };
   const globals = globalThis as Record<symbol, unknown>;
   const taskOf = new WeakMap<CallRecord, number>();
   // a group's calls are listed in the group's order whatever order they ran in, so that the
@@ -298,6 +299,16 @@ function seedOf(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/** Per table with a one-column key, the keys of its rows (the normaliser names them in key order). */
+function seededKeys(tables: Record<string, TableDump>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [table, dump] of Object.entries(tables)) {
+    const key = dump.primaryKey;
+    if (key && dump.rows.length > 0) out[table] = dump.rows.map((r) => JSON.stringify(r[key]));
+  }
+  return out;
 }
 
 /** The strings in a value the scenario gave (seed rows, call arguments). */

@@ -92,7 +92,7 @@ describe('normalise', () => {
     expect(normalise(raw, enabledRules({ ids: false })).tables.services).toEqual([{ id: 3 }, { id: 4 }]);
   });
 
-  it('names generated keys by their rows, not by the order one flush numbered them in; seeded and given keys in key order', () => {
+  it('names generated siblings by what they hold, not by the order one flush numbered them in; other keys in key order', () => {
     // a parent's metadata rows: SQL inserts them in the collection's order, ROME saves a parent's new
     // children last first (BeyondTheClouds/rome lib/rome/core/models.py:280-285): ids 2, 3 trade rows
     const meta = (rows: TableDump['rows']): Record<string, TableDump> => ({
@@ -124,6 +124,20 @@ describe('normalise', () => {
     expect(verdictOf({ ...same(both('before')), rome: both('after') }, all).divergences).toEqual([{ kind: 'store', differences: [{ path: 'tables.meta[0].value', sql: 'before', rome: 'after' }] }]);
     // with the ids rule off the keys are compared as they are
     expect(verdictOf({ ...same(sql), rome }, enabledRules({ ids: false })).verdict).toBe('diverged');
+    // rows that reference nothing are no siblings: key order, so a row only one side wrote does not
+    // rename the rows both wrote (here the first one, which a call answered)
+    const hosts = (rows: TableDump['rows']) => outcome({ calls: [{ call: 'service_create', ok: { $entity: 'services', id: 1, host: 'h1' } }], tables: services(rows) });
+    const row = (id: number, host: string) => ({ id, host, deleted: 0, created_at: null, updated_at: null, disabled: false });
+    const extra = verdictOf({ ...same(hosts([row(1, 'h1')])), rome: hosts([row(1, 'h1'), row(2, 'H1')]) }, all);
+    expect(extra.divergences?.map((d) => d.kind)).toEqual(['store']);
+    // siblings of different parents, or apart in key order, are no run either
+    const apart = (rows: TableDump['rows']) => outcome({ tables: meta(rows), given: ['o-1', 'o-2'] });
+    const [m1, m2, m3] = [
+      { id: 1, owner_id: 'o-1', key: 'b', value: '1' },
+      { id: 2, owner_id: 'o-2', key: 'a', value: '2' },
+      { id: 3, owner_id: 'o-1', key: 'a', value: '3' },
+    ];
+    expect(normalise(apart([m1, m2, m3]), all).tables.meta.map((r) => r.value)).toEqual(['1', '2', '3']);
   });
 
   it('renames generated UUIDs, compares datetimes as set or not, and the soft-delete marker as deleted or not', () => {

@@ -13,7 +13,11 @@ export interface Rule {
 }
 
 export const RULES: readonly Rule[] = [
-  { name: 'ids', says: 'primary keys are renamed per table in order of first appearance, final tables first (<table>#1, ...); foreign keys to them follow' },
+  {
+    name: 'ids',
+    says: 'primary keys are renamed per table (<table>#1, ...), final tables first: the seed\'s keys and those the scenario gave in key order, then generated ones in key order, but siblings (rows next to each other that reference the same rows) in the order of what they hold: a store numbers a parent\'s new children in an order of its own; foreign keys to them follow',
+    source: 'BeyondTheClouds/rome lib/rome/core/models.py:280-285 (register_associated_object prepends: a parent\'s new children are saved, and numbered, last first)',
+  },
   { name: 'uuids', says: 'UUIDs the code generated (not given by the scenario) are renamed in order of first appearance (uuid#1, ...)' },
   { name: 'datetimes', says: 'datetimes are compared as set or not set' },
   {
@@ -82,8 +86,32 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
     return out;
   };
 
+  const isIdReference = (table: string, key: string): boolean => {
+    const references = columnsOf(table)[key]?.references;
+    return references !== undefined && references.column === primaryKeyOf(references.table);
+  };
+
+  /** A column's value as compared; `name` renames ids and generated UUIDs (else they are left out or a placeholder). */
+  const column = (table: string, key: string, v: Plain, name: boolean): Plain => {
+    // a live row: 0 or false, or Manila's text column's 'False'
+    if (key === 'deleted' && rules.has('soft-delete-marker')) return v === null || v === 0 || v === false || v === 'False' || v === '0' ? (v === null ? null : false) : '<deleted>';
+    if ((key === 'updated_at' || key === 'created_at') && rules.has('rome-timestamps')) return '<ignored>';
+    return name ? value(v) : unnamed(v);
+  };
+
+  /** A value as `value` gives it, but with no names given out: a generated UUID is `<uuid>`. */
+  const unnamed = (v: Plain): Plain => {
+    if (v === null) return null;
+    if (typeof v === 'string') return rules.has('uuids') && UUID.test(v) && !given.has(v) ? '<uuid>' : v;
+    if (typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map(unnamed);
+    if (typeof v.$date === 'string') return rules.has('datetimes') ? '<datetime>' : v;
+    const out: Record<string, Plain> = {};
+    for (const key of Object.keys(v)) out[key] = unnamed(v[key]);
+    return out;
+  };
+
   const row = (table: string, r: Record<string, Plain>): Record<string, Plain> => {
-    const columns = columnsOf(table);
     const primaryKey = primaryKeyOf(table);
     const out: Record<string, Plain> = {};
     for (const key of Object.keys(r)) {
@@ -91,19 +119,58 @@ export function normalise(raw: RawOutcome, rules: Set<string>): NormalOutcome {
       if (key === '$entity') out[key] = v;
       else if (key === primaryKey) out[key] = idOf(table, v);
       // a foreign key to a primary key follows that table's names; one to another column is data
-      else if (columns[key]?.references && columns[key].references!.column === primaryKeyOf(columns[key].references!.table)) out[key] = idOf(columns[key].references!.table, v);
-      // a live row: 0 or false, or Manila's text column's 'False'
-      else if (key === 'deleted' && rules.has('soft-delete-marker')) out[key] = v === null || v === 0 || v === false || v === 'False' || v === '0' ? (v === null ? null : false) : '<deleted>';
-      else if ((key === 'updated_at' || key === 'created_at') && rules.has('rome-timestamps')) out[key] = '<ignored>';
-      else out[key] = value(v);
+      else if (isIdReference(table, key)) out[key] = idOf(columnsOf(table)[key].references!.table, v);
+      else out[key] = column(table, key, v, true);
     }
     return out;
   };
 
-  // the final tables name the ids first (rows in key order on both sides), so that the order of
-  // a call's answer does not rename every id after it
+  /** What a row holds but its names: the order of rows whose key the code generated. */
+  const contents = (table: string, r: Record<string, Plain>): string => {
+    const out: Record<string, Plain> = {};
+    for (const key of Object.keys(r)) if (key !== primaryKeyOf(table) && !isIdReference(table, key)) out[key] = column(table, key, r[key], false);
+    return canonical(out);
+  };
+
+  // the final tables name the ids first, so that the order of a call's answer does not rename
+  // every id after it: the keys of the seed's rows and those the scenario gave, in key order (the
+  // same on both sides), then the ones the code generated, in key order but for siblings (rows
+  // next to each other that reference the same rows), which go by what they hold
   const tables: NormalOutcome['tables'] = {};
-  for (const table of Object.keys(raw.tables).sort()) tables[table] = (raw.tables[table] as TableDump).rows.map((r) => row(table, r));
+  const names = Object.keys(raw.tables).sort();
+  const dumped = (table: string) => (raw.tables[table] as TableDump).rows;
+  const byName = new Map<string, Array<Record<string, Plain>>>();
+  for (const table of names) {
+    const primaryKey = primaryKeyOf(table);
+    const seeded = new Set(raw.seeded?.[table] ?? []);
+    const isGiven = (r: Record<string, Plain>) => seeded.has(JSON.stringify(r[primaryKey])) || (typeof r[primaryKey] === 'string' && given.has(r[primaryKey] as string));
+    // the rows that reference the same rows (children of one parent), one after the other in key
+    // order: ROME saves a parent's new children last first, so their order is what they hold
+    const parentsOf = (r: Record<string, Plain>): string | undefined => {
+      const refs: Record<string, Plain> = {};
+      for (const key of Object.keys(r)) if (key !== primaryKey && isIdReference(table, key) && r[key] !== null) refs[key] = r[key];
+      return Object.keys(refs).length > 0 ? canonical(refs) : undefined;
+    };
+    const rest = dumped(table).filter((r) => !isGiven(r));
+    const generated: Array<Record<string, Plain>> = [];
+    for (let i = 0; i < rest.length; ) {
+      const parents = parentsOf(rest[i]);
+      let j = i + 1;
+      if (parents !== undefined) while (j < rest.length && parentsOf(rest[j]) === parents) j++;
+      const run = rest.slice(i, j).map((r, k) => ({ r, k, contents: contents(table, r) }));
+      generated.push(...run.sort((a, b) => compareText(a.contents, b.contents) || a.k - b.k).map((x) => x.r));
+      i = j;
+    }
+    // a table without a single primary key has no names to give: its rows stay in key order
+    if (!rules.has('ids') || raw.tables[table]?.primaryKey === undefined) {
+      byName.set(table, dumped(table));
+      continue;
+    }
+    const ordered = [...dumped(table).filter(isGiven), ...generated];
+    for (const r of ordered) if (primaryKey in r) idOf(table, r[primaryKey]);
+    byName.set(table, ordered);
+  }
+  for (const table of names) tables[table] = byName.get(table)!.map((r) => row(table, r));
   const calls = raw.calls.map((c: CallRecord) => ({
     call: c.call,
     ...(c.async && !rules.has('awaited') ? { async: true as const } : {}),

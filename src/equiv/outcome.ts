@@ -44,6 +44,8 @@ export interface RawOutcome {
   unsupported?: { call?: string; message: string };
   /** Every string the scenario gave (seed values, call arguments): UUIDs among them are not renamed. */
   given: string[];
+  /** Per table, the primary keys (as JSON) of the rows the seed wrote: the same on both sides. */
+  seeded?: Record<string, string[]>;
 }
 
 /** How a side describes its entities to the encoder. */

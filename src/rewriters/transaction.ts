@@ -3,6 +3,7 @@ import { isSessionExpr, passesSession, type ModuleFacts } from '../analyzer/modu
 import { isAsyncFunction, walk } from '../analyzer/parse.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 import { mapLibraryCalls } from './library.js';
+import { nestedBegins } from './nested-begin.js';
 
 /**
  * SQL's session flushes what was added before it runs a query (autoflush); ROME's does not, so
@@ -54,7 +55,9 @@ export const transactionRewriter: Rewriter = {
   description:
     "session.begin(...) is kept: RomeSession has begin. Its subtransactions and nested flags are dropped and recorded: ROME has no " +
     'savepoints and no rollback, so what a callback saved before an error stays saved. An add read back in the same unit of ' +
-    'work becomes save(session) (SQL flushed it before the read; ROME has no autoflush). oslo.db\'s retry decorator ' +
+    'work becomes save(session) (SQL flushed it before the read; ROME has no autoflush). A begin() without subtransactions on ' +
+    "the session a caller gave, when a caller hands it the session of its own unit of work, is marked manual: SQL raises " +
+    "there, ROME's begin() nests. oslo.db's retry decorator " +
     '(wrap_db_retry) becomes a generated helper of the same name that retries on ROME\'s DBDeadlock with the same options.',
   samples: [
     {
@@ -78,6 +81,7 @@ export const transactionRewriter: Rewriter = {
       why: "retries on ROME's DBDeadlock (a lock held elsewhere) as oslo.db did, with the same options (retry_on_disconnect and retry_on_request have nothing to retry on ROME)",
     };
     mapLibraryCalls(facts, out, 'transaction', [retry], (name) => facts.rules.constructs[name] === 'map');
+    out.manual.push(...nestedBegins(facts));
     const flags = new Set(facts.rules.transaction.droppedFlags);
     walk(facts.sf, (n) => {
       if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression)) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { enabledRules, normalise } from '../../src/equiv/normalise.js';
-import type { RawOutcome, TableDump } from '../../src/equiv/outcome.js';
+import type { Plain, RawOutcome, TableDump } from '../../src/equiv/outcome.js';
 import { verdictOf } from '../../src/equiv/verdict.js';
 
 // Verdicts from hand-made runs: what the normaliser tolerates (each rule, and only when it is on),
@@ -90,6 +90,54 @@ describe('normalise', () => {
     // a foreign key to a column that is not the primary key is data, not an id
     expect(n.tables).toEqual({ nodes: [{ id: 'nodes#1', service_id: 'services#1', host: 'h1' }], services: [{ id: 'services#1' }, { id: 'services#2' }] });
     expect(normalise(raw, enabledRules({ ids: false })).tables.services).toEqual([{ id: 3 }, { id: 4 }]);
+  });
+
+  it('names generated siblings by what they hold, not by the order one flush numbered them in; other keys in key order', () => {
+    // a parent's metadata rows: SQL inserts them in the collection's order, ROME saves a parent's new
+    // children last first (BeyondTheClouds/rome lib/rome/core/models.py:280-285): ids 2, 3 trade rows
+    const meta = (rows: TableDump['rows']): Record<string, TableDump> => ({
+      meta: { columns: { id: { kind: 'other' }, owner_id: { kind: 'other', references: { table: 'owners', column: 'id' } }, key: { kind: 'other' }, value: { kind: 'other' } }, primaryKey: 'id', rows },
+      owners: { columns: { id: { kind: 'other' }, ref: { kind: 'other' } }, primaryKey: 'id', rows: [{ id: 'o-1', ref: 'anything' }] },
+    });
+    const seeded = { meta: ['1'] };
+    const run = (rows: TableDump['rows'], answer: Plain) => outcome({ calls: [{ call: 'meta_get', ok: answer }], tables: meta(rows), given: ['o-1'], seeded });
+    const sql = run(
+      [{ id: 1, owner_id: 'o-1', key: 'seeded', value: 'x' }, { id: 2, owner_id: 'o-1', key: 'reason', value: 'pre-upgrade' }, { id: 3, owner_id: 'o-1', key: 'ticket', value: 'OPS-1' }],
+      { $entity: 'meta', id: 3, key: 'ticket' },
+    );
+    const rome = run(
+      [{ id: 1, owner_id: 'o-1', key: 'seeded', value: 'x' }, { id: 2, owner_id: 'o-1', key: 'ticket', value: 'OPS-1' }, { id: 3, owner_id: 'o-1', key: 'reason', value: 'pre-upgrade' }],
+      { $entity: 'meta', id: 2, key: 'ticket' },
+    );
+    expect(verdictOf({ ...same(sql), rome }, all).verdict).toBe('equivalent');
+    // a call's answer follows the names: the ticket row is the same row on both sides
+    expect(normalise(rome, all).calls[0].ok).toEqual({ $entity: 'meta', id: 'meta#3', key: 'ticket' });
+    // what a row holds still counts
+    const romeOther = run(
+      [{ id: 1, owner_id: 'o-1', key: 'seeded', value: 'x' }, { id: 2, owner_id: 'o-1', key: 'ticket', value: 'OPS-2' }, { id: 3, owner_id: 'o-1', key: 'reason', value: 'pre-upgrade' }],
+      { $entity: 'meta', id: 2, key: 'ticket' },
+    );
+    expect(verdictOf({ ...same(sql), rome: romeOther }, all).divergences).toEqual([{ kind: 'store', differences: [{ path: 'tables.meta[2].value', sql: 'OPS-1', rome: 'OPS-2' }] }]);
+    // a seeded row keeps its place (key order) when what it holds differs, so the difference is its own
+    const seededRows = (value: string) => [{ id: 1, owner_id: 'o-1', key: 'z', value }, { id: 2, owner_id: 'o-1', key: 'a', value: 'v' }];
+    const both = (value: string) => outcome({ tables: meta(seededRows(value)), given: ['o-1'], seeded: { meta: ['1', '2'] } });
+    expect(verdictOf({ ...same(both('before')), rome: both('after') }, all).divergences).toEqual([{ kind: 'store', differences: [{ path: 'tables.meta[0].value', sql: 'before', rome: 'after' }] }]);
+    // with the ids rule off the keys are compared as they are
+    expect(verdictOf({ ...same(sql), rome }, enabledRules({ ids: false })).verdict).toBe('diverged');
+    // rows that reference nothing are no siblings: key order, so a row only one side wrote does not
+    // rename the rows both wrote (here the first one, which a call answered)
+    const hosts = (rows: TableDump['rows']) => outcome({ calls: [{ call: 'service_create', ok: { $entity: 'services', id: 1, host: 'h1' } }], tables: services(rows) });
+    const row = (id: number, host: string) => ({ id, host, deleted: 0, created_at: null, updated_at: null, disabled: false });
+    const extra = verdictOf({ ...same(hosts([row(1, 'h1')])), rome: hosts([row(1, 'h1'), row(2, 'H1')]) }, all);
+    expect(extra.divergences?.map((d) => d.kind)).toEqual(['store']);
+    // siblings of different parents, or apart in key order, are no run either
+    const apart = (rows: TableDump['rows']) => outcome({ tables: meta(rows), given: ['o-1', 'o-2'] });
+    const [m1, m2, m3] = [
+      { id: 1, owner_id: 'o-1', key: 'b', value: '1' },
+      { id: 2, owner_id: 'o-2', key: 'a', value: '2' },
+      { id: 3, owner_id: 'o-1', key: 'a', value: '3' },
+    ];
+    expect(normalise(apart([m1, m2, m3]), all).tables.meta.map((r) => r.value)).toEqual(['1', '2', '3']);
   });
 
   it('renames generated UUIDs, compares datetimes as set or not, and the soft-delete marker as deleted or not', () => {

@@ -33,6 +33,20 @@ export function useTimerSink(next: TimerSink | undefined): void {
   sink = next;
 }
 
+const tick = () => now++;
+
+// one class for every run of the worker: a date made while a scenario loaded (its seed rows) is
+// still an instance of `Date` when a later run reset the clock
+class VirtualDate extends RealDate {
+  constructor(...args: unknown[]) {
+    if (args.length === 0) super(tick());
+    else super(...(args as [string | number | Date]));
+  }
+  static now(): number {
+    return tick();
+  }
+}
+
 /**
  * Installs seeded randomness and a virtual clock for one scenario run (process-wide in the worker).
  * `realTimers` (a real store: `--rome redis://…`): a sleep takes its real delay, since the store's
@@ -41,17 +55,7 @@ export function useTimerSink(next: TimerSink | undefined): void {
  */
 export function determinise(seed: number, realTimers = false): void {
   now = EPOCH;
-  const tick = () => now++;
   seedDraws(seed);
-  class VirtualDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(tick());
-      else super(...(args as [string | number | Date]));
-    }
-    static now(): number {
-      return tick();
-    }
-  }
   globalThis.Date = VirtualDate as DateConstructor;
   // a sleep moves the virtual clock by its delay and ends at once: a lock's TTL, a retry's back-off
   // and the service's own sleeps take no wall time and the same virtual time on every run (timers

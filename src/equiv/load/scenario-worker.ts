@@ -8,7 +8,7 @@ import { register } from 'node:module';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { callError, encode, type CallRecord, type LabeledOutcome, type RawOutcome, type SideRuns } from '../outcome.js';
+import { callError, encode, type CallRecord, type LabeledOutcome, type RawOutcome, type SideRuns, type TableDump } from '../outcome.js';
 import { NodeBadInput, NodePool, type NodeJob, type NodeMessage, type NodeReply, type NodeResult } from './nodes.js';
 import { DEFAULT_CONCURRENCY, type ConcurrencyOptions } from '../concurrency/options.js';
 import { explore, parseToken, prefixChooser, tokenOf } from '../concurrency/explore.js';
@@ -133,20 +133,22 @@ type SideGroupRunner = (calls: Array<() => unknown>, into: { calls: CallRecord[]
 
 /**
  * One run of a loaded scenario: `groups` runs each concurrent group (in a serial order, or under
- * the scheduler); `fresh` first resets the draws and the side (a new store).
+ * the scheduler); `fresh` first resets the side (a new store).
  */
 async function once(job: RunJob, loaded: Loaded, seed: number, groups: SideGroupRunner | undefined, fresh: boolean, nodes: Map<number, Record<string, unknown>>): Promise<RawOutcome> {
-  if (fresh) {
-    determinise(seed, realTimers);
-    await side.open(job.models, loaded.models);
-  }
+  // every run starts from the seed's first draw: loading drew already (a scenario module's own
+  // top-level code, e.g. contexts with generated request ids), and the SQL side, which loads then
+  // runs, took the service's UUIDs after those draws while the ROME side reset before its runs
+  determinise(seed, realTimers);
+  if (fresh) await side.open(job.models, loaded.models);
   const { scenario } = loaded;
   await side.seed(scenario.seed ?? {});
+  const seeded = seededKeys(await side.dump());
   const calls: CallRecord[] = [];
   const recorded = new WeakSet<object>();
   const given = new Set<string>();
   stringsOf(scenario.seed, given);
-  const outcome: RawOutcome = { calls, tables: {}, locks: [], given: [] };
+  const outcome: RawOutcome = { calls, tables: {}, locks: [], given: [], seeded };
   const globals = globalThis as Record<symbol, unknown>;
   const taskOf = new WeakMap<CallRecord, number>();
   // a group's calls are listed in the group's order whatever order they ran in, so that the
@@ -436,6 +438,16 @@ function seedOf(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/** Per table with a one-column key, the keys of its rows (the normaliser names them in key order). */
+function seededKeys(tables: Record<string, TableDump>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [table, dump] of Object.entries(tables)) {
+    const key = dump.primaryKey;
+    if (key && dump.rows.length > 0) out[table] = dump.rows.map((r) => JSON.stringify(r[key]));
+  }
+  return out;
 }
 
 /** The strings in a value the scenario gave (seed rows, call arguments). */

@@ -35,8 +35,8 @@ export const freshSessionSoftDeletes = {
       if (fresh === 'maybe' || !ts.isExpressionStatement(stmt) || !ts.isAwaitExpression(stmt.expression)) {
         // the flush is right only when the session is the one made here, or there is no statement to
         // put it after without changing what runs when (not awaited, or its value used)
-        const why = fresh === 'maybe' ? 'also bound to another session' : 'not an awaited statement';
-        out.manual.push({ node: stmt, pos: n.getStart(facts.sf), reason: `${call}, made here and never flushed, ${why}: ROME's soft_delete(session) only adds the row; flush ${session} after it by hand` });
+        const what = fresh === 'maybe' ? 'a session made here and never flushed, or another one' : 'made here and never flushed, is not an awaited statement';
+        out.manual.push({ node: stmt, pos: n.getStart(facts.sf), reason: `${call}, ${what}: ROME's soft_delete(session) only adds the row; flush ${session} after it by hand` });
         return;
       }
       const indent = indentAt(facts.text, stmt.getStart(facts.sf));
@@ -48,12 +48,18 @@ export const freshSessionSoftDeletes = {
 
 /** fn binds `name` itself: a parameter, or a variable its own body declares (not a nested function's). */
 function declaresHere(fn: ts.FunctionLikeDeclaration, name: string): boolean {
-  if (fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name)) return true;
+  if (paramBinds(fn, name)) return true;
   let found = false;
   walk(fn.body!, (n) => {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && enclosingFunction(n) === fn) found = true;
   });
   return found;
+}
+
+/** A parameter of fn binds `name`, destructured (`{ session = null }`) or not. */
+function paramBinds(fn: ts.FunctionLikeDeclaration, name: string): boolean {
+  const binds = (b: ts.BindingName): boolean => (ts.isIdentifier(b) ? b.text === name : b.elements.some((e) => !ts.isOmittedExpression(e) && binds(e.name)));
+  return fn.parameters.some((p) => binds(p.name));
 }
 
 /** `name` at n is fn's own: no function between them binds a `name` of its own. */
@@ -65,13 +71,14 @@ function fnsBinding(n: ts.Node, fn: ts.FunctionLikeDeclaration, name: string): b
 /**
  * fn's `session` is bound to a session-factory call (`const session = get_session()`, or `let
  * session;` then `session = get_session()`) and fn never flushes or begins it: 'fresh', or 'maybe'
- * when it is also bound to something else (`session = options.session`). A nested function's own
- * `session` is another variable.
+ * when it may hold another session too (a parameter, `session || get_session()`, `session =
+ * options.session`). A nested function's own `session` is another variable.
  */
 function freshAndNeverFlushed(facts: ModuleFacts, fn: ts.FunctionLikeDeclaration, session: string): 'fresh' | 'maybe' | 'no' {
   let declared = false;
   let flushed = false;
-  let other = false;
+  // a parameter holds the caller's session
+  let other = paramBinds(fn, session);
   walk(fn.body!, (n) => {
     let bound: ts.Expression | undefined;
     let method: string | undefined;
@@ -83,8 +90,13 @@ function freshAndNeverFlushed(facts: ModuleFacts, fn: ts.FunctionLikeDeclaration
     if (method !== undefined) {
       if (method === 'flush' || method === 'commit' || facts.rules.methods.begin.includes(method)) flushed = true;
     } else if (bound && isFactoryCall(facts, bound)) declared = true;
-    // (`let session;` binds nothing yet)
-    else if (bound) other = true;
+    else if (bound) {
+      // (`let session;` binds nothing yet) `session || get_session()`: the caller's, or a fresh one
+      const b = bare(bound);
+      const fallback = ts.isBinaryExpression(b) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(b.operatorToken.kind) && isFactoryCall(facts, b.right);
+      if (fallback) declared = true;
+      other = true;
+    }
   });
   if (!declared || flushed) return 'no';
   return other ? 'maybe' : 'fresh';

@@ -1,5 +1,5 @@
 import ts from '../ts.cjs';
-import { bare, enclosingFunction, isSessionExpr, passesSession, type ModuleFacts } from '../analyzer/module.js';
+import { bare, enclosingFunction, passesSession, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
 import { record, type RewriteResult } from './types.js';
 
@@ -20,8 +20,7 @@ export const freshSessionSoftDeletes = {
     const methods = facts.rules.methods.softDelete;
     walk(facts.sf, (n) => {
       if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !methods.includes(n.expression.name.text)) return;
-      // the receiver is an entity, not the session or a query (`session.query(M).soft_delete()`)
-      if (isSessionExpr(facts, n.expression.expression) || ts.isCallExpression(bare(n.expression.expression))) return;
+      // an entity's: a query's soft_delete() takes no session, and a session has none
       const session = passesSession(facts, n);
       if (!session) return;
       // the function that made the session: the call may sit in a callback inside it (another

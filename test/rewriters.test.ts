@@ -195,6 +195,26 @@ describe('every change is named in its record, under its own kind', () => {
     expect(details('no-unique-key.input.ts', 'create-lock')).toEqual(['models.Migration (migrations) has no unique key: no lock or uniqueness check needed']);
   });
 
+  it("query: a query helper's fallback session dropped, and each query it makes without one", () => {
+    const own = details('own-model-query-cinder.input.ts', 'query').filter((d) => d.includes('without a session'));
+    const fallback =
+      "the fallback `get_session()` of `session` dropped: without a session the helper queries with ROME's Query(M), whose update()/delete() write at once as SQL's autocommit did (a fresh RomeSession only queues them for a flush nobody calls)";
+    expect(own).toEqual([
+      fallback,
+      "`session.query(...args)` made without a session when none is given: `new RomeQuery(...args)`",
+      fallback,
+      '`session.query(model, ...kwargs.columns)` made without a session when none is given: `new RomeQuery(model, ...kwargs.columns)`',
+      '`session.query(model)` made without a session when none is given: `new RomeQuery(model)`',
+    ]);
+  });
+
+  it('session: a flush after a soft delete on a fresh session, named by its call', () => {
+    const flushes = details('soft-delete-on-a-fresh-session.input.ts', 'session').filter((d) => d.includes('flush'));
+    const text = (call: string) =>
+      `\`${call}(...)\` on session, made here and never flushed: \`await session.flush()\` after it (ROME's soft_delete(session) only adds the row to the session, oslo.db's save flushed it)`;
+    expect(flushes).toEqual([text('fault.soft_delete'), text('fault.soft_delete')]);
+  });
+
   it('session-add: the change named by its first line (60 characters at most; 40 after a bound load), the load and the value a return keeps', () => {
     const returned = details('rebound-and-returned.input.ts', 'session-add');
     expect(returned).toContain('adds `session.add(ref)` after `ref.host = b` so the ROME session saves it (ROME has no dirty tracking)');

@@ -1,5 +1,5 @@
 import ts from '../ts.cjs';
-import { bare, enclosingFunction, isSessionExpr, passesSession, type ModuleFacts } from '../analyzer/module.js';
+import { bare, enclosingFunction, passesSession, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
 import { record, type RewriteResult } from './types.js';
 
@@ -20,26 +20,34 @@ export const freshSessionSoftDeletes = {
     const methods = facts.rules.methods.softDelete;
     walk(facts.sf, (n) => {
       if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !methods.includes(n.expression.name.text)) return;
-      // the receiver is an entity, not the session or a query (`session.query(M).soft_delete()`)
-      if (isSessionExpr(facts, n.expression.expression) || ts.isCallExpression(bare(n.expression.expression))) return;
+      // an entity's: a query's soft_delete() takes no session, and a session has none
       const session = passesSession(facts, n);
       if (!session) return;
       // the function that made the session: the call may sit in a callback inside it (another
       // session's begin()); inside this session's own begin(), freshAndNeverFlushed sees the begin
       let fn = enclosingFunction(n);
       while (fn?.body && !declaresHere(fn, session)) fn = enclosingFunction(fn);
-      if (!fn?.body || !freshAndNeverFlushed(facts, fn, session)) return;
+      const fresh = fn?.body ? freshAndNeverFlushed(facts, fn, session) : 'no';
+      if (fresh === 'no') return;
       const stmt = enclosingStatement(n);
-      if (!ts.isExpressionStatement(stmt) || !ts.isAwaitExpression(stmt.expression)) return;
+      const call = `\`${n.expression.getText(facts.sf)}(...)\` on ${session}`;
+      if (fresh === 'maybe' || !ts.isExpressionStatement(stmt) || !ts.isAwaitExpression(stmt.expression)) {
+        // the flush is right only when the session is the one made here, or there is no statement to
+        // put it after without changing what runs when (not awaited, or its value used)
+        const what = fresh === 'maybe' ? 'a session made here and never flushed, or another one' : 'made here and never flushed, is not an awaited statement';
+        out.manual.push({ node: stmt, pos: n.getStart(facts.sf), reason: `${call}, ${what}: ROME's soft_delete(session) only adds the row; flush ${session} after it by hand` });
+        return;
+      }
       const indent = indentAt(facts.text, stmt.getStart(facts.sf));
       const edit = { start: stmt.end, end: stmt.end, text: `${facts.eol}${indent}await ${session}.flush(); // ROME's soft_delete(session) only adds the row: oslo.db's saved it` };
-      record(out, 'session', n.getStart(facts.sf), `\`${n.expression.getText(facts.sf)}(...)\` on ${session}, made here and never flushed: \`await ${session}.flush()\` after it (ROME's soft_delete(session) only adds the row to the session, oslo.db's save flushed it)`, edit);
+      record(out, 'session', n.getStart(facts.sf), `${call}, made here and never flushed: \`await ${session}.flush()\` after it (ROME's soft_delete(session) only adds the row to the session, oslo.db's save flushed it)`, edit);
     });
   },
 };
 
-/** `name` is a variable fn's own body declares (not a nested function's). */
+/** fn binds `name` itself: a parameter, or a variable its own body declares (not a nested function's). */
 function declaresHere(fn: ts.FunctionLikeDeclaration, name: string): boolean {
+  if (paramBinds(fn, name)) return true;
   let found = false;
   walk(fn.body!, (n) => {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && enclosingFunction(n) === fn) found = true;
@@ -47,22 +55,50 @@ function declaresHere(fn: ts.FunctionLikeDeclaration, name: string): boolean {
   return found;
 }
 
-/** `session` is declared in fn, bound only to session-factory calls, and fn never flushes or begins it. */
-function freshAndNeverFlushed(facts: ModuleFacts, fn: ts.FunctionLikeDeclaration, session: string): boolean {
+/** A parameter of fn binds `name`, destructured (`{ session = null }`) or not. */
+function paramBinds(fn: ts.FunctionLikeDeclaration, name: string): boolean {
+  const binds = (b: ts.BindingName): boolean => (ts.isIdentifier(b) ? b.text === name : b.elements.some((e) => !ts.isOmittedExpression(e) && binds(e.name)));
+  return fn.parameters.some((p) => binds(p.name));
+}
+
+/** `name` at n is fn's own: no function between them binds a `name` of its own. */
+function fnsBinding(n: ts.Node, fn: ts.FunctionLikeDeclaration, name: string): boolean {
+  for (let f = enclosingFunction(n); f && f !== fn; f = enclosingFunction(f)) if (f.body && declaresHere(f, name)) return false;
+  return true;
+}
+
+/**
+ * fn's `session` is bound to a session-factory call (`const session = get_session()`, or `let
+ * session;` then `session = get_session()`) and fn never flushes or begins it: 'fresh', or 'maybe'
+ * when it may hold another session too (a parameter, `session || get_session()`, `session =
+ * options.session`). A nested function's own `session` is another variable.
+ */
+function freshAndNeverFlushed(facts: ModuleFacts, fn: ts.FunctionLikeDeclaration, session: string): 'fresh' | 'maybe' | 'no' {
   let declared = false;
-  let other = false;
+  let flushed = false;
+  // a parameter holds the caller's session
+  let other = paramBinds(fn, session);
   walk(fn.body!, (n) => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === session) {
-      if (n.initializer && isFactoryCall(facts, n.initializer) && enclosingFunction(n) === fn) declared = true;
-      else other = true;
-    }
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === session && !isFactoryCall(facts, n.right)) other = true;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === session) {
-      const method = n.expression.name.text;
-      if (method === 'flush' || method === 'commit' || facts.rules.methods.begin.includes(method)) other = true;
+    let bound: ts.Expression | undefined;
+    let method: string | undefined;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === session) bound = n.initializer;
+    else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === session) bound = n.right;
+    else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === session) method = n.expression.name.text;
+    else return;
+    if (!fnsBinding(n, fn, session)) return;
+    if (method !== undefined) {
+      if (method === 'flush' || method === 'commit' || facts.rules.methods.begin.includes(method)) flushed = true;
+    } else if (bound && isFactoryCall(facts, bound)) declared = true;
+    else if (bound) {
+      // (`let session;` binds nothing yet) `session || get_session()`: the caller's, or a fresh one
+      const b = bare(bound);
+      const fallback = ts.isBinaryExpression(b) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(b.operatorToken.kind) && isFactoryCall(facts, b.right);
+      if (fallback) declared = true;
+      other = true;
     }
   });
-  return declared && !other;
+  if (!declared || flushed) return 'no';
+  return other ? 'maybe' : 'fresh';
 }
 
 function isFactoryCall(facts: ModuleFacts, e: ts.Expression): boolean {

@@ -5,6 +5,7 @@ import { ownLines } from '../analyzer/edits.js';
 import { HELPER_MARK, isGeneratedHelper } from './helpers.js';
 import { midUnitFlushes } from './session-add.js';
 import { freshSessionSoftDeletes } from './fresh-session-soft-delete.js';
+import { inside } from './manual.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
 /** Names of the session factory / query helper the module imports from elsewhere (to re-emit). */
@@ -92,10 +93,14 @@ export function f() {
 `,
     },
   ],
-  rewrite(facts) {
+  rewrite(facts, ctx) {
     const out = emptyResult();
-    const names = importedHelpers(facts, 'session');
-    for (const access of namespacedHelperCalls(facts, 'session')) {
+    // a call an earlier rewriter deleted (a query helper's fallback session) is gone already, and a
+    // factory only such calls reached is not needed
+    const calls = namespacedHelperCalls(facts, 'session').filter((a) => !inside(ctx.deleted, a.getStart(facts.sf), a.end));
+    const imported = (name: string) => facts.imports.some((i) => i.specifier !== facts.rules.target.module && i.bindings.has(name));
+    const names = importedHelpers(facts, 'session').filter((name) => imported(name) || calls.some((a) => a.name.text === name));
+    for (const access of calls) {
       // the call keeps its arguments; the namespace goes (the helper is emitted in this module)
       const start = access.getStart(facts.sf);
       out.edits.push({ start, end: access.name.getStart(facts.sf), text: '' });

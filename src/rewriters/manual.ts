@@ -12,6 +12,9 @@ const SESSION_REASONS: Record<string, string> = {
   rollback: '`rollback()`: ROME sessions cannot roll back (what was saved stays saved)',
   merge: '`merge()`: RomeSession has no merge',
   expire: '`expire()`: RomeSession has no expire',
+  expire_all: '`expire_all()`: RomeSession has no expire_all (it keeps no identity map: every query reads the store)',
+  expireAll: '`expireAll()`: RomeSession has no expireAll (it keeps no identity map: every query reads the store)',
+  commit: "`commit()`: RomeSession declares no commit (ROME's own writes without the flush's locks): `flush()` writes what the session queued, and a begin() unit flushes at its end",
   refresh: '`refresh()`: RomeSession has no refresh',
   expunge: '`expunge()`: RomeSession has no expunge',
 };

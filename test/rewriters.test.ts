@@ -154,6 +154,41 @@ export function f(o: Options) {
   });
 });
 
+describe('manual: what the pack says of a construct', () => {
+  // the same port as the fixtures, under a pack changed in memory
+  const portWith = (text: string, change: (rules: ReturnType<typeof loadRulePack>) => void) => {
+    const rules = loadRulePack();
+    change(rules);
+    return portModule({ sourcePath: '/svc/db/sqlalchemy/api.ts', outputPath: '/svc/db/discovery/api.ts', displaySource: 'db/sqlalchemy/api.ts', displayOutput: 'db/discovery/api.ts', text, rules }).output;
+  };
+  const page = `import { paginate_query } from '../../common/pagination';
+
+export async function service_get_page(query: any, limit: number, marker: any) {
+  return await paginate_query(query, limit, ['created_at', 'id'], { marker });
+}
+`;
+
+  it('a pagination helper is SQL pagination only while the pack says it is manual', () => {
+    expect(portWith(page, () => {})).toContain('// port-db: manual `paginate_query()`: SQL pagination');
+    // a project whose own paginate_query pages plain rows: its pack does not list it
+    expect(portWith(page, (rules) => delete rules.constructs.paginate_query)).toBe(page);
+  });
+
+  it('a call to a name of a mapped module that the pack says is manual is kept and marked', () => {
+    const text = `import { bulk_insert } from '@acme/db';
+
+export async function fixed_ip_bulk_create(ips: any[]) {
+  return await bulk_insert('fixed_ips', ips);
+}
+`;
+    const out = portWith(text, (rules) => {
+      rules.importMappings = { ...rules.importMappings, '@acme/db': 'rome-orm' };
+      rules.constructs = { ...rules.constructs, bulk_insert: 'manual' };
+    });
+    expect(out).toContain("  // port-db: manual `bulk_insert()` from @acme/db: ROME has no equivalent\n  return await bulk_insert('fixed_ips', ips);");
+  });
+});
+
 describe('every change is named in its record, under its own kind', () => {
   const details = (file: string, kind = 'transaction') => {
     const { report } = portText(readFileSync(join(FIXTURES, kind, file), 'utf8'));

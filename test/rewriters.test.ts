@@ -174,6 +174,18 @@ export async function service_get_page(query: any, limit: number, marker: any) {
     expect(portWith(page, (rules) => delete rules.constructs.paginate_query)).toBe(page);
   });
 
+  it('an engine factory the pack adds is an SQL engine too', () => {
+    const text = `import { open_engine } from '../../common/engines';
+
+export function _archive_engine(url: string) {
+  return open_engine(url);
+}
+`;
+    expect(portWith(text, () => {})).toBe(text);
+    const out = portWith(text, (rules) => (rules.engineFactories = [...(rules.engineFactories ?? []), 'open_engine']));
+    expect(out).toContain('  // port-db: manual `open_engine()`: an SQL engine (connections, dispose, raw SQL); ROME has none\n  return open_engine(url);');
+  });
+
   it('a call to a name of a mapped module that the pack says is manual is kept and marked', () => {
     const text = `import { bulk_insert } from '@acme/db';
 

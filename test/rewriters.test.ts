@@ -187,10 +187,14 @@ export function _archive_engine(url: string) {
   });
 
   it('a call to a name of a mapped module that the pack says is manual is kept and marked', () => {
-    const text = `import { bulk_insert } from '@acme/db';
+    const text = `import { bulk_insert, table_name } from '@acme/db';
 
 export async function fixed_ip_bulk_create(ips: any[]) {
   return await bulk_insert('fixed_ips', ips);
+}
+
+export function fixed_ip_table_name() {
+  return table_name('fixed_ips');
 }
 `;
     const out = portWith(text, (rules) => {
@@ -198,6 +202,8 @@ export async function fixed_ip_bulk_create(ips: any[]) {
       rules.constructs = { ...rules.constructs, bulk_insert: 'manual' };
     });
     expect(out).toContain("  // port-db: manual `bulk_insert()` from @acme/db: ROME has no equivalent\n  return await bulk_insert('fixed_ips', ips);");
+    // one the pack does not call manual is not
+    expect(out).not.toContain('`table_name()`');
   });
 });
 

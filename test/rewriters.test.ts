@@ -154,6 +154,59 @@ export function f(o: Options) {
   });
 });
 
+describe('manual: what the pack says of a construct', () => {
+  // the same port as the fixtures, under a pack changed in memory
+  const portWith = (text: string, change: (rules: ReturnType<typeof loadRulePack>) => void) => {
+    const rules = loadRulePack();
+    change(rules);
+    return portModule({ sourcePath: '/svc/db/sqlalchemy/api.ts', outputPath: '/svc/db/discovery/api.ts', displaySource: 'db/sqlalchemy/api.ts', displayOutput: 'db/discovery/api.ts', text, rules }).output;
+  };
+  const page = `import { paginate_query } from '../../common/pagination';
+
+export async function service_get_page(query: any, limit: number, marker: any) {
+  return await paginate_query(query, limit, ['created_at', 'id'], { marker });
+}
+`;
+
+  it('a pagination helper is SQL pagination only while the pack says it is manual', () => {
+    expect(portWith(page, () => {})).toContain('// port-db: manual `paginate_query()`: SQL pagination');
+    // a project whose own paginate_query pages plain rows: its pack does not list it
+    expect(portWith(page, (rules) => delete rules.constructs.paginate_query)).toBe(page);
+  });
+
+  it('an engine factory the pack adds is an SQL engine too', () => {
+    const text = `import { open_engine } from '../../common/engines';
+
+export function _archive_engine(url: string) {
+  return open_engine(url);
+}
+`;
+    expect(portWith(text, () => {})).toBe(text);
+    const out = portWith(text, (rules) => (rules.engineFactories = [...(rules.engineFactories ?? []), 'open_engine']));
+    expect(out).toContain('  // port-db: manual `open_engine()`: an SQL engine (connections, dispose, raw SQL); ROME has none\n  return open_engine(url);');
+  });
+
+  it('a call to a name of a mapped module that the pack says is manual is kept and marked', () => {
+    const text = `import { bulk_insert, table_name } from '@acme/db';
+
+export async function fixed_ip_bulk_create(ips: any[]) {
+  return await bulk_insert('fixed_ips', ips);
+}
+
+export function fixed_ip_table_name() {
+  return table_name('fixed_ips');
+}
+`;
+    const out = portWith(text, (rules) => {
+      rules.importMappings = { ...rules.importMappings, '@acme/db': 'rome-orm' };
+      rules.constructs = { ...rules.constructs, bulk_insert: 'manual' };
+    });
+    expect(out).toContain("  // port-db: manual `bulk_insert()` from @acme/db: ROME has no equivalent\n  return await bulk_insert('fixed_ips', ips);");
+    // one the pack does not call manual is not
+    expect(out).not.toContain('`table_name()`');
+  });
+});
+
 describe('every change is named in its record, under its own kind', () => {
   const details = (file: string, kind = 'transaction') => {
     const { report } = portText(readFileSync(join(FIXTURES, kind, file), 'utf8'));

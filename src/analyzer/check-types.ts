@@ -92,7 +92,7 @@ export const DEFAULT_ENGINE_FACTORIES = [
 export const DEFAULT_TARGET_LACKS = [
   'limit', 'offset', 'one', 'one_or_none', 'oneOrNone', 'exists', 'options', 'group_by', 'groupBy', 'having', 'subquery',
   'scalar', 'label', 'with_entities', 'withEntities', 'from_self', 'fromSelf', 'union', 'outerjoin', 'outer_join',
-  'outerJoin', 'execute', 'rollback', 'begin_nested', 'beginNested', 'merge', 'expire', 'expire_all', 'expireAll', 'commit', 'refresh', 'expunge', '__mapper__',
+  'outerJoin', 'execute', 'rollback', 'begin_nested', 'beginNested', 'merge', 'expire', 'expire_all', 'expireAll', 'refresh', 'expunge', '__mapper__',
 ];
 
 /** The data a file scan needs; plain JSON so it can be sent to a worker thread. */

@@ -1,6 +1,7 @@
 import ts from '../ts.cjs';
 import { bare, enclosingFunction, passesSession, type ModuleFacts } from '../analyzer/module.js';
 import { enclosingStatement, indentAt, walk } from '../analyzer/parse.js';
+import { bindsName, declarationOf } from '../analyzer/scope.js';
 import { record, type RewriteResult } from './types.js';
 
 /**
@@ -25,8 +26,7 @@ export const freshSessionSoftDeletes = {
       if (!session) return;
       // the function that made the session: the call may sit in a callback inside it (another
       // session's begin()); inside this session's own begin(), freshAndNeverFlushed sees the begin
-      let fn = enclosingFunction(n);
-      while (fn?.body && !declaresHere(fn, session)) fn = enclosingFunction(fn);
+      const fn = ownerOf(n, session);
       const fresh = fn?.body ? freshAndNeverFlushed(facts, fn, session) : 'no';
       if (fresh === 'no') return;
       const stmt = enclosingStatement(n);
@@ -45,26 +45,10 @@ export const freshSessionSoftDeletes = {
   },
 };
 
-/** fn binds `name` itself: a parameter, or a variable its own body declares (not a nested function's). */
-function declaresHere(fn: ts.FunctionLikeDeclaration, name: string): boolean {
-  if (paramBinds(fn, name)) return true;
-  let found = false;
-  walk(fn.body!, (n) => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && enclosingFunction(n) === fn) found = true;
-  });
-  return found;
-}
-
-/** A parameter of fn binds `name`, destructured (`{ session = null }`) or not. */
-function paramBinds(fn: ts.FunctionLikeDeclaration, name: string): boolean {
-  const binds = (b: ts.BindingName): boolean => (ts.isIdentifier(b) ? b.text === name : b.elements.some((e) => !ts.isOmittedExpression(e) && binds(e.name)));
-  return fn.parameters.some((p) => binds(p.name));
-}
-
-/** `name` at n is fn's own: no function between them binds a `name` of its own. */
-function fnsBinding(n: ts.Node, fn: ts.FunctionLikeDeclaration, name: string): boolean {
-  for (let f = enclosingFunction(n); f && f !== fn; f = enclosingFunction(f)) if (f.body && declaresHere(f, name)) return false;
-  return true;
+/** The function whose parameter or variable `name` at n refers to (by lexical scope), if any. */
+function ownerOf(n: ts.Node, name: string): ts.FunctionLikeDeclaration | undefined {
+  const decl = declarationOf(n, name);
+  return decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl)) ? enclosingFunction(decl) : undefined;
 }
 
 /**
@@ -77,7 +61,7 @@ function freshAndNeverFlushed(facts: ModuleFacts, fn: ts.FunctionLikeDeclaration
   let declared = false;
   let flushed = false;
   // a parameter holds the caller's session
-  let other = paramBinds(fn, session);
+  let other = fn.parameters.some((p) => bindsName(p.name, session));
   walk(fn.body!, (n) => {
     let bound: ts.Expression | undefined;
     let method: string | undefined;
@@ -85,7 +69,8 @@ function freshAndNeverFlushed(facts: ModuleFacts, fn: ts.FunctionLikeDeclaration
     else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === session) bound = n.right;
     else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === session) method = n.expression.name.text;
     else return;
-    if (!fnsBinding(n, fn, session)) return;
+    // a nested function's own `session` is another variable
+    if (ownerOf(n, session) !== fn) return;
     if (method !== undefined) {
       if (method === 'flush' || method === 'commit' || facts.rules.methods.begin.includes(method)) flushed = true;
     } else if (bound && isFactoryCall(facts, bound)) declared = true;

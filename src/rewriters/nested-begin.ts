@@ -1,5 +1,6 @@
 import ts from '../ts.cjs';
-import { isSessionExpr, passesSession, type ModuleFacts } from '../analyzer/module.js';
+import { isSessionExpr, passesSession, sessionText, type ModuleFacts } from '../analyzer/module.js';
+import { bindsName } from '../analyzer/scope.js';
 import { enclosingStatement, walk } from '../analyzer/parse.js';
 import type { ManualItem } from './types.js';
 
@@ -19,14 +20,7 @@ export function nestedBegins(facts: ModuleFacts): ManualItem[] {
   if (facts.imports.some((imp) => imp.specifier === facts.rules.target.module)) return [];
   const method = facts.rules.transaction.method;
   const flags = new Set(facts.rules.transaction.droppedFlags);
-  const paramsOf = (fn: ts.FunctionLikeDeclaration): Set<string> => {
-    const names = new Set<string>();
-    for (const p of fn.parameters) {
-      if (ts.isIdentifier(p.name)) names.add(p.name.text);
-      else if (ts.isObjectBindingPattern(p.name)) for (const el of p.name.elements) if (ts.isIdentifier(el.name)) names.add(el.name.text);
-    }
-    return names;
-  };
+  const isParam = (fn: ts.FunctionLikeDeclaration, name: string) => fn.parameters.some((p) => bindsName(p.name, name));
   const isBegin = (n: ts.Node): n is ts.CallExpression & { expression: ts.PropertyAccessExpression } =>
     ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === method && isSessionExpr(facts, n.expression.expression);
   // a flag object (`{ subtransactions: true }`) makes it a subtransaction SQL allows
@@ -36,10 +30,9 @@ export function nestedBegins(facts: ModuleFacts): ManualItem[] {
   const begins = new Map<string, ts.CallExpression[]>();
   for (const [name, fn] of facts.localFunctions) {
     if (!fn.body) continue;
-    const params = paramsOf(fn);
     const found: ts.CallExpression[] = [];
     walk(fn.body, (n) => {
-      if (isBegin(n) && ts.isIdentifier(n.expression.expression) && params.has(n.expression.expression.text) && !flagged(n)) found.push(n);
+      if (isBegin(n) && ts.isIdentifier(n.expression.expression) && isParam(fn, n.expression.expression.text) && !flagged(n)) found.push(n);
     });
     if (found.length > 0) begins.set(name, found);
   }
@@ -50,11 +43,10 @@ export function nestedBegins(facts: ModuleFacts): ManualItem[] {
     changed = false;
     for (const [name, fn] of facts.localFunctions) {
       if (!fn.body || reaches(name)) continue;
-      const params = paramsOf(fn);
       walk(fn.body, (n) => {
         if (via.has(name) || !ts.isCallExpression(n) || !ts.isIdentifier(n.expression) || !reaches(n.expression.text)) return;
         const passed = passesSession(facts, n);
-        if (passed && params.has(passed)) {
+        if (passed && isParam(fn, passed)) {
           via.set(name, n.expression.text);
           changed = true;
         }
@@ -67,14 +59,18 @@ export function nestedBegins(facts: ModuleFacts): ManualItem[] {
   // the difference starts (the function itself keeps its rewrites: called without a unit's
   // session, SQL's begin() does begin)
   const out: ManualItem[] = [];
+  const marked = new Set<number>();
   walk(facts.sf, (n) => {
     if (!isBegin(n)) return;
-    const session = n.expression.expression.getText(facts.sf);
+    // as passesSession writes the session a call hands on (`context.session`, blanks dropped)
+    const session = sessionText(facts, n.expression.expression);
+    if (!session) return;
     for (const arg of n.arguments) {
       if (!ts.isArrowFunction(arg) && !ts.isFunctionExpression(arg)) continue;
       walk(arg.body, (c) => {
         if (!ts.isCallExpression(c) || !ts.isIdentifier(c.expression) || !reaches(c.expression.text) || passesSession(facts, c) !== session) return;
-        if (out.some((m) => m.pos === c.getStart(facts.sf))) return;
+        if (marked.has(c.getStart(facts.sf))) return;
+        marked.add(c.getStart(facts.sf));
         const path = [c.expression.text];
         while (via.has(path[path.length - 1])) path.push(via.get(path[path.length - 1])!);
         const callee = path[path.length - 1];

@@ -325,6 +325,73 @@ describe('every change is named in its record, under its own kind', () => {
     ]);
   });
 
+  it('models: each base, declarative base, mixin column and table argument, named as the source wrote it (one line, clipped at 60)', () => {
+    const details = (file: string) => {
+      const { report } = portModelsText(readFileSync(join(FIXTURES, 'models', file), 'utf8'));
+      return [...report.module.changes, ...report.functions.flatMap((f) => f.changes)].filter((c) => c.kind === 'models').map((c) => c.detail);
+    };
+    expect(details('declarative-base.input.ts')).toEqual([
+      "`declarative_base()` → `Entity` (rome-orm): the models' base class is the ROME entity base",
+      "table option `mysql_engine` dropped: SQL-only (ROME creates no tables)",
+    ]);
+    expect(details('base-declarations.input.ts')).toEqual([
+      "`sa_declarative_base()` → `Entity` (rome-orm): the models' base class is the ROME entity base",
+      "`declarativeBase()` → `Entity` (rome-orm): the models' base class is the ROME entity base",
+      "base class `Audited(TimestampMixin(ModelBase))` → `Audited(Entity)` (rome-orm); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `created_at`, `updated_at` of oslo.db's mixins declared on AuditLog: ROME's Entity fills them but does not declare them, and queries filter on them",
+    ]);
+    expect(details('base-shapes.input.ts')).toEqual([
+      "`declarative_base()` → `Entity` (rome-orm): the models' base class is the ROME entity base",
+      "base class `TimestampMixin(ModelBase)` → `Entity` (rome-orm); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `updated_at` of oslo.db's mixins declared on GlanceBase: ROME's Entity fills them but does not declare them, and queries filter on them",
+      "column `created_at`: `default: () => timeutils.utcnow()` applied as SQL applies it, to a field left null or unset (`_sql_default`): ROME's Entity gives a column its default over any falsy value at each save (a saved `false`, `0` or `''` would be replaced by a call of the function)",
+      "base class `Versioned(TimestampMixin(ModelBase), { column: 'revision' })` → `Versioned(Entity, { column: 'revision' })` (rome-orm); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `created_at`, `updated_at` of oslo.db's mixins declared on Image: ROME's Entity fills them but does not declare them, and queries filter on them",
+      "base class `Versioned( SoftDeleteMixin(TimestampMixin(ModelBase)), { co…` → `Versioned(Entity, { column: 'version', table: 'instances' })` (rome-orm); soft delete is `Entity.soft_delete()` (ROME sets `deleted = 1` and `deleted_at`); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `created_at`, `updated_at`, `deleted_at`, `deleted` of oslo.db's mixins declared on Instance: ROME's Entity fills them but does not declare them, and queries filter on them",
+      "base class `(SoftDeleteMixin(TimestampMixin(ModelBase)))` → `Entity` (rome-orm); soft delete is `Entity.soft_delete()` (ROME sets `deleted = 1` and `deleted_at`); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `created_at`, `updated_at`, `deleted_at`, `deleted` of oslo.db's mixins declared on Cell: ROME's Entity fills them but does not declare them, and queries filter on them",
+      "base class `declarative_base()` → `Entity` (rome-orm)",
+      "base class `SoftDeleteMixin(GlanceBase)` → `GlanceBase` (rome-orm); soft delete is `Entity.soft_delete()` (ROME sets `deleted = 1` and `deleted_at`)",
+      "columns `deleted_at`, `deleted` of oslo.db's mixins declared on Volume: ROME's Entity fills them but does not declare them, and queries filter on them",
+      "base class `TimestampMixin(Volume)` → `Volume` (rome-orm); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `created_at`, `updated_at` of oslo.db's mixins declared on Snapshot: ROME's Entity fills them but does not declare them, and queries filter on them",
+    ]);
+    expect(details('table-args.input.ts')).toEqual([
+      "base class `SoftDeleteMixin(TimestampMixin(ModelBase))` → `Entity` (rome-orm); soft delete is `Entity.soft_delete()` (ROME sets `deleted = 1` and `deleted_at`); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `created_at`, `updated_at`, `deleted_at`, `deleted` of oslo.db's mixins declared on Base: ROME's Entity fills them but does not declare them, and queries filter on them",
+      "`__table_args__ = []` dropped: SQL-only table arguments (ROME creates no tables)",
+      "`UniqueConstraint` uniq_services0host0topic0deleted (host, topic, deleted) dropped: ROME enforces no unique key; create-lock checks this one before each create (read from the SQL models)",
+      "`Index` services_host_idx (host) dropped: ROME creates no SQL index",
+      "table options `mysql_engine`, `mysql_charset` dropped: SQL-only (ROME creates no tables)",
+      "column `uuid`: option `unique: true` dropped: ROME enforces no unique key; create-lock checks this column before each create (read from the SQL models)",
+      "column `uuid`: option `index: true` dropped: ROME creates no SQL index",
+      "column `report_count`: option `server_default: '0'` dropped: a default the SQL server fills in; ROME has no server (use `default`)",
+      "`Index` uniq_compute_nodes0host0hypervisor_hostname0deleted (host, hypervisor_hostname, deleted) dropped: ROME enforces no unique key; create-lock checks this one before each create (read from the SQL models)",
+      "base class `Audited(TimestampMixin(ModelBase))` → `Audited(Entity)` (rome-orm); `created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)",
+      "columns `created_at`, `updated_at` of oslo.db's mixins declared on AuditLog: ROME's Entity fills them but does not declare them, and queries filter on them",
+    ]);
+    expect(details('table-args-shapes.input.ts')).toEqual([
+      "base class `ModelBase` → `Entity` (rome-orm)",
+      "`__table_args__` declaration dropped: SQL-only table arguments (ROME creates no tables)",
+      "`CheckConstraint` (deleted IN (0, 1)) dropped: SQL-only table argument (ROME creates no tables)",
+      "`UniqueConstraint` (project_id, name, deleted) dropped: ROME enforces no unique key; create-lock checks this one before each create (read from the SQL models)",
+      "`UniqueConstraint` uniq_security_groups0uuid0deleted (uuid, deleted) dropped: ROME enforces no unique key; create-lock checks this one before each create (read from the SQL models)",
+      "`Index` uniq_security_groups0host0deleted (host, deleted) dropped: ROME enforces no unique key; create-lock checks this one before each create (read from the SQL models)",
+      "`Index` security_groups_project_id_idx (project_id) dropped: ROME creates no SQL index",
+      "`ForeignKeyConstraint` dropped: SQL-only table argument (ROME creates no tables)",
+      "table options `...MYSQL_TABLE_OPTIONS`, `mysql_charset` dropped: SQL-only (ROME creates no tables)",
+      "table argument `MYSQL_TABLE_ARGS` dropped: SQL-only (ROME creates no tables)",
+      "`__table_args__ = MYSQL_TABLE_ARGS` dropped: SQL-only table arguments (ROME creates no tables)",
+      "table option `mysql_engine` dropped: SQL-only (ROME creates no tables)",
+      "`Index` aggregate_uuid_idx (uuid) dropped: ROME creates no SQL index",
+      "table option `mysql_engine` dropped: SQL-only (ROME creates no tables)",
+      "table option `mysql_engine` dropped: SQL-only (ROME creates no tables)",
+      "table option `mysql_engine` dropped: SQL-only (ROME creates no tables)",
+      "table option `mysql_engine` dropped: SQL-only (ROME creates no tables)",
+    ]);
+  });
+
   it('row-lock: the lock, named after the table and key, and a second lock call on the same query', () => {
     expect(details('lock-asked-twice.input.ts', 'row-lock')).toEqual([
       '`with_lockmode()` removed (ROME takes no row locks); the unit of work runs under lock fixed_ips:{address}, released in finally',

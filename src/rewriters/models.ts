@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
-import { ownLines } from '../analyzer/edits.js';
+import { ownLines, type Edit } from '../analyzer/edits.js';
 import { calleeName } from '../analyzer/chains.js';
 import { indentAt, walk } from '../analyzer/parse.js';
 import { emptyResult, record, type RewriteResult, type Rewriter } from './types.js';
@@ -43,14 +43,7 @@ const clip = (s: string, n = 90) => {
  * the expression has another shape (the class is then kept and marked manual).
  */
 function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): string | undefined {
-  const bases = declarativeBases(facts);
-  const isSql = (e: ts.Expression, called = false): boolean => {
-    let root = e;
-    while (ts.isPropertyAccessExpression(root)) root = root.expression;
-    // `BASE(CinderBase)`: the declarative base (const BASE = declarative_base()), called as a mixin,
-    // adds only SQL mapping (a plain `extends BASE` stays: BASE becomes the entity base itself)
-    return ts.isIdentifier(root) && (facts.importOf(root)?.isSql === true || (called && root === e && bases.has(root.text)));
-  };
+  const isSql = sqlBaseTest(facts);
   if (ts.isParenthesizedExpression(expr)) return portBase(facts, expr.expression, entity);
   if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) return isSql(expr) ? entity : expr.getText(facts.sf);
   if (ts.isCallExpression(expr) && (ts.isIdentifier(expr.expression) || ts.isPropertyAccessExpression(expr.expression))) {
@@ -63,6 +56,38 @@ function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): stri
     return `${expr.expression.getText(facts.sf)}(${args.join(', ')})`;
   }
   return sqlNamesIn(facts, expr).length === 0 ? expr.getText(facts.sf) : undefined;
+}
+
+/** Whether a base expression (or the callee of a base call, `called`) is an SQL part of the base. */
+function sqlBaseTest(facts: ModuleFacts): (e: ts.Expression, called?: boolean) => boolean {
+  const bases = declarativeBases(facts);
+  return (e, called = false) => {
+    let root = e;
+    while (ts.isPropertyAccessExpression(root)) root = root.expression;
+    // `BASE(CinderBase)`: the declarative base (const BASE = declarative_base()), called as a mixin,
+    // adds only SQL mapping (a plain `extends BASE` stays: BASE becomes the entity base itself)
+    return ts.isIdentifier(root) && (facts.importOf(root)?.isSql === true || (called && root === e && bases.has(root.text)));
+  };
+}
+
+/**
+ * The edits that turn a base portBase ports into its port in place: only the SQL parts (and the
+ * parentheses of an SQL call around a kept argument) are deleted, so a name the port keeps (a mixin
+ * imported from the project, `Versioned(TimestampMixin(ModelBase))`) is still referenced and its
+ * import stays. Deleting the whole base and inserting its port left that import unused, removed.
+ */
+function baseEdits(facts: ModuleFacts, expr: ts.Expression, entity: string, isSql = sqlBaseTest(facts)): Edit[] {
+  const start = expr.getStart(facts.sf);
+  const del = (s: number, e: number): Edit => ({ start: s, end: e, text: '' });
+  const toEntity = (): Edit[] => [{ start, end: start, text: entity }, del(start, expr.end)];
+  const unwrap = (inner: ts.Expression): Edit[] => [del(start, inner.getStart(facts.sf)), ...baseEdits(facts, inner, entity, isSql), del(inner.end, expr.end)];
+  if (ts.isParenthesizedExpression(expr)) return unwrap(expr.expression);
+  if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) return isSql(expr) ? toEntity() : [];
+  if (ts.isCallExpression(expr) && (ts.isIdentifier(expr.expression) || ts.isPropertyAccessExpression(expr.expression))) {
+    if (isSql(expr.expression, true)) return expr.arguments.length === 0 ? toEntity() : unwrap(expr.arguments[0]);
+    return expr.arguments.flatMap((a) => baseEdits(facts, a, entity, isSql));
+  }
+  return [];
 }
 
 /** The factories of a declarative base class (`const BASE = declarative_base()`). */
@@ -371,12 +396,9 @@ export class Service extends Entity {
         const at = ext.expression.getStart(facts.sf);
         const mixins = baseNames.filter((n) => n in MIXIN_NOTES);
         const notes = mixins.map((m) => `; ${MIXIN_NOTES[m]}`).join('');
-        out.edits.push({ start: at, end: at, text: base });
-        record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, {
-          start: at,
-          end: ext.expression.end,
-          text: '',
-        });
+        const [first, ...rest] = baseEdits(facts, ext.expression, entity!);
+        out.edits.push(...rest);
+        record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, first);
         if (base === entity) out.needs.push({ kind: 'import', name: entity! });
         keepMixinColumns(facts, out, st, baseNames);
       }

@@ -1,6 +1,6 @@
 import ts from '../ts.cjs';
 import type { ModuleFacts } from '../analyzer/module.js';
-import { ownLines } from '../analyzer/edits.js';
+import { ownLines, type Edit } from '../analyzer/edits.js';
 import { calleeName } from '../analyzer/chains.js';
 import { indentAt, walk } from '../analyzer/parse.js';
 import { emptyResult, record, type RewriteResult, type Rewriter } from './types.js';
@@ -224,7 +224,9 @@ function falsyLiteral(e: ts.Expression): boolean {
 function overwritten(facts: ModuleFacts, e: ts.Expression): string {
   while (ts.isParenthesizedExpression(e)) e = e.expression;
   if (e.kind === ts.SyntaxKind.TrueKeyword) return 'a saved `false` would be stored as `true`';
-  if (ts.isNumericLiteral(e) || (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand))) return `a saved \`0\` would be stored as \`${e.getText(facts.sf)}\``;
+  // a signed number or a bigint (`-1`, `1n`), not `!0` (a boolean)
+  const signed = ts.isPrefixUnaryExpression(e) && (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && ts.isNumericLiteral(e.operand);
+  if (ts.isNumericLiteral(e) || ts.isBigIntLiteral(e) || signed) return `a saved \`0\` would be stored as \`${e.getText(facts.sf)}\``;
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return `a saved \`''\` would be stored as \`${clip(e.getText(facts.sf), 30)}\``;
   if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return 'a saved `false`, `0` or `\'\'` would be replaced by a call of the function';
   return 'its value is not known here: were it truthy, a saved `false`, `0` or `\'\'` would be stored as it';
@@ -319,6 +321,29 @@ function keepMixinColumns(facts: ModuleFacts, out: RewriteResult, cls: ts.ClassD
   for (const name of ['Column', 'DateTime', ...(columns.some(([, c]) => c.includes('Integer')) ? ['Integer'] : [])]) out.needs.push({ kind: 'import', name });
 }
 
+/**
+ * The edits that port a model's base in place: what stays (a local mixin around the SQL base,
+ * `Audited(TimestampMixin(ModelBase))`, or the project's base an SQL mixin is called on,
+ * `TimestampMixin(ProjectBase)`) is left as written, only the SQL calls around it are deleted and
+ * the SQL base itself replaced, so no name that stays is deleted (the import rewriter would drop
+ * its import). The first edit is the one the record names.
+ */
+function baseEdits(facts: ModuleFacts, expr: ts.Expression, entity: string, bases: Set<string>): Edit[] {
+  const start = expr.getStart(facts.sf);
+  const ported = portBase(facts, expr, entity)!;
+  if (ported === expr.getText(facts.sf)) return [];
+  if (ts.isCallExpression(expr) && (ts.isIdentifier(expr.expression) || ts.isPropertyAccessExpression(expr.expression))) {
+    const sqlCall = sqlNamesIn(facts, expr.expression).length > 0 || declarativeIn(expr.expression, bases).length > 0;
+    const changed = expr.arguments.filter((a) => portBase(facts, a, entity) !== a.getText(facts.sf));
+    if (!sqlCall && changed.length === 1) return baseEdits(facts, changed[0], entity, bases);
+    const [arg] = expr.arguments;
+    if (sqlCall && expr.arguments.length === 1 && ported === portBase(facts, arg, entity)) {
+      return [{ start, end: arg.getStart(facts.sf), text: '' }, { start: arg.end, end: expr.end, text: '' }, ...baseEdits(facts, arg, entity, bases)];
+    }
+  }
+  return [{ start, end: expr.end, text: '' }, { start, end: start, text: ported }];
+}
+
 export const modelsRewriter: Rewriter = {
   id: 'models',
   title: 'SQL models become ROME entities',
@@ -371,13 +396,11 @@ export class Service extends Entity {
         const at = ext.expression.getStart(facts.sf);
         const mixins = baseNames.filter((n) => n in MIXIN_NOTES);
         const notes = mixins.map((m) => `; ${MIXIN_NOTES[m]}`).join('');
-        out.edits.push({ start: at, end: at, text: base });
-        record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, {
-          start: at,
-          end: ext.expression.end,
-          text: '',
-        });
-        if (base === entity) out.needs.push({ kind: 'import', name: entity! });
+        const [first, ...more] = baseEdits(facts, ext.expression, entity!, bases);
+        out.edits.push(...more);
+        record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, first);
+        // `Audited(Entity)` needs Entity as much as a plain `Entity` does
+        if (more.some((e) => e.text === entity)) out.needs.push({ kind: 'import', name: entity! });
         keepMixinColumns(facts, out, st, baseNames);
       }
       for (const m of st.members) {

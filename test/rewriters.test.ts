@@ -398,6 +398,63 @@ describe('every change is named in its record, under its own kind', () => {
       '`with_for_update()` removed too (a second row lock on the same query)',
     ]);
   });
+  it('models: each ported default, dropped column option, base class and mixin column, named per column', () => {
+    const models = (file: string) => {
+      const { report } = portModelsText(readFileSync(join(FIXTURES, 'models', file), 'utf8'));
+      return [...report.module.changes, ...report.functions.flatMap((f) => f.changes)].filter((c) => c.kind === 'models').map((c) => c.detail);
+    };
+    const ported = (column: string, value: string, stored: string) =>
+      `column \`${column}\`: \`default: ${value}\` applied as SQL applies it, to a field left null or unset (\`_sql_default\`): ROME's Entity gives a column its default over any falsy value at each save (${stored})`;
+    const unknown = "its value is not known here: were it truthy, a saved `false`, `0` or `''` would be stored as it";
+    const called = "a saved `false`, `0` or `''` would be replaced by a call of the function";
+    const timestamps =
+      '`created_at`/`updated_at` are filled by ROME on save (`updated_at` from the first save on, where the SQL mixin left it empty until the first update)';
+    const softDelete = 'soft delete is `Entity.soft_delete()` (ROME sets `deleted = 1` and `deleted_at`)';
+    expect(models('truthy-defaults.input.ts')).toEqual([
+      'base class `ModelBase` → `Entity` (rome-orm)',
+      ported('is_public', 'true', 'a saved `false` would be stored as `true`'),
+      ported('rxtx_factor', '1.0', 'a saved `0` would be stored as `1.0`'),
+      ported('vcpu_weight', '-1', 'a saved `0` would be stored as `-1`'),
+      ported('status', "'active'", "a saved `''` would be stored as `'active'`"),
+      "column `status`: option `server_default: 'active'` dropped: a default the SQL server fills in; ROME has no server (use `default`)",
+      ported('state', 'constants.STATE_QUEUED', unknown),
+      ported('flavorid', '() => generate_uuid()', called),
+    ]);
+    expect(models('default-literals.input.ts')).toEqual([
+      'base class `ModelBase` → `Entity` (rome-orm)',
+      ported('total', '1n', 'a saved `0` would be stored as `1n`'),
+      ported('flags', '0x10n', 'a saved `0` would be stored as `0x10n`'),
+      ported('hard_limit', 'DEFAULT_QUOTA', unknown),
+      ported('enforced', '(true)', 'a saved `false` would be stored as `true`'),
+      ported('checked', '!0', unknown),
+      ported('refreshed_at', 'utcnow()', unknown),
+      ported('kind', '`absolute`', "a saved `''` would be stored as ``absolute``"),
+      ported('allocated', 'function () { return 1; }', called),
+    ]);
+    expect(models('ddl-options-argument.input.ts')).toEqual([
+      'base class `ModelBase` → `Entity` (rome-orm)',
+      'column `uuid`: option `unique: true` dropped: ROME enforces no unique key; create-lock checks this column before each create (read from the SQL models)',
+      'column `uuid`: option `index: true` dropped: ROME creates no SQL index',
+      'column `hostname`: option `index: true` dropped: ROME creates no SQL index',
+      "column `node`: option `server_default: 'none'` dropped: a default the SQL server fills in; ROME has no server (use `default`)",
+      'column `host_id`: option `index: true` dropped: ROME creates no SQL index',
+    ]);
+    expect(models('mixin-own-columns.input.ts')).toEqual([
+      `base class \`models.SoftDeleteMixin(models.TimestampMixin(models.ModelBa…\` → \`Entity\` (rome-orm); ${softDelete}; ${timestamps}`,
+      "columns `created_at`, `updated_at`, `deleted_at` of oslo.db's mixins declared on CinderBase: ROME's Entity fills them but does not declare them, and queries filter on them",
+      `base class \`models.TimestampMixin(models.ModelBase)\` → \`Entity\` (rome-orm); ${timestamps}`,
+      "columns `created_at`, `updated_at` of oslo.db's mixins declared on GlanceBase: ROME's Entity fills them but does not declare them, and queries filter on them",
+    ]);
+    expect(models('mixin-local-mixin-only.input.ts')).toEqual([
+      `base class \`Audited(TimestampMixin(ModelBase))\` → \`Audited(Entity)\` (rome-orm); ${timestamps}`,
+      "columns `created_at`, `updated_at` of oslo.db's mixins declared on AuditLog: ROME's Entity fills them but does not declare them, and queries filter on them",
+    ]);
+    // `extends BASE`: the base is already what it ports to (BASE becomes Entity where it is declared)
+    expect(models('declarative-base.input.ts')).toEqual([
+      "`declarative_base()` → `Entity` (rome-orm): the models' base class is the ROME entity base",
+      'table option `mysql_engine` dropped: SQL-only (ROME creates no tables)',
+    ]);
+  });
 });
 
 describe('import: where a relative import points from the output folder', () => {

@@ -249,7 +249,9 @@ function falsyLiteral(e: ts.Expression): boolean {
 function overwritten(facts: ModuleFacts, e: ts.Expression): string {
   while (ts.isParenthesizedExpression(e)) e = e.expression;
   if (e.kind === ts.SyntaxKind.TrueKeyword) return 'a saved `false` would be stored as `true`';
-  if (ts.isNumericLiteral(e) || (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand))) return `a saved \`0\` would be stored as \`${e.getText(facts.sf)}\``;
+  // a signed number or a bigint (`-1`, `1n`), not `!0` (a boolean)
+  const signed = ts.isPrefixUnaryExpression(e) && (e.operator === ts.SyntaxKind.MinusToken || e.operator === ts.SyntaxKind.PlusToken) && ts.isNumericLiteral(e.operand);
+  if (ts.isNumericLiteral(e) || ts.isBigIntLiteral(e) || signed) return `a saved \`0\` would be stored as \`${e.getText(facts.sf)}\``;
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return `a saved \`''\` would be stored as \`${clip(e.getText(facts.sf), 30)}\``;
   if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return 'a saved `false`, `0` or `\'\'` would be replaced by a call of the function';
   return 'its value is not known here: were it truthy, a saved `false`, `0` or `\'\'` would be stored as it';
@@ -399,7 +401,8 @@ export class Service extends Entity {
         const [first, ...rest] = baseEdits(facts, ext.expression, entity!);
         out.edits.push(...rest);
         record(out, 'models', at, `base class \`${clip(ext.expression.getText(facts.sf), 60)}\` → \`${base}\` (${facts.rules.target.module})${notes}`, first);
-        if (base === entity) out.needs.push({ kind: 'import', name: entity! });
+        // `Audited(Entity)` needs Entity as much as a plain `Entity` does
+        if ([first, ...rest].some((e) => e.text === entity)) out.needs.push({ kind: 'import', name: entity! });
         keepMixinColumns(facts, out, st, baseNames);
       }
       for (const m of st.members) {

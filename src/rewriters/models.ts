@@ -129,11 +129,22 @@ function portDeclarativeBase(facts: ModuleFacts, out: RewriteResult, st: ts.Vari
     if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.arguments.length > 0) continue;
     const local = init.expression.text;
     if (!facts.importOf(init.expression)?.isSql || !DECLARATIVE_BASES.has(importedName(facts, local))) continue;
+    // a class whose base port-db cannot port (`BASE(NovaBase, SoftDeleteMixin)`) is kept for a
+    // human as written: its declarative base stays too, or a second port would read `Entity(...)`
+    if (ts.isIdentifier(d.name) && keptBaseUses(facts, d.name.text, entity)) continue;
     const at = init.getStart(facts.sf);
     out.edits.push({ start: at, end: at, text: entity });
     record(out, 'models', at, `\`${init.getText(facts.sf)}\` → \`${entity}\` (${facts.rules.target.module}): the models' base class is the ROME entity base`, { start: at, end: init.end, text: '' });
     out.needs.push({ kind: 'import', name: entity });
   }
+}
+
+/** Whether a class's base names `base` and is one portBase cannot port (the class stays as written). */
+function keptBaseUses(facts: ModuleFacts, base: string, entity: string): boolean {
+  return facts.sf.statements.some((st) => {
+    const ext = ts.isClassDeclaration(st) ? st.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0] : undefined;
+    return !!ext && declarativeIn(ext.expression, new Set([base])).length > 0 && portBase(facts, ext.expression, entity) === undefined;
+  });
 }
 
 /** One sentence per dropped table argument: what it was, and why ROME does without it. */

@@ -1,7 +1,7 @@
 import ts from '../ts.cjs';
 import type { ModelInfo, UniqueKey } from '../analyzer/models.js';
-import { type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
-import { enclosingStatement, indentAt, isAsyncFunction, walk } from '../analyzer/parse.js';
+import { mappedChain, type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
+import { enclosingStatement, indentAt, isAsyncFunction, isReference, walk } from '../analyzer/parse.js';
 import { errorClass, lockLabel, lockName } from './locks.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
@@ -177,22 +177,33 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const eol = facts.eol;
   const isAsync = isAsyncFunction(c.fn);
   const args = params.join(', ');
-  // the wrapper's copy of the signature takes the same renames as the rest (Session → RomeSession)
-  const renames = [...facts.sqlBindings].flatMap(([local, imp]) => {
-    const to = facts.rules.mappedNames[imp.bindings.get(local)!];
-    return to && to !== local ? [[local, to] as const] : [];
-  });
-  const rename = (text: string) => renames.reduce((t, [from, to]) => t.replace(new RegExp(`\\b${from}\\b`, 'g'), to), text);
-  const paramsText = rename(
-    c.fn.parameters
-      .map((p, i) =>
-        ts.isIdentifier(p.name)
-          ? p.getText(facts.sf)
-          : `${p.dotDotDotToken ? '...' : ''}${forwardName(i)}${p.questionToken ? '?' : ''}${p.type ? `: ${p.type.getText(facts.sf)}` : ''}${p.initializer ? ` = ${p.initializer.getText(facts.sf)}` : ''}`,
-      )
-      .join(', '),
-  );
-  const returnType = c.fn.type ? `: ${rename(isAsync ? c.fn.type.getText(facts.sf) : `Promise<${c.fn.type.getText(facts.sf)}>`)}` : '';
+  // the wrapper's copy of the signature takes the renames the import rewriter makes in the original
+  // (`Session` → `RomeSession`, `sa_orm.Session` → `RomeSession`), found on the tree as it finds
+  // them: a regex over the text renamed a member too (`sa_orm.Session` → `sa_orm.RomeSession`)
+  const renamed = (node: ts.Node): string => {
+    const reps: Array<{ start: number; end: number; to: string }> = [];
+    const visit = (n: ts.Node) => {
+      if (!ts.isIdentifier(n) || !facts.sqlBindings.has(n.text) || !isReference(n) || !facts.importOf(n)?.isSql) return;
+      const chain = mappedChain(facts, n);
+      const imported = facts.importOf(n)!.bindings.get(n.text)!;
+      const to = chain ? chain.to : imported !== '*' && imported !== 'default' && Object.hasOwn(facts.rules.mappedNames, imported) ? facts.rules.mappedNames[imported] : undefined;
+      if (to) reps.push({ start: (chain?.node ?? n).getStart(facts.sf), end: (chain?.node ?? n).end, to });
+    };
+    visit(node);
+    walk(node, visit);
+    const start = node.getStart(facts.sf);
+    let text = node.getText(facts.sf);
+    for (const r of reps.sort((a, b) => b.start - a.start)) text = text.slice(0, r.start - start) + r.to + text.slice(r.end - start);
+    return text;
+  };
+  const paramsText = c.fn.parameters
+    .map((p, i) =>
+      ts.isIdentifier(p.name)
+        ? renamed(p)
+        : `${p.dotDotDotToken ? '...' : ''}${forwardName(i)}${p.questionToken ? '?' : ''}${p.type ? `: ${renamed(p.type)}` : ''}${p.initializer ? ` = ${renamed(p.initializer)}` : ''}`,
+    )
+    .join(', ');
+  const returnType = c.fn.type ? `: ${isAsync ? renamed(c.fn.type) : `Promise<${renamed(c.fn.type)}>`}` : '';
   const wrapperBody = (ind: string) =>
     [
       `{`,

@@ -68,6 +68,9 @@ function fieldSources(facts: ModuleFacts, c: Create): (field: string) => string 
       const isAssign = callee.getText(facts.sf) === 'Object.assign' && n.arguments[0]?.getText(facts.sf) === c.ref;
       const src = isUpdate ? n.arguments[0] : isAssign ? n.arguments[1] : undefined;
       if (src) bulk.push(ts.isIdentifier(src) && params.has(src.text) ? src.text : '');
+      // `Object.assign(values, {...})` changes a parameter as an assignment to it does
+      const into = callee.getText(facts.sf) === 'Object.assign' ? n.arguments[0] : undefined;
+      if (into && params.has((ts.isPropertyAccessExpression(into) ? into.expression : into).getText(facts.sf))) paramMutated = true;
     }
     const op = ts.isBinaryExpression(n) ? n.operatorToken.kind : undefined;
     if (ts.isBinaryExpression(n) && op !== undefined && op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) {

@@ -259,7 +259,9 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     const fnInd = indentAt(facts.text, c.fn.getStart(facts.sf));
     const parts = [`${exported}const ${name} = `, head, `async (${paramsText})${returnType} => ${wrapperBody(fnInd)}`, tail, `;${eol}${eol}${ind}`];
     out.edits.push({ start: at, end: at, text: parts.map((p) => (typeof p === 'string' ? p : facts.text.slice(p.start, p.end))).join(''), parts });
-    const exportMod = st.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    // the statement's other names (`export const DEFAULT_VLAN = 100, network_create = ...`) keep
+    // their export: `<name>_` is then exported too, which breaks no importer
+    const exportMod = st.declarationList.declarations.length === 1 ? st.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : undefined;
     if (exportMod) out.edits.push({ start: exportMod.getStart(facts.sf), end: exportMod.end + 1, text: '' });
     out.edits.push({ start: decl.name.getStart(facts.sf), end: decl.name.end, text: inner });
     // `<name>_` is the bare function: the guards run once, in the wrapper

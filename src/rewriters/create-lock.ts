@@ -44,8 +44,13 @@ function unboundCreates(facts: ModuleFacts, unit: FunctionUnit, out: RewriteResu
     if (!ts.isNewExpression(n) || (ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name))) return;
     const e = n.expression;
     if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== facts.modelsNamespace) return;
+    // without the models module its keys are unknown: marked as a bound create is
+    if (!facts.models) {
+      out.manual.push({ node: enclosingStatement(n), pos: n.getStart(facts.sf), reason: unreadModels(facts, e.name.text) });
+      return;
+    }
     // a model of the catalog with a key to check (a class the models module does not map is not one)
-    const keys = facts.models?.get(e.name.text)?.uniqueKeys;
+    const keys = facts.models.get(e.name.text)?.uniqueKeys;
     if (!keys || keys.length === 0) return;
     out.manual.push({
       node: enclosingStatement(n),
@@ -53,6 +58,10 @@ function unboundCreates(facts: ModuleFacts, unit: FunctionUnit, out: RewriteResu
       reason: `create of models.${e.name.text} not bound to a name: port-db cannot follow it to its save, so the uniqueness check on ${keys.map(keyLabel).join(' and ')} and its lock are left to do by hand`,
     });
   });
+}
+
+function unreadModels(facts: ModuleFacts, model: string): string {
+  return `create of models.${model}: the models module could not be read (${facts.modelsError ?? 'not found'}), so its unique keys are unknown`;
 }
 
 /** Where each field of the new object comes from, as an expression valid at the function's start. */
@@ -135,7 +144,7 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const manual = (reason: string): void => {
     out.manual.push({ node: stmtOf(), pos: c.decl.getStart(facts.sf), reason });
   };
-  if (!facts.models) return manual(`create of models.${c.model}: the models module could not be read (${facts.modelsError ?? 'not found'}), so its unique keys are unknown`);
+  if (!facts.models) return manual(unreadModels(facts, c.model));
   const model = facts.models.get(c.model);
   if (!model) return manual(`create of models.${c.model}: no such model in the models module`);
   if (model.uniqueKeys.length === 0) {

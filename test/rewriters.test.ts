@@ -272,6 +272,12 @@ export async function fixed_ips_create(rows: Record<string, any>[]) {
     expect(output).not.toContain('acquire_lock');
   });
 
+  it('query: a fallback session bound to no name, handed straight to a query helper, dropped', () => {
+    expect(details('own-model-query-fallback-not-bound.input.ts', 'query').filter((d) => d.includes('fallback'))).toEqual([
+      "the fallback `get_session()` of `kwargs.session` dropped: the query helper it is handed to queries with ROME's Query(M) when no session is given, whose update()/delete() write at once as SQL's autocommit did (a fresh RomeSession only queues them for a flush nobody calls)",
+    ]);
+  });
+
   it("query: a query helper's fallback session dropped, and each query it makes without one", () => {
     const own = details('own-model-query-cinder.input.ts', 'query').filter((d) => d.includes('without a session'));
     const fallback =

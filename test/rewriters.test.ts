@@ -248,6 +248,36 @@ describe('every change is named in its record, under its own kind', () => {
     expect(details('no-unique-key.input.ts', 'create-lock')).toEqual(['models.Migration (migrations) has no unique key: no lock or uniqueness check needed']);
   });
 
+  it('create-lock: without a models module each create, bound to a name or not, is kept for a human, and the reason says why', () => {
+    const text = `import * as models from './models';
+
+export async function fixed_ip_create(values: Record<string, any>) {
+  const fixed_ip_ref = new models.FixedIp();
+  fixed_ip_ref.update(values);
+  await fixed_ip_ref.save();
+  return fixed_ip_ref;
+}
+
+export async function fixed_ips_create(rows: Record<string, any>[]) {
+  return rows.map((r) => Object.assign(new models.FixedIp(), r));
+}
+`;
+    const { output } = portModule({ sourcePath: '/svc/db/sqlalchemy/api.ts', outputPath: '/svc/db/discovery/api.ts', displaySource: 'db/sqlalchemy/api.ts', displayOutput: 'db/discovery/api.ts', text, rules: loadRulePack() });
+    expect(output).toContain(
+      '// port-db: manual create of models.FixedIp: the models module could not be read (no models.ts beside the module), so its unique keys are unknown\n  const fixed_ip_ref = new models.FixedIp();',
+    );
+    expect(output).toContain(
+      '// port-db: manual create of models.FixedIp: the models module could not be read (no models.ts beside the module), so its unique keys are unknown\n  return rows.map(',
+    );
+    expect(output).not.toContain('acquire_lock');
+  });
+
+  it('query: a fallback session bound to no name, handed straight to a query helper, dropped', () => {
+    expect(details('own-model-query-fallback-not-bound.input.ts', 'query').filter((d) => d.includes('fallback'))).toEqual([
+      "the fallback `get_session()` of `kwargs.session` dropped: the query helper it is handed to queries with ROME's Query(M) when no session is given, whose update()/delete() write at once as SQL's autocommit did (a fresh RomeSession only queues them for a flush nobody calls)",
+    ]);
+  });
+
   it("query: a query helper's fallback session dropped, and each query it makes without one", () => {
     const own = details('own-model-query-cinder.input.ts', 'query').filter((d) => d.includes('without a session'));
     const fallback =

@@ -1,7 +1,7 @@
 import ts from '../ts.cjs';
 import type { ModelInfo, UniqueKey } from '../analyzer/models.js';
-import { type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
-import { enclosingStatement, indentAt, isAsyncFunction, walk } from '../analyzer/parse.js';
+import { mappedChain, type FunctionUnit, type ModuleFacts } from '../analyzer/module.js';
+import { enclosingStatement, indentAt, isAsyncFunction, isReference, walk } from '../analyzer/parse.js';
 import { errorClass, lockLabel, lockName } from './locks.js';
 import { emptyResult, record, type Rewriter, type RewriteResult } from './types.js';
 
@@ -44,8 +44,13 @@ function unboundCreates(facts: ModuleFacts, unit: FunctionUnit, out: RewriteResu
     if (!ts.isNewExpression(n) || (ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name))) return;
     const e = n.expression;
     if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== facts.modelsNamespace) return;
+    // without the models module its keys are unknown: marked as a bound create is
+    if (!facts.models) {
+      out.manual.push({ node: enclosingStatement(n), pos: n.getStart(facts.sf), reason: unreadModels(facts, e.name.text) });
+      return;
+    }
     // a model of the catalog with a key to check (a class the models module does not map is not one)
-    const keys = facts.models?.get(e.name.text)?.uniqueKeys;
+    const keys = facts.models.get(e.name.text)?.uniqueKeys;
     if (!keys || keys.length === 0) return;
     out.manual.push({
       node: enclosingStatement(n),
@@ -53,6 +58,10 @@ function unboundCreates(facts: ModuleFacts, unit: FunctionUnit, out: RewriteResu
       reason: `create of models.${e.name.text} not bound to a name: port-db cannot follow it to its save, so the uniqueness check on ${keys.map(keyLabel).join(' and ')} and its lock are left to do by hand`,
     });
   });
+}
+
+function unreadModels(facts: ModuleFacts, model: string): string {
+  return `create of models.${model}: the models module could not be read (${facts.modelsError ?? 'not found'}), so its unique keys are unknown`;
 }
 
 /** Where each field of the new object comes from, as an expression valid at the function's start. */
@@ -68,6 +77,9 @@ function fieldSources(facts: ModuleFacts, c: Create): (field: string) => string 
       const isAssign = callee.getText(facts.sf) === 'Object.assign' && n.arguments[0]?.getText(facts.sf) === c.ref;
       const src = isUpdate ? n.arguments[0] : isAssign ? n.arguments[1] : undefined;
       if (src) bulk.push(ts.isIdentifier(src) && params.has(src.text) ? src.text : '');
+      // `Object.assign(values, {...})` changes a parameter as an assignment to it does
+      const into = callee.getText(facts.sf) === 'Object.assign' ? n.arguments[0] : undefined;
+      if (into && params.has((ts.isPropertyAccessExpression(into) ? into.expression : into).getText(facts.sf))) paramMutated = true;
     }
     const op = ts.isBinaryExpression(n) ? n.operatorToken.kind : undefined;
     if (ts.isBinaryExpression(n) && op !== undefined && op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) {
@@ -132,7 +144,7 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const manual = (reason: string): void => {
     out.manual.push({ node: stmtOf(), pos: c.decl.getStart(facts.sf), reason });
   };
-  if (!facts.models) return manual(`create of models.${c.model}: the models module could not be read (${facts.modelsError ?? 'not found'}), so its unique keys are unknown`);
+  if (!facts.models) return manual(unreadModels(facts, c.model));
   const model = facts.models.get(c.model);
   if (!model) return manual(`create of models.${c.model}: no such model in the models module`);
   if (model.uniqueKeys.length === 0) {
@@ -177,22 +189,33 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
   const eol = facts.eol;
   const isAsync = isAsyncFunction(c.fn);
   const args = params.join(', ');
-  // the wrapper's copy of the signature takes the same renames as the rest (Session → RomeSession)
-  const renames = [...facts.sqlBindings].flatMap(([local, imp]) => {
-    const to = facts.rules.mappedNames[imp.bindings.get(local)!];
-    return to && to !== local ? [[local, to] as const] : [];
-  });
-  const rename = (text: string) => renames.reduce((t, [from, to]) => t.replace(new RegExp(`\\b${from}\\b`, 'g'), to), text);
-  const paramsText = rename(
-    c.fn.parameters
-      .map((p, i) =>
-        ts.isIdentifier(p.name)
-          ? p.getText(facts.sf)
-          : `${p.dotDotDotToken ? '...' : ''}${forwardName(i)}${p.questionToken ? '?' : ''}${p.type ? `: ${p.type.getText(facts.sf)}` : ''}${p.initializer ? ` = ${p.initializer.getText(facts.sf)}` : ''}`,
-      )
-      .join(', '),
-  );
-  const returnType = c.fn.type ? `: ${rename(isAsync ? c.fn.type.getText(facts.sf) : `Promise<${c.fn.type.getText(facts.sf)}>`)}` : '';
+  // the wrapper's copy of the signature takes the renames the import rewriter makes in the original
+  // (`Session` → `RomeSession`, `sa_orm.Session` → `RomeSession`), found on the tree as it finds
+  // them: a regex over the text renamed a member too (`sa_orm.Session` → `sa_orm.RomeSession`)
+  const renamed = (node: ts.Node): string => {
+    const reps: Array<{ start: number; end: number; to: string }> = [];
+    const visit = (n: ts.Node) => {
+      if (!ts.isIdentifier(n) || !facts.sqlBindings.has(n.text) || !isReference(n) || !facts.importOf(n)?.isSql) return;
+      const chain = mappedChain(facts, n);
+      const imported = facts.importOf(n)!.bindings.get(n.text)!;
+      const to = chain ? chain.to : imported !== '*' && imported !== 'default' && Object.hasOwn(facts.rules.mappedNames, imported) ? facts.rules.mappedNames[imported] : undefined;
+      if (to) reps.push({ start: (chain?.node ?? n).getStart(facts.sf), end: (chain?.node ?? n).end, to });
+    };
+    visit(node);
+    walk(node, visit);
+    const start = node.getStart(facts.sf);
+    let text = node.getText(facts.sf);
+    for (const r of reps.sort((a, b) => b.start - a.start)) text = text.slice(0, r.start - start) + r.to + text.slice(r.end - start);
+    return text;
+  };
+  const paramsText = c.fn.parameters
+    .map((p, i) =>
+      ts.isIdentifier(p.name)
+        ? renamed(p)
+        : `${p.dotDotDotToken ? '...' : ''}${forwardName(i)}${p.questionToken ? '?' : ''}${p.type ? `: ${renamed(p.type)}` : ''}${p.initializer ? ` = ${renamed(p.initializer)}` : ''}`,
+    )
+    .join(', ');
+  const returnType = c.fn.type ? `: ${isAsync ? renamed(c.fn.type) : `Promise<${renamed(c.fn.type)}>`}` : '';
   const wrapperBody = (ind: string) =>
     [
       `{`,
@@ -245,7 +268,9 @@ function portCreate(facts: ModuleFacts, c: Create, out: RewriteResult): void {
     const fnInd = indentAt(facts.text, c.fn.getStart(facts.sf));
     const parts = [`${exported}const ${name} = `, head, `async (${paramsText})${returnType} => ${wrapperBody(fnInd)}`, tail, `;${eol}${eol}${ind}`];
     out.edits.push({ start: at, end: at, text: parts.map((p) => (typeof p === 'string' ? p : facts.text.slice(p.start, p.end))).join(''), parts });
-    const exportMod = st.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    // the statement's other names (`export const DEFAULT_VLAN = 100, network_create = ...`) keep
+    // their export: `<name>_` is then exported too, which breaks no importer
+    const exportMod = st.declarationList.declarations.length === 1 ? st.modifiers?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : undefined;
     if (exportMod) out.edits.push({ start: exportMod.getStart(facts.sf), end: exportMod.end + 1, text: '' });
     out.edits.push({ start: decl.name.getStart(facts.sf), end: decl.name.end, text: inner });
     // `<name>_` is the bare function: the guards run once, in the wrapper

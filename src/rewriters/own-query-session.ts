@@ -31,13 +31,16 @@ export const ownHelperSessions = {
     for (const name of handWrittenHelpers(facts, 'query')) {
       const fn = facts.localFunctions.get(name);
       if (!fn?.body) continue;
+      const isFallback = (e: ts.Node): e is ts.BinaryExpression =>
+        ts.isBinaryExpression(e) &&
+        (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
+        isFactoryCall(bare(e.right));
+      const bound = new Set<ts.Node>();
       walk(fn.body, (n) => {
-        if (!ts.isVariableDeclaration(n) || !ts.isIdentifier(n.name) || !n.initializer || enclosingFunction(n) !== fn) return;
-        const init = bare(n.initializer);
-        if (!ts.isBinaryExpression(init)) return;
-        const op = init.operatorToken.kind;
-        if ((op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) || !isFactoryCall(bare(init.right))) return;
-        portFallback(facts, fn, n as ts.VariableDeclaration & { name: ts.Identifier }, init, out);
+        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && enclosingFunction(n) === fn && isFallback(bare(n.initializer))) {
+          bound.add(bare(n.initializer));
+          portFallback(facts, fn, n as ts.VariableDeclaration & { name: ts.Identifier }, bare(n.initializer) as ts.BinaryExpression, out);
+        } else if (isFallback(n) && !bound.has(n)) unboundFallback(facts, n, out);
       });
     }
   },
@@ -115,8 +118,35 @@ function portFallback(
   for (const e of out.edits.slice(from)) e.group = group;
 }
 
+/**
+ * A fallback bound to no name (`sqlalchemyutils.model_query(model, kwargs.session || get_session())`,
+ * `{ session: kwargs.session || get_session() }`): handed straight to a query helper, it goes (the
+ * helper queries without a session when none is given); anywhere else it is kept for a human. Left
+ * as it was, the fresh session's bulk update()/delete() waited for a flush nobody calls.
+ */
+function unboundFallback(facts: ModuleFacts, fallback: ts.BinaryExpression, out: RewriteResult): void {
+  const factoryText = (bare(fallback.right) as ts.CallExpression).expression.getText(facts.sf);
+  let arg: ts.Node = fallback;
+  while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+  if (handedToQueryHelper(facts, arg)) {
+    record(
+      out,
+      'query',
+      fallback.right.getStart(facts.sf),
+      `the fallback \`${factoryText}()\` of \`${fallback.left.getText(facts.sf)}\` dropped: the query helper it is handed to queries with ROME's Query(M) when no session is given, whose update()/delete() write at once as SQL's autocommit did (a fresh RomeSession only queues them for a flush nobody calls)`,
+      { start: fallback.left.end, end: fallback.end, text: '' },
+    );
+    return;
+  }
+  out.manual.push({
+    node: enclosingStatement(fallback),
+    pos: fallback.right.getStart(facts.sf),
+    reason: `a fresh \`${factoryText}()\` when \`${fallback.left.getText(facts.sf)}\` is not given, used for more than handing to a query helper: ROME's session only queues a query's update()/delete() for a flush nobody calls on it (SQL's session autocommitted); query without a session (\`new RomeQuery(M)\`) when none is given`,
+  });
+}
+
 /** The session handed on to a query helper (oslo.db's model_query, the module's own): positionally or as its session option. */
-function handedToQueryHelper(facts: ModuleFacts, id: ts.Identifier): boolean {
+function handedToQueryHelper(facts: ModuleFacts, id: ts.Node): boolean {
   let arg: ts.Node = id;
   const p = id.parent;
   if ((ts.isPropertyAssignment(p) && p.initializer === id) || ts.isShorthandPropertyAssignment(p)) {

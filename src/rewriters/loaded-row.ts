@@ -1,8 +1,9 @@
 import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
-import { bare, enclosingFunction, kindCache, passesSession, queryStart, type ModuleFacts } from '../analyzer/module.js';
+import { bare, enclosingFunction, kindCache, queryStart, type ModuleFacts } from '../analyzer/module.js';
 import { walk } from '../analyzer/parse.js';
 import { declarationOf } from '../analyzer/scope.js';
+import { bindsUnboundChange } from './session-add.js';
 import { record, type RewriteResult } from './types.js';
 
 /**
@@ -56,9 +57,10 @@ export async function service_update(context: any, id: number, values: any) {
       const receiver = rowUpdateReceiver(facts, n);
       if (!receiver || origins.of(receiver) !== 'row') return;
       const call = n as ts.CallExpression;
-      // an unbound change through a session in a statement of its own is session-add's: it binds
-      // the row to a name and writes the Object.assign itself (assignThroughRow)
-      if (!isVariable(receiver) && standsAlone(call) && mayLoadThroughSession(facts, receiver)) return;
+      // an unbound change through a unit's session in a statement of its own is session-add's: it
+      // binds the row to a name and writes the Object.assign itself (assignThroughRow); a load
+      // through another session, or outside a unit of work, is not bound there and is rewritten here
+      if (standsAlone(call) && bindsUnboundChange(facts, call)) return;
       const used = !isDiscarded(call);
       // TypeScript rejects a `void` it can see as a condition (always falsy) or before `??`
       const tested = used ? testedAs(call) : undefined;
@@ -251,27 +253,10 @@ function rowOfIteration(o: Origin | undefined): Origin | undefined {
   return o === 'rows' || o === 'query' ? 'row' : undefined;
 }
 
-function isVariable(e: ts.Expression): boolean {
-  const b = bare(e);
-  return ts.isIdentifier(b) || ts.isElementAccessExpression(b);
-}
-
 /** `X.update(v);` or `return X.update(v);` as a statement of its own (the forms session-add binds). */
 function standsAlone(call: ts.CallExpression): boolean {
   const p = call.parent;
   return (ts.isExpressionStatement(p) || ts.isReturnStatement(p)) && p.expression === call;
-}
-
-/** The load may pass a session (a helper given one, `session.query`, a query variable): session-add may bind it. */
-function mayLoadThroughSession(facts: ModuleFacts, load: ts.Expression): boolean {
-  const e = bare(load);
-  if (!ts.isCallExpression(e)) return false;
-  if (ts.isIdentifier(e.expression)) return passesSession(facts, e) !== undefined;
-  const chain = flattenChain(e);
-  const root = bare(chain.root);
-  if (ts.isIdentifier(root)) return true;
-  if (ts.isCallExpression(root) && ts.isIdentifier(root.expression)) return passesSession(facts, root) !== undefined;
-  return true;
 }
 
 /** The call's value is thrown away: a statement of its own, an awaited one, `void`, the left of a comma. */

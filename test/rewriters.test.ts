@@ -273,6 +273,7 @@ describe('every change is named in its record, under its own kind', () => {
     expect(used).toContain(text('ref', '(Object.assign(...), undefined)', tested));
     expect(used).toContain(text('ref', '(Object.assign(...), <the right of ??>)', tested));
     expect(used[used.length - 1]).toBe(text('(await model_query(context, models.Service) .filter_by({ ...', 'Object.assign(...)'));
+    expect(details('loaded-row-receivers.input.ts', 'query')).toContain(text('(await query.filter_by({ topic, binary, disabled }).first())', 'Object.assign(...)'));
     expect(details('loaded-row-unbound.input.ts', 'query')).toContain(
       "`update(...)` on a row a query loaded becomes `Object.assign(...)` on the name it is bound to: ROME's loaded row reads its fields as loaded; update() would change only the entity behind it (lazy.py)",
     );

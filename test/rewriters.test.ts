@@ -291,6 +291,24 @@ export async function fixed_ips_create(rows: Record<string, any>[]) {
     ]);
   });
 
+  it('query: an update on a loaded row, with `void` where its value is used, a tested value, a long receiver on one line', () => {
+    const rome = "ROME's loaded row reads its fields as loaded; update() would change only the entity behind it (lazy.py)";
+    const text = (receiver: string, becomes: string, tail = '') => `\`${receiver}.update(...)\` on a row a query loaded becomes \`${becomes}\`: ${rome}${tail}`;
+    const voided = "; `void` keeps what SQL's update() returned (nothing)";
+    const tested = '; the value is what SQL\'s update() returned (nothing), in a form TypeScript accepts there';
+    const first = details('loaded-row-first.input.ts', 'query');
+    expect(first).toContain(text('ref', 'Object.assign(...)'));
+    expect(first).toContain(text('key_pair', 'void Object.assign(...)', voided));
+    const used = details('loaded-row-value-used.input.ts', 'query');
+    expect(used).toContain(text('ref', '(Object.assign(...), undefined)', tested));
+    expect(used).toContain(text('ref', '(Object.assign(...), <the right of ??>)', tested));
+    expect(used[used.length - 1]).toBe(text('(await model_query(context, models.Service) .filter_by({ ...', 'Object.assign(...)'));
+    expect(details('loaded-row-receivers.input.ts', 'query')).toContain(text('(await query.filter_by({ topic, binary, disabled }).first())', 'Object.assign(...)'));
+    expect(details('loaded-row-unbound.input.ts', 'query')).toContain(
+      "`update(...)` on a row a query loaded becomes `Object.assign(...)` on the name it is bound to: ROME's loaded row reads its fields as loaded; update() would change only the entity behind it (lazy.py)",
+    );
+  });
+
   it('session: a flush after a soft delete on a fresh session, named by its call', () => {
     const flushes = details('soft-delete-on-a-fresh-session.input.ts', 'session').filter((d) => d.includes('flush'));
     const text = (call: string) =>

@@ -1,8 +1,9 @@
 import ts from '../ts.cjs';
 import { flattenChain } from '../analyzer/chains.js';
-import { bare, enclosingFunction, kindCache, passesSession, queryStart, type ModuleFacts } from '../analyzer/module.js';
+import { bare, enclosingFunction, kindCache, queryStart, type ModuleFacts } from '../analyzer/module.js';
 import { walk } from '../analyzer/parse.js';
 import { declarationOf } from '../analyzer/scope.js';
+import { bindsUnboundChange } from './session-add.js';
 import { record, type RewriteResult } from './types.js';
 
 /**
@@ -56,26 +57,36 @@ export async function service_update(context: any, id: number, values: any) {
       const receiver = rowUpdateReceiver(facts, n);
       if (!receiver || origins.of(receiver) !== 'row') return;
       const call = n as ts.CallExpression;
-      // an unbound change through a session in a statement of its own is session-add's: it binds
-      // the row to a name and writes the Object.assign itself (assignThroughRow)
-      if (!isVariable(receiver) && standsAlone(call) && mayLoadThroughSession(facts, receiver)) return;
+      // an unbound change through a unit's session in a statement of its own is session-add's: it
+      // binds the row to a name and writes the Object.assign itself (assignThroughRow); a load
+      // through another session, or outside a unit of work, is not bound there and is rewritten here
+      if (standsAlone(call) && bindsUnboundChange(facts, call)) return;
       const used = !isDiscarded(call);
+      // TypeScript rejects a `void` it can see as a condition (always falsy) or before `??`
+      const tested = used ? testedAs(call) : undefined;
       const paren = ts.isParenthesizedExpression(receiver);
       const inner = paren ? receiver.expression : receiver;
       const arg = call.arguments[0];
-      const open = `${used ? 'void ' : ''}Object.assign(`;
-      const wrapped = used && needsParens(call);
+      const voided = used && !tested;
+      const open = `${voided ? 'void ' : ''}Object.assign(`;
+      const wrapped = tested !== undefined || (used && needsParens(call));
       const start = receiver.getStart(facts.sf);
       const pos = (call.expression as ts.PropertyAccessExpression).name.getStart(facts.sf);
+      const becomes = tested === 'nullish' ? '(Object.assign(...), <the right of ??>)' : tested ? '(Object.assign(...), undefined)' : `${voided ? 'void ' : ''}Object.assign(...)`;
       const detail =
-        `\`${oneLine(receiver.getText(facts.sf))}.${(call.expression as ts.PropertyAccessExpression).name.text}(...)\` on a row a query loaded becomes \`${used ? 'void ' : ''}Object.assign(...)\`: ` +
+        `\`${oneLine(receiver.getText(facts.sf))}.${(call.expression as ts.PropertyAccessExpression).name.text}(...)\` on a row a query loaded becomes \`${becomes}\`: ` +
         `ROME's loaded row reads its fields as loaded; update() would change only the entity behind it (lazy.py)` +
-        (used ? "; `void` keeps what SQL's update() returned (nothing)" : '');
+        (voided ? "; `void` keeps what SQL's update() returned (nothing)" : tested ? "; the value is what SQL's update() returned (nothing), in a form TypeScript accepts there" : '');
       const group = {};
       // only the text around the receiver and the arguments changes: rewrites inside them still apply
       record(out, 'query', pos, detail, { start, end: inner.getStart(facts.sf), text: `${wrapped ? '(' : ''}${open}`, independent: true, group });
       out.edits.push({ start: inner.end, end: arg.getStart(facts.sf), text: ', ', independent: true, group });
-      if (wrapped) out.edits.push({ start: call.end, end: call.end, text: ')', independent: true, group });
+      if (tested === 'nullish') {
+        // `X ?? y` with X always undefined is `(X, y)`
+        const test = testedBinary(call)!;
+        out.edits.push({ start: test.left.end, end: test.operatorToken.end, text: ',', independent: true, group });
+        out.edits.push({ start: test.end, end: test.end, text: ')', independent: true, group });
+      } else if (wrapped) out.edits.push({ start: call.end, end: call.end, text: tested ? ', undefined)' : ')', independent: true, group });
     });
   },
 };
@@ -242,27 +253,10 @@ function rowOfIteration(o: Origin | undefined): Origin | undefined {
   return o === 'rows' || o === 'query' ? 'row' : undefined;
 }
 
-function isVariable(e: ts.Expression): boolean {
-  const b = bare(e);
-  return ts.isIdentifier(b) || ts.isElementAccessExpression(b);
-}
-
 /** `X.update(v);` or `return X.update(v);` as a statement of its own (the forms session-add binds). */
 function standsAlone(call: ts.CallExpression): boolean {
   const p = call.parent;
   return (ts.isExpressionStatement(p) || ts.isReturnStatement(p)) && p.expression === call;
-}
-
-/** The load may pass a session (a helper given one, `session.query`, a query variable): session-add may bind it. */
-function mayLoadThroughSession(facts: ModuleFacts, load: ts.Expression): boolean {
-  const e = bare(load);
-  if (!ts.isCallExpression(e)) return false;
-  if (ts.isIdentifier(e.expression)) return passesSession(facts, e) !== undefined;
-  const chain = flattenChain(e);
-  const root = bare(chain.root);
-  if (ts.isIdentifier(root)) return true;
-  if (ts.isCallExpression(root) && ts.isIdentifier(root.expression)) return passesSession(facts, root) !== undefined;
-  return true;
 }
 
 /** The call's value is thrown away: a statement of its own, an awaited one, `void`, the left of a comma. */
@@ -276,6 +270,32 @@ function isDiscarded(call: ts.CallExpression): boolean {
     (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.CommaToken && p.left === n) ||
     (ts.isForStatement(p) && (p.incrementor === n || p.initializer === n))
   );
+}
+
+/** The binary expression whose left operand the call is (through parentheses). */
+function testedBinary(call: ts.CallExpression): ts.BinaryExpression | undefined {
+  let n: ts.Node = call;
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return ts.isBinaryExpression(n.parent) && n.parent.left === n ? n.parent : undefined;
+}
+
+/**
+ * Where the call's value is tested: TypeScript rejects a `void` expression there as always falsy
+ * (TS2873: a condition, `!`, the left of `||`/`&&`), and an operand always undefined on the left of
+ * `??` (TS2869, TS2871). 'nullish' for the left of `??`, 'truth' for the others.
+ */
+function testedAs(call: ts.CallExpression): 'nullish' | 'truth' | undefined {
+  let n: ts.Node = call;
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  const op = testedBinary(call)?.operatorToken.kind;
+  if (op === ts.SyntaxKind.QuestionQuestionToken) return 'nullish';
+  if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.AmpersandAmpersandToken) return 'truth';
+  if (ts.isConditionalExpression(p) && p.condition === n) return 'truth';
+  if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return 'truth';
+  if ((ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === n) return 'truth';
+  if (ts.isForStatement(p) && p.condition === n) return 'truth';
+  return undefined;
 }
 
 /** `void Object.assign(...)` is a unary expression: parentheses unless it stands where one may. */

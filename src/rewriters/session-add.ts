@@ -63,6 +63,32 @@ function loadsThroughSession(facts: ModuleFacts, expr: ts.Expression, session: s
   return start === 0 && ts.isCallExpression(root) && passesSession(facts, root) === session;
 }
 
+/**
+ * The unbound changes session-add binds to a name (bindUnboundChange): an update of a row loaded
+ * through a unit's session. loaded-row.ts leaves those to it and rewrites any other.
+ */
+const boundChanges = new WeakMap<ModuleFacts, Set<ts.Node>>();
+
+export function bindsUnboundChange(facts: ModuleFacts, n: ts.Node): boolean {
+  let found = boundChanges.get(facts);
+  if (!found) {
+    const changes = new Set<ts.Node>();
+    const envOf = kindCache(facts, true);
+    for (const unit of unitsOfWork(facts)) {
+      const env = envOf(unit.body.statements[0] ?? unit.body);
+      const queries = sessionQueries(facts, unit, env);
+      walk(unit.body, (m) => {
+        // the test that calls bindUnboundChange in rewrite()
+        const load = changedExpression(facts, m);
+        if (load && ts.isCallExpression(bare(load)) && kindOf(facts, load, env) === 'entity' && loadsThroughSession(facts, load, unit.session, env, queries)) changes.add(m);
+      });
+    }
+    found = changes;
+    boundChanges.set(facts, found);
+  }
+  return found.has(n);
+}
+
 /** The top-level statement or class member holding `node`: the scope of names a rewrite may take. */
 function topLevelOf(node: ts.Node): ts.Node {
   let n = node;
@@ -873,6 +899,7 @@ declare const Service: any;
             ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loads(iter));
           if (isList) addAfterLastChange(site, n.statement, decl.name.text);
         }
+        // the test bindsUnboundChange repeats for loaded-row.ts: change both together
         const load = changedExpression(facts, n);
         if (load && ts.isCallExpression(bare(load)) && kindOf(facts, load, env) === 'entity' && loads(load)) bindUnboundChange(site, n, load);
       });

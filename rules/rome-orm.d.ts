@@ -119,6 +119,9 @@ declare module 'rome-orm' {
 
     /** The first row, or null. */
     first(): Promise<T | null>;
+    /** The only row, or null; raises MultipleResultsFound on more than one (query.py:117-126). */
+    one_or_none(): Promise<T | null>;
+    oneOrNone(): Promise<T | null>;
     all(): Promise<T[]>;
     /** The number of rows (ROME loads them all). */
     count(): Promise<number>;

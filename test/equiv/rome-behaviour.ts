@@ -121,6 +121,17 @@ describe(`ROME on ${backend.name}`, () => {
       await expect((query(Host) as any).one()).rejects.toBeInstanceOf(MultipleResultsFound);
     });
 
+    it('one_or_none() (and oneOrNone()) answers the only row, null without rows, raises MultipleResultsFound on more (query.py:117-126)', async () => {
+      expect(await query(Host).one_or_none()).toBeNull();
+      expect(await query(Host).oneOrNone()).toBeNull();
+      await seed(Host, { name: 'a' });
+      expect(((await query(Host).one_or_none()) as any).name).toBe('a');
+      expect(((await query(Host).oneOrNone()) as any).name).toBe('a');
+      await seed(Host, { name: 'b' });
+      await expect(query(Host).one_or_none()).rejects.toBeInstanceOf(MultipleResultsFound);
+      await expect(query(Host).oneOrNone()).rejects.toBeInstanceOf(MultipleResultsFound);
+    });
+
     it('first() is null without rows; count() is the length of all(); exists() a boolean (query.py:110-141)', async () => {
       expect(await query(Host).first()).toBeNull();
       expect(await (query(Host) as any).exists()).toBe(false);

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { openEngine, type SqlEngine } from '../../src/equiv/sql/engine.js';
 import { createTable } from '../../src/equiv/sql/schema.js';
 import { configureMappers, mapperOf } from '../../src/equiv/sql/runtime/mapper.js';
-import { useEngine, Session, NoResultFound } from '../../src/equiv/sql/runtime/orm.js';
+import { useEngine, Session, NoResultFound, MultipleResultsFound } from '../../src/equiv/sql/runtime/orm.js';
 import { Column, ForeignKey, Integer, String, relationship, tableOf, UnsupportedInReference } from '../../src/equiv/sql/runtime/schema.js';
 import { ModelBase } from '../../src/equiv/sql/runtime/oslo-models.js';
 import { DBDeadlock, DBDuplicateEntry, InvalidSortKey } from '../../src/equiv/sql/runtime/oslo-exception.js';
@@ -128,6 +128,15 @@ describe('functions and literals', () => {
     const t = new Table('volumes', new MetaData());
     expect(() => t.delete()).toThrow(UnsupportedInReference);
     expect(() => t.c).toThrow(UnsupportedInReference);
+  });
+});
+
+describe('one_or_none', () => {
+  it('answers the only row or null and raises MultipleResultsFound on more, in both spellings', () => {
+    expect((session.query(Volume).filter(V.id.eq('v1')).one_or_none() as any).id).toBe('v1');
+    expect((session.query(Volume).filter(V.id.eq('v1')).oneOrNone() as any).id).toBe('v1');
+    expect(session.query(Volume).filter(V.id.eq('none')).oneOrNone()).toBeNull();
+    expect(() => session.query(Volume).oneOrNone()).toThrow(MultipleResultsFound);
   });
 });
 

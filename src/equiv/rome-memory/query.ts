@@ -146,6 +146,10 @@ export class RomeQuery<T = any> implements AsyncIterable<T> {
     return rows.length === 1 ? rows[0] : null;
   }
 
+  oneOrNone(): Promise<T | null> {
+    return this.one_or_none();
+  }
+
   /** query.py:128-135: raises as SQL's does, but answers None even when there is exactly one row. */
   async one(): Promise<null> {
     let row: T | null;

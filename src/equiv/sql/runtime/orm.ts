@@ -631,6 +631,10 @@ export class Query {
     return rows[0] ?? null;
   }
 
+  oneOrNone(): unknown {
+    return this.one_or_none();
+  }
+
   /** The first column of the first row, or null; more than one row raises, as SQLAlchemy's. */
   scalar(): unknown {
     const rows = this.all();

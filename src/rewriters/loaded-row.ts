@@ -30,7 +30,8 @@ export const loadedRowUpdates = {
   description:
     "An entity's update(values) on a row a query loaded (first()/one(), a module helper returning one, a variable bound only to such rows, a loop over all()) " +
     'becomes Object.assign(row, values): ROME\'s loaded row reads its fields as loaded, and update() would change only the entity behind it; ' +
-    'where the call\'s value is used, `void` keeps what SQL\'s update() returned (nothing). A query\'s bulk update, an entity made with `new` and a receiver of unclear origin are left as they are.',
+    'where the call\'s value is used, `void` keeps what SQL\'s update() returned (nothing), and where it is tested (a condition, `!`, the left of ||, && or ??) ' +
+    '`(Object.assign(row, values), undefined)` does, which TypeScript accepts there. A query\'s bulk update, an entity made with `new` and a receiver of unclear origin are left as they are.',
   sample: {
     before: `import * as models from '../models';
 import { model_query } from 'rome-orm';
@@ -121,7 +122,7 @@ type Origin = 'row' | 'rows' | 'query' | 'empty';
 const ROW_TERMINALS = new Set(['first', 'one', 'one_or_none', 'oneOrNone']);
 
 /** The origins of a module's expressions, computed lazily with one name resolver. */
-function originsOf(facts: ModuleFacts): { of(e: ts.Expression): Origin | undefined } {
+export function originsOf(facts: ModuleFacts): { of(e: ts.Expression): Origin | undefined } {
   const envOf = kindCache(facts);
   const helpers = new Map<string, Origin | undefined>();
   const variables = new Map<ts.VariableDeclaration, Origin | undefined>();

@@ -7,6 +7,7 @@ import { emptyResult, record, type Rewriter, type RewriteResult } from './types.
 import type { Edit } from '../analyzer/edits.js';
 import { mapLibraryCalls } from './library.js';
 import { loadedRowUpdates } from './loaded-row.js';
+import { queryLoops } from './query-loop.js';
 import { ownHelperSessions } from './own-query-session.js';
 
 /** Why each query construct ROME lacks needs a human (ROME.md). */
@@ -765,7 +766,9 @@ export const queryRewriter: Rewriter = {
     'filter_by() after a join becomes filter() on the joined entity. ' +
     "A join over a relationship whose primaryjoin adds conditions (ROME's join adds them) and " +
     'constructs ROME lacks (outerjoin, distinct, subquery, group_by, column queries, ...) are kept and marked manual. ' +
-    loadedRowUpdates.description,
+    loadedRowUpdates.description +
+    ' ' +
+    queryLoops.description,
   samples: [
     {
       before: `import * as models from '../models';
@@ -784,6 +787,7 @@ export async function f(context: any) {
 `,
     },
     loadedRowUpdates.sample,
+    queryLoops.sample,
   ],
   rewrite(facts) {
     const out = emptyResult();
@@ -857,6 +861,7 @@ export async function f(context: any) {
     });
     ownHelperSessions.rewrite(facts, out);
     loadedRowUpdates.rewrite(facts, out);
+    queryLoops.rewrite(facts, out);
     return out;
   },
 };

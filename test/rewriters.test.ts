@@ -326,6 +326,10 @@ export async function fixed_ips_create(rows: Record<string, any>[]) {
     expect(returned).toContain(
       'adds `session.add(volume_ref)` after `Object.assign(volume_ref, {`, before the return (which returns the same value, kept in `result`), so the ROME session saves it (ROME has no dirty tracking)',
     );
+    // a returned change whose first line is longer: cut at 60 characters too
+    expect(details('returned-change.input.ts', 'session-add')).toContain(
+      "adds `session.add(service_ref)` after `Object.assign(service_ref, { disabled_reason: 'by request' }`, before the return (which returns the same value, kept in `result`), so the ROME session saves it (ROME has no dirty tracking)",
+    );
     expect(details('unbound-names.input.ts', 'session-add')).toEqual([
       'binds `(await network_get(context, values.network_id, { session }))` to `network_ref` and adds `session.add(network_ref)` after `network_ref.update(values)` so the ROME session saves it (ROME has no dirty tracking)',
       'binds `(await _fixed_ip_get_by_address(context, address, { session ` to `fixed_ip_ref3` and adds `session.add(fixed_ip_ref3)` after `fixed_ip_ref3.update(values)` so the ROME session saves it (ROME has no dirty tracking)',

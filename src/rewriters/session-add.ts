@@ -112,11 +112,19 @@ function sessionQueries(facts: ModuleFacts, unit: Unit, env: Map<string, ValueKi
   return names;
 }
 
-/** `const name = value` or `name = value`. */
+/** `const name = value` or `name = value` (or `name ??= value`, `||=`, `&&=`: the name may take the value). */
 function bindingOf(n: ts.Node): { name: string; value: ts.Expression } | undefined {
   if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) return { name: n.name.text, value: n.initializer };
-  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) return { name: n.left.text, value: n.right };
+  if (ts.isBinaryExpression(n) && bindsValue(n.operatorToken.kind) && ts.isIdentifier(n.left)) return { name: n.left.text, value: n.right };
   return undefined;
+}
+
+/**
+ * `=`, and the logical assignments `??=`, `||=`, `&&=`: after them the name may hold the value
+ * (`ref ??= await _get(...)` loads the row it then changes; loaded-row.ts reads them so too).
+ */
+function bindsValue(op: ts.SyntaxKind): boolean {
+  return op === ts.SyntaxKind.EqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.AmpersandAmpersandEqualsToken;
 }
 
 /**
@@ -867,7 +875,7 @@ declare const Service: any;
           if (ts.isElementAccessExpression(row) && ts.isIdentifier(row.expression) && lists.has(row.expression.text) && ts.isBlock(declBlock)) addAfterLastChange(site, declBlock, n.name.text);
         }
         // `ref = await _get(ctx, id, { session })` into a `let` declared before (outside a begin() callback, or `= null`)
-        if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && ts.isExpressionStatement(n.parent)) {
+        if (ts.isBinaryExpression(n) && bindsValue(n.operatorToken.kind) && ts.isIdentifier(n.left) && ts.isExpressionStatement(n.parent)) {
           const kind = kindOf(facts, n.right, env);
           const name = n.left.text;
           if (kind === 'list' && loads(n.right)) lists.add(name);

@@ -11,6 +11,8 @@ import { emptyResult, record, type ChangeRecord, type Rewriter, type RewriteResu
 interface Unit {
   body: ts.Block;
   session: string;
+  /** The session may be absent (`session?: Session`, a default): its changes are marked, not added. */
+  optional?: boolean;
 }
 
 /**
@@ -34,14 +36,17 @@ function unitsOfWork(facts: ModuleFacts): Unit[] {
       const named = (b: ts.BindingName): string | undefined => {
         if (ts.isIdentifier(b)) return b.text === 'session' ? 'session' : undefined;
         if (!ts.isObjectBindingPattern(b)) return undefined;
-        const el = b.elements.find((el) => {
-          const option = el.propertyName ?? el.name;
-          return !el.initializer && !el.dotDotDotToken && ts.isIdentifier(el.name) && ts.isIdentifier(option) && facts.rules.queryOptions.session.includes(option.text);
-        });
+        const el = sessionOption(b);
         return el && ts.isIdentifier(el.name) ? el.name.text : undefined;
       };
-      const p = n.parameters.find((p) => named(p.name) && !p.questionToken && !p.initializer);
-      if (p) units.push({ body: n.body, session: named(p.name)! });
+      const sessionOption = (b: ts.ObjectBindingPattern) =>
+        b.elements.find((el) => {
+          const option = el.propertyName ?? el.name;
+          return !el.dotDotDotToken && ts.isIdentifier(el.name) && ts.isIdentifier(option) && facts.rules.queryOptions.session.includes(option.text);
+        });
+      const p = n.parameters.find((p) => named(p.name));
+      // `session?: Session`, `session = null`, `{ session = get_session() }`: a caller may hand its unit of work
+      if (p) units.push({ body: n.body, session: named(p.name)!, optional: !!(p.questionToken || p.initializer || (ts.isObjectBindingPattern(p.name) && sessionOption(p.name)?.initializer)) });
     }
   });
   return units;
@@ -75,6 +80,7 @@ export function bindsUnboundChange(facts: ModuleFacts, n: ts.Node): boolean {
     const changes = new Set<ts.Node>();
     const envOf = kindCache(facts, true);
     for (const unit of unitsOfWork(facts)) {
+      if (unit.optional) continue;
       const env = envOf(unit.body.statements[0] ?? unit.body);
       const queries = sessionQueries(facts, unit, env);
       walk(unit.body, (m) => {
@@ -793,6 +799,30 @@ function portMidUnitFlushes(facts: ModuleFacts, out: RewriteResult): void {
   }
 }
 
+/**
+ * A function whose session may be absent (`session?: Session`, `{ session = get_session() }`):
+ * when a caller hands its unit of work, SQL flushes a change to a row loaded through it at the
+ * caller's commit, and ROME saves only what is added; when none is handed, no add is wanted
+ * either (SQL's own session would not flush it). Each add session-add would write is a manual
+ * mark on the change instead: `if (session) session.add(row)` is the human's call.
+ */
+function markOptionalAdds(facts: ModuleFacts, unit: Unit, found: RewriteResult, out: RewriteResult): void {
+  out.manual.push(...found.manual);
+  for (const c of found.changes) {
+    if (c.kind !== 'session-add') continue;
+    let node: ts.Node = unit.body;
+    for (let inner: ts.Node | undefined = node; inner; ) {
+      node = inner;
+      inner = node.getChildren(facts.sf).find((k) => k.getStart(facts.sf) <= c.pos && c.pos < k.end);
+    }
+    out.manual.push({
+      node: enclosingStatement(node),
+      pos: c.pos,
+      reason: `\`${unit.session}\` may be absent here: a row loaded through it and changed is saved by SQL at the commit of a caller that hands its unit of work, and by ROME only when added (no dirty tracking): add \`if (${unit.session}) ${unit.session}.add(...)\` after the change by hand`,
+    });
+  }
+}
+
 export const sessionAddRewriter: Rewriter = {
   id: 'session-add',
   title: 'Objects changed in a unit of work are added to the ROME session',
@@ -840,7 +870,9 @@ declare const Service: any;
     for (const unit of unitsOfWork(facts)) {
       const env = envOf(unit.body.statements[0] ?? unit.body);
       const queries = sessionQueries(facts, unit, env);
-      const site: Site = { facts, session: unit.session, out, names };
+      // an optional session: what would be added is marked instead (markOptionalAdds)
+      const unitOut = unit.optional ? emptyResult() : out;
+      const site: Site = { facts, session: unit.session, out: unitOut, names };
       // lists loaded through this unit's session (`const rows = await q.all()`): their rows are the unit's
       const lists = new Set<string>();
       const loads = (e: ts.Expression) => loadsThroughSession(facts, e, unit.session, env, queries);
@@ -911,6 +943,7 @@ declare const Service: any;
         const load = changedExpression(facts, n);
         if (load && ts.isCallExpression(bare(load)) && kindOf(facts, load, env) === 'entity' && loads(load)) bindUnboundChange(site, n, load);
       });
+      if (unit.optional) markOptionalAdds(facts, unit, unitOut, out);
     }
     // a unit nested in another is visited twice: keep one of each edit
     const seen = new Set<string>();

@@ -445,7 +445,7 @@ function addAfterElementChange(site: Site, unit: Unit, n: ts.Node, element: ts.E
     if (!ts.isBlock(p)) continue;
     const inner = p.statements.find((s) => s.pos <= container.pos && container.end <= s.end);
     if (!inner || (root && declares(inner, root))) break;
-    if (p.statements.some((s) => s !== inner && containsMutation(facts, s, name))) container = p;
+    if (p.statements.some((s) => s !== inner && containsMutation(facts, s, name)) || changedInHeader(facts, inner, name)) container = p;
   }
   addAfterLastChange(site, container, name);
 }
@@ -478,6 +478,19 @@ function containsMutation(facts: ModuleFacts, node: ts.Node, name: string): bool
   let found = isMutation(facts, node, name);
   walk(node, (m) => void (found ||= isMutation(facts, m, name)));
   return found;
+}
+
+/** Whether an if's or a loop's own header (its condition, `for` clauses) changes the element: the add then follows the statement. */
+function changedInHeader(facts: ModuleFacts, st: ts.Statement, name: string): boolean {
+  const header =
+    ts.isIfStatement(st) || ts.isWhileStatement(st) || ts.isDoStatement(st)
+      ? [st.expression]
+      : ts.isForStatement(st)
+        ? [st.initializer, st.condition, st.incrementor]
+        : ts.isForOfStatement(st) || ts.isForInStatement(st)
+          ? [st.initializer, st.expression]
+          : [];
+  return header.some((h) => h !== undefined && containsMutation(facts, h, name));
 }
 
 /** The load an unbound change changes: `(await _get(...)).update(v)`, `(await q.first()).x = 1`. */

@@ -205,6 +205,18 @@ export function fixed_ip_table_name() {
     // one the pack does not call manual is not
     expect(out).not.toContain('`table_name()`');
   });
+
+  it("oslo.db's retry decorator becomes the generated helper only while the pack maps it", () => {
+    const text = `import * as oslo_db_api from 'oslo.db/api';
+
+export const service_destroy = oslo_db_api.wrap_db_retry({ retry_on_deadlock: true })(async (context: any, service_id: number) => service_id);
+`;
+    expect(portWith(text, () => {})).toContain('export const service_destroy = wrap_db_retry({ retry_on_deadlock: true })(');
+    // a pack that keeps it for a human (isWanted): the call keeps oslo.db's name, and no helper comes
+    const kept = portWith(text, (rules) => (rules.constructs = { ...rules.constructs, wrap_db_retry: 'manual' }));
+    expect(kept).toContain('oslo_db_api.wrap_db_retry({ retry_on_deadlock: true })(');
+    expect(kept).not.toContain('function wrap_db_retry');
+  });
 });
 
 describe('every change is named in its record, under its own kind', () => {

@@ -260,6 +260,23 @@ describe('every change is named in its record, under its own kind', () => {
     expect(details('no-unique-key.input.ts', 'create-lock')).toEqual(['models.Migration (migrations) has no unique key: no lock or uniqueness check needed']);
   });
 
+  it('row-lock: without a models module the lock is named after the model class (its table unknown)', () => {
+    const text = `import { get_session, model_query } from './session';
+import * as models from './models';
+
+export async function fixed_ip_associate(context: any, address: string, instance_uuid: string) {
+  const session = get_session();
+  return session.begin(async () => {
+    const fixed_ip_ref = await model_query(context, models.FixedIp, { session }).filter_by({ address }).with_lockmode('update').first();
+    fixed_ip_ref.instance_uuid = instance_uuid;
+    return fixed_ip_ref;
+  });
+}
+`;
+    const { output } = portModule({ sourcePath: '/svc/db/sqlalchemy/api.ts', outputPath: '/svc/db/discovery/api.ts', displaySource: 'db/sqlalchemy/api.ts', displayOutput: 'db/discovery/api.ts', text, rules: loadRulePack() });
+    expect(output).toContain("const lock_name = `fixedip:${address}`;");
+  });
+
   it('create-lock: without a models module each create, bound to a name or not, is kept for a human, and the reason says why', () => {
     const text = `import * as models from './models';
 

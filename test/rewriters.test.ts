@@ -574,4 +574,32 @@ export type S = Service;
       'import: `./models.mjs` now imports the ported models (ROME entities, written beside this module by the models port)',
     ]);
   });
+
+  it('an import of the ported models module that also brings a re-emitted name keeps the rest from the models port', () => {
+    const models = { path: '/svc/db/sqlalchemy/models.ts', text: readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'), 'utf8') };
+    const text = `import { Instance, get_session } from './models';
+
+export async function instance_get(id: number) {
+  const session = get_session();
+  return await session.query(Instance).filter_by({ id }).first();
+}
+`;
+    const { output, report } = portModule({
+      sourcePath: '/svc/db/sqlalchemy/api.ts',
+      outputPath: '/svc/db/discovery/api.ts',
+      text,
+      rules: loadRulePack(),
+      displaySource: 'db/sqlalchemy/api.ts',
+      displayOutput: 'db/discovery/api.ts',
+      models,
+      modelsPorted: true,
+    });
+    expect(output.split('\n').slice(0, 3)).toEqual(["import { RomeSession } from 'rome-orm';", "import { Instance } from './models';", '']);
+    expect(report.module.changes.filter((c) => c.kind === 'import').map((c) => c.detail)).toEqual([
+      'RomeSession imported from rome-orm',
+      '`./models` now imports the ported models (ROME entities, written beside this module by the models port)',
+      'get_session no longer imported from `./models`: get_session re-emitted in this module',
+    ]);
+    expect(report.module.manual).toEqual([]);
+  });
 });

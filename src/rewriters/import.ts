@@ -168,12 +168,14 @@ export const q = (a: any, b: any) => or_(a, b, models);
           .filter(Boolean)
           .join('; ');
       const kept = names.filter((n) => !gone.includes(n));
-      if (ctx.portedModels && gone.length === 0 && resolve(ctx.sourceDir, imp.specifier).replace(/\.[cm]?[jt]sx?$/, '') === ctx.portedModels) {
+      const toPortedModels = !!ctx.portedModels && resolve(ctx.sourceDir, imp.specifier).replace(/\.[cm]?[jt]sx?$/, '') === ctx.portedModels;
+      if (toPortedModels && kept.length > 0) {
         // the same specifier now names the models port beside the output: ROME entities
         record(out, 'import', at, `\`${imp.specifier}\` now imports the ported models (ROME entities, written beside this module by the models port)`);
-        continue;
+        if (gone.length === 0) continue;
       }
-      const target = repoint(imp.specifier, ctx.sourceDir, ctx.outputDir);
+      // a re-emitted name of the ported models' import goes; the rest stays imported from the port
+      const target = toPortedModels ? imp.specifier : repoint(imp.specifier, ctx.sourceDir, ctx.outputDir);
       if (kept.length === 0 && gone.length > 0) {
         const [s, e] = ownLines(facts.text, at, imp.decl.end);
         record(out, 'import', at, `\`${imp.specifier}\` import removed: ${goneWhy(gone)}`, { start: s, end: e, text: '' });

@@ -947,8 +947,10 @@ declare const Service: any;
             addAfterLastChange(site, n.statement, decl.name.text);
             return;
           }
+          // a list of the unit, or a query variable built with its session (`for (const r of query)`:
+          // loads() answers only calls, and without this the rows' changes were lost on ROME)
           const isList =
-            (ts.isIdentifier(iter) && lists.has(iter.text)) ||
+            (ts.isIdentifier(iter) && (lists.has(iter.text) || queries.has(iter.text))) ||
             ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loads(iter));
           if (isList) addAfterLastChange(site, n.statement, decl.name.text);
         }

@@ -293,9 +293,9 @@ function mayExit(st: ts.Node): boolean {
  * A change made in a return's value gets its add before that return. Answers whether `block`
  * changes or persists `name` at all.
  */
-function addAfterLastChange(site: Site, block: ts.Block | ts.Statement, name: string, from?: ts.Statement): boolean {
+function addAfterLastChange(site: Site, block: ts.Block | ts.CaseOrDefaultClause | ts.Statement, name: string, from?: ts.Statement): boolean {
   const { facts, session, out } = site;
-  let stmts = ts.isBlock(block) ? [...block.statements] : [block];
+  let stmts = holdsStatements(block) ? [...block.statements] : [block as ts.Statement];
   if (from) stmts = stmts.slice(stmts.indexOf(from));
   // an element of a dict written again (`usages[r] = await create(...)`) is changed after it as
   // the same slot: the add after the last change persists what the slot holds
@@ -334,7 +334,7 @@ function addAfterLastChange(site: Site, block: ts.Block | ts.Statement, name: st
   const detail = `adds \`${session}.add(${name})\` after \`${change}\` so the ROME session saves it (ROME has no dirty tracking)`;
   const indent = indentAt(facts.text, last.getStart(facts.sf));
   const line = `${session}.add(${name});`;
-  if (!ts.isBlock(block)) {
+  if (!holdsStatements(block)) {
     // a loop body without braces: give it braces to hold the add (and end the body's statement
     // first when it was left to automatic semicolon insertion: `x.a = 1 session.add(x)` does not parse)
     out.edits.push({ start: block.getStart(facts.sf), end: block.getStart(facts.sf), text: '{ ' });
@@ -346,6 +346,14 @@ function addAfterLastChange(site: Site, block: ts.Block | ts.Statement, name: st
     record(out, 'session-add', lastMutation.getStart(facts.sf), detail, { start: last.end, end: last.end, text: `${facts.eol}${indent}${line}` });
   }
   return true;
+}
+
+/**
+ * A block, or a `case` clause of a switch: its statements run in order, and an add can follow one
+ * of them there (`case 'x': const ref = await _get(...); ref.x = 1; break;` declares in the clause).
+ */
+function holdsStatements(n: ts.Node): n is ts.Block | ts.CaseOrDefaultClause {
+  return ts.isBlock(n) || ts.isCaseOrDefaultClause(n);
 }
 
 /**
@@ -904,7 +912,7 @@ declare const Service: any;
         // and names given to such a dict: `usages = user_usages`
         if (bound && (loadsDict(bound.value) || (ts.isIdentifier(bound.value) && dicts.has(bound.value.text)))) dicts.add(bound.name);
         // `const usage = usages[reservation.resource]`: an entity of the unit under a name
-        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && dictElement(n.initializer) && ts.isVariableDeclarationList(n.parent) && ts.isBlock(n.parent.parent.parent)) {
+        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && dictElement(n.initializer) && ts.isVariableDeclarationList(n.parent) && holdsStatements(n.parent.parent.parent)) {
           addAfterLastChange(site, n.parent.parent.parent, n.name.text);
         }
         const element = dictElement(changedExpression(facts, n) ?? undefined);
@@ -913,11 +921,12 @@ declare const Service: any;
         if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && ts.isVariableDeclarationList(n.parent)) {
           const kind = kindOf(facts, n.initializer, env);
           const declBlock = n.parent.parent.parent;
-          if (kind === 'entity' && ts.isBlock(declBlock) && loads(n.initializer)) addAfterLastChange(site, declBlock, n.name.text);
+          // a declaration in a `case` clause too (without it, that row's changes were lost on ROME)
+          if (kind === 'entity' && holdsStatements(declBlock) && loads(n.initializer)) addAfterLastChange(site, declBlock, n.name.text);
           if (kind === 'list' && loads(n.initializer)) lists.add(n.name.text);
           // `const ref = rows[0]`: a row of such a list
           const row = bare(n.initializer);
-          if (ts.isElementAccessExpression(row) && ts.isIdentifier(row.expression) && lists.has(row.expression.text) && ts.isBlock(declBlock)) addAfterLastChange(site, declBlock, n.name.text);
+          if (ts.isElementAccessExpression(row) && ts.isIdentifier(row.expression) && lists.has(row.expression.text) && holdsStatements(declBlock)) addAfterLastChange(site, declBlock, n.name.text);
         }
         // `ref = await _get(ctx, id, { session })` into a `let` declared before (outside a begin() callback, or `= null`)
         if (ts.isBinaryExpression(n) && bindsValue(n.operatorToken.kind) && ts.isIdentifier(n.left) && ts.isExpressionStatement(n.parent)) {
@@ -926,7 +935,7 @@ declare const Service: any;
           if (kind === 'list' && loads(n.right)) lists.add(name);
           if (kind === 'entity' && loads(n.right)) {
             const block = n.parent.parent;
-            const covered = ts.isBlock(block) && addAfterLastChange(site, block, name, n.parent);
+            const covered = holdsStatements(block) && addAfterLastChange(site, block, name, n.parent);
             // changed only past the block that loads it (`if (c) { r = ... } r.update(v)`): which path adds it is not clear
             if (!covered && changedAfter(facts, unit.body, name, unit.session, n.end)) {
               out.manual.push({
@@ -947,8 +956,10 @@ declare const Service: any;
             addAfterLastChange(site, n.statement, decl.name.text);
             return;
           }
+          // a list of the unit, or a query variable built with its session (`for (const r of query)`:
+          // loads() answers only calls, and without this the rows' changes were lost on ROME)
           const isList =
-            (ts.isIdentifier(iter) && lists.has(iter.text)) ||
+            (ts.isIdentifier(iter) && (lists.has(iter.text) || queries.has(iter.text))) ||
             ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loads(iter));
           if (isList) addAfterLastChange(site, n.statement, decl.name.text);
         }

@@ -196,6 +196,12 @@ function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, link
       manual(link, `${why}: \`${missing.getText(facts.sf)}\` is no column of ${model.className} port-db can name`);
       continue;
     }
+    // without a models namespace the class is written by its own name, which must be imported here
+    // (a relationship's name can join a class the module never imports: `join('network')`)
+    if (!facts.modelsNamespace && !importsName(facts.sf, joined.cls)) {
+      manual(link, `${why}: write filter() on ${model.className}'s columns (${joined.cls} is not imported here)`);
+      continue;
+    }
     const entity = facts.modelsNamespace ? `${facts.modelsNamespace}.${joined.cls}` : joined.cls;
     const props = arg.properties;
     const edits: Edit[] = [
@@ -217,6 +223,17 @@ function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, link
     record(out, 'query', link.access.name.getStart(facts.sf), `${why}: \`${link.name}(${argText(facts, link)})\` → \`filter(${keys.map((k) => `${entity}.${k}.eq(…)`).join(', ')})\` on the joined entity`, head);
   }
   return handled;
+}
+
+/** Whether the module imports `name` by name (`import { name } from ...`). */
+function importsName(sf: ts.SourceFile, name: string): boolean {
+  return sf.statements.some(
+    (st) =>
+      ts.isImportDeclaration(st) &&
+      !!st.importClause?.namedBindings &&
+      ts.isNamedImports(st.importClause.namedBindings) &&
+      st.importClause.namedBindings.elements.some((el) => el.name.text === name),
+  );
 }
 
 /**

@@ -13,6 +13,8 @@ import { ownHelperSessions } from './own-query-session.js';
 /** Why each query construct ROME lacks needs a human (ROME.md). */
 const MANUAL_REASONS: Record<string, string> = {
   outerjoin: 'ROME runs outerjoin() as an inner join: rows without a match would disappear',
+  // the pack's camelCase spelling `outerJoin` snakes to outer_join: the same construct
+  outer_join: 'ROME runs outerjoin() as an inner join: rows without a match would disappear',
   distinct: 'ROME\'s distinct() returns a list, not a query',
   subquery: 'ROME has no subqueries',
   group_by: 'ROME has no group_by()',

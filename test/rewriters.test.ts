@@ -338,6 +338,13 @@ export async function fixed_ips_create(rows: Record<string, any>[]) {
     );
   });
 
+  it('query: filter_by() after join() rewritten on the joined entity, each key named', () => {
+    const why = (join: string) => `\`filter_by()\` after \`${join}\`: SQLAlchemy filters the joined entity, ROME the first selected class that has the column`;
+    expect(details('filter-by-after-join.input.ts', 'query')).toContain(
+      `${why('join(models.InstanceFault, models.InstanceFault.instance_uuid.eq(models.Instance.uuid))')}: \`filter_by({ host, code: 500 })\` → \`filter(models.InstanceFault.host.eq(…), models.InstanceFault.code.eq(…))\` on the joined entity`,
+    );
+  });
+
   it('session: a flush after a soft delete on a fresh session, named by its call', () => {
     const flushes = details('soft-delete-on-a-fresh-session.input.ts', 'session').filter((d) => d.includes('flush'));
     const text = (call: string) =>

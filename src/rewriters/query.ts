@@ -13,6 +13,8 @@ import { ownHelperSessions } from './own-query-session.js';
 /** Why each query construct ROME lacks needs a human (ROME.md). */
 const MANUAL_REASONS: Record<string, string> = {
   outerjoin: 'ROME runs outerjoin() as an inner join: rows without a match would disappear',
+  // the pack's camelCase spelling `outerJoin` snakes to outer_join: the same construct
+  outer_join: 'ROME runs outerjoin() as an inner join: rows without a match would disappear',
   distinct: 'ROME\'s distinct() returns a list, not a query',
   subquery: 'ROME has no subqueries',
   group_by: 'ROME has no group_by()',
@@ -196,6 +198,12 @@ function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, link
       manual(link, `${why}: \`${missing.getText(facts.sf)}\` is no column of ${model.className} port-db can name`);
       continue;
     }
+    // without a models namespace the class is written by its own name, which must be imported here
+    // (a relationship's name can join a class the module never imports: `join('network')`)
+    if (!facts.modelsNamespace && !importsName(facts.sf, joined.cls)) {
+      manual(link, `${why}: write filter() on ${model.className}'s columns (${joined.cls} is not imported here)`);
+      continue;
+    }
     const entity = facts.modelsNamespace ? `${facts.modelsNamespace}.${joined.cls}` : joined.cls;
     const props = arg.properties;
     const edits: Edit[] = [
@@ -217,6 +225,17 @@ function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, link
     record(out, 'query', link.access.name.getStart(facts.sf), `${why}: \`${link.name}(${argText(facts, link)})\` → \`filter(${keys.map((k) => `${entity}.${k}.eq(…)`).join(', ')})\` on the joined entity`, head);
   }
   return handled;
+}
+
+/** Whether the module imports `name` by name (`import { name } from ...`). */
+function importsName(sf: ts.SourceFile, name: string): boolean {
+  return sf.statements.some(
+    (st) =>
+      ts.isImportDeclaration(st) &&
+      !!st.importClause?.namedBindings &&
+      ts.isNamedImports(st.importClause.namedBindings) &&
+      st.importClause.namedBindings.elements.some((el) => el.name.text === name),
+  );
 }
 
 /**

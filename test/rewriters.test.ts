@@ -301,6 +301,24 @@ export async function fixed_ips_create(rows: Record<string, any>[]) {
     expect(output).not.toContain('acquire_lock');
   });
 
+  it('query: a bulk delete() names the model, and the class defining its delete() when that is a base', () => {
+    const dir = join(FIXTURES, 'query');
+    const { report } = portText(readFileSync(join(dir, 'bulk-delete-own-delete.input.ts'), 'utf8'), undefined, join(dir, 'bulk-delete-own-delete.models.ts'));
+    const bulk = [...report.module.changes, ...report.functions.flatMap((f) => f.changes)].filter((c) => c.kind === 'query' && c.detail.startsWith('bulk')).map((c) => c.detail);
+    expect(bulk.map((d) => /, and (.*?) defines its own delete\(\)/.exec(d)?.[1])).toEqual(['ImageTag (GlanceBase)', 'ImageMember (GlanceBase)', 'Task', 'ImageTag (GlanceBase)', 'ImageTag (GlanceBase)']);
+    expect(bulk[2]).toBe(
+      "bulk `delete()` → `_bulk_delete(query)`: SQL's bulk delete() removes the rows in one DELETE and runs no model method; ROME's delete() calls each row's own delete() (lib/rome/core/orm/query.py:151-157), and Task defines its own delete(), which ROME would run on each row instead; each row is removed with ROME's Entity.delete without a session, a hard delete at once (lib/rome/core/models.py:232-238), and the count is answered as SQL's delete() answered it",
+    );
+  });
+
+  it('query: the rows of a query variable ordered before are sorted by its order, named by the variable', () => {
+    expect(details('order-by.input.ts', 'query').filter((d) => d.startsWith('the order of'))).toEqual([
+      "the order of `query` → `_order_by(rows, query_order_by)` after all(): ROME sorts asc() descending and desc() ascending, gives every key the first key's direction and orders NULLs as Python 2 (lib/rome/core/rows/tuples.py:290-298)",
+      "the order of `query` → `_order_by(rows, query_order_by)` after all() (first() → the first sorted row): ROME sorts asc() descending and desc() ascending, gives every key the first key's direction and orders NULLs as Python 2 (lib/rome/core/rows/tuples.py:290-298)",
+      "the order of `query` → `_order_by(rows, query_order_by)` after all(): ROME sorts asc() descending and desc() ascending, gives every key the first key's direction and orders NULLs as Python 2 (lib/rome/core/rows/tuples.py:290-298)",
+    ]);
+  });
+
   it('query: a fallback session bound to no name, handed straight to a query helper, dropped', () => {
     expect(details('own-model-query-fallback-not-bound.input.ts', 'query').filter((d) => d.includes('fallback'))).toEqual([
       "the fallback `get_session()` of `kwargs.session` dropped: the query helper it is handed to queries with ROME's Query(M) when no session is given, whose update()/delete() write at once as SQL's autocommit did (a fresh RomeSession only queues them for a flush nobody calls)",

@@ -695,6 +695,7 @@ function rewriteChain(facts: ModuleFacts, storedOrders: StoredOrders, chain: Cha
   }
 
   // (the checks above let through only all(), and first() after a limit() alone)
+  const unpacks = !!join && (terminal === 'first' || terminal === 'all') && isSingleEntity(facts, chain, start) && !alreadyUnpacked(value);
   if (limit || offset) {
     const lim = limit ? argText(facts, limit) : undefined;
     const off = offset ? argText(facts, offset) : undefined;
@@ -703,8 +704,10 @@ function rewriteChain(facts: ModuleFacts, storedOrders: StoredOrders, chain: Cha
       const slice = `.slice(${off !== undefined && lim === undefined ? off : end})`;
       // the arguments reappear in the slice: what they reference is still used (`moved`)
       for (const l of [limit, offset]) if (l) out.edits.push({ ...linkRange(l), text: '', moved: true });
-      const edit = { start: value.end, end: value.end, text: awaited && !sorted ? `)${slice}` : slice };
-      if (awaited && !sorted) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '(' });
+      // an unawaited all() (in an async function: the check above) is awaited here (or in the unpacking
+      // of its joined rows, inside the slice's parenthesis): a promise has no slice()
+      const edit = { start: value.end, end: value.end, text: !sorted ? `)${slice}` : slice };
+      if (!sorted) out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: awaited || unpacks ? '(' : '(await ' });
       record(out, 'query', where(limit ?? offset!), `\`${[offset, limit].filter(Boolean).map((l) => `${l!.name}(${argText(facts, l!)})`).join('.')}\` → \`${slice}\` on the result of all(): ROME ignores limit() and has no offset()`, edit);
     } else {
       record(out, 'query', where(limit!), `dropped \`limit(${lim})\` before first(): ROME ignores limit(), and first() returns one row anyway`, { ...linkRange(limit!), text: '' });
@@ -714,16 +717,15 @@ function rewriteChain(facts: ModuleFacts, storedOrders: StoredOrders, chain: Cha
   if (join && (terminal === 'first' || terminal === 'all') && isSingleEntity(facts, chain, start) && alreadyUnpacked(value)) {
     // ported before: the rows are unpacked already
   } else if (join && (terminal === 'first' || terminal === 'all') && isSingleEntity(facts, chain, start)) {
-    const open = terminal === 'first' ? (needsParens(value) ? '((' : '(') : '(';
+    // an unawaited terminal is awaited here: a promise's rows cannot be unpacked
+    const open = (terminal === 'first' ? (needsParens(value) ? '((' : '(') : '(') + (awaited ? '' : 'await ');
     const close = terminal === 'first' ? (needsParens(value) ? ')?.[0] ?? null)' : ')?.[0] ?? null') : ').map((row: any) => row[0])';
-    if (awaited || terminal === 'all') {
-      out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: open });
-      record(out, 'query', where(join), `joined rows unpacked: ROME returns [entity, joined] for a join on a single-entity query; \`${close.replace(/^\)+/, '')}\` keeps the entity`, {
-        start: value.end,
-        end: value.end,
-        text: close,
-      });
-    }
+    out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: open });
+    record(out, 'query', where(join), `joined rows unpacked: ROME returns [entity, joined] for a join on a single-entity query; \`${close.replace(/^\)+/, '')}\` keeps the entity`, {
+      start: value.end,
+      end: value.end,
+      text: close,
+    });
   } else if (join && !['count', 'update', 'delete', 'soft_delete', 'softDelete'].includes(terminal)) {
     const targets = queryTargets(facts, chain, start);
     if (targets && targets.length > 1 && (terminal === 'first' || terminal === 'all')) {
@@ -742,18 +744,20 @@ function rewriteChain(facts: ModuleFacts, storedOrders: StoredOrders, chain: Cha
   if (terminal === 'one' || terminal === 'oneOrNone' || terminal === 'one_or_none') {
     if (terminal !== 'one') return;
     out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'all' });
-    out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: '_one(' });
+    // an unawaited one() is awaited here: _one takes the rows, not a promise
+    out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: `_one(${awaited ? '' : 'await '}` });
     const edit = { start: value.end, end: value.end, text: ')' };
     record(out, 'query', where(last), '`one()` → `_one(….all())`: ROME\'s one() returns nothing; _one raises NoResultFound / MultipleResultsFound as SQL did', edit);
     out.needs.push({ kind: 'helper', id: 'one', edit });
   } else if (terminal === 'exists') {
     const paren = needsParens(value);
     out.edits.push({ start: last.access.name.getStart(facts.sf), end: last.access.name.end, text: 'first' });
-    out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: (paren ? '(' : '') + (awaited ? '(' : '') });
+    // an unawaited exists() is awaited here: a promise is never null
+    out.edits.push({ start: value.getStart(facts.sf), end: value.getStart(facts.sf), text: (paren ? '(' : '') + (awaited ? '(' : '(await ') });
     record(out, 'query', where(last), '`exists()` → `first() != null`: ROME\'s exists() is not an SQL EXISTS', {
       start: value.end,
       end: value.end,
-      text: (awaited ? ')' : '') + ' != null' + (paren ? ')' : ''),
+      text: ') != null' + (paren ? ')' : ''),
     });
   } else if (terminal === 'delete' && ownDelete(facts, chain, start)) {
     bulkDelete(facts, chain, start, links, ownDelete(facts, chain, start)!, out, manual);

@@ -90,7 +90,7 @@ export const DEFAULT_ENGINE_FACTORIES = [
 
 /** What the target lacks or ignores when a complete pack does not say (rules/default.json lists the same). */
 export const DEFAULT_TARGET_LACKS = [
-  'limit', 'offset', 'one', 'one_or_none', 'oneOrNone', 'exists', 'options', 'group_by', 'groupBy', 'having', 'subquery',
+  'limit', 'offset', 'one', 'exists', 'options', 'group_by', 'groupBy', 'having', 'subquery',
   'scalar', 'label', 'with_entities', 'withEntities', 'from_self', 'fromSelf', 'union', 'outerjoin', 'outer_join',
   'outerJoin', 'execute', 'rollback', 'begin_nested', 'beginNested', 'merge', 'expire', 'expire_all', 'expireAll', 'refresh', 'expunge', '__mapper__',
 ];

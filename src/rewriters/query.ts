@@ -307,6 +307,8 @@ function alreadyUnpacked(value: ts.Expression): boolean {
   if (!ts.isParenthesizedExpression(p)) return false;
   const q = p.parent;
   if (ts.isElementAccessExpression(q) && q.questionDotToken && q.argumentExpression.getText() === '0') return true;
+  // a limit's slice between the rows and the unpacking: `((await q.join(X).all()).slice(0, n)).map(...)`
+  if (ts.isPropertyAccessExpression(q) && q.name.text === 'slice' && ts.isCallExpression(q.parent)) return alreadyUnpacked(q.parent);
   // prettier may break the call and add a trailing comma: `.map(\n  (row: any) => row[0],\n)`
   return ts.isPropertyAccessExpression(q) && q.name.text === 'map' && /row\[0\]\s*,?\s*\)$/.test(q.parent.getText());
 }

@@ -17,17 +17,20 @@ const NOVA_MODELS = join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.t
  * formatter, as run.ts passes it), beside the Nova-like models or the models module `modelsPath`.
  */
 export function portText(text: string, format?: PortModuleInput['format'], modelsPath: string = NOVA_MODELS): PortModuleResult {
-  return portModule({
-    format,
-    sourcePath: '/svc/db/sqlalchemy/api.ts',
-    outputPath: '/svc/db/discovery/api.ts',
-    text,
-    rules: loadRulePack(),
-    displaySource: 'db/sqlalchemy/api.ts',
-    displayOutput: 'db/discovery/api.ts',
-    models: { path: modelsPath, text: readFileSync(modelsPath, 'utf8') },
-  });
+  return portModule({ ...AS_API, rules: loadRulePack(), format, text, models: { path: modelsPath, text: readFileSync(modelsPath, 'utf8') } });
 }
+
+/** Ports as portText does, with the Nova-like models ported beside the output (`./models` then names ROME entities). */
+export function portTextBesideModels(text: string): PortModuleResult {
+  return portModule({ ...AS_API, rules: loadRulePack(), text, models: { path: '/svc/db/sqlalchemy/models.ts', text: readFileSync(NOVA_MODELS, 'utf8') }, modelsPorted: true });
+}
+
+const AS_API = {
+  sourcePath: '/svc/db/sqlalchemy/api.ts',
+  outputPath: '/svc/db/discovery/api.ts',
+  displaySource: 'db/sqlalchemy/api.ts',
+  displayOutput: 'db/discovery/api.ts',
+};
 
 /** Ports a models module text as if it were `<svc>/db/sqlalchemy/models.ts`. */
 export function portModelsAt(text: string): ReturnType<typeof portModels> {

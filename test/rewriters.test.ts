@@ -5,7 +5,7 @@ import { ALL_REWRITERS } from '../src/rewriters/index.js';
 import { repoint } from '../src/rewriters/import.js';
 import { portModule } from '../src/port/port-module.js';
 import { loadRulePack } from '../src/rules.js';
-import { expectFile, FIXTURES, portModelsText, portText } from './helpers.js';
+import { expectFile, FIXTURES, portModelsText, portText, portTextBesideModels } from './helpers.js';
 
 /** The models rewriter runs on the models module (its own pipeline); the others on api.ts. */
 const porterOf = (id: string) => (id === 'models' ? portModelsText : portText);
@@ -570,7 +570,6 @@ describe('import: where a relative import points from the output folder', () => 
   });
 
   it('the models module, ported beside the output, is imported as it was: its ROME entities', () => {
-    const models = { path: '/svc/db/sqlalchemy/models.ts', text: readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'), 'utf8') };
     const text = `import * as models from './models';
 import { Instance } from './models.js';
 import type { Service } from './models.mjs';
@@ -582,16 +581,7 @@ export async function instance_get(session: any, id: number) {
 
 export type S = Service;
 `;
-    const { output, report } = portModule({
-      sourcePath: '/svc/db/sqlalchemy/api.ts',
-      outputPath: '/svc/db/discovery/api.ts',
-      text,
-      rules: loadRulePack(),
-      displaySource: 'db/sqlalchemy/api.ts',
-      displayOutput: 'db/discovery/api.ts',
-      models,
-      modelsPorted: true,
-    });
+    const { output, report } = portTextBesideModels(text);
     expect(output).toBe(text);
     expect(report.module.changes.map((c) => `${c.kind}: ${c.detail}`)).toEqual([
       'import: `./models` now imports the ported models (ROME entities, written beside this module by the models port)',
@@ -601,7 +591,6 @@ export type S = Service;
   });
 
   it('an import of the ported models module that also brings a re-emitted name keeps the rest from the models port', () => {
-    const models = { path: '/svc/db/sqlalchemy/models.ts', text: readFileSync(join(FIXTURES, 'nova', 'nova', 'db', 'sqlalchemy', 'models.ts'), 'utf8') };
     const text = `import { Instance, get_session } from './models';
 
 export async function instance_get(id: number) {
@@ -609,16 +598,7 @@ export async function instance_get(id: number) {
   return await session.query(Instance).filter_by({ id }).first();
 }
 `;
-    const { output, report } = portModule({
-      sourcePath: '/svc/db/sqlalchemy/api.ts',
-      outputPath: '/svc/db/discovery/api.ts',
-      text,
-      rules: loadRulePack(),
-      displaySource: 'db/sqlalchemy/api.ts',
-      displayOutput: 'db/discovery/api.ts',
-      models,
-      modelsPorted: true,
-    });
+    const { output, report } = portTextBesideModels(text);
     expect(output.split('\n').slice(0, 3)).toEqual(["import { RomeSession } from 'rome-orm';", "import { Instance } from './models';", '']);
     expect(report.module.changes.filter((c) => c.kind === 'import').map((c) => c.detail)).toEqual([
       'RomeSession imported from rome-orm',

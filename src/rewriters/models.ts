@@ -42,16 +42,15 @@ const clip = (s: string, n = 90) => {
  * (`TimestampMixin(X)`) becomes the port of X, local mixins and classes stay. Undefined when
  * the expression has another shape (the class is then kept and marked manual).
  */
-function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string): string | undefined {
-  const isSql = sqlBaseTest(facts);
-  if (ts.isParenthesizedExpression(expr)) return portBase(facts, expr.expression, entity);
+function portBase(facts: ModuleFacts, expr: ts.Expression, entity: string, isSql = sqlBaseTest(facts)): string | undefined {
+  if (ts.isParenthesizedExpression(expr)) return portBase(facts, expr.expression, entity, isSql);
   if (ts.isIdentifier(expr) || ts.isPropertyAccessExpression(expr)) return isSql(expr) ? entity : expr.getText(facts.sf);
   if (ts.isCallExpression(expr) && (ts.isIdentifier(expr.expression) || ts.isPropertyAccessExpression(expr.expression))) {
     if (isSql(expr.expression, true)) {
       if (expr.arguments.length === 0) return entity;
-      return expr.arguments.length === 1 ? portBase(facts, expr.arguments[0], entity) : undefined;
+      return expr.arguments.length === 1 ? portBase(facts, expr.arguments[0], entity, isSql) : undefined;
     }
-    const args = expr.arguments.map((a) => portBase(facts, a, entity));
+    const args = expr.arguments.map((a) => portBase(facts, a, entity, isSql));
     if (args.some((a) => a === undefined)) return undefined;
     return `${expr.expression.getText(facts.sf)}(${args.join(', ')})`;
   }

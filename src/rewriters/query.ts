@@ -200,8 +200,9 @@ function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, link
     }
     // without a models namespace the class is written by its own name, which must be imported here
     // (a relationship's name can join a class the module never imports: `join('network')`)
-    if (!facts.modelsNamespace && !importsName(facts.sf, joined.cls)) {
-      manual(link, `${why}: write filter() on ${model.className}'s columns (${joined.cls} is not imported here)`);
+    const cls = joined.cls;
+    if (!facts.modelsNamespace && !facts.imports.some((imp) => imp.bindings.has(cls))) {
+      manual(link, `${why}: write filter() on ${model.className}'s columns (${cls} is not imported here)`);
       continue;
     }
     const entity = facts.modelsNamespace ? `${facts.modelsNamespace}.${joined.cls}` : joined.cls;
@@ -225,17 +226,6 @@ function filterByAfterJoin(facts: ModuleFacts, chain: Chain, start: number, link
     record(out, 'query', link.access.name.getStart(facts.sf), `${why}: \`${link.name}(${argText(facts, link)})\` → \`filter(${keys.map((k) => `${entity}.${k}.eq(…)`).join(', ')})\` on the joined entity`, head);
   }
   return handled;
-}
-
-/** Whether the module imports `name` by name (`import { name } from ...`). */
-function importsName(sf: ts.SourceFile, name: string): boolean {
-  return sf.statements.some(
-    (st) =>
-      ts.isImportDeclaration(st) &&
-      !!st.importClause?.namedBindings &&
-      ts.isNamedImports(st.importClause.namedBindings) &&
-      st.importClause.namedBindings.elements.some((el) => el.name.text === name),
-  );
 }
 
 /**

@@ -84,15 +84,19 @@ export function bindsUnboundChange(facts: ModuleFacts, n: ts.Node): boolean {
       const env = envOf(unit.body.statements[0] ?? unit.body);
       const queries = sessionQueries(facts, unit, env);
       walk(unit.body, (m) => {
-        // the test that calls bindUnboundChange in rewrite()
-        const load = changedExpression(facts, m);
-        if (load && ts.isCallExpression(bare(load)) && kindOf(facts, load, env) === 'entity' && loadsThroughSession(facts, load, unit.session, env, queries)) changes.add(m);
+        if (unboundLoad(facts, unit, env, queries, m)) changes.add(m);
       });
     }
     found = changes;
     boundChanges.set(facts, found);
   }
   return found.has(n);
+}
+
+/** The load an unbound change at `n` changes, when it is an entity loaded through the unit's session (rewrite() binds it). */
+function unboundLoad(facts: ModuleFacts, unit: Unit, env: Map<string, ValueKind>, queries: Set<string>, n: ts.Node): ts.Expression | undefined {
+  const load = changedExpression(facts, n);
+  return load && ts.isCallExpression(bare(load)) && kindOf(facts, load, env) === 'entity' && loadsThroughSession(facts, load, unit.session, env, queries) ? load : undefined;
 }
 
 /** The top-level statement or class member holding `node`: the scope of names a rewrite may take. */
@@ -963,9 +967,9 @@ declare const Service: any;
             ((kindOf(facts, iter, env) === 'list' || kindOf(facts, iter, env) === 'query') && loads(iter));
           if (isList) addAfterLastChange(site, n.statement, decl.name.text);
         }
-        // the test bindsUnboundChange repeats for loaded-row.ts: change both together
-        const load = changedExpression(facts, n);
-        if (load && ts.isCallExpression(bare(load)) && kindOf(facts, load, env) === 'entity' && loads(load)) bindUnboundChange(site, n, load);
+        // bindsUnboundChange asks the same for loaded-row.ts
+        const load = unboundLoad(facts, unit, env, queries, n);
+        if (load) bindUnboundChange(site, n, load);
       });
       if (unit.optional) markOptionalAdds(facts, unit, unitOut, out);
     }
